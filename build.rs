@@ -1,0 +1,40 @@
+// Link libtorch so that `target/release/vanilla-rnn` runs as is.
+//
+// torch-sys declares `links = "tch"` and exports the libtorch it found as DEP_TCH_LIBTORCH_LIB.
+// Link arguments printed by a dependency's build script do not reach our binary, so we repeat
+// tch's own: an rpath (no LD_LIBRARY_PATH needed) and `--no-as-needed -ltorch`, without which
+// the linker drops libtorch_cuda (nothing references it by symbol) and `--device cuda` sees no GPU.
+fn main() {
+    versions();
+    println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if os == "linux" {
+        if let Some(lib) = std::env::var_os("DEP_TCH_LIBTORCH_LIB") {
+            println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.to_string_lossy());
+        }
+        println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
+        println!("cargo:rustc-link-arg=-ltorch");
+    }
+}
+
+/// Versions recorded in config.json: tch's from Cargo.lock, libtorch's from the install it links.
+fn versions() {
+    println!("cargo:rerun-if-changed=Cargo.lock");
+    let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
+    let tch = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"tch\"\n"))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+        .map(|v| v.trim_end_matches('"').to_string())
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=VANILLA_RNN_TCH_VERSION={tch}");
+    let lib = std::env::var("DEP_TCH_LIBTORCH_LIB").unwrap_or_default();
+    let lib = std::path::Path::new(&lib);
+    // The PyPI wheel has torch/version.py beside torch/lib; a libtorch zip has build-version.
+    let from_wheel = std::fs::read_to_string(lib.join("../version.py")).ok().and_then(|s| {
+        s.lines().find_map(|l| l.strip_prefix("__version__ = ").map(|v| v.trim_matches(|c| c == '\'' || c == '"').to_string()))
+    });
+    let from_zip = std::fs::read_to_string(lib.join("../build-version")).ok().map(|s| s.trim().to_string());
+    let libtorch = from_wheel.or(from_zip).unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=VANILLA_RNN_LIBTORCH_VERSION={libtorch}");
+}

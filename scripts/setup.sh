@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Idempotent set-up: a Python venv (outside the checkout) holding the pinned torch wheel,
+# whose libtorch tch-rs builds and links against. The last line printed is `python=<path>`.
+#
+# Respects an existing libtorch: when LIBTORCH is set, or the active python3 already has
+# torch 2.13.0 (with numpy and safetensors), nothing is installed.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+req="$here/requirements.txt"
+want_torch="2.13.0"
+venv="${VANILLA_RNN_VENV:-$HOME/.cache/vanilla-rnn/venv-torch-$want_torch}"
+
+die() { echo "setup.sh: error: $*" >&2; exit 1; }
+
+has_stack() { # $1 = python; true when it has the pinned torch and the other Python-side packages
+  "$1" - "$want_torch" >/dev/null 2>&1 <<'PY'
+import sys, torch, numpy, safetensors
+sys.exit(0 if torch.__version__.split("+")[0] == sys.argv[1] else 1)
+PY
+}
+
+command -v python3 >/dev/null 2>&1 || die "python3 not found on PATH; install Python 3.9+ (with venv and pip) and run again"
+
+if [ -n "${LIBTORCH:-}" ]; then
+  echo "setup.sh: LIBTORCH=$LIBTORCH is set: building against it, installing nothing" >&2
+  py="$(command -v python3)"
+  has_stack "$py" || echo "setup.sh: note: $py lacks torch==$want_torch/numpy/safetensors; the Python-side checks need them" >&2
+  echo "python=$py"
+  exit 0
+fi
+
+if has_stack "$(command -v python3)"; then
+  echo "setup.sh: the active python3 already has torch $want_torch: using it, installing nothing" >&2
+  echo "python=$(command -v python3)"
+  exit 0
+fi
+
+py="$venv/bin/python"
+stamp="$venv/.requirements.sha256"
+sum="$(sha256sum "$req" | cut -d' ' -f1)"
+if [ -x "$py" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && has_stack "$py"; then
+  echo "python=$py"
+  exit 0
+fi
+
+if [ ! -x "$py" ]; then
+  echo "setup.sh: creating venv $venv" >&2
+  mkdir -p "$(dirname "$venv")" || die "cannot create $(dirname "$venv")"
+  python3 -m venv "$venv" >&2 || die "python3 -m venv failed (on Debian/Ubuntu: apt install python3-venv)"
+fi
+echo "setup.sh: installing $(grep -v '^#' "$req" | tr '\n' ' ')(torch pulls the CUDA runtime, ~4.7 GB, a few minutes the first time)" >&2
+"$py" -m pip install --disable-pip-version-check -q -r "$req" >&2 \
+  || die "pip install -r $req failed (no network to PyPI? no disk space?); see pip's message above"
+has_stack "$py" || die "$py still cannot import torch==$want_torch, numpy and safetensors after installing"
+echo "$sum" > "$stamp"
+echo "python=$py"

@@ -1,0 +1,141 @@
+//! Every setting of a training run, with its default, in one place. The same struct is the
+//! `train` command line and the `settings` of config.json.
+
+use crate::data::Scaling;
+use crate::model::Activation;
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LossKind {
+    /// MSE of the final step's output against the target (the blog's choice)
+    Last,
+    /// mean over steps of the MSE of each step's prediction of its next point
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceArg {
+    Cpu,
+    Cuda,
+    /// CUDA when a GPU is available, else the CPU
+    Auto,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, clap::Args)]
+pub struct TrainConfig {
+    /// Output directory (created; files are written atomically)
+    #[arg(long, default_value = "runs/latest")]
+    pub out: PathBuf,
+    /// Length of the hidden state h_t
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(i64).range(1..=65536))]
+    pub hidden: i64,
+    /// Past points the model reads to predict the next one (the blog's seq_length)
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(i64).range(1..=100000))]
+    pub seq_len: i64,
+    /// Windows per optimizer step
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(i64).range(1..))]
+    pub batch_size: i64,
+    /// Passes over the training windows; 0 writes the initial model and its outputs
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(i64).range(0..))]
+    pub epochs: i64,
+    /// Adam's learning rate (its other settings are PyTorch's defaults)
+    #[arg(long, default_value_t = 3e-3, value_parser = positive_f64)]
+    pub lr: f64,
+    /// Seed of the initial weights (as torch.manual_seed) and of the batch order
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Keep the windows in order instead of shuffling them each epoch
+    #[arg(long)]
+    pub no_shuffle: bool,
+    /// Start from these weights (.safetensors, torch.save .pt, or tch .ot) instead of --seed's
+    #[arg(long, value_name = "FILE")]
+    pub init: Option<PathBuf>,
+    /// Which outputs the loss reads
+    #[arg(long, value_enum, default_value_t = LossKind::Last)]
+    pub loss: LossKind,
+    /// Non-linearity of the hidden state (the output keeps tanh)
+    #[arg(long, value_enum, default_value_t = Activation::Tanh)]
+    pub activation: Activation,
+    /// Rescale gradients whose global L2 norm exceeds this (torch.nn.utils.clip_grad_norm_)
+    #[arg(long, value_name = "F", value_parser = positive_f64)]
+    pub clip_grad_norm: Option<f64>,
+    /// Fraction of the windows, at the end of the series, held out for the test loss
+    #[arg(long, default_value_t = 0.2, value_parser = fraction)]
+    pub test_fraction: f64,
+    /// Train on your own series: CSV with a header row and one numeric column per feature
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// libtorch intra-op threads (1 is fastest at the blog's size, and bitwise reproducible)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=1024))]
+    pub threads: i32,
+    /// Where to train
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
+    /// Print nothing but errors
+    #[arg(long)]
+    #[serde(skip)]
+    pub quiet: bool,
+}
+
+fn positive_f64(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s} is not a positive finite number")),
+    }
+}
+
+fn fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..1.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s} is not in [0, 1)")),
+    }
+}
+
+/// What config.json holds: the settings, and what a later `predict` needs to read the weights.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub settings: TrainConfig,
+    pub seed: u64,
+    pub device: String,
+    pub features: Vec<String>,
+    pub scaling: Option<Scaling>,
+    pub windows: usize,
+    pub train_windows: usize,
+    pub versions: Versions,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Versions {
+    pub vanilla_rnn: String,
+    pub tch: String,
+    pub libtorch: String,
+}
+
+impl Versions {
+    pub fn current() -> Versions {
+        Versions {
+            vanilla_rnn: env!("CARGO_PKG_VERSION").into(),
+            tch: env!("VANILLA_RNN_TCH_VERSION").into(),
+            libtorch: env!("VANILLA_RNN_LIBTORCH_VERSION").into(),
+        }
+    }
+}
+
+impl RunConfig {
+    /// The config.json beside a weights file, when there is one.
+    pub fn beside(weights: &Path) -> Result<Option<RunConfig>> {
+        let path = weights.parent().unwrap_or(Path::new(".")).join("config.json");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        match serde_json::from_str(&text) {
+            Ok(c) => Ok(Some(c)),
+            Err(e) => bail!("{}: not a vanilla-rnn config.json: {e}", path.display()),
+        }
+    }
+}

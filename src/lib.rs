@@ -1,0 +1,13 @@
+//! vanilla-rnn: the blog's from-scratch vanilla RNN ([sin, cos] circle), ported to Rust on
+//! libtorch through tch-rs. Read in the blog's order: data, model, trainer; then what serves
+//! them: optim (PyTorch's Adam, exactly), weights, export, predict, output.
+
+pub mod config;
+pub mod data;
+pub mod export;
+pub mod model;
+pub mod optim;
+pub mod output;
+pub mod predict;
+pub mod trainer;
+pub mod weights;

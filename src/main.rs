@@ -1,0 +1,109 @@
+//! The command line: train, predict, export.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use vanilla_rnn::config::TrainConfig;
+use vanilla_rnn::model::Activation;
+use vanilla_rnn::{export, predict, trainer};
+
+#[derive(Parser)]
+#[command(name = "vanilla-rnn", version, about = "The blog's vanilla RNN on the [sin, cos] circle, trained through libtorch (tch-rs)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train the RNN and write config.json, metrics.csv, steps.csv, weights.safetensors, weights.ot, predictions.csv, model.pt into --out
+    Train(TrainConfig),
+    /// Predict every window of a series with trained weights
+    Predict {
+        /// Weights: .safetensors, .pt (torch.save of a state_dict) or .ot; a config.json beside them is read too
+        #[arg(long, value_name = "FILE")]
+        weights: PathBuf,
+        /// The series: CSV with a header row (default: the built-in circle)
+        #[arg(long, value_name = "FILE")]
+        data: Option<PathBuf>,
+        /// Write the predictions here (default: standard output)
+        #[arg(long, value_name = "CSV")]
+        out: Option<PathBuf>,
+        /// Window length, when no config.json comes with the weights (default 4)
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100000))]
+        seq_len: Option<i64>,
+        /// Hidden non-linearity, when no config.json comes with the weights (default tanh)
+        #[arg(long, value_enum)]
+        activation: Option<Activation>,
+    },
+    /// Trace the model into a TorchScript module: torch.jit.load(OUT)(x), x [batch, seq_len, features]
+    Export {
+        /// Weights: .safetensors, .pt or .ot; a config.json beside them is read too
+        #[arg(long, value_name = "FILE")]
+        weights: PathBuf,
+        /// The TorchScript file to write
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Window length, when no config.json comes with the weights (default 4)
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100000))]
+        seq_len: Option<i64>,
+        /// Hidden non-linearity, when no config.json comes with the weights (default tanh)
+        #[arg(long, value_enum)]
+        activation: Option<Activation>,
+    },
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Train(cfg) => {
+            let s = trainer::train(&cfg)?;
+            if !cfg.quiet {
+                eprintln!(
+                    "trained {} epochs in {:.1}s: test MSE {:.3e}; wrote {}",
+                    s.epochs,
+                    s.seconds,
+                    s.test_loss,
+                    cfg.out.display()
+                );
+            }
+        }
+        Command::Predict { weights, data, out, seq_len, activation } => {
+            let (csv, mse) = predict::predict(&weights, data.as_deref(), seq_len, activation)?;
+            match out {
+                Some(path) => {
+                    csv.save(&path)?;
+                    eprintln!("one-step MSE over all windows {mse:.3e}; wrote {}", path.display());
+                }
+                None => print!("{}", csv.as_str()),
+            }
+        }
+        Command::Export { weights, out, seq_len, activation } => {
+            let loaded = predict::load_model(&weights, seq_len, activation)?;
+            export::export_rnn(&loaded.rnn, loaded.seq_len, &out)?;
+            eprintln!("wrote {} (TorchScript; input [batch, {}, {}])", out.display(), loaded.seq_len, loaded.rnn.input_length);
+        }
+    }
+    Ok(())
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind::*;
+            if matches!(e.kind(), DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand) {
+                let _ = e.print();
+                std::process::exit(if e.kind() == DisplayHelpOnMissingArgumentOrSubcommand { 2 } else { 0 });
+            }
+            // clap's message is several lines (tip, usage); one is enough, with where to look.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("error: {first} (see --help)");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = run(cli) {
+        eprintln!("error: {:#}", e);
+        std::process::exit(1);
+    }
+}
