@@ -18,7 +18,7 @@ impl Series {
     }
 }
 
-/// The blog's series: `x = np.linspace(0, 100, 1000)`, rows `[sin(x), cos(x)]`.
+/// The blog's series: `x = np.linspace(0, 100, 1000)`, rows `[sin(x), cos(x)]` as float32.
 /// numpy's linspace computes `i * step + start` with `step = (stop - start) / (num - 1)` and then
 /// sets the last point to `stop` exactly; we do the same so that every x is numpy's x.
 pub fn circle() -> Series {
@@ -27,7 +27,7 @@ pub fn circle() -> Series {
     let rows = (0..num)
         .map(|i| {
             let x = if i == num - 1 { stop } else { i as f64 * step + start };
-            vec![x.sin(), x.cos()]
+            vec![x.sin() as f32 as f64, x.cos() as f32 as f64]
         })
         .collect();
     Series { names: vec!["sin".into(), "cos".into()], rows }
@@ -241,9 +241,8 @@ mod tests {
         let s = circle();
         assert_eq!(s.rows.len(), 1000);
         assert_eq!(s.rows[0], vec![0.0, 1.0]);
-        assert_eq!(s.rows[999][0], 100f64.sin());
-        let x1 = 100.0 / 999.0;
-        assert_eq!(s.rows[1][1], (x1 as f64).cos());
+        assert_eq!(s.rows[999][0], 100f64.sin() as f32 as f64, "the last x is exactly 100");
+        assert_eq!(s.rows[1][1], (100f64 / 999.0).cos() as f32 as f64);
     }
 
     #[test]

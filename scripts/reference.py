@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""The blog's vanilla RNN in PyTorch (../shared/seed/blog.txt), made complete and runnable.
+
+It is the reference the Rust port is held to: same data, same windows, same batches, same
+initial weights, same loop, and it writes the same files (config.json, metrics.csv, steps.csv,
+weights.safetensors, predictions.csv), so `scripts/compare.py RUST_DIR PYTHON_DIR` can compare
+the two runs number for number. Shuffling: epoch e draws its order from
+`torch.randperm(n, generator=torch.Generator().manual_seed((seed * 1000003 + e) % 2**64))`.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+
+class TrignoDS(Dataset):
+    def __init__(self, data, seq_length=4):
+        self.input_size = data.shape[1]
+        self.seq_length = seq_length
+        X, Y = self.make_data(data)
+        self.X = X
+        self.Y = Y
+
+    def make_data(self, data):
+        x_tensor = torch.tensor(np.array([data[i:i + self.seq_length] for i in range(0, len(data) - self.seq_length)])).float()
+        y_tensor = torch.tensor(np.array([data[i] for i in range(self.seq_length, len(data))])).float()
+        return x_tensor, y_tensor
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, idx):
+        return self.X[idx], self.Y[idx]
+
+
+class RNN(nn.Module):
+    def __init__(self, input_length, hidden_state_length, output_length, activation="tanh"):
+        super().__init__()
+        self.input_length = input_length
+        self.hidden_length = hidden_state_length
+        self.output_length = output_length
+        self.get_ht = nn.Linear(self.hidden_length + self.input_length, self.hidden_length)
+        self.get_yt = nn.Linear(self.hidden_length + self.input_length, self.output_length)
+        self.tanh = nn.Tanh()
+        # --activation picks the hidden state's f; the output's g stays tanh (targets are in [-1, 1]).
+        self.f = nn.ReLU() if activation == "relu" else nn.Tanh()
+
+    def forward(self, hiddens, inputs):
+        data = torch.concat((hiddens, inputs), dim=1)
+        ht = self.f(self.get_ht(data))
+        yt = self.tanh(self.get_yt(data))
+        return ht, yt
+
+
+def circle():
+    x = np.linspace(0, 100, 1000)
+    return ["sin", "cos"], np.stack([np.sin(x), np.cos(x)], axis=1).astype(np.float32).astype(np.float64)
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    names = [n.strip() for n in rows[0]]
+    values = np.array([[float(c) for c in r] for r in rows[1:] if r], dtype=np.float64)
+    return names, values
+
+
+def fit_scaling(values):
+    return values.min(axis=0), values.max(axis=0)
+
+
+def scale(values, scaling):
+    mn, mx = scaling
+    rng = mx - mn
+    out = np.zeros_like(values)
+    for j in range(values.shape[1]):
+        if rng[j] > 0:
+            out[:, j] = (values[:, j] - mn[j]) / rng[j] * 2.0 - 1.0
+    return out
+
+
+def unscale(j, s, scaling):
+    mn, mx = scaling
+    return (s + 1.0) / 2.0 * (mx[j] - mn[j]) + mn[j]
+
+
+def epoch_order(n, shuffle, seed, epoch):
+    if not shuffle:
+        return torch.arange(n)
+    g = torch.Generator().manual_seed((seed * 1000003 + epoch) % 2**64)
+    return torch.randperm(n, generator=g)
+
+
+def unroll(model, inputs, hidden):
+    hiddens = torch.zeros(inputs.shape[0], hidden)
+    outputs = []
+    for t in range(inputs.shape[1]):  # the loop over time, outside forward
+        hiddens, yt = model(hiddens, inputs[:, t, :])
+        outputs.append(yt)
+    return outputs
+
+
+def load_state_dict_file(path):
+    """.safetensors, torch.save(state_dict) .pt, or the tch/libtorch .ot archive."""
+    if path.endswith(".safetensors"):
+        from safetensors.torch import load_file
+        return load_file(path)
+    if path.endswith(".ot"):
+        return {k.replace("|", "."): v.detach() for k, v in torch.jit.load(path).named_parameters()}
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def num(v):
+    return "nan" if math.isnan(v) else repr(float(v))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", default="runs/reference")
+    p.add_argument("--hidden", type=int, default=32)
+    p.add_argument("--seq-len", type=int, default=4)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--no-shuffle", action="store_true")
+    p.add_argument("--init")
+    p.add_argument("--loss", choices=["last", "all"], default="last")
+    p.add_argument("--activation", choices=["tanh", "relu"], default="tanh")
+    p.add_argument("--clip-grad-norm", type=float)
+    p.add_argument("--test-fraction", type=float, default=0.2)
+    p.add_argument("--data")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--quiet", action="store_true")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+
+    names, values = read_csv(a.data) if a.data else circle()
+    scaling = fit_scaling(values) if a.data else None
+    data = (scale(values, scaling) if a.data else values).astype(np.float32)
+    ds = TrignoDS(data, a.seq_len)
+    n_test = int(len(ds) * a.test_fraction)
+    n_train = len(ds) - n_test
+    test_x, test_y = ds.X[n_train:], ds.Y[n_train:]
+
+    torch.manual_seed(a.seed)
+    model = RNN(ds.input_size, a.hidden, ds.input_size, a.activation)
+    if a.init:
+        model.load_state_dict(load_state_dict_file(a.init))
+    criterion = nn.MSELoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=a.lr)
+
+    def test_loss():
+        if n_test == 0:
+            return float("nan")
+        with torch.no_grad():
+            return criterion(unroll(model, test_x, a.hidden)[-1], test_y).item()
+
+    os.makedirs(a.out, exist_ok=True)
+    metrics = ["epoch,train_loss,test_loss,seconds"]
+    steps = ["epoch,step,loss"]
+    start = time.perf_counter()
+    step = 0
+    for epoch in range(1, a.epochs + 1):
+        order = epoch_order(n_train, not a.no_shuffle, a.seed, epoch)
+        loader = DataLoader(ds, batch_size=a.batch_size, sampler=order.tolist())
+        total, batches = 0.0, 0
+        for inputs, targets in loader:
+            outputs = unroll(model, inputs, a.hidden)
+            if a.loss == "last":  # the blog: loss from the final step only
+                loss = criterion(outputs[-1], targets)
+            else:  # every step predicts its next point
+                nexts = [inputs[:, t + 1, :] for t in range(a.seq_len - 1)] + [targets]
+                loss = torch.stack([criterion(y, n) for y, n in zip(outputs, nexts)]).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            if a.clip_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip_grad_norm)
+            optimizer.step()
+            step += 1
+            value = loss.item()
+            steps.append(f"{epoch},{step},{num(value)}")
+            total += value  # plain left-to-right f64 sum, as the Rust side does
+            batches += 1
+        seconds = time.perf_counter() - start
+        tl = test_loss()
+        metrics.append(f"{epoch},{num(total / batches)},{num(tl)},{seconds:.3f}")
+        if not a.quiet:
+            print(f"epoch {epoch:>4}/{a.epochs}  train {total / batches:.3e}  test {tl:.3e}", file=sys.stderr)
+
+    with torch.no_grad():
+        preds = unroll(model, ds.X, a.hidden)[-1].double().numpy()
+    lines = ["index,split," + ",".join(f"target_{n}" for n in names) + "," + ",".join(f"pred_{n}" for n in names)]
+    for i in range(len(ds)):
+        index = i + a.seq_len
+        target = [num(v) for v in values[index]]
+        pred = [num(unscale(j, preds[i, j], scaling) if scaling else preds[i, j]) for j in range(len(names))]
+        lines.append(",".join([str(index), "train" if i < n_train else "test"] + target + pred))
+
+    from safetensors.torch import save_file
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(a.out, "weights.safetensors"))
+    for name, text in [("metrics.csv", metrics), ("steps.csv", steps), ("predictions.csv", lines)]:
+        with open(os.path.join(a.out, name), "w") as f:
+            f.write("\n".join(text) + "\n")
+    settings = {k: v for k, v in vars(a).items() if k != "quiet"}
+    settings.update(device="cpu", init=a.init, data=a.data)
+    config = {
+        "settings": settings, "seed": a.seed, "device": "cpu", "features": names,
+        "scaling": {"min": scaling[0].tolist(), "max": scaling[1].tolist()} if scaling else None,
+        "windows": len(ds), "train_windows": n_train,
+        "versions": {"vanilla_rnn": "scripts/reference.py", "tch": "none", "libtorch": torch.__version__},
+    }
+    with open(os.path.join(a.out, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    if not a.quiet:
+        print(f"trained {a.epochs} epochs in {time.perf_counter() - start:.1f}s: test MSE {test_loss():.3e}; wrote {a.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
