@@ -1,0 +1,63 @@
+//! Shared helpers of the integration tests: run the binary, make scratch directories, find Python.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vanilla-rnn"))
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str]) -> Run {
+    collect(bin().args(args).output().expect("the binary runs"))
+}
+
+pub fn collect(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A fresh scratch directory under target/, removed and recreated per test name.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The Python with torch 2.13.0 that scripts/test.sh set up (it exports PYTHON).
+pub fn python() -> Command {
+    let py = std::env::var("PYTHON").expect("PYTHON is not set: run the suite through scripts/test.sh, which sets up the venv and exports it");
+    let mut c = Command::new(py);
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+pub fn py(args: &[&str]) -> Run {
+    collect(python().args(args).output().expect("python runs"))
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Asserts a failed run: the exit code, one line on stderr containing `needle`, no panic or C++ trace.
+pub fn assert_clean_error(r: &Run, code: i32, needle: &str) {
+    assert_eq!(r.code, code, "exit code; stderr: {}", r.stderr);
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "exactly one line on stderr, got: {}", r.stderr);
+    assert!(lines[0].starts_with("error: "), "{}", lines[0]);
+    assert!(lines[0].contains(needle), "expected {needle:?} in {:?}", lines[0]);
+    for bad in ["panicked", "RUST_BACKTRACE", "frame #", "Exception raised from"] {
+        assert!(!r.stderr.contains(bad), "stderr shows {bad}: {}", r.stderr);
+    }
+}
