@@ -7,6 +7,12 @@ export PYTHON
 if [ -z "${LIBTORCH:-}" ]; then
   # torch-sys runs `python` (inside a venv) to find the wheel's libtorch.
   export LIBTORCH_USE_PYTORCH=1
-  export VIRTUAL_ENV="$(dirname "$(dirname "$PYTHON")")"
-  export PATH="$(dirname "$PYTHON"):$PATH"
+  # (the venv's bin/ has a `python`; a plain python3 with torch gets one via a shim directory)
+  if [ -x "$(dirname "$PYTHON")/python" ]; then
+    export VIRTUAL_ENV="$(dirname "$(dirname "$PYTHON")")"
+    export PATH="$(dirname "$PYTHON"):$PATH"
+  else
+    shim="${TMPDIR:-/tmp}/vanilla-rnn-python-shim"; mkdir -p "$shim"; ln -sf "$PYTHON" "$shim/python"
+    export VIRTUAL_ENV="$shim" PATH="$shim:$PATH"
+  fi
 fi

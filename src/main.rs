@@ -74,7 +74,14 @@ fn run(cli: Cli) -> Result<()> {
                     csv.save(&path)?;
                     eprintln!("one-step MSE over all windows {mse:.3e}; wrote {}", path.display());
                 }
-                None => print!("{}", csv.as_str()),
+                None => {
+                    // A closed pipe (`| head`) is the reader's choice, not an error.
+                    use std::io::Write;
+                    match std::io::stdout().lock().write_all(csv.as_str().as_bytes()) {
+                        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                        _ => {}
+                    }
+                }
             }
         }
         Command::Export { weights, out, seq_len, activation } => {
@@ -87,6 +94,14 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() {
+    // Every failure a user can cause is an error value; this only guards against our own bugs,
+    // so that even those end in one line rather than a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned());
+        let first = msg.as_deref().and_then(|m| m.lines().next()).unwrap_or("unknown").to_string();
+        eprintln!("error: internal error: {first} (please report this)");
+        std::process::exit(1);
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -86,10 +86,9 @@ pub fn predict(weights: &Path, data: Option<&Path>, seq_len: Option<i64>, activa
     let loaded = load_model(weights, seq_len, activation)?;
     let (series, scaling) = series_for(&loaded, data)?;
     let ds = TrignoDS::new(&data::model_rows(&series, scaling.as_ref()), series.features(), loaded.seq_len as usize)?;
-    let n_train = match &loaded.run {
-        Some(r) if r.windows == ds.len() => r.train_windows,
-        _ => ds.len(),
-    };
+    // The run's chronological split (or train's default one) labels each window.
+    let test_fraction = loaded.run.as_ref().map_or(0.2, |r| r.settings.test_fraction);
+    let n_train = data::split_point(ds.len(), test_fraction)?;
     let mse = tch::no_grad(|| {
         let y = unroll(&loaded.rnn, &ds.X, false).pop().expect("seq_len >= 1");
         f64::try_from(y.mse_loss(&ds.Y, tch::Reduction::Mean)).unwrap_or(f64::NAN)

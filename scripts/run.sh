@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's first command: set up (once), build in release, run vanilla-rnn.
+#   scripts/run.sh                      -> vanilla-rnn train --out runs/latest
+#   scripts/run.sh predict --weights runs/latest/weights.safetensors
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/env.sh
+cargo build --release --quiet
+[ $# -gt 0 ] || set -- train --out runs/latest
+exec target/release/vanilla-rnn "$@"

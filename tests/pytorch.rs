@@ -1,0 +1,225 @@
+//! Promises held against PyTorch itself (the Python that scripts/test.sh sets up): the seeded
+//! init, the data, each optimizer piece, the exports, and whole training runs, bit for bit.
+
+mod common;
+use common::*;
+use std::path::Path;
+use tch::{Device, Kind, Tensor};
+use vanilla_rnn::optim::{clip_grad_norm, Adam, AdamConfig};
+
+fn assert_py_ok(r: &Run, what: &str) {
+    assert_eq!(r.code, 0, "{what}:\n{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn seeded_init_is_bitwise_what_pytorch_draws() {
+    let dir = scratch("init-vs-torch");
+    let csv = dir.join("three.csv");
+    std::fs::write(&csv, (0..30).fold(String::from("a,b,c\n"), |t, i| t + &format!("{i},{},{}\n", i * i, 30 - i))).unwrap();
+    for (seed, hidden, data) in [("0", "32", None), ("42", "32", None), ("7", "1", None), ("123456789", "100", Some(&csv)), ("18446744073709551615", "17", None)] {
+        let out = dir.join(format!("s{seed}-h{hidden}"));
+        let mut args = vec!["train", "--epochs", "0", "--quiet", "--seed", seed, "--hidden", hidden, "--out", s(&out)];
+        if let Some(d) = data {
+            args.extend(["--data", s(d)]);
+        }
+        assert_eq!(run(&args).code, 0);
+        let features = if data.is_some() { "3" } else { "2" };
+        assert_py_ok(&py(&["tests/python/check_init.py", s(&out.join("weights.safetensors")), seed, hidden, features]), &format!("seed {seed} hidden {hidden}"));
+    }
+}
+
+#[test]
+fn the_builtin_series_is_numpys_float32_circle() {
+    let dir = scratch("series-vs-numpy");
+    assert_eq!(run(&["train", "--epochs", "0", "--quiet", "--out", s(&dir)]).code, 0);
+    assert_py_ok(&py(&["tests/python/check_series.py", s(&dir.join("predictions.csv"))]), "series");
+}
+
+/// Runs our Adam and clip_grad_norm on awkward sizes and scales, and has PyTorch replay them.
+fn optimizer_case(dir: &Path, lr: f64, max_norm: f64, seed: i64) {
+    tch::manual_seed(seed);
+    let shapes: Vec<Vec<i64>> = vec![vec![1], vec![7], vec![8], vec![9], vec![16], vec![33, 17], vec![1000], vec![3, 5]];
+    let opts = (Kind::Float, Device::Cpu);
+    let mut saved: Vec<(String, Tensor)> = vec![("lr".into(), Tensor::from_slice(&[lr])), ("max_norm".into(), Tensor::from_slice(&[max_norm]))];
+    let params: Vec<Tensor> = shapes.iter().map(|s| Tensor::randn(s.as_slice(), opts).set_requires_grad(true)).collect();
+    for (i, p) in params.iter().enumerate() {
+        saved.push((format!("p{i}"), p.detach().copy()));
+    }
+    let refs: Vec<&Tensor> = params.iter().collect();
+    let mut adam = Adam::new(&refs, AdamConfig::with_lr(lr));
+    let steps = 40;
+    let mut last_grads = vec![];
+    for step in 0..steps {
+        // Gradients over eight orders of magnitude, some exactly zero.
+        let grads: Vec<Tensor> = shapes
+            .iter()
+            .map(|s| {
+                let scale = Tensor::rand(s.as_slice(), opts) * 8.0 - 5.0;
+                let g = Tensor::randn(s.as_slice(), opts) * Tensor::from(10f32).pow(&scale);
+                g * Tensor::rand(s.as_slice(), opts).gt(0.05).to_kind(Kind::Float)
+            })
+            .collect();
+        adam.zero_grad();
+        // d/dp sum(p * g) = g exactly.
+        let loss = params.iter().zip(grads.iter()).map(|(p, g)| (p * g).sum(Kind::Float)).fold(Tensor::from(0f32), |a, b| a + b);
+        loss.backward();
+        for (i, g) in grads.iter().enumerate() {
+            saved.push((format!("g{step}_{i}"), g.copy()));
+        }
+        adam.step();
+        last_grads = grads;
+    }
+    for (i, (p, st)) in params.iter().zip(adam.state.iter()).enumerate() {
+        saved.push((format!("rust_p{i}"), p.detach().copy()));
+        saved.push((format!("rust_m{i}"), st.exp_avg.copy()));
+        saved.push((format!("rust_v{i}"), st.exp_avg_sq.copy()));
+    }
+    saved.push(("rust_step".into(), Tensor::from_slice(&[adam.state[0].step])));
+    // clip_grad_norm on the last gradients
+    let holders: Vec<Tensor> = shapes.iter().map(|s| Tensor::zeros(s.as_slice(), opts).set_requires_grad(true)).collect();
+    let loss = holders.iter().zip(last_grads.iter()).map(|(p, g)| (p * g).sum(Kind::Float)).fold(Tensor::from(0f32), |a, b| a + b);
+    loss.backward();
+    let total = clip_grad_norm(&holders, max_norm);
+    saved.push(("rust_total_norm".into(), Tensor::from_slice(&[total as f32])));
+    for (i, h) in holders.iter().enumerate() {
+        saved.push((format!("rust_clip{i}"), h.grad().copy()));
+    }
+    let path = dir.join(format!("case-{seed}.safetensors"));
+    Tensor::write_safetensors(&saved, &path).unwrap();
+    assert_py_ok(&py(&["tests/python/check_optim.py", s(&path)]), &format!("optimizer case lr {lr} max_norm {max_norm}"));
+}
+
+#[test]
+fn adam_and_clip_grad_norm_are_bitwise_pytorchs() {
+    let dir = scratch("optim-vs-torch");
+    optimizer_case(&dir, 1e-3, 1.0, 1);
+    optimizer_case(&dir, 0.1, 1e-3, 2);
+    optimizer_case(&dir, 3e-3, 1e6, 3); // a bound that never clips still multiplies by 1
+}
+
+#[test]
+fn rust_exports_load_in_python_and_predict_the_same() {
+    let dir = scratch("exports-in-python");
+    assert_eq!(run(&["train", "--epochs", "3", "--quiet", "--out", s(&dir)]).code, 0);
+    assert_py_ok(&py(&["tests/python/check_interop.py", s(&dir)]), "interop");
+}
+
+/// A CSV's cells with numbers normalised (Python and Rust print the same f64 differently).
+fn csv_numbers(p: &Path) -> Vec<String> {
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').map(|c| c.parse::<f64>().map(|v| format!("{v:e}")).unwrap_or_else(|_| c.to_string())).collect::<Vec<_>>().join(","))
+        .collect()
+}
+
+fn assert_same_rows(got: &[String], want: &[String], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: row count");
+    if let Some(i) = (0..got.len()).find(|&i| got[i] != want[i]) {
+        panic!("{what}: line {} differs:\n  got  {}\n  want {}", i + 1, got[i], want[i]);
+    }
+}
+
+#[test]
+fn python_weights_load_into_rust_predict_and_init() {
+    let dir = scratch("python-weights");
+    let py_run = dir.join("python");
+    assert_py_ok(&py(&["scripts/reference.py", "--epochs", "2", "--quiet", "--out", s(&py_run)]), "reference");
+    let pt = dir.join("state_dict.pt");
+    assert_py_ok(&py(&["tests/python/check_interop.py", "--to-pt", s(&py_run.join("weights.safetensors")), s(&pt)]), "torch.save");
+    let want = csv_numbers(&py_run.join("predictions.csv"));
+    for weights in [py_run.join("weights.safetensors"), pt.clone()] {
+        let out = dir.join("predict.csv");
+        let r = run(&["predict", "--weights", s(&weights), "--out", s(&out)]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_same_rows(&csv_numbers(&out), &want, &format!("predict --weights {}", weights.display()));
+        let init = dir.join("init");
+        let r = run(&["train", "--epochs", "0", "--quiet", "--init", s(&weights), "--out", s(&init)]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_same_rows(&csv_numbers(&init.join("predictions.csv")), &want, &format!("train --init {}", weights.display()));
+    }
+}
+
+/// Trains the same run in Rust and in scripts/reference.py and demands bitwise equal files.
+fn parity(name: &str, args: &[&str]) {
+    let dir = scratch(&format!("parity-{name}"));
+    let (rust, python) = (dir.join("rust"), dir.join("python"));
+    let mut a = vec!["train", "--quiet", "--threads", "1", "--out", s(&rust)];
+    a.extend_from_slice(args);
+    let r = run(&a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut b = vec!["scripts/reference.py", "--quiet", "--threads", "1", "--out", s(&python)];
+    b.extend_from_slice(args);
+    assert_py_ok(&py(&b), "reference.py");
+    assert_py_ok(&py(&["scripts/compare.py", s(&rust), s(&python)]), &format!("parity {name} {args:?}"));
+}
+
+// Six epochs of 50 batches: 300 steps per case, every combination of the four switches.
+const SHORT: [&str; 2] = ["--epochs", "6"];
+
+fn parity_matrix(loss: &str, activation: &str) {
+    for shuffle in [true, false] {
+        for clip in [None, Some("0.05")] {
+            let mut args = SHORT.to_vec();
+            args.extend(["--loss", loss, "--activation", activation]);
+            if !shuffle {
+                args.push("--no-shuffle");
+            }
+            if let Some(c) = clip {
+                args.extend(["--clip-grad-norm", c]);
+            }
+            parity(&format!("{loss}-{activation}-{shuffle}-{}", clip.is_some()), &args);
+        }
+    }
+}
+
+#[test]
+fn training_is_bitwise_pytorchs_loss_last_tanh() {
+    parity_matrix("last", "tanh");
+}
+
+#[test]
+fn training_is_bitwise_pytorchs_loss_all_tanh() {
+    parity_matrix("all", "tanh");
+}
+
+#[test]
+fn training_is_bitwise_pytorchs_loss_last_relu() {
+    parity_matrix("last", "relu");
+}
+
+#[test]
+fn training_is_bitwise_pytorchs_loss_all_relu() {
+    parity_matrix("all", "relu");
+}
+
+#[test]
+fn the_default_run_is_bitwise_pytorchs_for_all_its_steps() {
+    parity("default", &[]);
+}
+
+#[test]
+fn a_users_csv_trains_bitwise_as_in_python() {
+    let dir = scratch("parity-csv-data");
+    let csv = dir.join("series.csv");
+    std::fs::write(&csv, (0..300).fold(String::from("x,y,z\n"), |t, i| {
+        let v = i as f64 * 0.07;
+        t + &format!("{},{},{}\n", 10.0 * v.sin(), 1e3 + v.cos(), (v * 0.3).sin() - 2.0)
+    }))
+    .unwrap();
+    parity("csv", &["--epochs", "5", "--batch-size", "10", "--hidden", "12", "--seq-len", "6", "--data", s(&csv)]);
+}
+
+#[test]
+fn a_clip_that_bites_changes_the_run() {
+    // Guards the parity cases above: with --clip-grad-norm 0.05 the clip really acts.
+    let dir = scratch("clip-bites");
+    for (name, extra) in [("plain", vec![]), ("clipped", vec!["--clip-grad-norm", "0.05"])] {
+        let mut a = vec!["train", "--quiet", "--epochs", "1", "--out"];
+        let out = dir.join(name);
+        a.push(s(&out));
+        a.extend(extra);
+        assert_eq!(run(&a).code, 0);
+    }
+    assert_ne!(std::fs::read(dir.join("plain/weights.safetensors")).unwrap(), std::fs::read(dir.join("clipped/weights.safetensors")).unwrap());
+}
