@@ -75,10 +75,69 @@ pub struct TrainConfig {
     /// Where to train
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
+    /// Also write DIR/checkpoint.safetensors every N epochs (it is always written at the end and on Ctrl-C)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[serde(default)]
+    pub checkpoint_every: u64,
+    /// Continue the run in DIR from its checkpoint, with the settings it was started with
+    #[arg(long, value_name = "DIR")]
+    #[serde(skip)]
+    pub resume: Option<PathBuf>,
     /// Print nothing but errors
     #[arg(long)]
     #[serde(skip)]
     pub quiet: bool,
+    /// Testing aid: stop as if Ctrl-C came after this many optimizer steps
+    #[arg(long, hide = true)]
+    #[serde(skip)]
+    pub stop_after_steps: Option<u64>,
+}
+
+impl TrainConfig {
+    /// The settings of a resumed run: the checkpoint's, with each flag given on the command line
+    /// (`explicit`, by field name) checked against them. Only what cannot change the numbers may
+    /// differ: --epochs (to train on), --checkpoint-every, --quiet.
+    pub fn resume_from(&self, explicit: &[String], saved: TrainConfig, dir: &Path, done_epochs: usize) -> Result<TrainConfig> {
+        let given = serde_json::to_value(self)?;
+        let before = serde_json::to_value(&saved)?;
+        for id in explicit {
+            let flag = id.replace('_', "-");
+            match id.as_str() {
+                "resume" | "quiet" | "epochs" | "checkpoint_every" | "stop_after_steps" => {}
+                "out" if self.out != dir => bail!("--out {} contradicts --resume {}: a resumed run goes on in its own directory", self.out.display(), dir.display()),
+                "out" => {}
+                _ if given.get(id) != before.get(id) => bail!(
+                    "--{flag} {} contradicts the run being resumed, which was started with --{flag} {} (drop the flag, or start a new run)",
+                    show(&given[id]),
+                    show(&before[id])
+                ),
+                _ => {}
+            }
+        }
+        let mut cfg = saved;
+        cfg.out = dir.to_path_buf();
+        cfg.resume = self.resume.clone();
+        cfg.quiet = self.quiet;
+        cfg.stop_after_steps = self.stop_after_steps;
+        if explicit.iter().any(|id| id == "epochs") {
+            if (self.epochs as usize) < done_epochs {
+                bail!("--epochs {} is fewer than the {done_epochs} epochs the run in {} has already done", self.epochs, dir.display());
+            }
+            cfg.epochs = self.epochs;
+        }
+        if explicit.iter().any(|id| id == "checkpoint_every") {
+            cfg.checkpoint_every = self.checkpoint_every;
+        }
+        Ok(cfg)
+    }
+}
+
+fn show(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "(unset)".into(),
+        v => v.to_string(),
+    }
 }
 
 fn positive_f64(s: &str) -> Result<f64, String> {

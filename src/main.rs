@@ -1,10 +1,13 @@
 //! The command line: train, predict, export.
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use vanilla_rnn::config::TrainConfig;
 use vanilla_rnn::model::Activation;
+use vanilla_rnn::checkpoint::Checkpoint;
+use vanilla_rnn::interrupt::{exit_code, Stop};
+use vanilla_rnn::trainer::Ended;
 use vanilla_rnn::{export, predict, trainer};
 
 #[derive(Parser)]
@@ -53,18 +56,30 @@ enum Command {
     },
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// `explicit`: the train flags given on the command line (by field name), for --resume's checks.
+fn run(cli: Cli, explicit: Vec<String>) -> Result<()> {
     match cli.command {
-        Command::Train(cfg) => {
-            let s = trainer::train(&cfg)?;
-            if !cfg.quiet {
-                eprintln!(
-                    "trained {} epochs in {:.1}s: test MSE {:.3e}; wrote {}",
-                    s.epochs,
-                    s.seconds,
-                    s.test_loss,
-                    cfg.out.display()
-                );
+        Command::Train(mut cfg) => {
+            let mut stop = Stop::install()?;
+            stop.after_steps = cfg.stop_after_steps;
+            let resume = match cfg.resume.clone() {
+                None => None,
+                Some(dir) => {
+                    let ck = Checkpoint::load(&dir.join("checkpoint.safetensors"))?;
+                    cfg = cfg.resume_from(&explicit, ck.settings.clone(), &dir, ck.epoch)?;
+                    Some(ck)
+                }
+            };
+            let s = trainer::train(&cfg, resume, &stop)?;
+            let out = cfg.out.display();
+            match s.ended {
+                Ended::Finished if !cfg.quiet => eprintln!("trained {} epochs ({} steps) in {:.1}s: test MSE {:.3e}; wrote {out}", s.epoch, s.step, s.seconds, s.test_loss),
+                Ended::Finished => {}
+                Ended::Interrupted(signal) => {
+                    let name = if signal == 15 { "SIGTERM" } else { "Ctrl-C" };
+                    eprintln!("stopped by {name} after step {} (epoch {} done): checkpoint, weights and metrics saved in {out}; continue with: vanilla-rnn train --resume {out}", s.step, s.epoch);
+                    std::process::exit(exit_code(signal));
+                }
             }
         }
         Command::Predict { weights, data, out, seq_len, activation } => {
@@ -102,8 +117,9 @@ fn main() {
         eprintln!("error: internal error: {first} (please report this)");
         std::process::exit(1);
     }));
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             use clap::error::ErrorKind::*;
             if matches!(e.kind(), DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand) {
@@ -117,7 +133,11 @@ fn main() {
             std::process::exit(2);
         }
     };
-    if let Err(e) = run(cli) {
+    let explicit: Vec<String> = match matches.subcommand() {
+        Some(("train", m)) => m.ids().filter(|id| m.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine)).map(|id| id.to_string()).collect(),
+        _ => vec![],
+    };
+    if let Err(e) = run(cli, explicit) {
         eprintln!("error: {:#}", e);
         std::process::exit(1);
     }

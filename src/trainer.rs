@@ -1,22 +1,35 @@
 //! The training loop, as the blog runs it: batches of windows, the loop over time outside
-//! forward from a zero hidden state, MSE, autograd, Adam.
+//! forward from a zero hidden state, MSE, autograd, Adam. Around it, what real runs need:
+//! checkpoints and resume, a clean stop on Ctrl-C, and a stop on divergence.
 
+use crate::checkpoint::Checkpoint;
 use crate::config::{DeviceArg, LossKind, RunConfig, TrainConfig, Versions};
 use crate::data::{self, epoch_order, split_point, Scaling, Series, TrignoDS};
 use crate::export::export_rnn;
+use crate::interrupt::Stop;
 use crate::model::{unroll, RNN};
 use crate::optim::{clip_grad_norm, Adam, AdamConfig};
 use crate::output::{num, prepare_dir, write_bytes, Csv};
 use crate::predict::predictions_csv;
+use crate::progress::Progress;
 use crate::weights::{load_into, save_ot, save_safetensors};
 use anyhow::{bail, Context, Result};
+use std::path::Path;
 use std::time::Instant;
 use tch::{nn, Device, Reduction, Tensor};
+
+pub enum Ended {
+    Finished,
+    /// Stopped by this signal after saving a checkpoint.
+    Interrupted(i32),
+}
 
 pub struct Summary {
     pub test_loss: f64,
     pub seconds: f64,
-    pub epochs: i64,
+    pub epoch: usize,
+    pub step: usize,
+    pub ended: Ended,
 }
 
 pub fn resolve_device(arg: DeviceArg) -> Result<Device> {
@@ -29,7 +42,7 @@ pub fn resolve_device(arg: DeviceArg) -> Result<Device> {
 }
 
 /// The built-in circle, or the user's CSV with the per-column scaling onto [-1, 1].
-pub fn load_series(data: Option<&std::path::Path>) -> Result<(Series, Option<Scaling>)> {
+pub fn load_series(data: Option<&Path>) -> Result<(Series, Option<Scaling>)> {
     match data {
         None => Ok((data::circle(), None)),
         Some(path) => {
@@ -76,7 +89,23 @@ pub fn evaluate(rnn: &RNN, inputs: &Tensor, targets: &Tensor) -> f64 {
     })
 }
 
-pub fn train(cfg: &TrainConfig) -> Result<Summary> {
+/// True when every gradient is finite (a sum is NaN or infinite as soon as one element is).
+fn gradients_finite(params: &[Tensor]) -> bool {
+    let sums: Vec<Tensor> = params.iter().map(|p| p.grad()).filter(|g| g.defined()).map(|g| g.sum(None)).collect();
+    sums.is_empty() || f64::try_from(Tensor::stack(&sums, 0).sum(None)).is_ok_and(|s| s.is_finite())
+}
+
+/// Everything the loop carries from step to step; a checkpoint is this plus the tensors.
+struct Position {
+    epoch: usize, // epochs completed
+    batch: usize, // batches done in the current epoch
+    epoch_loss: f64,
+    metrics: Vec<[f64; 4]>,
+    steps: Vec<(u32, f64)>,
+}
+
+/// Trains from `cfg`, or continues `resume` (a checkpoint whose settings `cfg` already holds).
+pub fn train(cfg: &TrainConfig, resume: Option<Checkpoint>, stop: &Stop) -> Result<Summary> {
     let device = resolve_device(cfg.device)?;
     tch::set_num_threads(cfg.threads);
 
@@ -94,51 +123,26 @@ pub fn train(cfg: &TrainConfig) -> Result<Summary> {
     // The model, initialised on the CPU as PyTorch would (or from a file), then moved.
     let mut vs = nn::VarStore::new(Device::Cpu);
     let mut rnn = RNN::new(&vs.root(), features, cfg.hidden, features, cfg.activation);
-    match &cfg.init {
-        Some(path) => load_into(&rnn, path)?,
-        None => rnn.init_like_pytorch(cfg.seed),
+    match (&resume, &cfg.init) {
+        (Some(ck), _) => restore_weights(&rnn, ck)?,
+        (None, Some(path)) => load_into(&rnn, path)?,
+        (None, None) => rnn.init_like_pytorch(cfg.seed),
     }
     vs.set_device(device);
     let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, t)| *t).collect();
     let mut optimizer = Adam::new(&params, AdamConfig::with_lr(cfg.lr));
 
-    let mut metrics = Csv::new(&["epoch", "train_loss", "test_loss", "seconds"].map(String::from));
-    let mut steps = Csv::new(&["epoch", "step", "loss"].map(String::from));
-    let start = Instant::now();
-    let mut test_loss = evaluate(&rnn, &test_x, &test_y);
-    let batch = cfg.batch_size as usize;
-    let mut step = 0u64;
-    for epoch in 1..=cfg.epochs as usize {
-        let order = epoch_order(n_train, !cfg.no_shuffle, cfg.seed, epoch).to_device(device);
-        let mut epoch_loss = 0.0f64;
-        let mut batches = 0usize;
-        for first in (0..n_train).step_by(batch) {
-            let idx = order.narrow(0, first as i64, batch.min(n_train - first) as i64);
-            let (inputs, targets) = (train_x.index_select(0, &idx), train_y.index_select(0, &idx));
-            let loss = batch_loss(&rnn, &inputs, &targets, cfg.loss);
-            optimizer.zero_grad();
-            loss.backward();
-            if let Some(max_norm) = cfg.clip_grad_norm {
-                clip_grad_norm(&optimizer.params, max_norm);
-            }
-            optimizer.step();
-            step += 1;
-            let loss = f64::try_from(&loss).context("reading the loss")?;
-            steps.row(&[epoch.to_string(), step.to_string(), num(loss)]);
-            epoch_loss += loss;
-            batches += 1;
+    let mut at = Position { epoch: 0, batch: 0, epoch_loss: 0.0, metrics: vec![], steps: vec![] };
+    let mut elapsed_before = 0.0;
+    if let Some(ck) = resume {
+        for (st, (step, m, v)) in optimizer.state.iter_mut().zip(ck.adam) {
+            st.step = step;
+            st.exp_avg = m.to_device(device);
+            st.exp_avg_sq = v.to_device(device);
         }
-        let train_loss = epoch_loss / batches as f64;
-        test_loss = evaluate(&rnn, &test_x, &test_y);
-        let seconds = start.elapsed().as_secs_f64();
-        metrics.row(&[epoch.to_string(), num(train_loss), num(test_loss), format!("{seconds:.3}")]);
-        if !cfg.quiet {
-            eprintln!("epoch {epoch:>4}/{}  train {train_loss:.3e}  test {test_loss:.3e}  {seconds:.1}s", cfg.epochs);
-        }
+        at = Position { epoch: ck.epoch, batch: ck.batch, epoch_loss: ck.epoch_loss, metrics: ck.metrics, steps: ck.steps };
+        elapsed_before = ck.elapsed;
     }
-    let seconds = start.elapsed().as_secs_f64();
-
-    // The outputs, each written whole or not at all.
     let run = RunConfig {
         settings: cfg.clone(),
         seed: cfg.seed,
@@ -149,13 +153,106 @@ pub fn train(cfg: &TrainConfig) -> Result<Summary> {
         train_windows: n_train,
         versions: Versions::current(),
     };
-    let out = &cfg.out;
-    write_bytes(&out.join("config.json"), (serde_json::to_string_pretty(&run)? + "\n").as_bytes())?;
+    let save = |rnn: &RNN, optimizer: &Adam, at: &Position, elapsed: f64| -> Result<()> {
+        save_progress(&cfg.out, &run, rnn, optimizer, at, elapsed)
+    };
+
+    let progress = Progress::new(cfg.quiet, at.epoch as u64, cfg.epochs as u64);
+    let start = Instant::now();
+    let elapsed = || elapsed_before + start.elapsed().as_secs_f64();
+    let batch = cfg.batch_size as usize;
+    let firsts: Vec<usize> = (0..n_train).step_by(batch).collect();
+    for epoch in at.epoch + 1..=cfg.epochs as usize {
+        let order = epoch_order(n_train, !cfg.no_shuffle, cfg.seed, epoch).to_device(device);
+        for (b, &first) in firsts.iter().enumerate().skip(at.batch) {
+            let idx = order.narrow(0, first as i64, batch.min(n_train - first) as i64);
+            let (inputs, targets) = (train_x.index_select(0, &idx), train_y.index_select(0, &idx));
+            let loss = batch_loss(&rnn, &inputs, &targets, cfg.loss);
+            optimizer.zero_grad();
+            loss.backward();
+            let loss = f64::try_from(&loss).context("reading the loss")?;
+            // A non-finite loss or gradient stops the run before it touches the weights.
+            if !loss.is_finite() || !gradients_finite(&optimizer.params) {
+                save(&rnn, &optimizer, &at, elapsed())?;
+                let what = if loss.is_finite() { "a gradient is not finite".to_string() } else { format!("the loss is {loss}") };
+                bail!(
+                    "training diverged at epoch {epoch}, step {} ({what}); kept the weights and checkpoint from before it in {} (try a lower --lr than {}, or --clip-grad-norm)",
+                    at.steps.len() + 1,
+                    cfg.out.display(),
+                    cfg.lr
+                );
+            }
+            if let Some(max_norm) = cfg.clip_grad_norm {
+                clip_grad_norm(&optimizer.params, max_norm);
+            }
+            optimizer.step();
+            at.steps.push((epoch as u32, loss));
+            at.epoch_loss += loss;
+            at.batch = b + 1;
+            if let Some(signal) = stop.requested(at.steps.len() as u64) {
+                progress.finish();
+                save(&rnn, &optimizer, &at, elapsed())?;
+                return Ok(Summary { test_loss: f64::NAN, seconds: elapsed(), epoch: at.epoch, step: at.steps.len(), ended: Ended::Interrupted(signal) });
+            }
+        }
+        let train_loss = at.epoch_loss / firsts.len() as f64;
+        let test_loss = evaluate(&rnn, &test_x, &test_y);
+        let seconds = elapsed();
+        at.metrics.push([epoch as f64, train_loss, test_loss, seconds]);
+        at = Position { epoch, batch: 0, epoch_loss: 0.0, ..at };
+        progress.epoch(epoch, train_loss, test_loss, seconds);
+        if cfg.checkpoint_every > 0 && epoch % cfg.checkpoint_every as usize == 0 && epoch < cfg.epochs as usize {
+            save(&rnn, &optimizer, &at, seconds)?;
+        }
+    }
+    progress.finish();
+    let seconds = elapsed();
+
+    // The outputs, each written whole or not at all.
+    save(&rnn, &optimizer, &at, seconds)?;
+    predictions_csv(&rnn, &ds, &series, scaling.as_ref(), n_train)?.save(&cfg.out.join("predictions.csv"))?;
+    export_rnn(&rnn, cfg.seq_len, &cfg.out.join("model.pt"))?;
+    let test_loss = evaluate(&rnn, &test_x, &test_y);
+    Ok(Summary { test_loss, seconds, epoch: at.epoch, step: at.steps.len(), ended: Ended::Finished })
+}
+
+fn restore_weights(rnn: &RNN, ck: &Checkpoint) -> Result<()> {
+    tch::no_grad(|| {
+        for ((name, dst), (_, src)) in rnn.named_parameters().iter().zip(ck.params.iter()) {
+            if dst.size() != src.size() {
+                bail!("checkpoint tensor {name} has shape {:?}; the model needs {:?}", src.size(), dst.size());
+            }
+            dst.shallow_clone().copy_(src);
+        }
+        Ok(())
+    })
+}
+
+/// config.json, metrics.csv, steps.csv, the weights and the checkpoint: what a stopped run keeps.
+fn save_progress(out: &Path, run: &RunConfig, rnn: &RNN, optimizer: &Adam, at: &Position, elapsed: f64) -> Result<()> {
+    write_bytes(&out.join("config.json"), (serde_json::to_string_pretty(run)? + "\n").as_bytes())?;
+    let mut metrics = Csv::new(&["epoch", "train_loss", "test_loss", "seconds"].map(String::from));
+    for [epoch, train, test, seconds] in &at.metrics {
+        metrics.row(&[format!("{epoch}"), num(*train), num(*test), format!("{seconds:.3}")]);
+    }
     metrics.save(&out.join("metrics.csv"))?;
+    let mut steps = Csv::new(&["epoch", "step", "loss"].map(String::from));
+    for (i, (epoch, loss)) in at.steps.iter().enumerate() {
+        steps.row(&[epoch.to_string(), (i + 1).to_string(), num(*loss)]);
+    }
     steps.save(&out.join("steps.csv"))?;
-    save_safetensors(&rnn, &out.join("weights.safetensors"))?;
-    save_ot(&rnn, &out.join("weights.ot"))?;
-    predictions_csv(&rnn, &ds, &series, scaling.as_ref(), n_train)?.save(&out.join("predictions.csv"))?;
-    export_rnn(&rnn, cfg.seq_len, &out.join("model.pt"))?;
-    Ok(Summary { test_loss, seconds, epochs: cfg.epochs })
+    save_safetensors(rnn, &out.join("weights.safetensors"))?;
+    save_ot(rnn, &out.join("weights.ot"))?;
+    let checkpoint = Checkpoint {
+        settings: run.settings.clone(),
+        epoch: at.epoch,
+        batch: at.batch,
+        epoch_loss: at.epoch_loss,
+        elapsed,
+        params: rnn.named_parameters().iter().map(|(n, t)| (n.to_string(), t.detach())).collect(),
+        adam: optimizer.state.iter().map(|s| (s.step, s.exp_avg.shallow_clone(), s.exp_avg_sq.shallow_clone())).collect(),
+        metrics: at.metrics.clone(),
+        steps: at.steps.clone(),
+    };
+    checkpoint.save(&out.join("checkpoint.safetensors"))
 }

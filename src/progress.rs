@@ -1,0 +1,57 @@
+//! What `train` tells the user while it runs: a progress bar over epochs when stderr is a
+//! terminal, one plain line per epoch when it is not (logs, pipes, CI), nothing with --quiet.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+
+pub enum Progress {
+    Quiet,
+    Lines { epochs: u64 },
+    Bar(ProgressBar),
+}
+
+impl Progress {
+    pub fn new(quiet: bool, first_epoch: u64, epochs: u64) -> Progress {
+        if quiet {
+            Progress::Quiet
+        } else if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(epochs);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30.cyan/blue} epoch {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_position(first_epoch);
+            Progress::Bar(bar)
+        } else {
+            Progress::Lines { epochs }
+        }
+    }
+
+    pub fn epoch(&self, epoch: usize, train_loss: f64, test_loss: f64, seconds: f64) {
+        match self {
+            Progress::Quiet => {}
+            Progress::Lines { epochs } => {
+                eprintln!("epoch {epoch:>4}/{epochs}  train {train_loss:.3e}  test {test_loss:.3e}  {seconds:.1}s")
+            }
+            Progress::Bar(bar) => {
+                bar.set_message(format!("train {train_loss:.3e} test {test_loss:.3e}"));
+                bar.set_position(epoch as u64);
+            }
+        }
+    }
+
+    /// Prints a message without tearing the bar.
+    pub fn say(&self, msg: &str) {
+        match self {
+            Progress::Quiet => {}
+            Progress::Lines { .. } => eprintln!("{msg}"),
+            Progress::Bar(bar) => bar.println(msg),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
