@@ -70,10 +70,10 @@ pub fn read_csv(path: &Path) -> Result<Series> {
             let text = std::str::from_utf8(cell).unwrap_or("").trim();
             let v: f64 = text.parse().map_err(|_| {
                 let shown: String = String::from_utf8_lossy(cell).chars().take(40).collect();
-                anyhow::anyhow!("{}: row {line}, column {} ({}): {:?} is not a number", path.display(), j + 1, names[j], shown)
+                anyhow::anyhow!("{}: row {line}, column {} ({}): {:?} is not a number", path.display(), j + 1, short(&names[j]), shown)
             })?;
             if !v.is_finite() {
-                bail!("{}: row {line}, column {} ({}): {text} is not finite (NaN or infinite values cannot be learned)", path.display(), j + 1, names[j]);
+                bail!("{}: row {line}, column {} ({}): {} is not finite (NaN or infinite values cannot be learned)", path.display(), j + 1, short(&names[j]), short(text));
             }
             row.push(v);
         }
@@ -83,6 +83,11 @@ pub fn read_csv(path: &Path) -> Result<Series> {
         bail!("{}: has a header but no data rows", path.display());
     }
     Ok(Series { names, rows })
+}
+
+/// A user's column name as an error message shows it: at most 40 characters.
+fn short(name: &str) -> String {
+    if name.chars().count() > 40 { name.chars().take(37).collect::<String>() + "..." } else { name.to_string() }
 }
 
 fn csv_error(e: &csv::Error) -> String {

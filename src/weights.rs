@@ -20,6 +20,11 @@ pub fn read_named(path: &Path) -> Result<HashMap<String, Tensor>> {
     if !meta.is_file() {
         bail!("weights file {} is not a regular file", path.display());
     }
+    // The readers load the whole file; refuse what no model of ours could need.
+    const MAX_BYTES: u64 = 4 << 30;
+    if meta.len() > MAX_BYTES {
+        bail!("weights file {} is {} bytes, over the 4 GiB this tool reads", path.display(), meta.len());
+    }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let named = match ext.as_str() {
         "safetensors" => Tensor::read_safetensors(path).map_err(|e| anyhow!("{}: not a valid safetensors file: {}", path.display(), first_line(e)))?,

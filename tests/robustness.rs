@@ -1,0 +1,276 @@
+//! Promises about runs that go wrong: stopped, killed, diverging, or fed hostile files.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+use vanilla_rnn::checkpoint::Checkpoint;
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// metrics.csv without its wall-clock `seconds` column, which no two runs share.
+fn metrics_without_seconds(dir: &Path) -> Vec<String> {
+    String::from_utf8(read(&dir.join("metrics.csv"))).unwrap().lines().map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect()
+}
+
+fn assert_same_run(a: &Path, b: &Path) {
+    assert_eq!(metrics_without_seconds(a), metrics_without_seconds(b), "metrics.csv");
+    for f in ["weights.safetensors", "steps.csv", "predictions.csv"] {
+        assert!(read(&a.join(f)) == read(&b.join(f)), "{f} differs between {} and {}", a.display(), b.display());
+    }
+}
+
+fn unstopped(dir: &Path, args: &[&str]) -> std::path::PathBuf {
+    let out = dir.join("unstopped");
+    let mut a = vec!["train", "--quiet", "--out", s(&out)];
+    a.extend_from_slice(args);
+    assert_eq!(run(&a).code, 0);
+    out
+}
+
+#[test]
+fn a_run_stopped_mid_epoch_and_resumed_is_bitwise_the_unstopped_run() {
+    let dir = scratch("resume-mid");
+    let whole = unstopped(&dir, &["--epochs", "6"]);
+    let out = dir.join("stopped");
+    // 50 batches an epoch: step 130 is in the middle of epoch 3, with shuffling on.
+    let r = run(&["train", "--quiet", "--epochs", "6", "--out", s(&out), "--stop-after-steps", "130"]);
+    assert_eq!(r.code, 130, "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("--resume {}", out.display())), "says how to resume: {}", r.stderr);
+    let ck = Checkpoint::load(&out.join("checkpoint.safetensors")).unwrap();
+    assert_eq!((ck.epoch, ck.batch, ck.steps.len()), (2, 30, 130));
+    let r = run(&["train", "--quiet", "--resume", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_same_run(&whole, &out);
+}
+
+#[test]
+fn a_run_stopped_at_an_epoch_boundary_and_resumed_is_bitwise_the_unstopped_run() {
+    let dir = scratch("resume-boundary");
+    let whole = unstopped(&dir, &["--epochs", "5"]);
+    let a = dir.join("by-steps");
+    assert_eq!(run(&["train", "--quiet", "--epochs", "5", "--out", s(&a), "--stop-after-steps", "100"]).code, 130);
+    let ck = Checkpoint::load(&a.join("checkpoint.safetensors")).unwrap();
+    assert_eq!((ck.epoch, ck.batch), (1, 50), "stopped after the last batch of epoch 2, before its test loss");
+    assert_eq!(run(&["train", "--quiet", "--resume", s(&a)]).code, 0);
+    assert_same_run(&whole, &a);
+    // A finished shorter run, extended with --epochs.
+    let b = dir.join("extended");
+    assert_eq!(run(&["train", "--quiet", "--epochs", "2", "--out", s(&b)]).code, 0);
+    assert_eq!(run(&["train", "--quiet", "--resume", s(&b), "--epochs", "5"]).code, 0);
+    assert_same_run(&whole, &b);
+}
+
+#[test]
+fn resume_refuses_flags_that_contradict_the_run() {
+    let dir = scratch("resume-flags");
+    let out = dir.join("run");
+    assert_eq!(run(&["train", "--quiet", "--epochs", "2", "--out", s(&out)]).code, 0);
+    assert_clean_error(&run(&["train", "--resume", s(&out), "--lr", "0.1"]), 1, "--lr 0.1 contradicts the run being resumed, which was started with --lr 0.003");
+    assert_clean_error(&run(&["train", "--resume", s(&out), "--no-shuffle"]), 1, "--no-shuffle");
+    assert_clean_error(&run(&["train", "--resume", s(&out), "--epochs", "1"]), 1, "fewer than the 2 epochs");
+    assert_clean_error(&run(&["train", "--resume", s(&dir.join("nowhere"))]), 1, "checkpoint");
+    // Restating a setting it was started with is fine.
+    assert_eq!(run(&["train", "--quiet", "--resume", s(&out), "--lr", "0.003", "--epochs", "3"]).code, 0);
+}
+
+fn spawn(args: &[&str]) -> Child {
+    bin().args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = std::process::Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
+    assert!(ok, "kill {sig}");
+}
+
+/// Waits until the run has written its first checkpoint-worthy progress (training has begun).
+fn wait_for_training(out: &Path, child: &mut Child) {
+    let start = Instant::now();
+    while !out.join("config.json").exists() && !out.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be signalled");
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+#[test]
+fn ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes_bitwise() {
+    let dir = scratch("sigint");
+    let args = ["--epochs", "150", "--checkpoint-every", "1000"];
+    let out = dir.join("stopped");
+    let mut child = spawn(&[&["train", "--out", s(&out)][..], &args[..]].concat());
+    wait_for_training(&out, &mut child);
+    signal(&child, "-INT");
+    let r = collect(child.wait_with_output().unwrap());
+    assert_eq!(r.code, 130, "{}", r.stderr);
+    assert!(r.stderr.contains("stopped by Ctrl-C") && r.stderr.contains("--resume"), "{}", r.stderr);
+    let ck = Checkpoint::load(&out.join("checkpoint.safetensors")).unwrap();
+    assert!(ck.epoch < 150);
+    assert_eq!(metrics_without_seconds(&out).len(), ck.epoch + 1, "metrics.csv holds the epochs done");
+    assert_eq!(run(&["train", "--quiet", "--resume", s(&out)]).code, 0);
+    let mut a = vec!["train", "--quiet", "--out"];
+    let whole = dir.join("whole");
+    a.push(s(&whole));
+    a.extend(args);
+    assert_eq!(run(&a).code, 0);
+    assert_same_run(&whole, &out);
+}
+
+#[test]
+fn sigterm_saves_and_exits_143() {
+    let dir = scratch("sigterm");
+    let out = dir.join("run");
+    let mut child = spawn(&["train", "--quiet", "--epochs", "400", "--out", s(&out)]);
+    wait_for_training(&out, &mut child);
+    signal(&child, "-TERM");
+    let r = collect(child.wait_with_output().unwrap());
+    assert_eq!(r.code, 143, "{}", r.stderr);
+    assert!(r.stderr.contains("SIGTERM"), "{}", r.stderr);
+    Checkpoint::load(&out.join("checkpoint.safetensors")).unwrap();
+}
+
+#[test]
+fn a_second_ctrl_c_exits_at_once_without_tearing_a_file() {
+    let dir = scratch("double-sigint");
+    let out = dir.join("run");
+    let mut child = spawn(&["train", "--quiet", "--epochs", "400", "--checkpoint-every", "1", "--out", s(&out)]);
+    wait_for_training(&out, &mut child);
+    signal(&child, "-INT");
+    signal(&child, "-INT");
+    let r = collect(child.wait_with_output().unwrap());
+    assert_eq!(r.code, 130, "{}", r.stderr);
+    if out.join("checkpoint.safetensors").exists() {
+        Checkpoint::load(&out.join("checkpoint.safetensors")).expect("whatever checkpoint is there is whole");
+    }
+    if out.join("weights.safetensors").exists() {
+        vanilla_rnn::weights::read_params(&out.join("weights.safetensors")).expect("whole weights");
+    }
+}
+
+#[test]
+fn sigkill_at_random_moments_never_tears_the_checkpoint_and_resuming_ends_bitwise_equal() {
+    let dir = scratch("sigkill");
+    let args = ["--epochs", "60", "--checkpoint-every", "1"];
+    let whole = dir.join("whole");
+    assert_eq!(run(&[&["train", "--quiet", "--out", s(&whole)][..], &args[..]].concat()).code, 0);
+    let out = dir.join("killed");
+    let ck_path = out.join("checkpoint.safetensors");
+    let mut seed: u64 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    println!("kill-time seed {seed}");
+    let mut kills = 0;
+    for _ in 0..6 {
+        let mut a = vec!["train", "--quiet"];
+        if ck_path.exists() {
+            a.extend(["--resume", s(&out)]);
+        } else {
+            a.extend(["--out", s(&out)]);
+            a.extend(args);
+        }
+        let mut child = spawn(&a);
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        std::thread::sleep(Duration::from_millis(300 + (seed >> 33) % 700));
+        if child.try_wait().unwrap().is_some() {
+            break; // it finished first
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        kills += 1;
+        if ck_path.exists() {
+            Checkpoint::load(&ck_path).expect("after SIGKILL the checkpoint is the old one or the new one, never torn");
+        }
+    }
+    assert!(kills > 0, "the runs were too fast to be killed");
+    let mut a = vec!["train", "--quiet"];
+    if ck_path.exists() {
+        a.extend(["--resume", s(&out)]);
+    } else {
+        a.extend(["--out", s(&out)]);
+        a.extend(args);
+    }
+    assert_eq!(run(&a).code, 0);
+    assert_same_run(&whole, &out);
+    let leftovers: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect();
+    assert!(leftovers.is_empty(), "temporary files of killed runs are cleaned up: {leftovers:?}");
+}
+
+#[test]
+fn divergence_stops_with_the_last_good_weights_and_exit_1() {
+    let dir = scratch("diverge");
+    let out = dir.join("run");
+    // relu lets the hidden state grow without bound: at lr 1e3 the second step overflows.
+    let r = run(&["train", "--quiet", "--lr", "1e3", "--activation", "relu", "--seq-len", "16", "--out", s(&out)]);
+    assert_clean_error(&r, 1, "training diverged at epoch 1, step 2 (the loss is NaN)");
+    let params = vanilla_rnn::weights::read_params(&out.join("weights.safetensors")).unwrap();
+    for (name, t) in params {
+        assert!(bool::try_from(t.isfinite().all()).unwrap(), "{name} holds non-finite values");
+    }
+    let ck = Checkpoint::load(&out.join("checkpoint.safetensors")).unwrap();
+    assert_eq!(ck.steps.len(), 1, "only the good step is recorded");
+    let steps = String::from_utf8(read(&out.join("steps.csv"))).unwrap();
+    assert_eq!(steps.lines().count(), 2, "header and the one good step: {steps}");
+    assert!(!steps.to_lowercase().contains("nan"));
+    assert!(!out.join("predictions.csv").exists(), "nothing after the bad step is written as if it were good");
+}
+
+// ---- hostile files ----
+
+fn expect_csv_error(dir: &Path, name: &str, bytes: &[u8], needle: &str) {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    assert_clean_error(&run(&["train", "--quiet", "--out", s(&dir.join("out")), "--data", s(&p)]), 1, needle);
+}
+
+#[test]
+fn hostile_csv_files_get_a_clear_error() {
+    let dir = scratch("hostile-csv");
+    let wide: String = (0..100_000).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",") + "\n" + &vec!["1"; 100_000].join(",") + "\n";
+    expect_csv_error(&dir, "wide.csv", wide.as_bytes(), "not longer than --seq-len 4");
+    let mut long = vec![b'7'; 100 << 20];
+    long.splice(0..0, b"a\n".iter().copied());
+    long.push(b'\n');
+    expect_csv_error(&dir, "long-line.csv", &long, "is not finite");
+    let mut long_header = vec![b'h'; 100 << 20];
+    long_header.extend_from_slice(b"\n1\n");
+    expect_csv_error(&dir, "long-header.csv", &long_header, "not longer than --seq-len");
+    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    expect_csv_error(&dir, "garbage.bin", &garbage, "error");
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/csv")).unwrap() {
+        let p = entry.unwrap().path();
+        let r = run(&["train", "--quiet", "--epochs", "1", "--out", s(&dir.join("out")), "--data", s(&p)]);
+        assert!(r.code == 0 || r.code == 1, "{}: exit {}", p.display(), r.code);
+        if r.code == 1 {
+            assert_clean_error(&r, 1, "");
+        }
+    }
+}
+
+#[test]
+fn weights_with_the_right_names_and_the_wrong_dtype_are_refused() {
+    let dir = scratch("wrong-dtype");
+    let names = vanilla_rnn::model::PARAM_NAMES;
+    let shapes: [&[i64]; 4] = [&[32, 34], &[32], &[2, 34], &[2]];
+    let tensors: Vec<(&str, tch::Tensor)> = names.iter().zip(shapes).map(|(n, s)| (*n, tch::Tensor::zeros(s, (tch::Kind::Double, tch::Device::Cpu)))).collect();
+    let st = dir.join("f64.safetensors");
+    tch::Tensor::write_safetensors(&tensors, &st).unwrap();
+    let ot = dir.join("f64.ot");
+    tch::Tensor::save_multi(&tensors, &ot).unwrap();
+    for p in [st, ot] {
+        assert_clean_error(&run(&["predict", "--weights", s(&p)]), 1, "get_ht.weight has dtype Double; expected float32");
+    }
+}
+
+#[test]
+fn hostile_weights_files_get_a_clear_error() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/weights");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        assert_clean_error(&run(&["predict", "--weights", s(&p)]), 1, &p.file_name().unwrap().to_string_lossy());
+        seen += 1;
+    }
+    assert!(seen >= 6);
+}
