@@ -19,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train the RNN and write config.json, metrics.csv, steps.csv, weights.safetensors, weights.ot, predictions.csv, model.pt into --out
+    /// Train the RNN and write config.json, metrics.csv, steps.csv, weights.safetensors, weights.ot, predictions.csv, model.pt, checkpoint.safetensors and plots/*.png into --out
     Train(TrainConfig),
     /// Predict every window of a series with trained weights
     Predict {
@@ -38,6 +38,29 @@ enum Command {
         /// Hidden non-linearity, when no config.json comes with the weights (default tanh)
         #[arg(long, value_enum)]
         activation: Option<Activation>,
+    },
+    /// Closed-loop forecast: feed each prediction back as the next input; writes a CSV and a plot
+    Forecast {
+        /// Weights: .safetensors, .pt or .ot; a config.json beside them is read too
+        #[arg(long, value_name = "FILE")]
+        weights: PathBuf,
+        /// How many points to generate
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        steps: u64,
+        /// First row to generate; the seq_len rows before it start the loop (default: the first row after the training part)
+        #[arg(long, value_name = "INDEX")]
+        from: Option<usize>,
+        /// The series: CSV with a header row (default: the built-in circle)
+        #[arg(long, value_name = "FILE")]
+        data: Option<PathBuf>,
+        /// The CSV to write (default: forecast.csv beside the weights); the plot goes beside it (.png)
+        #[arg(long, value_name = "CSV")]
+        out: Option<PathBuf>,
+    },
+    /// Redraw the figures of a run (DIR/plots/*.png) from its CSVs
+    Plot {
+        /// A directory written by `train`
+        dir: PathBuf,
     },
     /// Trace the model into a TorchScript module: torch.jit.load(OUT)(x), x [batch, seq_len, features]
     Export {
@@ -98,6 +121,28 @@ fn run(cli: Cli, explicit: Vec<String>) -> Result<()> {
                     }
                 }
             }
+        }
+        Command::Forecast { weights, steps, from, data, out } => {
+            let fc = vanilla_rnn::forecast::forecast(&weights, steps as usize, from, data.as_deref())?;
+            let out = out.unwrap_or_else(|| weights.parent().unwrap_or(std::path::Path::new(".")).join("forecast.csv"));
+            fc.csv().save(&out)?;
+            let plot = out.with_extension("png");
+            vanilla_rnn::forecast::draw(&fc, &plot)?;
+            let near = vanilla_rnn::forecast::NEAR;
+            eprintln!(
+                "forecast {} steps from row {}: the first {} stay within {near} of the truth; {} of the {} with a known truth do (Euclidean, model units); wrote {} and {}",
+                steps,
+                fc.from,
+                fc.horizon(),
+                fc.within(),
+                fc.with_truth(),
+                out.display(),
+                plot.display()
+            );
+        }
+        Command::Plot { dir } => {
+            let written = vanilla_rnn::plots::draw_all(&dir)?;
+            eprintln!("wrote {} in {}", written.join(", "), dir.join("plots").display());
         }
         Command::Export { weights, out, seq_len, activation } => {
             let loaded = predict::load_model(&weights, seq_len, activation)?;

@@ -212,6 +212,7 @@ pub fn train(cfg: &TrainConfig, resume: Option<Checkpoint>, stop: &Stop) -> Resu
     save(&rnn, &optimizer, &at, seconds)?;
     predictions_csv(&rnn, &ds, &series, scaling.as_ref(), n_train)?.save(&cfg.out.join("predictions.csv"))?;
     export_rnn(&rnn, cfg.seq_len, &cfg.out.join("model.pt"))?;
+    crate::plots::draw_all(&cfg.out)?;
     let test_loss = evaluate(&rnn, &test_x, &test_y);
     Ok(Summary { test_loss, seconds, epoch: at.epoch, step: at.steps.len(), ended: Ended::Finished })
 }
