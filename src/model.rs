@@ -76,9 +76,17 @@ impl RNN {
     /// numbers match PyTorch's bit for bit; tch's `nn::Linear::forward` uses matmul + add.
     pub fn forward(&self, hiddens: &Tensor, inputs: &Tensor) -> (Tensor, Tensor) {
         let data = Tensor::cat(&[hiddens, inputs], 1);
-        let ht = self.activation.apply(&data.linear(&self.get_ht.ws, self.get_ht.bs.as_ref()));
-        let yt = data.linear(&self.get_yt.ws, self.get_yt.bs.as_ref()).tanh();
-        (ht, yt)
+        (self.ht(&data), self.yt(&data))
+    }
+
+    /// h_t from `data = [h_{t-1} : x_t]`.
+    pub fn ht(&self, data: &Tensor) -> Tensor {
+        self.activation.apply(&data.linear(&self.get_ht.ws, self.get_ht.bs.as_ref()))
+    }
+
+    /// y_t from `data = [h_{t-1} : x_t]`.
+    pub fn yt(&self, data: &Tensor) -> Tensor {
+        data.linear(&self.get_yt.ws, self.get_yt.bs.as_ref()).tanh()
     }
 
     /// The named parameters, in PyTorch's state_dict order.
@@ -95,18 +103,23 @@ impl RNN {
     }
 }
 
-/// The loop over time, outside forward, from a zero hidden state. Returns every step's y
-/// (`y_t` predicts row t+1 of the window's continuation; the last one predicts the target).
-/// `all_steps = false` skips the outputs nothing reads.
+/// The loop over time, outside forward, from a zero hidden state: the blog's `forward` step by
+/// step, computing only what is read. Returns every step's y (`y_t` predicts the point after
+/// x_t; the last one predicts the target), or with `all_steps = false` only the last; the last
+/// step's h is never read. Skipping them changes no number: the values kept, and the gradients
+/// (autograd never visits what the loss does not depend on), are the same bits.
 pub fn unroll(rnn: &RNN, inputs: &Tensor, all_steps: bool) -> Vec<Tensor> {
     let seq_len = inputs.size()[1];
     let mut hiddens = zero_hidden(inputs, rnn.hidden_length);
     let mut outputs = Vec::with_capacity(seq_len as usize);
     for t in 0..seq_len {
-        let (ht, yt) = rnn.forward(&hiddens, &inputs.select(1, t));
-        hiddens = ht;
-        if all_steps || t == seq_len - 1 {
-            outputs.push(yt);
+        let data = Tensor::cat(&[&hiddens, &inputs.select(1, t)], 1);
+        let last = t == seq_len - 1;
+        if all_steps || last {
+            outputs.push(rnn.yt(&data));
+        }
+        if !last {
+            hiddens = rnn.ht(&data);
         }
     }
     outputs

@@ -89,10 +89,25 @@ pub fn evaluate(rnn: &RNN, inputs: &Tensor, targets: &Tensor) -> f64 {
     })
 }
 
-/// True when every gradient is finite (a sum is NaN or infinite as soon as one element is).
-fn gradients_finite(params: &[Tensor]) -> bool {
-    let sums: Vec<Tensor> = params.iter().map(|p| p.grad()).filter(|g| g.defined()).map(|g| g.sum(None)).collect();
-    sums.is_empty() || f64::try_from(Tensor::stack(&sums, 0).sum(None)).is_ok_and(|s| s.is_finite())
+/// One optimizer step on one batch: forward over the sequence, loss, backward, (clip), Adam.
+/// Returns the loss, or (as the inner error) why the step was refused: a non-finite loss or
+/// gradient, in which case the weights are left as they were.
+pub fn train_step(rnn: &RNN, optimizer: &mut Adam, inputs: &Tensor, targets: &Tensor, loss: LossKind, clip: Option<f64>) -> Result<std::result::Result<f64, String>> {
+    let loss = batch_loss(rnn, inputs, targets, loss);
+    optimizer.zero_grad();
+    loss.backward();
+    let loss = f64::try_from(&loss).context("reading the loss")?;
+    if !loss.is_finite() {
+        return Ok(Err(format!("the loss is {loss}")));
+    }
+    if !optimizer.grads_finite() {
+        return Ok(Err("a gradient is not finite".into()));
+    }
+    if let Some(max_norm) = clip {
+        clip_grad_norm(&optimizer.params, max_norm);
+    }
+    optimizer.step();
+    Ok(Ok(loss))
 }
 
 /// Everything the loop carries from step to step; a checkpoint is this plus the tensors.
@@ -163,29 +178,25 @@ pub fn train(cfg: &TrainConfig, resume: Option<Checkpoint>, stop: &Stop) -> Resu
     let batch = cfg.batch_size as usize;
     let firsts: Vec<usize> = (0..n_train).step_by(batch).collect();
     for epoch in at.epoch + 1..=cfg.epochs as usize {
+        // The epoch's windows in its order, gathered once; each batch is then a slice of them.
         let order = epoch_order(n_train, !cfg.no_shuffle, cfg.seed, epoch).to_device(device);
+        let (epoch_x, epoch_y) = (train_x.index_select(0, &order), train_y.index_select(0, &order));
         for (b, &first) in firsts.iter().enumerate().skip(at.batch) {
-            let idx = order.narrow(0, first as i64, batch.min(n_train - first) as i64);
-            let (inputs, targets) = (train_x.index_select(0, &idx), train_y.index_select(0, &idx));
-            let loss = batch_loss(&rnn, &inputs, &targets, cfg.loss);
-            optimizer.zero_grad();
-            loss.backward();
-            let loss = f64::try_from(&loss).context("reading the loss")?;
-            // A non-finite loss or gradient stops the run before it touches the weights.
-            if !loss.is_finite() || !gradients_finite(&optimizer.params) {
-                save(&rnn, &optimizer, &at, elapsed())?;
-                let what = if loss.is_finite() { "a gradient is not finite".to_string() } else { format!("the loss is {loss}") };
-                bail!(
-                    "training diverged at epoch {epoch}, step {} ({what}); kept the weights and checkpoint from before it in {} (try a lower --lr than {}, or --clip-grad-norm)",
-                    at.steps.len() + 1,
-                    cfg.out.display(),
-                    cfg.lr
-                );
-            }
-            if let Some(max_norm) = cfg.clip_grad_norm {
-                clip_grad_norm(&optimizer.params, max_norm);
-            }
-            optimizer.step();
+            let size = batch.min(n_train - first) as i64;
+            let (inputs, targets) = (epoch_x.narrow(0, first as i64, size), epoch_y.narrow(0, first as i64, size));
+            let loss = match train_step(&rnn, &mut optimizer, &inputs, &targets, cfg.loss, cfg.clip_grad_norm)? {
+                Ok(loss) => loss,
+                // A non-finite loss or gradient stops the run before it touches the weights.
+                Err(what) => {
+                    save(&rnn, &optimizer, &at, elapsed())?;
+                    bail!(
+                        "training diverged at epoch {epoch}, step {} ({what}); kept the weights and checkpoint from before it in {} (try a lower --lr than {}, or --clip-grad-norm)",
+                        at.steps.len() + 1,
+                        cfg.out.display(),
+                        cfg.lr
+                    );
+                }
+            };
             at.steps.push((epoch as u32, loss));
             at.epoch_loss += loss;
             at.batch = b + 1;

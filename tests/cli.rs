@@ -269,16 +269,18 @@ fn a_failed_run_leaves_the_previous_outputs_whole() {
     let dir = scratch("keep");
     let out = dir.join("run");
     assert_eq!(train_quick(&out, &[]).code, 0);
-    let before: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
-        .collect();
+    let files = |dir: &Path| -> Vec<std::path::PathBuf> {
+        let top: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let plots: Vec<_> = std::fs::read_dir(dir.join("plots")).unwrap().map(|e| e.unwrap().path()).collect();
+        top.into_iter().chain(plots).filter(|p| p.is_file()).collect()
+    };
+    let before: Vec<(std::path::PathBuf, Vec<u8>)> = files(&out).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect();
+    assert!(before.len() >= 12, "every output is checked: {before:?}");
     let bad = dir.join("bad.safetensors");
     std::fs::write(&bad, b"junk").unwrap();
     assert_eq!(train_quick(&out, &["--init", s(&bad)]).code, 1);
-    for (name, bytes) in before {
-        assert_eq!(std::fs::read(out.join(&name)).unwrap(), bytes, "{name} changed");
+    for (path, bytes) in before {
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{} changed", path.display());
     }
     assert!(std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.')));
 }

@@ -36,7 +36,7 @@ fn the_builtin_series_is_numpys_float32_circle() {
 }
 
 /// Runs our Adam and clip_grad_norm on awkward sizes and scales, and has PyTorch replay them.
-fn optimizer_case(dir: &Path, lr: f64, max_norm: f64, seed: i64) {
+fn optimizer_case(dir: &Path, lr: f64, max_norm: f64, seed: i64, tensor_ops: bool) {
     tch::manual_seed(seed);
     let shapes: Vec<Vec<i64>> = vec![vec![1], vec![7], vec![8], vec![9], vec![16], vec![33, 17], vec![1000], vec![3, 5]];
     let opts = (Kind::Float, Device::Cpu);
@@ -66,7 +66,11 @@ fn optimizer_case(dir: &Path, lr: f64, max_norm: f64, seed: i64) {
         for (i, g) in grads.iter().enumerate() {
             saved.push((format!("g{step}_{i}"), g.copy()));
         }
-        adam.step();
+        if tensor_ops {
+            adam.step_tensor_ops();
+        } else {
+            adam.step();
+        }
         last_grads = grads;
     }
     for (i, (p, st)) in params.iter().zip(adam.state.iter()).enumerate() {
@@ -84,7 +88,7 @@ fn optimizer_case(dir: &Path, lr: f64, max_norm: f64, seed: i64) {
     for (i, h) in holders.iter().enumerate() {
         saved.push((format!("rust_clip{i}"), h.grad().copy()));
     }
-    let path = dir.join(format!("case-{seed}.safetensors"));
+    let path = dir.join(format!("case-{seed}-{tensor_ops}.safetensors"));
     Tensor::write_safetensors(&saved, &path).unwrap();
     assert_py_ok(&py(&["tests/python/check_optim.py", s(&path)]), &format!("optimizer case lr {lr} max_norm {max_norm}"));
 }
@@ -92,9 +96,17 @@ fn optimizer_case(dir: &Path, lr: f64, max_norm: f64, seed: i64) {
 #[test]
 fn adam_and_clip_grad_norm_are_bitwise_pytorchs() {
     let dir = scratch("optim-vs-torch");
-    optimizer_case(&dir, 1e-3, 1.0, 1);
-    optimizer_case(&dir, 0.1, 1e-3, 2);
-    optimizer_case(&dir, 3e-3, 1e6, 3); // a bound that never clips still multiplies by 1
+    optimizer_case(&dir, 1e-3, 1.0, 1, false);
+    optimizer_case(&dir, 0.1, 1e-3, 2, false);
+    optimizer_case(&dir, 3e-3, 1e6, 3, false); // a bound that never clips still multiplies by 1
+}
+
+#[test]
+fn adams_tensor_operation_path_is_bitwise_pytorchs_too() {
+    // The path off the CPU (and wherever the CPU pass fails its self-check).
+    let dir = scratch("optim-tensor-ops-vs-torch");
+    optimizer_case(&dir, 1e-3, 1.0, 4, true);
+    optimizer_case(&dir, 0.1, 1e-3, 5, true);
 }
 
 #[test]

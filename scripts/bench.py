@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Time the Python reference's training step, as `vanilla-rnn bench` times Rust's: only the loop.
+
+--mode faithful: the blog's loop, batches from a DataLoader over TrignoDS (scripts/reference.py);
+--mode indexing: the same model and step, batches taken by tensor indexing (X[idx]).
+Prints one JSON line like `vanilla-rnn bench`.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference import RNN, TrignoDS, circle, epoch_order, unroll  # noqa: E402
+
+p = argparse.ArgumentParser()
+p.add_argument("--mode", choices=["faithful", "indexing"], required=True)
+p.add_argument("--hidden", type=int, default=32)
+p.add_argument("--batch-size", type=int, default=32)
+p.add_argument("--seq-len", type=int, default=4)
+p.add_argument("--threads", type=int, default=1)
+p.add_argument("--steps", type=int, default=1000)
+p.add_argument("--warmup", type=int, default=50)
+a = p.parse_args()
+torch.set_num_threads(a.threads)
+import numpy as np  # noqa: E402
+
+_, values = circle()
+ds = TrignoDS(values.astype(np.float32), a.seq_len)
+n_train = len(ds) - int(len(ds) * 0.2)
+torch.manual_seed(0)
+model = RNN(2, a.hidden, 2)
+criterion = nn.MSELoss()
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+per_epoch = n_train // a.batch_size
+
+
+def batches():
+    epoch = 0
+    while True:
+        epoch += 1
+        order = epoch_order(n_train, True, 0, epoch)[: per_epoch * a.batch_size]
+        if a.mode == "faithful":
+            yield from DataLoader(ds, batch_size=a.batch_size, sampler=order.tolist())
+        else:
+            for b in range(per_epoch):
+                idx = order[b * a.batch_size:(b + 1) * a.batch_size]
+                yield ds.X[idx], ds.Y[idx]
+
+
+start = None
+for k, (inputs, targets) in enumerate(batches()):
+    if k == a.warmup:
+        start = time.perf_counter()
+    if k == a.warmup + a.steps:
+        break
+    outputs = unroll(model, inputs, a.hidden)
+    loss = criterion(outputs[-1], targets)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    loss.item()
+seconds = time.perf_counter() - start
+print(json.dumps({"implementation": f"python-{a.mode}", "hidden": a.hidden, "batch": a.batch_size, "seq_len": a.seq_len, "threads": a.threads,
+                  "steps": a.steps, "us_per_step": seconds / a.steps * 1e6, "windows_per_s": a.steps * a.batch_size / seconds}))

@@ -1,0 +1,94 @@
+//! `vanilla-rnn bench`: how long one training step takes, timing only the loop (no process
+//! start, no libtorch load, no data preparation), on the built-in series.
+
+use crate::config::LossKind;
+use crate::data::{self, epoch_order, split_point, TrignoDS};
+use crate::model::{Activation, RNN};
+use crate::optim::{Adam, AdamConfig};
+use crate::trainer::{batch_loss, train_step};
+use anyhow::{bail, Result};
+use serde::Serialize;
+use std::time::Instant;
+use tch::{nn, Device, Tensor};
+
+#[derive(Debug, Serialize)]
+pub struct BenchResult {
+    pub implementation: &'static str,
+    pub hidden: i64,
+    pub batch: i64,
+    pub seq_len: i64,
+    pub threads: i32,
+    pub steps: usize,
+    pub us_per_step: f64,
+    pub windows_per_s: f64,
+    /// With --profile: microseconds per step in data (batch gather), forward (to the loss),
+    /// backward (zero_grad, backward, reading the loss) and the optimizer.
+    pub phases_us: Option<[f64; 4]>,
+}
+
+pub fn bench(hidden: i64, batch: i64, seq_len: i64, threads: i32, steps: usize, warmup: usize, profile: bool, device: Device) -> Result<BenchResult> {
+    tch::set_num_threads(threads);
+    let series = data::circle();
+    let ds = TrignoDS::new(&data::model_rows(&series, None), 2, seq_len as usize)?;
+    let n_train = split_point(ds.len(), 0.2)?;
+    if (batch as usize) > n_train {
+        bail!("--batch-size {batch} is larger than the {n_train} training windows");
+    }
+    let (x, y) = (ds.X.narrow(0, 0, n_train as i64).to_device(device), ds.Y.narrow(0, 0, n_train as i64).to_device(device));
+    let mut vs = nn::VarStore::new(Device::Cpu);
+    let mut rnn = RNN::new(&vs.root(), 2, hidden, 2, Activation::Tanh);
+    rnn.init_like_pytorch(0);
+    vs.set_device(device);
+    let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, t)| *t).collect();
+    let mut optimizer = Adam::new(&params, AdamConfig::with_lr(1e-3));
+    // Full batches only, epoch after epoch, each in its shuffled order.
+    let per_epoch = n_train / batch as usize;
+    let batches = (0..warmup + steps).map(|s| (s / per_epoch + 1, s % per_epoch));
+    let (mut epoch_x, mut epoch_y) = (Tensor::new(), Tensor::new());
+    let mut phases = [0.0f64; 4];
+    let mut start = Instant::now();
+    for (k, (epoch, b)) in batches.enumerate() {
+        if k == warmup {
+            start = Instant::now();
+            phases = [0.0; 4];
+        }
+        if b == 0 {
+            // As the trainer does: the epoch's windows gathered once, batches sliced from them.
+            let order = epoch_order(n_train, true, 0, epoch).to_device(device);
+            (epoch_x, epoch_y) = (x.index_select(0, &order), y.index_select(0, &order));
+        }
+        let t0 = Instant::now();
+        let (inputs, targets) = (epoch_x.narrow(0, b as i64 * batch, batch), epoch_y.narrow(0, b as i64 * batch, batch));
+        if !profile {
+            if let Err(what) = train_step(&rnn, &mut optimizer, &inputs, &targets, LossKind::Last, None)? {
+                bail!("benchmark run diverged: {what}");
+            }
+            continue;
+        }
+        // The same step as train_step, timed piece by piece.
+        let t1 = Instant::now();
+        let loss = batch_loss(&rnn, &inputs, &targets, LossKind::Last);
+        let t2 = Instant::now();
+        optimizer.zero_grad();
+        loss.backward();
+        let _ = f64::try_from(&loss)?;
+        let t3 = Instant::now();
+        optimizer.step();
+        let t4 = Instant::now();
+        for (p, (a, b)) in phases.iter_mut().zip([(t0, t1), (t1, t2), (t2, t3), (t3, t4)]) {
+            *p += (b - a).as_secs_f64();
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(BenchResult {
+        implementation: "rust",
+        hidden,
+        batch,
+        seq_len,
+        threads,
+        steps,
+        us_per_step: seconds / steps as f64 * 1e6,
+        windows_per_s: (steps as f64 * batch as f64) / seconds,
+        phases_us: profile.then(|| phases.map(|p| p / steps as f64 * 1e6)),
+    })
+}
