@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmark: microseconds per training step of the Rust trainer against scripts/reference.py,
+# on this machine, in this command, alternating runs (Rust, Python faithful, Python indexing,
+# Rust, ...), timing only the training loop (see `vanilla-rnn bench` and scripts/bench.py).
+# Prints a markdown table with medians, spreads and ratios (Python / Rust), then a scaling table.
+#   scripts/bench.sh [REPEATS]     (default 5)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/env.sh
+cargo build --release --quiet
+repeats="${1:-5}"
+raw="$(mktemp)"
+trap 'rm -f "$raw"' EXIT
+bin=target/release/vanilla-rnn
+# hidden batch seq_len rust_steps python_steps
+configs=(
+  "32 32 4 2000 400"
+  "256 128 4 200 100"
+  "1024 256 4 20 12"
+  "32 32 64 200 60"
+)
+for threads in 1 2; do
+  for c in "${configs[@]}"; do
+    read -r h b s rs ps <<< "$c"
+    for ((r = 0; r < repeats; r++)); do
+      "$bin" bench --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$rs" --warmup $((rs / 10 + 2)) >> "$raw"
+      "$PYTHON" scripts/bench.py --mode faithful --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
+      "$PYTHON" scripts/bench.py --mode indexing --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
+    done
+    echo "bench.sh: hidden $h batch $b seq_len $s threads $threads done" >&2
+  done
+done
+# Scaling, Rust only, one thread: where the time goes as the model grows.
+scaling() { "$bin" bench --hidden "$1" --batch-size "$2" --seq-len "$3" --steps "$4" --warmup 5 --profile | sed 's/^/S /' >> "$raw"; }
+for h in 32 64 128 256 512 1024; do scaling "$h" 32 4 $((20000 / h + 20)); done
+for b in 8 32 128 512; do scaling 32 "$b" 4 $((40000 / b + 20)); done
+for s in 4 8 16 32 64; do scaling 32 32 "$s" $((4000 / s + 20)); done
+"$PYTHON" - "$raw" <<'PY'
+import json, statistics, sys, collections
+runs = collections.defaultdict(list)
+scaling = []
+for line in open(sys.argv[1]):
+    if line.startswith("S "):
+        scaling.append(json.loads(line[2:]))
+        continue
+    r = json.loads(line)
+    runs[(r["threads"], r["hidden"], r["batch"], r["seq_len"], r["implementation"])].append(r["us_per_step"])
+def med(v): return statistics.median(v)
+def spread(v): return f"{(max(v) - min(v)) / med(v) * 100:.0f}%"
+print("| threads | hidden | batch | seq_len | Rust µs/step | Python faithful µs/step | Python indexing µs/step | faithful / Rust | indexing / Rust | Rust windows/s |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for key in sorted({k[:4] for k in runs}):
+    rust, faithful, indexing = (runs[key + (i,)] for i in ("rust", "python-faithful", "python-indexing"))
+    print(f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {med(rust):.0f} (±{spread(rust)}) | {med(faithful):.0f} (±{spread(faithful)}) | "
+          f"{med(indexing):.0f} (±{spread(indexing)}) | **{med(faithful) / med(rust):.2f}×** | **{med(indexing) / med(rust):.2f}×** | {key[2] * 1e6 / med(rust):,.0f} |")
+print("\n(±: spread of the runs, (max - min) / median.)\n")
+print("| hidden | batch | seq_len | µs/step | data | forward | backward | optimizer |")
+print("|---|---|---|---|---|---|---|---|")
+for r in scaling:
+    d, f, b, o = r["phases_us"]
+    print(f"| {r['hidden']} | {r['batch']} | {r['seq_len']} | {r['us_per_step']:.0f} | {d:.0f} | {f:.0f} | {b:.0f} | {o:.0f} |")
+PY
