@@ -3,12 +3,12 @@
 # on this machine, in this command, alternating runs (Rust, Python faithful, Python indexing,
 # Rust, ...), timing only the training loop (see `vanilla-rnn bench` and scripts/bench.py).
 # Prints a markdown table with medians, spreads and ratios (Python / Rust), then a scaling table.
-#   scripts/bench.sh [REPEATS]     (default 5)
+#   scripts/bench.sh [REPEATS]     (default 7)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
 cargo build --release --quiet
-repeats="${1:-5}"
+repeats="${1:-7}"
 raw="$(mktemp)"
 trap 'rm -f "$raw"' EXIT
 bin=target/release/vanilla-rnn
@@ -47,13 +47,14 @@ for line in open(sys.argv[1]):
     runs[(r["threads"], r["hidden"], r["batch"], r["seq_len"], r["implementation"])].append(r["us_per_step"])
 def med(v): return statistics.median(v)
 def spread(v): return f"{(max(v) - min(v)) / med(v) * 100:.0f}%"
-print("| threads | hidden | batch | seq_len | Rust µs/step | Python faithful µs/step | Python indexing µs/step | faithful / Rust | indexing / Rust | Rust windows/s |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| threads | hidden | batch | seq_len | Rust µs/step | Python faithful µs/step | Python indexing µs/step | faithful / Rust | indexing / Rust | best-run ratios | Rust windows/s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for key in sorted({k[:4] for k in runs}):
     rust, faithful, indexing = (runs[key + (i,)] for i in ("rust", "python-faithful", "python-indexing"))
     print(f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {med(rust):.0f} (±{spread(rust)}) | {med(faithful):.0f} (±{spread(faithful)}) | "
-          f"{med(indexing):.0f} (±{spread(indexing)}) | **{med(faithful) / med(rust):.2f}×** | **{med(indexing) / med(rust):.2f}×** | {key[2] * 1e6 / med(rust):,.0f} |")
-print("\n(±: spread of the runs, (max - min) / median.)\n")
+          f"{med(indexing):.0f} (±{spread(indexing)}) | **{med(faithful) / med(rust):.2f}×** | **{med(indexing) / med(rust):.2f}×** | "
+          f"{min(faithful) / min(rust):.2f}×, {min(indexing) / min(rust):.2f}× | {key[2] * 1e6 / med(rust):,.0f} |")
+print(f"\nMedians of {len(rust)} alternating runs each; ±: their spread, (max - min) / median; best-run ratios: fastest Python run / fastest Rust run.\n")
 print("| hidden | batch | seq_len | µs/step | data | forward | backward | optimizer |")
 print("|---|---|---|---|---|---|---|---|")
 for r in scaling:
