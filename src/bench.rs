@@ -1,11 +1,11 @@
 //! `vanilla-rnn bench`: how long one training step takes, timing only the loop (no process
 //! start, no libtorch load, no data preparation), on the built-in series.
 
-use crate::config::LossKind;
+use crate::config::{DeviceArg, LossKind};
 use crate::data::{self, epoch_order, split_point, TrignoDS};
 use crate::model::{Activation, RNN};
 use crate::optim::{Adam, AdamConfig};
-use crate::trainer::{batch_loss, train_step};
+use crate::trainer::{batch_loss, resolve_device, train_step};
 use anyhow::{bail, Result};
 use serde::Serialize;
 use std::time::Instant;
@@ -26,7 +26,34 @@ pub struct BenchResult {
     pub phases_us: Option<[f64; 4]>,
 }
 
-pub fn bench(hidden: i64, batch: i64, seq_len: i64, threads: i32, steps: usize, warmup: usize, profile: bool, device: Device) -> Result<BenchResult> {
+/// `vanilla-rnn bench`'s settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchConfig {
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(i64).range(1..=65536))]
+    pub hidden: i64,
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(i64).range(1..))]
+    pub batch_size: i64,
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(i64).range(1..=900))]
+    pub seq_len: i64,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=1024))]
+    pub threads: i32,
+    /// Timed steps (after the warm-up)
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub steps: u64,
+    /// Untimed steps first
+    #[arg(long, default_value_t = 50)]
+    pub warmup: u64,
+    /// Also time data, forward, backward and optimizer separately
+    #[arg(long)]
+    pub profile: bool,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
+}
+
+pub fn bench(cfg: &BenchConfig) -> Result<BenchResult> {
+    let BenchConfig { hidden, batch_size: batch, seq_len, threads, profile, .. } = *cfg;
+    let (steps, warmup) = (cfg.steps as usize, cfg.warmup as usize);
+    let device = resolve_device(cfg.device)?;
     tch::set_num_threads(threads);
     let series = data::circle();
     let ds = TrignoDS::new(&data::model_rows(&series, None), 2, seq_len as usize)?;

@@ -58,27 +58,7 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Time the training loop: microseconds per step and windows per second, as one JSON line
-    Bench {
-        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(i64).range(1..=65536))]
-        hidden: i64,
-        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(i64).range(1..))]
-        batch_size: i64,
-        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(i64).range(1..=900))]
-        seq_len: i64,
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=1024))]
-        threads: i32,
-        /// Timed steps (after the warm-up)
-        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
-        steps: u64,
-        /// Untimed steps first
-        #[arg(long, default_value_t = 50)]
-        warmup: u64,
-        /// Also time data, forward, backward and optimizer separately
-        #[arg(long)]
-        profile: bool,
-        #[arg(long, value_enum, default_value_t = vanilla_rnn::config::DeviceArg::Cpu)]
-        device: vanilla_rnn::config::DeviceArg,
-    },
+    Bench(vanilla_rnn::bench::BenchConfig),
     /// Redraw the figures of a run (DIR/plots/*.png) from its CSVs
     Plot {
         /// A directory written by `train`
@@ -162,11 +142,7 @@ fn run(cli: Cli, explicit: Vec<String>) -> Result<()> {
                 plot.display()
             );
         }
-        Command::Bench { hidden, batch_size, seq_len, threads, steps, warmup, profile, device } => {
-            let device = trainer::resolve_device(device)?;
-            let r = vanilla_rnn::bench::bench(hidden, batch_size, seq_len, threads, steps as usize, warmup as usize, profile, device)?;
-            println!("{}", serde_json::to_string(&r)?);
-        }
+        Command::Bench(cfg) => println!("{}", serde_json::to_string(&vanilla_rnn::bench::bench(&cfg)?)?),
         Command::Plot { dir } => {
             let written = vanilla_rnn::plots::draw_all(&dir)?;
             eprintln!("wrote {} in {}", written.join(", "), dir.join("plots").display());

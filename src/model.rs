@@ -172,11 +172,11 @@ mod tests {
         let affine = |w: &[f32], b: &[f32], r: usize| -> f64 { (0..5).map(|c| w[r * 5 + c] as f64 * v[c]).sum::<f64>() + b[r] as f64 };
         let ht: Vec<f32> = Vec::try_from(ht.flatten(0, -1)).unwrap();
         let yt: Vec<f32> = Vec::try_from(yt.flatten(0, -1)).unwrap();
-        for r in 0..3 {
-            assert!((ht[r] as f64 - affine(&wh, &bh, r).tanh()).abs() < 1e-6, "h[{r}]");
+        for (r, h) in ht.iter().enumerate() {
+            assert!((*h as f64 - affine(&wh, &bh, r).tanh()).abs() < 1e-6, "h[{r}]");
         }
-        for r in 0..2 {
-            assert!((yt[r] as f64 - affine(&wy, &by, r).tanh()).abs() < 1e-6, "y[{r}]");
+        for (r, y) in yt.iter().enumerate() {
+            assert!((*y as f64 - affine(&wy, &by, r).tanh()).abs() < 1e-6, "y[{r}]");
         }
     }
 
