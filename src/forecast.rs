@@ -4,7 +4,7 @@
 use crate::data::{self, split_point};
 use crate::model::unroll;
 use crate::output::{csv_field, num, Csv};
-use crate::plots::{png, span, tick};
+use crate::plots::{legend, linear_chart, pe, png, span};
 use crate::predict::{load_model, series_for};
 use anyhow::{anyhow, bail, Result};
 use plotters::prelude::*;
@@ -132,22 +132,7 @@ pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
             } else {
                 fc.names[j].clone()
             };
-            let mut chart = ChartBuilder::on(area)
-                .caption(title, ("sans-serif", 20))
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(60)
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(|e| anyhow!("{e:?}"))?;
-            chart
-                .configure_mesh()
-                .x_desc("row of the series")
-                .x_label_formatter(&|v| tick(v, 0))
-                .y_label_formatter(&|v| tick(v, 1))
-                .y_desc(fc.names[j].as_str())
-                .label_style(("sans-serif", 14))
-                .draw()
-                .map_err(|e| anyhow!("{e:?}"))?;
+            let mut chart = linear_chart(area, &title, (x0, x1), (y0, y1), ("row of the series", fc.names[j].as_str()), (0, 1))?;
             let truth: Vec<(f64, f64)> = fc
                 .context
                 .iter()
@@ -156,23 +141,16 @@ pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
                 .collect();
             chart
                 .draw_series(LineSeries::new(truth, BLACK.stroke_width(3)))
-                .map_err(|e| anyhow!("{e:?}"))?
+                .map_err(pe)?
                 .label(if fc.builtin { "truth (the circle, continued)" } else { "truth" })
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
             let c = RGBColor(255, 127, 14);
             chart
                 .draw_series(LineSeries::new(fc.rows.iter().map(|r| (r.0 as f64, r.1[j])), c.stroke_width(2)))
-                .map_err(|e| anyhow!("{e:?}"))?
+                .map_err(pe)?
                 .label("forecast (predictions fed back)")
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 14))
-                .draw()
-                .map_err(|e| anyhow!("{e:?}"))?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
         Ok(())
     })

@@ -22,7 +22,7 @@ pub fn tick(v: &f64, decimals: usize) -> String {
     format!("{v:.decimals$}")
 }
 
-fn pe(e: impl std::fmt::Debug) -> anyhow::Error {
+pub fn pe(e: impl std::fmt::Debug) -> anyhow::Error {
     anyhow!("drawing failed: {e:?}")
 }
 
@@ -48,6 +48,35 @@ pub fn png(path: &Path, size: (u32, u32), draw: impl FnOnce(&DrawingArea<BitMapB
     let mut bytes = std::io::Cursor::new(Vec::new());
     img.write_to(&mut bytes, image::ImageOutputFormat::Png).map_err(pe)?;
     write_bytes(path, bytes.get_ref())
+}
+
+pub type Chart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+
+/// A linear chart in the house style, its mesh drawn: axis descriptions (x, y) and the decimals of
+/// their tick labels.
+pub fn linear_chart<'a, 'b>(area: &'a DrawingArea<BitMapBackend<'b>, Shift>, title: &str, x: (f64, f64), y: (f64, f64), desc: (&str, &str), decimals: (usize, usize)) -> Result<Chart<'a, 'b>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)
+        .map_err(pe)?;
+    chart
+        .configure_mesh()
+        .x_desc(desc.0)
+        .y_desc(desc.1)
+        .x_label_formatter(&|v| tick(v, decimals.0))
+        .y_label_formatter(&|v| tick(v, decimals.1))
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(pe)?;
+    Ok(chart)
+}
+
+/// The legend of every chart here.
+pub fn legend<'a, 'b: 'a, CT: CoordTranslate>(chart: &mut ChartContext<'a, BitMapBackend<'b>, CT>, position: SeriesLabelPosition) -> Result<()> {
+    chart.configure_series_labels().position(position).background_style(WHITE.mix(0.85)).border_style(BLACK).label_font(("sans-serif", 14)).draw().map_err(pe)
 }
 
 /// Range of finite values with a margin; (-1, 1) when there are none.
@@ -154,14 +183,7 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
         let (x0, x1) = span(xs.iter().copied());
         let (y0, y1) = span(rows.iter().flatten().copied());
         let title = if run.x_label == "x" { "The series: sin and cos of x = linspace(0, 100, 1000)".to_string() } else { "The series".to_string() };
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 24))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(pe)?;
-        chart.configure_mesh().x_desc(run.x_label).y_desc("value").x_label_formatter(&|v| tick(v, 0)).y_label_formatter(&|v| tick(v, 1)).label_style(("sans-serif", 15)).draw().map_err(pe)?;
+        let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (run.x_label, "value"), (0, 1))?;
         for (j, name) in run.features.iter().enumerate().take(COLORS.len()) {
             let c = COLORS[j];
             chart
@@ -170,7 +192,7 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
                 .label(name.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         }
-        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).label_font(("sans-serif", 16)).draw().map_err(pe)?;
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         Ok(())
     })
 }
@@ -206,7 +228,7 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
                 .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         }
-        chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).background_style(WHITE.mix(0.8)).border_style(BLACK).label_font(("sans-serif", 16)).draw().map_err(pe)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     })
 }
@@ -223,14 +245,7 @@ fn draw_predictions(run: &RunData, path: &Path) -> Result<()> {
             let (y0, y1) = span(run.predictions.iter().flat_map(|p| [p.2[j], p.3[j]]));
             let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
             let title = if j == 0 { format!("Predictions of the next point against the targets: {name}") } else { name.clone() };
-            let mut chart = ChartBuilder::on(area)
-                .caption(title, ("sans-serif", 22))
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(60)
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(pe)?;
-            chart.configure_mesh().x_desc(run.x_label).y_desc(name.as_str()).x_label_formatter(&|v| tick(v, 0)).y_label_formatter(&|v| tick(v, 1)).label_style(("sans-serif", 14)).draw().map_err(pe)?;
+            let mut chart = linear_chart(area, &title, (x0, x1), (y0, y1), (run.x_label, name.as_str()), (0, 1))?;
             chart
                 .draw_series(LineSeries::new(xs.iter().zip(&run.predictions).map(|(&x, p)| (x, p.2[j])), BLACK.stroke_width(3)))
                 .map_err(pe)?
@@ -249,7 +264,7 @@ fn draw_predictions(run: &RunData, path: &Path) -> Result<()> {
                     .label("train | test")
                     .legend(|(x, y)| PathElement::new(vec![(x + 10, y - 8), (x + 10, y + 8)], RED.stroke_width(2)));
             }
-            chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).background_style(WHITE.mix(0.85)).border_style(BLACK).label_font(("sans-serif", 14)).draw().map_err(pe)?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
         Ok(())
     })
@@ -262,14 +277,7 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
         let (y0, y1) = span(run.predictions.iter().flat_map(|p| [p.2[1], p.3[1]]));
         let circle = run.x_label == "x";
         let title = if circle { "Phase portrait: predicted (sin, cos) on the unit circle".to_string() } else { format!("Phase portrait: ({a}, {b})") };
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 20))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(pe)?;
-        chart.configure_mesh().x_desc(a.as_str()).y_desc(b.as_str()).x_label_formatter(&|v| tick(v, 1)).y_label_formatter(&|v| tick(v, 1)).label_style(("sans-serif", 14)).draw().map_err(pe)?;
+        let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (a.as_str(), b.as_str()), (1, 1))?;
         let truth: Vec<(f64, f64)> = if circle {
             (0..=360).map(|d| (d as f64).to_radians()).map(|t| (t.sin(), t.cos())).collect()
         } else {
@@ -287,7 +295,7 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
                 .label(name)
                 .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
         }
-        chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).background_style(WHITE.mix(0.85)).border_style(BLACK).label_font(("sans-serif", 14)).draw().map_err(pe)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     })
 }
