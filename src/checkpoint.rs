@@ -18,6 +18,8 @@ pub const FORMAT: &str = "vanilla-rnn checkpoint v1";
 #[derive(Debug)]
 pub struct Checkpoint {
     pub settings: TrainConfig,
+    /// data::fingerprint of the series trained on.
+    pub series: String,
     /// Epochs completed.
     pub epoch: usize,
     /// Batches done in epoch `epoch + 1` (0 at an epoch boundary).
@@ -69,6 +71,7 @@ impl Checkpoint {
         let meta: HashMap<String, String> = [
             ("format".to_string(), FORMAT.to_string()),
             ("settings".to_string(), serde_json::to_string(&self.settings)?),
+            ("series".to_string(), self.series.clone()),
             ("epoch".to_string(), self.epoch.to_string()),
             ("batch".to_string(), self.batch.to_string()),
             // f64s as bits: exact, whatever a JSON reader does with decimals
@@ -119,6 +122,7 @@ impl Checkpoint {
         }
         Ok(Checkpoint {
             settings,
+            series: get("series")?.clone(),
             epoch: num("epoch")? as usize,
             batch: num("batch")? as usize,
             epoch_loss: f64::from_bits(num("epoch_loss_bits")?),

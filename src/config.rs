@@ -164,6 +164,9 @@ pub struct RunConfig {
     pub scaling: Option<Scaling>,
     pub windows: usize,
     pub train_windows: usize,
+    /// data::fingerprint of the series as the model saw it
+    #[serde(default)]
+    pub series_fingerprint: String,
     pub versions: Versions,
 }
 

@@ -147,6 +147,13 @@ pub fn model_rows(series: &Series, scaling: Option<&Scaling>) -> Vec<f32> {
     out
 }
 
+/// A fingerprint of the model's rows (FNV-1a over their float32 bits), so that a resumed run can
+/// tell it is being handed the series it started with.
+pub fn fingerprint(rows: &[f32]) -> String {
+    let hash = rows.iter().flat_map(|v| v.to_bits().to_le_bytes()).fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
 /// The blog's TrignoDS: `X[i] = data[i : i+seq_length]`, `Y[i] = data[i+seq_length]`.
 #[allow(non_snake_case)]
 pub struct TrignoDS {

@@ -127,7 +127,16 @@ pub fn train(cfg: &TrainConfig, resume: Option<Checkpoint>, stop: &Stop) -> Resu
     // The data: windows of the series, the chronological tail held out.
     let (series, scaling) = load_series(cfg.data.as_deref())?;
     let features = series.features() as i64;
-    let ds = TrignoDS::new(&data::model_rows(&series, scaling.as_ref()), series.features(), cfg.seq_len as usize)?;
+    let rows = data::model_rows(&series, scaling.as_ref());
+    let ds = TrignoDS::new(&rows, series.features(), cfg.seq_len as usize)?;
+    let series_fingerprint = data::fingerprint(&rows);
+    if let Some(ck) = resume.as_ref().filter(|ck| ck.series != series_fingerprint) {
+        bail!(
+            "the series is not the one this run was trained on (fingerprint {series_fingerprint}, the checkpoint has {}): was {} changed?",
+            ck.series,
+            cfg.data.as_ref().map_or("the data".to_string(), |p| p.display().to_string())
+        );
+    }
     let n_train = split_point(ds.len(), cfg.test_fraction)?;
     let n_test = ds.len() - n_train;
     let (train_x, train_y) = (ds.X.narrow(0, 0, n_train as i64).to_device(device), ds.Y.narrow(0, 0, n_train as i64).to_device(device));
@@ -166,6 +175,7 @@ pub fn train(cfg: &TrainConfig, resume: Option<Checkpoint>, stop: &Stop) -> Resu
         scaling: scaling.clone(),
         windows: ds.len(),
         train_windows: n_train,
+        series_fingerprint,
         versions: Versions::current(),
     };
     let save = |rnn: &RNN, optimizer: &Adam, at: &Position, elapsed: f64| -> Result<()> {
@@ -257,6 +267,7 @@ fn save_progress(out: &Path, run: &RunConfig, rnn: &RNN, optimizer: &Adam, at: &
     save_ot(rnn, &out.join("weights.ot"))?;
     let checkpoint = Checkpoint {
         settings: run.settings.clone(),
+        series: run.series_fingerprint.clone(),
         epoch: at.epoch,
         batch: at.batch,
         epoch_loss: at.epoch_loss,
