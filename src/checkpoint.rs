@@ -110,10 +110,12 @@ impl Checkpoint {
         let mut adam = Vec::new();
         for name in crate::model::PARAM_NAMES {
             params.push((name.to_string(), tensor(name)?));
-            let step = f32::try_from(tensor(&format!("adam.step.{name}"))?.view([-1]).get(0)).map_err(|e: tch::TchError| bad(&e.to_string()))?;
+            let step =
+                f32::try_from(tensor(&format!("adam.step.{name}"))?.view([-1]).get(0)).map_err(|e: tch::TchError| bad(&e.to_string()))?;
             adam.push((step, tensor(&format!("adam.exp_avg.{name}"))?, tensor(&format!("adam.exp_avg_sq.{name}"))?));
         }
-        let metrics_flat: Vec<f64> = Vec::try_from(tensor("history.metrics")?.view([-1])).map_err(|e: tch::TchError| bad(&e.to_string()))?;
+        let metrics_flat: Vec<f64> =
+            Vec::try_from(tensor("history.metrics")?.view([-1])).map_err(|e: tch::TchError| bad(&e.to_string()))?;
         let metrics = metrics_flat.chunks(4).map(|c| [c[0], c[1], c[2], c[3]]).collect();
         let step_epoch: Vec<i64> = Vec::try_from(tensor("history.step_epoch")?).map_err(|e: tch::TchError| bad(&e.to_string()))?;
         let step_loss: Vec<f64> = Vec::try_from(tensor("history.step_loss")?).map_err(|e: tch::TchError| bad(&e.to_string()))?;

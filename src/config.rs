@@ -104,7 +104,9 @@ impl TrainConfig {
             let flag = id.replace('_', "-");
             match id.as_str() {
                 "resume" | "quiet" | "epochs" | "checkpoint_every" | "stop_after_steps" => {}
-                "out" if self.out != dir => bail!("--out {} contradicts --resume {}: a resumed run goes on in its own directory", self.out.display(), dir.display()),
+                "out" if self.out != dir => {
+                    bail!("--out {} contradicts --resume {}: a resumed run goes on in its own directory", self.out.display(), dir.display())
+                }
                 "out" => {}
                 _ if given.get(id) != before.get(id) => bail!(
                     "--{flag} {} contradicts the run being resumed, which was started with --{flag} {} (drop the flag, or start a new run)",

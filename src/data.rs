@@ -37,20 +37,15 @@ pub fn circle() -> Series {
 pub fn read_csv(path: &Path) -> Result<Series> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(std::io::BufReader::new(file));
-    let header = reader
-        .byte_headers()
-        .map_err(|e| anyhow::anyhow!("{}: cannot read the header row: {}", path.display(), csv_error(&e)))?
-        .clone();
+    let header =
+        reader.byte_headers().map_err(|e| anyhow::anyhow!("{}: cannot read the header row: {}", path.display(), csv_error(&e)))?.clone();
     let mut names = Vec::with_capacity(header.len());
     for (j, raw) in header.iter().enumerate() {
         let raw = if j == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
-        let name = std::str::from_utf8(raw)
-            .ok()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty() && !s.contains('\0'))
-            .with_context(|| {
-                format!("{}: header column {} is empty or not UTF-8 text (is the file UTF-8 CSV?)", path.display(), j + 1)
-            })?;
+        let name =
+            std::str::from_utf8(raw).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && !s.contains('\0')).with_context(
+                || format!("{}: header column {} is empty or not UTF-8 text (is the file UTF-8 CSV?)", path.display(), j + 1),
+            )?;
         names.push(name);
     }
     if names.is_empty() {
@@ -73,7 +68,13 @@ pub fn read_csv(path: &Path) -> Result<Series> {
                 anyhow::anyhow!("{}: row {line}, column {} ({}): {:?} is not a number", path.display(), j + 1, short(&names[j]), shown)
             })?;
             if !v.is_finite() {
-                bail!("{}: row {line}, column {} ({}): {} is not finite (NaN or infinite values cannot be learned)", path.display(), j + 1, short(&names[j]), short(text));
+                bail!(
+                    "{}: row {line}, column {} ({}): {} is not finite (NaN or infinite values cannot be learned)",
+                    path.display(),
+                    j + 1,
+                    short(&names[j]),
+                    short(text)
+                );
             }
             row.push(v);
         }
@@ -87,7 +88,11 @@ pub fn read_csv(path: &Path) -> Result<Series> {
 
 /// A user's column name as an error message shows it: at most 40 characters.
 fn short(name: &str) -> String {
-    if name.chars().count() > 40 { name.chars().take(37).collect::<String>() + "..." } else { name.to_string() }
+    if name.chars().count() > 40 {
+        name.chars().take(37).collect::<String>() + "..."
+    } else {
+        name.to_string()
+    }
 }
 
 fn csv_error(e: &csv::Error) -> String {
@@ -125,7 +130,11 @@ impl Scaling {
     /// v -> [-1, 1]; a constant column maps to 0.
     pub fn scale(&self, j: usize, v: f64) -> f64 {
         let range = self.max[j] - self.min[j];
-        if range > 0.0 { (v - self.min[j]) / range * 2.0 - 1.0 } else { 0.0 }
+        if range > 0.0 {
+            (v - self.min[j]) / range * 2.0 - 1.0
+        } else {
+            0.0
+        }
     }
 
     pub fn unscale(&self, j: usize, s: f64) -> f64 {
@@ -150,7 +159,10 @@ pub fn model_rows(series: &Series, scaling: Option<&Scaling>) -> Vec<f32> {
 /// A fingerprint of the model's rows (FNV-1a over their float32 bits), so that a resumed run can
 /// tell it is being handed the series it started with.
 pub fn fingerprint(rows: &[f32]) -> String {
-    let hash = rows.iter().flat_map(|v| v.to_bits().to_le_bytes()).fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+    let hash = rows
+        .iter()
+        .flat_map(|v| v.to_bits().to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
     format!("{hash:016x}")
 }
 

@@ -10,7 +10,14 @@ use tch::{nn, CModule, Device, Kind, Tensor};
 
 /// Traces the model's loop over `seq_len` steps. The hidden state's zeros take their shape from
 /// the input (see `model::zero_hidden`), so the trace serves any batch size, not only the traced one.
-pub fn export_torchscript(params: &[(&str, &Tensor)], input: i64, hidden: i64, activation: Activation, seq_len: i64, path: &Path) -> Result<()> {
+pub fn export_torchscript(
+    params: &[(&str, &Tensor)],
+    input: i64,
+    hidden: i64,
+    activation: Activation,
+    seq_len: i64,
+    path: &Path,
+) -> Result<()> {
     // Constants in a trace must not require grad: trace a frozen CPU copy.
     let mut vs = nn::VarStore::new(Device::Cpu);
     let rnn = RNN::new(&vs.root(), input, hidden, input, activation);

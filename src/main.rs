@@ -3,10 +3,10 @@
 use anyhow::Result;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
-use vanilla_rnn::config::TrainConfig;
-use vanilla_rnn::model::Activation;
 use vanilla_rnn::checkpoint::Checkpoint;
+use vanilla_rnn::config::TrainConfig;
 use vanilla_rnn::interrupt::{exit_code, Stop};
+use vanilla_rnn::model::Activation;
 use vanilla_rnn::trainer::Ended;
 use vanilla_rnn::{export, predict, trainer};
 
@@ -98,7 +98,10 @@ fn run(cli: Cli, explicit: Vec<String>) -> Result<()> {
             let s = trainer::train(&cfg, resume, &stop)?;
             let out = cfg.out.display();
             match s.ended {
-                Ended::Finished if !cfg.quiet => eprintln!("trained {} epochs ({} steps) in {:.1}s: test MSE {:.3e}; wrote {out}", s.epoch, s.step, s.seconds, s.test_loss),
+                Ended::Finished if !cfg.quiet => eprintln!(
+                    "trained {} epochs ({} steps) in {:.1}s: test MSE {:.3e}; wrote {out}",
+                    s.epoch, s.step, s.seconds, s.test_loss
+                ),
                 Ended::Finished => {}
                 Ended::Interrupted(signal) => {
                     let name = if signal == 15 { "SIGTERM" } else { "Ctrl-C" };
@@ -182,7 +185,11 @@ fn main() {
         }
     };
     let explicit: Vec<String> = match matches.subcommand() {
-        Some(("train", m)) => m.ids().filter(|id| m.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine)).map(|id| id.to_string()).collect(),
+        Some(("train", m)) => m
+            .ids()
+            .filter(|id| m.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine))
+            .map(|id| id.to_string())
+            .collect(),
         _ => vec![],
     };
     if let Err(e) = run(cli, explicit) {

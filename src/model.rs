@@ -160,7 +160,12 @@ mod tests {
         let wy: Vec<f32> = (0..10).map(|i| (i as f32 - 4.0) / 8.0).collect();
         let by = [0.05f32, -0.05];
         tch::no_grad(|| {
-            let values = [Tensor::from_slice(&wh).view([3, 5]), Tensor::from_slice(&bh), Tensor::from_slice(&wy).view([2, 5]), Tensor::from_slice(&by)];
+            let values = [
+                Tensor::from_slice(&wh).view([3, 5]),
+                Tensor::from_slice(&bh),
+                Tensor::from_slice(&wy).view([2, 5]),
+                Tensor::from_slice(&by),
+            ];
             for ((_, p), v) in rnn.named_parameters().iter().zip(values.iter()) {
                 p.shallow_clone().copy_(v);
             }

@@ -37,22 +37,21 @@ pub struct Adam {
     pub config: AdamConfig,
     pub params: Vec<Tensor>, // shallow clones: they share storage with the model's parameters
     pub state: Vec<AdamState>,
-    /// The last step left every gradient at zero (the CPU path does), so zero_grad has nothing to do.
+    /// The last step left every gradient at zero (the CPU path does) and no zero_grad has run
+    /// since, so the next zero_grad has nothing to do.
     grads_zeroed: bool,
 }
 
 impl Adam {
     pub fn new(params: &[&Tensor], config: AdamConfig) -> Adam {
-        let state = params
-            .iter()
-            .map(|p| AdamState { step: 0.0, exp_avg: p.zeros_like(), exp_avg_sq: p.zeros_like() })
-            .collect();
+        let state = params.iter().map(|p| AdamState { step: 0.0, exp_avg: p.zeros_like(), exp_avg_sq: p.zeros_like() }).collect();
         Adam { config, params: params.iter().map(|p| p.shallow_clone()).collect(), state, grads_zeroed: false }
     }
 
-    /// `optimizer.zero_grad()`. (After a CPU `step` the gradients are zero already.)
+    /// `optimizer.zero_grad()`. Right after a CPU `step` the gradients are zero already; the
+    /// flag is used up here, so a backward without a step between two calls is still cleared.
     pub fn zero_grad(&mut self) {
-        if self.grads_zeroed {
+        if std::mem::take(&mut self.grads_zeroed) {
             return;
         }
         for p in &mut self.params {
@@ -158,7 +157,9 @@ impl Adam {
             let g = p.grad();
             let ts = [p, &g, &st.exp_avg, &st.exp_avg_sq];
             let ok = g.defined()
-                && ts.iter().all(|t| t.device() == tch::Device::Cpu && t.kind() == Kind::Float && t.is_contiguous() && t.numel() == p.numel());
+                && ts
+                    .iter()
+                    .all(|t| t.device() == tch::Device::Cpu && t.kind() == Kind::Float && t.is_contiguous() && t.numel() == p.numel());
             if !ok {
                 return None;
             }
@@ -301,4 +302,49 @@ pub fn clip_grad_norm(params: &[Tensor], max_norm: f64) -> f64 {
         }
         f64::try_from(&total_norm).unwrap_or(f64::NAN)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grad_of(p: &Tensor) -> Vec<f32> {
+        Vec::try_from(p.grad()).unwrap()
+    }
+
+    #[test]
+    fn zero_grad_clears_a_backward_that_no_step_consumed() {
+        let p = Tensor::from_slice(&[1.0f32, 2.0]).set_requires_grad(true);
+        let mut adam = Adam::new(&[&p], AdamConfig::with_lr(0.1));
+        (&p * 3.0).sum(None).backward();
+        adam.step();
+        assert_eq!(grad_of(&p), vec![0.0, 0.0], "the CPU step leaves the gradient zeroed");
+        adam.zero_grad();
+        (&p * 5.0).sum(None).backward(); // say the step is refused (divergence)
+        adam.zero_grad();
+        assert_eq!(grad_of(&p), vec![0.0, 0.0]);
+        (&p * 2.0).sum(None).backward();
+        assert_eq!(grad_of(&p), vec![2.0, 2.0]);
+    }
+
+    #[test]
+    fn both_paths_move_the_parameters_alike() {
+        let run = |tensor_ops: bool| {
+            let p = Tensor::from_slice(&[0.5f32, -1.5, 3.0]).set_requires_grad(true);
+            let mut adam = Adam::new(&[&p], AdamConfig::with_lr(0.01));
+            for k in 1..=5 {
+                adam.zero_grad();
+                (&p * (k as f64)).pow_tensor_scalar(2).sum(None).backward();
+                if tensor_ops {
+                    adam.step_tensor_ops()
+                } else {
+                    adam.step()
+                }
+            }
+            Vec::<f32>::try_from(p.detach()).unwrap()
+        };
+        let (a, b) = (run(false), run(true));
+        assert_eq!(a, b);
+        assert!(a[0] < 0.5 && a[1] > -1.5 && a[2] < 3.0, "every parameter moved towards 0: {a:?}");
+    }
 }

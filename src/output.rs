@@ -83,12 +83,20 @@ impl Csv {
 
 /// Shortest text that reads back to the same f64 (`nan` for NaN, as Python writes it).
 pub fn num(v: f64) -> String {
-    if v.is_nan() { "nan".into() } else { format!("{v:e}") }
+    if v.is_nan() {
+        "nan".into()
+    } else {
+        format!("{v:e}")
+    }
 }
 
 /// A CSV cell holding a user's column name: quoted when it needs to be.
 pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]

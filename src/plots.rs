@@ -50,11 +50,19 @@ pub fn png(path: &Path, size: (u32, u32), draw: impl FnOnce(&DrawingArea<BitMapB
     write_bytes(path, bytes.get_ref())
 }
 
-pub type Chart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+pub type Chart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
 
 /// A linear chart in the house style, its mesh drawn: axis descriptions (x, y) and the decimals of
 /// their tick labels.
-pub fn linear_chart<'a, 'b>(area: &'a DrawingArea<BitMapBackend<'b>, Shift>, title: &str, x: (f64, f64), y: (f64, f64), desc: (&str, &str), decimals: (usize, usize)) -> Result<Chart<'a, 'b>> {
+pub fn linear_chart<'a, 'b>(
+    area: &'a DrawingArea<BitMapBackend<'b>, Shift>,
+    title: &str,
+    x: (f64, f64),
+    y: (f64, f64),
+    desc: (&str, &str),
+    decimals: (usize, usize),
+) -> Result<Chart<'a, 'b>> {
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 22))
         .margin(12)
@@ -75,8 +83,18 @@ pub fn linear_chart<'a, 'b>(area: &'a DrawingArea<BitMapBackend<'b>, Shift>, tit
 }
 
 /// The legend of every chart here.
-pub fn legend<'a, 'b: 'a, CT: CoordTranslate>(chart: &mut ChartContext<'a, BitMapBackend<'b>, CT>, position: SeriesLabelPosition) -> Result<()> {
-    chart.configure_series_labels().position(position).background_style(WHITE.mix(0.85)).border_style(BLACK).label_font(("sans-serif", 14)).draw().map_err(pe)
+pub fn legend<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, BitMapBackend<'b>, CT>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(pe)
 }
 
 /// Range of finite values with a margin; (-1, 1) when there are none.
@@ -117,14 +135,13 @@ fn num(s: &str, path: &Path) -> Result<f64> {
 
 impl RunData {
     pub fn read(dir: &Path) -> Result<RunData> {
-        let run = RunConfig::beside(&dir.join("config.json"))?.ok_or_else(|| anyhow!("{} has no config.json: not a vanilla-rnn run directory", dir.display()))?;
+        let run = RunConfig::beside(&dir.join("config.json"))?
+            .ok_or_else(|| anyhow!("{} has no config.json: not a vanilla-rnn run directory", dir.display()))?;
         let f = run.features.len();
         let mpath = dir.join("metrics.csv");
         let (_, mrows) = csv_rows(&mpath)?;
-        let metrics = mrows
-            .iter()
-            .map(|r| Ok((num(&r[0], &mpath)?, num(&r[1], &mpath)?, num(&r[2], &mpath)?)))
-            .collect::<Result<Vec<_>>>()?;
+        let metrics =
+            mrows.iter().map(|r| Ok((num(&r[0], &mpath)?, num(&r[1], &mpath)?, num(&r[2], &mpath)?))).collect::<Result<Vec<_>>>()?;
         let ppath = dir.join("predictions.csv");
         let (header, prows) = csv_rows(&ppath)?;
         if header.len() != 2 + 2 * f {
@@ -152,7 +169,11 @@ impl RunData {
     }
 
     fn x_of(&self, index: usize) -> f64 {
-        if self.x_label == "x" { self.series.0.get(index).copied().unwrap_or(index as f64 * (100.0 / 999.0)) } else { index as f64 }
+        if self.x_label == "x" {
+            self.series.0.get(index).copied().unwrap_or(index as f64 * (100.0 / 999.0))
+        } else {
+            index as f64
+        }
     }
 }
 
@@ -182,7 +203,8 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
     png(path, (1400, 450), |root| {
         let (x0, x1) = span(xs.iter().copied());
         let (y0, y1) = span(rows.iter().flatten().copied());
-        let title = if run.x_label == "x" { "The series: sin and cos of x = linspace(0, 100, 1000)".to_string() } else { "The series".to_string() };
+        let title =
+            if run.x_label == "x" { "The series: sin and cos of x = linspace(0, 100, 1000)".to_string() } else { "The series".to_string() };
         let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (run.x_label, "value"), (0, 1))?;
         for (j, name) in run.features.iter().enumerate().take(COLORS.len()) {
             let c = COLORS[j];
@@ -221,7 +243,8 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
             .draw()
             .map_err(pe)?;
         for (name, c, pick) in [("train", BLUE, 1usize), ("test (held-out tail)", ORANGE, 2)] {
-            let points: Vec<(f64, f64)> = run.metrics.iter().map(|m| (m.0, if pick == 1 { m.1 } else { m.2 })).filter(|p| positive(&p.1)).collect();
+            let points: Vec<(f64, f64)> =
+                run.metrics.iter().map(|m| (m.0, if pick == 1 { m.1 } else { m.2 })).filter(|p| positive(&p.1)).collect();
             chart
                 .draw_series(LineSeries::new(points, c.stroke_width(2)))
                 .map_err(pe)?
@@ -276,7 +299,11 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
         let (x0, x1) = span(run.predictions.iter().flat_map(|p| [p.2[0], p.3[0]]));
         let (y0, y1) = span(run.predictions.iter().flat_map(|p| [p.2[1], p.3[1]]));
         let circle = run.x_label == "x";
-        let title = if circle { "Phase portrait: predicted (sin, cos) on the unit circle".to_string() } else { format!("Phase portrait: ({a}, {b})") };
+        let title = if circle {
+            "Phase portrait: predicted (sin, cos) on the unit circle".to_string()
+        } else {
+            format!("Phase portrait: ({a}, {b})")
+        };
         let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (a.as_str(), b.as_str()), (1, 1))?;
         let truth: Vec<(f64, f64)> = if circle {
             (0..=360).map(|d| (d as f64).to_radians()).map(|t| (t.sin(), t.cos())).collect()

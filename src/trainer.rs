@@ -92,7 +92,14 @@ pub fn evaluate(rnn: &RNN, inputs: &Tensor, targets: &Tensor) -> f64 {
 /// One optimizer step on one batch: forward over the sequence, loss, backward, (clip), Adam.
 /// Returns the loss, or (as the inner error) why the step was refused: a non-finite loss or
 /// gradient, in which case the weights are left as they were.
-pub fn train_step(rnn: &RNN, optimizer: &mut Adam, inputs: &Tensor, targets: &Tensor, loss: LossKind, clip: Option<f64>) -> Result<std::result::Result<f64, String>> {
+pub fn train_step(
+    rnn: &RNN,
+    optimizer: &mut Adam,
+    inputs: &Tensor,
+    targets: &Tensor,
+    loss: LossKind,
+    clip: Option<f64>,
+) -> Result<std::result::Result<f64, String>> {
     let loss = batch_loss(rnn, inputs, targets, loss);
     optimizer.zero_grad();
     loss.backward();
@@ -140,7 +147,8 @@ pub fn train(cfg: &TrainConfig, resume: Option<Checkpoint>, stop: &Stop) -> Resu
     let n_train = split_point(ds.len(), cfg.test_fraction)?;
     let n_test = ds.len() - n_train;
     let (train_x, train_y) = (ds.X.narrow(0, 0, n_train as i64).to_device(device), ds.Y.narrow(0, 0, n_train as i64).to_device(device));
-    let (test_x, test_y) = (ds.X.narrow(0, n_train as i64, n_test as i64).to_device(device), ds.Y.narrow(0, n_train as i64, n_test as i64).to_device(device));
+    let (test_x, test_y) =
+        (ds.X.narrow(0, n_train as i64, n_test as i64).to_device(device), ds.Y.narrow(0, n_train as i64, n_test as i64).to_device(device));
 
     prepare_dir(&cfg.out)?;
 
@@ -213,7 +221,13 @@ pub fn train(cfg: &TrainConfig, resume: Option<Checkpoint>, stop: &Stop) -> Resu
             if let Some(signal) = stop.requested(at.steps.len() as u64) {
                 progress.finish();
                 save(&rnn, &optimizer, &at, elapsed())?;
-                return Ok(Summary { test_loss: f64::NAN, seconds: elapsed(), epoch: at.epoch, step: at.steps.len(), ended: Ended::Interrupted(signal) });
+                return Ok(Summary {
+                    test_loss: f64::NAN,
+                    seconds: elapsed(),
+                    epoch: at.epoch,
+                    step: at.steps.len(),
+                    ended: Ended::Interrupted(signal),
+                });
             }
         }
         let train_loss = at.epoch_loss / firsts.len() as f64;

@@ -1,7 +1,7 @@
 //! Weights that travel: safetensors with PyTorch's state_dict names, the libtorch archive
 //! (`.ot`, read in Python by `torch.jit.load`), and PyTorch's own `torch.save(state_dict)` `.pt`.
 
-use crate::model::{RNN, PARAM_NAMES};
+use crate::model::{PARAM_NAMES, RNN};
 use crate::output::atomic_write;
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashMap;
@@ -27,12 +27,15 @@ pub fn read_named(path: &Path) -> Result<HashMap<String, Tensor>> {
     }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let named = match ext.as_str() {
-        "safetensors" => Tensor::read_safetensors(path).map_err(|e| anyhow!("{}: not a valid safetensors file: {}", path.display(), first_line(e)))?,
+        "safetensors" => {
+            Tensor::read_safetensors(path).map_err(|e| anyhow!("{}: not a valid safetensors file: {}", path.display(), first_line(e)))?
+        }
         "pt" | "pth" | "bin" => {
             if !starts_with(path, b"PK\x03\x04")? {
                 bail!("{}: not a PyTorch zip archive (expected what torch.save(model.state_dict(), path) writes)", path.display());
             }
-            Tensor::loadz_multi(path).map_err(|e| anyhow!("{}: cannot load as a torch.save state_dict: {}", path.display(), first_line(e)))?
+            Tensor::loadz_multi(path)
+                .map_err(|e| anyhow!("{}: cannot load as a torch.save state_dict: {}", path.display(), first_line(e)))?
         }
         "ot" => {
             if !starts_with(path, b"PK\x03\x04")? {
@@ -62,7 +65,11 @@ pub fn read_params(path: &Path) -> Result<Vec<(String, Tensor)>> {
         let t = named.remove(name).ok_or_else(|| {
             let mut found: Vec<_> = named.keys().cloned().collect();
             found.sort();
-            anyhow!("{}: missing tensor {name} (found: {})", path.display(), if found.is_empty() { "none".into() } else { found.join(", ") })
+            anyhow!(
+                "{}: missing tensor {name} (found: {})",
+                path.display(),
+                if found.is_empty() { "none".into() } else { found.join(", ") }
+            )
         })?;
         if t.kind() != Kind::Float {
             bail!("{}: tensor {name} has dtype {:?}; expected float32", path.display(), t.kind());

@@ -43,7 +43,10 @@ fn train_writes_every_promised_file() {
     assert_eq!(config["seed"], 42);
     assert_eq!(config["versions"]["tch"], "0.26.0");
     assert!(config["versions"]["libtorch"].as_str().unwrap().starts_with("2.13.0"));
-    assert!(std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.')), "no temporary files left");
+    assert!(
+        std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.')),
+        "no temporary files left"
+    );
 }
 
 #[test]
@@ -184,8 +187,22 @@ fn help_is_complete_for_every_subcommand() {
     let r = run(&["train", "--help"]);
     assert_eq!(r.code, 0);
     for flag in [
-        "--out", "--hidden", "--seq-len", "--batch-size", "--epochs", "--lr", "--seed", "--no-shuffle", "--init", "--loss",
-        "--activation", "--clip-grad-norm", "--test-fraction", "--data", "--threads", "--device",
+        "--out",
+        "--hidden",
+        "--seq-len",
+        "--batch-size",
+        "--epochs",
+        "--lr",
+        "--seed",
+        "--no-shuffle",
+        "--init",
+        "--loss",
+        "--activation",
+        "--clip-grad-norm",
+        "--test-fraction",
+        "--data",
+        "--threads",
+        "--device",
     ] {
         assert!(r.stdout.contains(flag), "train --help lacks {flag}");
     }
@@ -246,7 +263,15 @@ fn bad_weights_files_get_one_clear_line_and_exit_1() {
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("garbage.safetensors", b"\x00\x01not a safetensors file at all".to_vec(), "not a valid safetensors"),
         ("truncated.safetensors", st[..st.len() / 2].to_vec(), "not a valid safetensors"),
-        ("liar.safetensors", { let mut v = st.clone(); v[0..8].copy_from_slice(&(1u64 << 40).to_le_bytes()); v }, "not a valid safetensors"),
+        (
+            "liar.safetensors",
+            {
+                let mut v = st.clone();
+                v[0..8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+                v
+            },
+            "not a valid safetensors",
+        ),
         ("notzip.pt", b"this is not a zip".to_vec(), "not a PyTorch zip"),
         ("notzip.ot", b"neither is this".to_vec(), "not a libtorch archive"),
         ("weights.npy", b"x".to_vec(), "unknown weights format"),

@@ -23,7 +23,12 @@ fn scratch_file(name: &str, bytes: &[u8]) -> PathBuf {
 
 /// A corpus file with a few bytes overwritten, some cut off or appended.
 fn mutated(seeds: Vec<Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
-    (0..seeds.len(), prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8), any::<prop::sample::Index>(), prop::collection::vec(any::<u8>(), 0..16))
+    (
+        0..seeds.len(),
+        prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+        any::<prop::sample::Index>(),
+        prop::collection::vec(any::<u8>(), 0..16),
+    )
         .prop_map(move |(i, flips, cut, tail)| {
             let mut b = seeds[i].clone();
             for (at, v) in flips {
@@ -42,7 +47,9 @@ fn mutated(seeds: Vec<Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
 
 /// CSV-shaped text from tricky cells.
 fn csv_text() -> impl Strategy<Value = String> {
-    let cell = prop::sample::select(vec!["1", "-0", "0.5", "1e400", "-1e-400", "nan", "inf", "\"2\"", "", "abc", " 3 ", "\u{feff}", "\"a,b\"", "\"", "1_0", "0x10", "٣"]);
+    let cell = prop::sample::select(vec![
+        "1", "-0", "0.5", "1e400", "-1e-400", "nan", "inf", "\"2\"", "", "abc", " 3 ", "\u{feff}", "\"a,b\"", "\"", "1_0", "0x10", "٣",
+    ]);
     let row = prop::collection::vec(cell, 1..5).prop_map(|c| c.join(","));
     prop::collection::vec(row, 0..12).prop_map(|rows| rows.join("\n"))
 }

@@ -29,7 +29,10 @@ fn check(loss_kind: LossKind, activation: Activation) {
             let down = loss_at();
             let _ = tch::no_grad(|| e.fill_(original));
             let fd = (up - down) / (2.0 * eps);
-            assert!((fd - g).abs() <= 1e-6 * g.abs().max(1e-3), "{loss_kind:?} {activation:?} {name}[{i}]: autograd {g} vs finite difference {fd}");
+            assert!(
+                (fd - g).abs() <= 1e-6 * g.abs().max(1e-3),
+                "{loss_kind:?} {activation:?} {name}[{i}]: autograd {g} vs finite difference {fd}"
+            );
         }
     }
 }

@@ -16,7 +16,9 @@ fn seeded_init_is_bitwise_what_pytorch_draws() {
     let dir = scratch("init-vs-torch");
     let csv = dir.join("three.csv");
     std::fs::write(&csv, (0..30).fold(String::from("a,b,c\n"), |t, i| t + &format!("{i},{},{}\n", i * i, 30 - i))).unwrap();
-    for (seed, hidden, data) in [("0", "32", None), ("42", "32", None), ("7", "1", None), ("123456789", "100", Some(&csv)), ("18446744073709551615", "17", None)] {
+    for (seed, hidden, data) in
+        [("0", "32", None), ("42", "32", None), ("7", "1", None), ("123456789", "100", Some(&csv)), ("18446744073709551615", "17", None)]
+    {
         let out = dir.join(format!("s{seed}-h{hidden}"));
         let mut args = vec!["train", "--epochs", "0", "--quiet", "--seed", seed, "--hidden", hidden, "--out", s(&out)];
         if let Some(d) = data {
@@ -24,7 +26,10 @@ fn seeded_init_is_bitwise_what_pytorch_draws() {
         }
         assert_eq!(run(&args).code, 0);
         let features = if data.is_some() { "3" } else { "2" };
-        assert_py_ok(&py(&["tests/python/check_init.py", s(&out.join("weights.safetensors")), seed, hidden, features]), &format!("seed {seed} hidden {hidden}"));
+        assert_py_ok(
+            &py(&["tests/python/check_init.py", s(&out.join("weights.safetensors")), seed, hidden, features]),
+            &format!("seed {seed} hidden {hidden}"),
+        );
     }
 }
 
@@ -40,7 +45,8 @@ fn optimizer_case(dir: &Path, lr: f64, max_norm: f64, seed: i64, tensor_ops: boo
     tch::manual_seed(seed);
     let shapes: Vec<Vec<i64>> = vec![vec![1], vec![7], vec![8], vec![9], vec![16], vec![33, 17], vec![1000], vec![3, 5]];
     let opts = (Kind::Float, Device::Cpu);
-    let mut saved: Vec<(String, Tensor)> = vec![("lr".into(), Tensor::from_slice(&[lr])), ("max_norm".into(), Tensor::from_slice(&[max_norm]))];
+    let mut saved: Vec<(String, Tensor)> =
+        vec![("lr".into(), Tensor::from_slice(&[lr])), ("max_norm".into(), Tensor::from_slice(&[max_norm]))];
     let params: Vec<Tensor> = shapes.iter().map(|s| Tensor::randn(s.as_slice(), opts).set_requires_grad(true)).collect();
     for (i, p) in params.iter().enumerate() {
         saved.push((format!("p{i}"), p.detach().copy()));
@@ -121,7 +127,9 @@ fn csv_numbers(p: &Path) -> Vec<String> {
     std::fs::read_to_string(p)
         .unwrap()
         .lines()
-        .map(|l| l.split(',').map(|c| c.parse::<f64>().map(|v| format!("{v:e}")).unwrap_or_else(|_| c.to_string())).collect::<Vec<_>>().join(","))
+        .map(|l| {
+            l.split(',').map(|c| c.parse::<f64>().map(|v| format!("{v:e}")).unwrap_or_else(|_| c.to_string())).collect::<Vec<_>>().join(",")
+        })
         .collect()
 }
 
@@ -214,10 +222,13 @@ fn the_default_run_is_bitwise_pytorchs_for_all_its_steps() {
 fn a_users_csv_trains_bitwise_as_in_python() {
     let dir = scratch("parity-csv-data");
     let csv = dir.join("series.csv");
-    std::fs::write(&csv, (0..300).fold(String::from("x,y,z\n"), |t, i| {
-        let v = i as f64 * 0.07;
-        t + &format!("{},{},{}\n", 10.0 * v.sin(), 1e3 + v.cos(), (v * 0.3).sin() - 2.0)
-    }))
+    std::fs::write(
+        &csv,
+        (0..300).fold(String::from("x,y,z\n"), |t, i| {
+            let v = i as f64 * 0.07;
+            t + &format!("{},{},{}\n", 10.0 * v.sin(), 1e3 + v.cos(), (v * 0.3).sin() - 2.0)
+        }),
+    )
     .unwrap();
     parity("csv", &["--epochs", "5", "--batch-size", "10", "--hidden", "12", "--seq-len", "6", "--data", s(&csv)]);
 }
@@ -233,5 +244,8 @@ fn a_clip_that_bites_changes_the_run() {
         a.extend(extra);
         assert_eq!(run(&a).code, 0);
     }
-    assert_ne!(std::fs::read(dir.join("plain/weights.safetensors")).unwrap(), std::fs::read(dir.join("clipped/weights.safetensors")).unwrap());
+    assert_ne!(
+        std::fs::read(dir.join("plain/weights.safetensors")).unwrap(),
+        std::fs::read(dir.join("clipped/weights.safetensors")).unwrap()
+    );
 }

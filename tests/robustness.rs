@@ -69,7 +69,11 @@ fn resume_refuses_flags_that_contradict_the_run() {
     let dir = scratch("resume-flags");
     let out = dir.join("run");
     assert_eq!(run(&["train", "--quiet", "--epochs", "2", "--out", s(&out)]).code, 0);
-    assert_clean_error(&run(&["train", "--resume", s(&out), "--lr", "0.1"]), 1, "--lr 0.1 contradicts the run being resumed, which was started with --lr 0.003");
+    assert_clean_error(
+        &run(&["train", "--resume", s(&out), "--lr", "0.1"]),
+        1,
+        "--lr 0.1 contradicts the run being resumed, which was started with --lr 0.003",
+    );
     assert_clean_error(&run(&["train", "--resume", s(&out), "--no-shuffle"]), 1, "--no-shuffle");
     assert_clean_error(&run(&["train", "--resume", s(&out), "--epochs", "1"]), 1, "fewer than the 2 epochs");
     assert_clean_error(&run(&["train", "--resume", s(&dir.join("nowhere"))]), 1, "checkpoint");
@@ -204,7 +208,8 @@ fn sigkill_at_random_moments_never_tears_the_checkpoint_and_resuming_ends_bitwis
     assert!(kills > 0, "the runs were too fast to be killed");
     assert_eq!(run(&start_or_resume()).code, 0);
     assert_same_run(&whole, &out);
-    let leftovers: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect();
     assert!(leftovers.is_empty(), "temporary files of killed runs are cleaned up: {leftovers:?}");
 }
 
@@ -264,7 +269,8 @@ fn weights_with_the_right_names_and_the_wrong_dtype_are_refused() {
     let dir = scratch("wrong-dtype");
     let names = vanilla_rnn::model::PARAM_NAMES;
     let shapes: [&[i64]; 4] = [&[32, 34], &[32], &[2, 34], &[2]];
-    let tensors: Vec<(&str, tch::Tensor)> = names.iter().zip(shapes).map(|(n, s)| (*n, tch::Tensor::zeros(s, (tch::Kind::Double, tch::Device::Cpu)))).collect();
+    let tensors: Vec<(&str, tch::Tensor)> =
+        names.iter().zip(shapes).map(|(n, s)| (*n, tch::Tensor::zeros(s, (tch::Kind::Double, tch::Device::Cpu)))).collect();
     let st = dir.join("f64.safetensors");
     tch::Tensor::write_safetensors(&tensors, &st).unwrap();
     let ot = dir.join("f64.ot");

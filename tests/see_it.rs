@@ -35,7 +35,12 @@ fn train_draws_the_four_figures_and_plot_redraws_them_from_the_csvs() {
 fn a_users_series_gets_one_panel_per_feature_and_the_first_two_as_phase() {
     let dir = scratch("plots-csv");
     let csv = dir.join("s.csv");
-    std::fs::write(&csv, (0..120).fold(String::from("a,b,c\n"), |t, i| t + &format!("{},{},{}\n", (i as f64 * 0.2).sin(), i % 7, (i as f64 * 0.1).cos() * 3.0))).unwrap();
+    std::fs::write(
+        &csv,
+        (0..120)
+            .fold(String::from("a,b,c\n"), |t, i| t + &format!("{},{},{}\n", (i as f64 * 0.2).sin(), i % 7, (i as f64 * 0.1).cos() * 3.0)),
+    )
+    .unwrap();
     let out = dir.join("run");
     assert_eq!(run(&["train", "--quiet", "--epochs", "2", "--data", s(&csv), "--out", s(&out)]).code, 0);
     assert_eq!(png_size(&out.join("plots/predictions.png")), (1400, 990), "three panels");
@@ -60,7 +65,17 @@ fn the_default_model_forecasts_the_circle_for_hundreds_of_steps() {
     assert!(r.stderr.contains(&format!("the first {horizon} stay within 0.1")), "{}", r.stderr);
     assert_eq!(png_size(&dir.join("forecast.png")), (1400, 660));
     // From an explicit row, past the end of a user's series: no truth there, and no distance.
-    let r = run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "5", "--from", "1000", "--out", s(&dir.join("f.csv"))]);
+    let r = run(&[
+        "forecast",
+        "--weights",
+        s(&dir.join("weights.safetensors")),
+        "--steps",
+        "5",
+        "--from",
+        "1000",
+        "--out",
+        s(&dir.join("f.csv")),
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_clean_error(&run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "5", "--from", "2"]), 1, "--from 2");
     assert_clean_error(&run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "0"]), 2, "--steps");
@@ -76,7 +91,13 @@ fn without_a_terminal_each_epoch_is_one_plain_line_then_a_summary() {
     for (i, l) in lines[..3].iter().enumerate() {
         assert!(l.starts_with(&format!("epoch    {}/3  train ", i + 1)) && l.contains(" test "), "{l}");
     }
-    assert!(lines[3].starts_with("trained 3 epochs (150 steps) in ") && lines[3].contains("test MSE") && lines[3].ends_with(&format!("wrote {}", dir.display())), "{}", lines[3]);
+    assert!(
+        lines[3].starts_with("trained 3 epochs (150 steps) in ")
+            && lines[3].contains("test MSE")
+            && lines[3].ends_with(&format!("wrote {}", dir.display())),
+        "{}",
+        lines[3]
+    );
 }
 
 #[test]

@@ -36,7 +36,8 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// The Python with torch 2.13.0 that scripts/test.sh set up (it exports PYTHON).
 pub fn python() -> Command {
-    let py = std::env::var("PYTHON").expect("PYTHON is not set: run the suite through scripts/test.sh, which sets up the venv and exports it");
+    let py =
+        std::env::var("PYTHON").expect("PYTHON is not set: run the suite through scripts/test.sh, which sets up the venv and exports it");
     let mut c = Command::new(py);
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
