@@ -223,8 +223,7 @@ pub fn split_point(windows: usize, test_fraction: f64) -> Result<usize> {
 pub fn epoch_order(n: usize, shuffle: bool, seed: u64, epoch: usize) -> Tensor {
     if shuffle {
         // Same stream as a fresh torch.Generator seeded alike: mt19937 from the seed.
-        tch::manual_seed(epoch_seed(seed, epoch) as i64);
-        Tensor::randperm(n as i64, (Kind::Int64, Device::Cpu))
+        crate::seeded(epoch_seed(seed, epoch), || Tensor::randperm(n as i64, (Kind::Int64, Device::Cpu)))
     } else {
         Tensor::arange(n as i64, (Kind::Int64, Device::Cpu))
     }

@@ -18,3 +18,13 @@ pub mod predict;
 pub mod progress;
 pub mod trainer;
 pub mod weights;
+
+/// Runs `draw` right after `tch::manual_seed(seed)`, with no other seeded draw in between: tch
+/// exposes only libtorch's global generator, and the seeded init and the epoch order are each a
+/// seed followed by draws that must see exactly that stream, whichever thread asks.
+pub fn seeded<T>(seed: u64, draw: impl FnOnce() -> T) -> T {
+    static GLOBAL_GENERATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _only_us = GLOBAL_GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    tch::manual_seed(seed as i64);
+    draw()
+}

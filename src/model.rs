@@ -54,20 +54,21 @@ impl RNN {
     /// bias, drawn in that order from the CPU generator, with the bounds computed in f64 as
     /// torch/nn/init.py computes them. Parameters must be on the CPU.
     pub fn init_like_pytorch(&mut self, seed: u64) {
-        tch::manual_seed(seed as i64);
-        tch::no_grad(|| {
-            for layer in [&mut self.get_ht, &mut self.get_yt] {
-                let fan_in = layer.ws.size()[1];
-                let a = 5f64.sqrt();
-                let gain = (2.0 / (1.0 + a.powf(2.0))).sqrt(); // calculate_gain("leaky_relu", a)
-                let std = gain / (fan_in as f64).sqrt();
-                let bound = 3f64.sqrt() * std;
-                let _ = layer.ws.uniform_(-bound, bound);
-                let bias_bound = if fan_in > 0 { 1.0 / (fan_in as f64).sqrt() } else { 0.0 };
-                if let Some(bs) = layer.bs.as_mut() {
-                    let _ = bs.uniform_(-bias_bound, bias_bound);
+        crate::seeded(seed, || {
+            tch::no_grad(|| {
+                for layer in [&mut self.get_ht, &mut self.get_yt] {
+                    let fan_in = layer.ws.size()[1];
+                    let a = 5f64.sqrt();
+                    let gain = (2.0 / (1.0 + a.powf(2.0))).sqrt(); // calculate_gain("leaky_relu", a)
+                    let std = gain / (fan_in as f64).sqrt();
+                    let bound = 3f64.sqrt() * std;
+                    let _ = layer.ws.uniform_(-bound, bound);
+                    let bias_bound = if fan_in > 0 { 1.0 / (fan_in as f64).sqrt() } else { 0.0 };
+                    if let Some(bs) = layer.bs.as_mut() {
+                        let _ = bs.uniform_(-bias_bound, bias_bound);
+                    }
                 }
-            }
+            })
         });
     }
 

@@ -10,9 +10,9 @@ fn check(loss_kind: LossKind, activation: Activation) {
     let mut rnn = RNN::new(&vs.root(), 2, 5, 2, activation);
     rnn.init_like_pytorch(3);
     vs.set_kind(Kind::Double);
-    tch::manual_seed(11);
-    let inputs = Tensor::randn([3, 4, 2], (Kind::Double, Device::Cpu));
-    let targets = Tensor::randn([3, 2], (Kind::Double, Device::Cpu)) * 0.5;
+    let (inputs, targets) = vanilla_rnn::seeded(11, || {
+        (Tensor::randn([3, 4, 2], (Kind::Double, Device::Cpu)), Tensor::randn([3, 2], (Kind::Double, Device::Cpu)) * 0.5)
+    });
     let loss = batch_loss(&rnn, &inputs, &targets, loss_kind);
     loss.backward();
     let eps = 1e-6;
