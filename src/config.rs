@@ -192,7 +192,12 @@ impl Versions {
 impl RunConfig {
     /// The config.json beside a weights file, when there is one.
     pub fn beside(weights: &Path) -> Result<Option<RunConfig>> {
-        let path = weights.parent().unwrap_or(Path::new(".")).join("config.json");
+        RunConfig::in_dir(weights.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// The config.json of a run directory, when there is one.
+    pub fn in_dir(dir: &Path) -> Result<Option<RunConfig>> {
+        let path = dir.join("config.json");
         if !path.exists() {
             return Ok(None);
         }

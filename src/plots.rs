@@ -135,8 +135,8 @@ fn num(s: &str, path: &Path) -> Result<f64> {
 
 impl RunData {
     pub fn read(dir: &Path) -> Result<RunData> {
-        let run = RunConfig::beside(&dir.join("config.json"))?
-            .ok_or_else(|| anyhow!("{} has no config.json: not a vanilla-rnn run directory", dir.display()))?;
+        let run =
+            RunConfig::in_dir(dir)?.ok_or_else(|| anyhow!("{} has no config.json: not a vanilla-rnn run directory", dir.display()))?;
         let f = run.features.len();
         let mpath = dir.join("metrics.csv");
         let (_, mrows) = csv_rows(&mpath)?;
