@@ -21,11 +21,7 @@ pub fn export_torchscript(
     // Constants in a trace must not require grad: trace a frozen CPU copy.
     let mut vs = nn::VarStore::new(Device::Cpu);
     let rnn = RNN::new(&vs.root(), input, hidden, input, activation);
-    tch::no_grad(|| {
-        for ((_, dst), (_, src)) in rnn.named_parameters().iter().zip(params.iter()) {
-            dst.shallow_clone().copy_(&src.to_device(Device::Cpu));
-        }
-    });
+    rnn.copy_parameters(params.iter().map(|(_, t)| *t))?;
     vs.freeze();
     let example = Tensor::zeros([2, seq_len, input], (Kind::Float, Device::Cpu));
     let mut closure = |xs: &[Tensor]| vec![unroll(&rnn, &xs[0], false).pop().expect("seq_len >= 1")];

@@ -90,6 +90,26 @@ impl RNN {
         data.linear(&self.get_yt.ws, self.get_yt.bs.as_ref()).tanh()
     }
 
+    /// Copies `src` (in state_dict order, any device) into the parameters, refusing a shape that
+    /// does not fit with the tensor's name and both shapes.
+    pub fn copy_parameters<'a>(&self, src: impl IntoIterator<Item = &'a Tensor>) -> anyhow::Result<()> {
+        tch::no_grad(|| {
+            for ((name, dst), src) in self.named_parameters().iter().zip(src) {
+                if src.size() != dst.size() {
+                    anyhow::bail!(
+                        "tensor {name} has shape {:?}, but the model (--hidden {} and {} features) needs {:?}",
+                        src.size(),
+                        self.hidden_length,
+                        self.input_length,
+                        dst.size()
+                    );
+                }
+                dst.shallow_clone().f_copy_(src).map_err(|e| anyhow::anyhow!("copying {name}: {}", crate::weights::first_line(e)))?;
+            }
+            Ok(())
+        })
+    }
+
     /// The named parameters, in PyTorch's state_dict order.
     pub fn named_parameters(&self) -> [(&'static str, &Tensor); 4] {
         fn bias(l: &nn::Linear) -> &Tensor {

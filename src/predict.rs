@@ -49,11 +49,7 @@ pub fn load_model(weights: &Path, seq_len: Option<i64>, activation: Option<Activ
     let activation = activation.or(run.as_ref().map(|r| r.settings.activation)).unwrap_or(Activation::Tanh);
     let mut vs = nn::VarStore::new(Device::Cpu);
     let rnn = RNN::new(&vs.root(), input, hidden, output, activation);
-    tch::no_grad(|| {
-        for ((_, dst), (_, src)) in rnn.named_parameters().iter().zip(params.iter()) {
-            dst.shallow_clone().copy_(src);
-        }
-    });
+    rnn.copy_parameters(params.iter().map(|(_, t)| t))?;
     vs.freeze();
     Ok(Loaded { _vs: vs, rnn, seq_len, run })
 }
@@ -89,9 +85,6 @@ pub fn predict(weights: &Path, data: Option<&Path>, seq_len: Option<i64>, activa
     // The run's chronological split (or train's default one) labels each window.
     let test_fraction = loaded.run.as_ref().map_or(0.2, |r| r.settings.test_fraction);
     let n_train = data::split_point(ds.len(), test_fraction)?;
-    let mse = tch::no_grad(|| {
-        let y = unroll(&loaded.rnn, &ds.X, false).pop().expect("seq_len >= 1");
-        f64::try_from(y.mse_loss(&ds.Y, tch::Reduction::Mean)).unwrap_or(f64::NAN)
-    });
+    let mse = crate::trainer::evaluate(&loaded.rnn, &ds.X, &ds.Y);
     Ok((predictions_csv(&loaded.rnn, &ds, &series, scaling.as_ref(), n_train)?, mse))
 }

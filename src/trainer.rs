@@ -156,7 +156,7 @@ pub fn train(cfg: &TrainConfig, resume: Option<Checkpoint>, stop: &Stop) -> Resu
     let mut vs = nn::VarStore::new(Device::Cpu);
     let mut rnn = RNN::new(&vs.root(), features, cfg.hidden, features, cfg.activation);
     match (&resume, &cfg.init) {
-        (Some(ck), _) => restore_weights(&rnn, ck)?,
+        (Some(ck), _) => rnn.copy_parameters(ck.params.iter().map(|(_, t)| t)).context("restoring the checkpoint's weights")?,
         (None, Some(path)) => load_into(&rnn, path)?,
         (None, None) => rnn.init_like_pytorch(cfg.seed),
     }
@@ -250,18 +250,6 @@ pub fn train(cfg: &TrainConfig, resume: Option<Checkpoint>, stop: &Stop) -> Resu
     crate::plots::draw_all(&cfg.out)?;
     let test_loss = evaluate(&rnn, &test_x, &test_y);
     Ok(Summary { test_loss, seconds, epoch: at.epoch, step: at.steps.len(), ended: Ended::Finished })
-}
-
-fn restore_weights(rnn: &RNN, ck: &Checkpoint) -> Result<()> {
-    tch::no_grad(|| {
-        for ((name, dst), (_, src)) in rnn.named_parameters().iter().zip(ck.params.iter()) {
-            if dst.size() != src.size() {
-                bail!("checkpoint tensor {name} has shape {:?}; the model needs {:?}", src.size(), dst.size());
-            }
-            dst.shallow_clone().copy_(src);
-        }
-        Ok(())
-    })
 }
 
 /// config.json, metrics.csv, steps.csv, the weights and the checkpoint: what a stopped run keeps.

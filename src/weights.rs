@@ -102,23 +102,7 @@ pub fn sizes_of(path: &Path, params: &[(String, Tensor)]) -> Result<(i64, i64, i
 /// Copies a weights file into `rnn`, naming the tensor and both shapes on any mismatch.
 pub fn load_into(rnn: &RNN, path: &Path) -> Result<()> {
     let params = read_params(path)?;
-    tch::no_grad(|| -> Result<()> {
-        for ((name, src), (_, dst)) in params.iter().zip(rnn.named_parameters().iter()) {
-            if src.size() != dst.size() {
-                bail!(
-                    "{}: tensor {name} has shape {:?}, but the model (--hidden {} and {} features) needs {:?}",
-                    path.display(),
-                    src.size(),
-                    rnn.hidden_length,
-                    rnn.input_length,
-                    dst.size()
-                );
-            }
-            let mut dst = dst.shallow_clone();
-            dst.f_copy_(src).map_err(|e| anyhow!("copying {name}: {}", first_line(e)))?;
-        }
-        Ok(())
-    })
+    rnn.copy_parameters(params.iter().map(|(_, t)| t)).with_context(|| path.display().to_string())
 }
 
 fn cpu_params(rnn: &RNN) -> Vec<(&'static str, Tensor)> {
