@@ -1,7 +1,7 @@
 //! TorchScript export: a module traced from the trained RNN, loadable without our code as
 //! `torch.jit.load("model.pt")(x)`, x: [batch, seq_len, features] -> [batch, features].
 
-use crate::model::{unroll, Activation, RNN};
+use crate::model::{unroll_from, zero_hidden, Activation, RNN};
 use crate::output::atomic_write;
 use crate::weights::first_line;
 use anyhow::{anyhow, Result};
@@ -24,7 +24,7 @@ pub fn export_torchscript(
     rnn.copy_parameters(params.iter().map(|(_, t)| *t))?;
     vs.freeze();
     let example = Tensor::zeros([2, seq_len, input], (Kind::Float, Device::Cpu));
-    let mut closure = |xs: &[Tensor]| vec![unroll(&rnn, &xs[0], false).pop().expect("seq_len >= 1")];
+    let mut closure = |xs: &[Tensor]| vec![unroll_from(&rnn, &xs[0], zero_hidden(&xs[0], hidden), false).pop().expect("seq_len >= 1")];
     let module = CModule::create_by_tracing("VanillaRNN", "forward", &[example], &mut closure)
         .map_err(|e| anyhow!("tracing the model failed: {}", first_line(e)))?;
     atomic_write(path, |tmp| module.save(tmp).map_err(|e| anyhow!(first_line(e))))

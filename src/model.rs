@@ -130,17 +130,29 @@ impl RNN {
 /// step's h is never read. Skipping them changes no number: the values kept, and the gradients
 /// (autograd never visits what the loss does not depend on), are the same bits.
 pub fn unroll(rnn: &RNN, inputs: &Tensor, all_steps: bool) -> Vec<Tensor> {
-    let seq_len = inputs.size()[1];
-    let mut hiddens = zero_hidden(inputs, rnn.hidden_length);
-    let mut outputs = Vec::with_capacity(seq_len as usize);
-    for t in 0..seq_len {
-        let data = Tensor::cat(&[&hiddens, &inputs.select(1, t)], 1);
-        let last = t == seq_len - 1;
+    let hiddens = Tensor::zeros([inputs.size()[0], rnn.hidden_length], (inputs.kind(), inputs.device()));
+    unroll_from(rnn, inputs, hiddens, all_steps)
+}
+
+/// `unroll` from a given first hidden state. At the blog's size a step is ~25 small ATen calls,
+/// each paying libtorch's dispatch and autograd bookkeeping, so the loop makes as few as the
+/// arithmetic allows: one `unbind` for all the x_t, and one `W.t()` per layer shared by every
+/// step instead of the one `at::linear` makes per call (`linear` is `addmm(b, data, W.t())`
+/// for a batch, so the products are the same calls; autograd sums the shared transpose's
+/// gradients in the same order it summed them into W.grad before).
+pub fn unroll_from(rnn: &RNN, inputs: &Tensor, mut hiddens: Tensor, all_steps: bool) -> Vec<Tensor> {
+    let xs = inputs.unbind(1);
+    let (wh_t, wy_t) = (rnn.get_ht.ws.tr(), rnn.get_yt.ws.tr());
+    let (bh, by) = (rnn.get_ht.bs.as_ref().expect("RNN has biases"), rnn.get_yt.bs.as_ref().expect("RNN has biases"));
+    let mut outputs = Vec::with_capacity(xs.len());
+    for (t, x) in xs.iter().enumerate() {
+        let data = Tensor::cat(&[&hiddens, x], 1);
+        let last = t + 1 == xs.len();
         if all_steps || last {
-            outputs.push(rnn.yt(&data));
+            outputs.push(by.addmm(&data, &wy_t).tanh());
         }
         if !last {
-            hiddens = rnn.ht(&data);
+            hiddens = rnn.activation.apply(&bh.addmm(&data, &wh_t));
         }
     }
     outputs
