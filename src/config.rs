@@ -25,6 +25,17 @@ pub enum DeviceArg {
     Auto,
 }
 
+/// Who computes the gradients. Both give the same bits; see src/backward.rs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Backward {
+    /// libtorch's autograd: loss.backward(), as in the blog
+    #[default]
+    Autograd,
+    /// the same derivative formulas called in the engine's order without the engine (faster at small sizes; checked against autograd on the first batch)
+    Manual,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, clap::Args)]
 pub struct TrainConfig {
     /// Output directory (created; files are written atomically)
@@ -75,6 +86,10 @@ pub struct TrainConfig {
     /// Where to train
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
+    /// How the gradients are computed (same bits either way)
+    #[arg(long, value_enum, default_value_t = Backward::Autograd)]
+    #[serde(default)]
+    pub backward: Backward,
     /// Also write DIR/checkpoint.safetensors every N epochs (it is always written at the end and on Ctrl-C)
     #[arg(long, value_name = "N", default_value_t = 0)]
     #[serde(default)]
@@ -96,14 +111,14 @@ pub struct TrainConfig {
 impl TrainConfig {
     /// The settings of a resumed run: the checkpoint's, with each flag given on the command line
     /// (`explicit`, by field name) checked against them. Only what cannot change the numbers may
-    /// differ: --epochs (to train on), --checkpoint-every, --quiet.
+    /// differ: --epochs (to train on), --checkpoint-every, --backward, --quiet.
     pub fn resume_from(&self, explicit: &[String], saved: TrainConfig, dir: &Path, done_epochs: usize) -> Result<TrainConfig> {
         let given = serde_json::to_value(self)?;
         let before = serde_json::to_value(&saved)?;
         for id in explicit {
             let flag = id.replace('_', "-");
             match id.as_str() {
-                "resume" | "quiet" | "epochs" | "checkpoint_every" | "stop_after_steps" => {}
+                "resume" | "quiet" | "epochs" | "checkpoint_every" | "backward" | "stop_after_steps" => {}
                 "out" if self.out != dir => {
                     bail!("--out {} contradicts --resume {}: a resumed run goes on in its own directory", self.out.display(), dir.display())
                 }
@@ -129,6 +144,9 @@ impl TrainConfig {
         }
         if explicit.iter().any(|id| id == "checkpoint_every") {
             cfg.checkpoint_every = self.checkpoint_every;
+        }
+        if explicit.iter().any(|id| id == "backward") {
+            cfg.backward = self.backward;
         }
         Ok(cfg)
     }

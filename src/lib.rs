@@ -3,6 +3,7 @@
 //! them: optim (PyTorch's Adam, exactly), checkpoint, interrupt, progress, weights, export,
 //! predict, forecast, plots, output.
 
+pub mod backward;
 pub mod bench;
 pub mod checkpoint;
 pub mod config;

@@ -62,6 +62,22 @@ impl Adam {
         }
     }
 
+    /// Hands the optimizer gradients computed outside autograd (`--backward manual`): copies each
+    /// into its parameter's `.grad`, which must exist (a first autograd backward made it); None
+    /// leaves it as autograd would have, untouched.
+    pub fn set_grads(&mut self, grads: &[Option<Tensor>]) {
+        self.grads_zeroed = false;
+        tch::no_grad(|| {
+            for (p, g) in self.params.iter().zip(grads) {
+                if let Some(g) = g {
+                    let mut pg = p.grad();
+                    assert!(pg.defined(), "set_grads before any backward defined the gradient");
+                    pg.copy_(g);
+                }
+            }
+        });
+    }
+
     /// True when every gradient is finite.
     pub fn grads_finite(&self) -> bool {
         match self.cpu_views() {

@@ -3,7 +3,7 @@
 //! checkpoints and resume, a clean stop on Ctrl-C, and a stop on divergence.
 
 use crate::checkpoint::Checkpoint;
-use crate::config::{DeviceArg, LossKind, RunConfig, TrainConfig, Versions};
+use crate::config::{Backward, DeviceArg, LossKind, RunConfig, TrainConfig, Versions};
 use crate::data::{self, epoch_order, split_point, Scaling, Series, TrignoDS};
 use crate::export::export_rnn;
 use crate::interrupt::Stop;
@@ -99,10 +99,21 @@ pub fn train_step(
     targets: &Tensor,
     loss: LossKind,
     clip: Option<f64>,
+    backward: Backward,
 ) -> Result<std::result::Result<f64, String>> {
-    let loss = batch_loss(rnn, inputs, targets, loss);
-    optimizer.zero_grad();
-    loss.backward();
+    let loss = match backward {
+        Backward::Autograd => {
+            let loss = batch_loss(rnn, inputs, targets, loss);
+            optimizer.zero_grad();
+            loss.backward();
+            loss
+        }
+        Backward::Manual => {
+            let (loss, grads) = crate::backward::loss_and_grads(rnn, inputs, targets, loss);
+            optimizer.set_grads(&grads);
+            loss
+        }
+    };
     let loss = f64::try_from(&loss).context("reading the loss")?;
     if !loss.is_finite() {
         return Ok(Err(format!("the loss is {loss}")));
@@ -115,6 +126,19 @@ pub fn train_step(
     }
     optimizer.step();
     Ok(Ok(loss))
+}
+
+/// The backward a run uses: `--backward manual` only once it has given autograd's bits on a
+/// batch of this run on this machine (which also leaves every gradient defined, as
+/// `Adam::set_grads` needs); otherwise autograd, with a note.
+pub fn checked_backward(requested: Backward, rnn: &RNN, inputs: &Tensor, targets: &Tensor, loss: LossKind, quiet: bool) -> Backward {
+    if requested == Backward::Manual && !crate::backward::agrees_with_autograd(rnn, inputs, targets, loss) {
+        if !quiet {
+            eprintln!("note: --backward manual does not give autograd's gradients bit for bit here; using autograd");
+        }
+        return Backward::Autograd;
+    }
+    requested
 }
 
 /// Everything the loop carries from step to step; a checkpoint is this plus the tensors.
@@ -190,6 +214,8 @@ pub fn train(cfg: &TrainConfig, resume: Option<Checkpoint>, stop: &Stop) -> Resu
         save_progress(&cfg.out, &run, rnn, optimizer, at, elapsed)
     };
 
+    let first = (train_x.narrow(0, 0, cfg.batch_size.min(n_train as i64)), train_y.narrow(0, 0, cfg.batch_size.min(n_train as i64)));
+    let backward = checked_backward(cfg.backward, &rnn, &first.0, &first.1, cfg.loss, cfg.quiet);
     let progress = Progress::new(cfg.quiet, at.epoch as u64, cfg.epochs as u64);
     let start = Instant::now();
     let elapsed = || elapsed_before + start.elapsed().as_secs_f64();
@@ -202,7 +228,7 @@ pub fn train(cfg: &TrainConfig, resume: Option<Checkpoint>, stop: &Stop) -> Resu
         for (b, &first) in firsts.iter().enumerate().skip(at.batch) {
             let size = batch.min(n_train - first) as i64;
             let (inputs, targets) = (epoch_x.narrow(0, first as i64, size), epoch_y.narrow(0, first as i64, size));
-            let loss = match train_step(&rnn, &mut optimizer, &inputs, &targets, cfg.loss, cfg.clip_grad_norm)? {
+            let loss = match train_step(&rnn, &mut optimizer, &inputs, &targets, cfg.loss, cfg.clip_grad_norm, backward)? {
                 Ok(loss) => loss,
                 // A non-finite loss or gradient stops the run before it touches the weights.
                 Err(what) => {

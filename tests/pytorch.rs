@@ -160,18 +160,23 @@ fn python_weights_load_into_rust_predict_and_init() {
     }
 }
 
-/// Trains the same run in Rust and in scripts/reference.py and demands bitwise equal files.
+/// Trains the same run in scripts/reference.py and in Rust, with either backward (autograd and
+/// --backward manual), and demands bitwise equal files.
 fn parity(name: &str, args: &[&str]) {
     let dir = scratch(&format!("parity-{name}"));
-    let (rust, python) = (dir.join("rust"), dir.join("python"));
-    let mut a = vec!["train", "--quiet", "--threads", "1", "--out", s(&rust)];
-    a.extend_from_slice(args);
-    let r = run(&a);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let python = dir.join("python");
     let mut b = vec!["scripts/reference.py", "--quiet", "--threads", "1", "--out", s(&python)];
     b.extend_from_slice(args);
     assert_py_ok(&py(&b), "reference.py");
-    assert_py_ok(&py(&["scripts/compare.py", s(&rust), s(&python)]), &format!("parity {name} {args:?}"));
+    for backward in ["autograd", "manual"] {
+        let rust = dir.join(format!("rust-{backward}"));
+        let mut a = vec!["train", "--threads", "1", "--backward", backward, "--out", s(&rust)];
+        a.extend_from_slice(args);
+        let r = run(&a);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!r.stderr.contains("using autograd"), "--backward manual fell back to autograd: {}", r.stderr);
+        assert_py_ok(&py(&["scripts/compare.py", s(&rust), s(&python)]), &format!("parity {name} --backward {backward} {args:?}"));
+    }
 }
 
 // Six epochs of 50 batches: 300 steps per case, every combination of the four switches.
