@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: microseconds per training step of the Rust trainer against scripts/reference.py,
-# on this machine, in this command, alternating runs (Rust, Python faithful, Python indexing,
-# Rust, ...), timing only the training loop (see `vanilla-rnn bench` and scripts/bench.py).
+# on this machine, in this command, alternating runs (Rust with autograd, Rust with --backward
+# manual, Python faithful, Python indexing, Rust, ...), timing only the training loop (see
+# `vanilla-rnn bench` and scripts/bench.py).
 # Prints a markdown table with medians, spreads and ratios (Python / Rust), then a scaling table.
 #   scripts/bench.sh [REPEATS]     (default 7)
 set -euo pipefail
@@ -23,7 +24,9 @@ for threads in 1 2; do
   for c in "${configs[@]}"; do
     read -r h b s rs ps <<< "$c"
     for ((r = 0; r < repeats; r++)); do
-      "$bin" bench --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$rs" --warmup $((rs / 10 + 2)) >> "$raw"
+      for backward in autograd manual; do
+        "$bin" bench --backward "$backward" --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$rs" --warmup $((rs / 10 + 2)) >> "$raw"
+      done
       "$PYTHON" scripts/bench.py --mode faithful --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
       "$PYTHON" scripts/bench.py --mode indexing --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
     done
@@ -31,7 +34,11 @@ for threads in 1 2; do
   done
 done
 # Scaling, Rust only, one thread: where the time goes as the model grows.
-scaling() { "$bin" bench --hidden "$1" --batch-size "$2" --seq-len "$3" --steps "$4" --warmup 5 --profile | sed 's/^/S /' >> "$raw"; }
+scaling() {
+  for backward in autograd manual; do
+    "$bin" bench --backward "$backward" --hidden "$1" --batch-size "$2" --seq-len "$3" --steps "$4" --warmup 5 --profile | sed 's/^/S /' >> "$raw"
+  done
+}
 for h in 32 64 128 256 512 1024; do scaling "$h" 32 4 $((20000 / h + 20)); done
 for b in 8 32 128 512; do scaling 32 "$b" 4 $((40000 / b + 20)); done
 for s in 4 8 16 32 64; do scaling 32 32 "$s" $((4000 / s + 20)); done
@@ -44,20 +51,25 @@ for line in open(sys.argv[1]):
         scaling.append(json.loads(line[2:]))
         continue
     r = json.loads(line)
-    runs[(r["threads"], r["hidden"], r["batch"], r["seq_len"], r["implementation"])].append(r["us_per_step"])
+    impl = r["implementation"] + ("-" + r["backward"] if "backward" in r else "")
+    runs[(r["threads"], r["hidden"], r["batch"], r["seq_len"], impl)].append(r["us_per_step"])
 def med(v): return statistics.median(v)
 def spread(v): return f"{(max(v) - min(v)) / med(v) * 100:.0f}%"
-print("| threads | hidden | batch | seq_len | Rust µs/step | Python faithful µs/step | Python indexing µs/step | faithful / Rust | indexing / Rust | best-run ratios | Rust windows/s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| threads | hidden | batch | seq_len | backward | Rust µs/step | Python faithful µs/step | Python indexing µs/step | faithful / Rust | indexing / Rust | best-run ratios | Rust windows/s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for key in sorted({k[:4] for k in runs}):
-    rust, faithful, indexing = (runs[key + (i,)] for i in ("rust", "python-faithful", "python-indexing"))
-    print(f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {med(rust):.0f} (±{spread(rust)}) | {med(faithful):.0f} (±{spread(faithful)}) | "
-          f"{med(indexing):.0f} (±{spread(indexing)}) | **{med(faithful) / med(rust):.2f}×** | **{med(indexing) / med(rust):.2f}×** | "
-          f"{min(faithful) / min(rust):.2f}×, {min(indexing) / min(rust):.2f}× | {key[2] * 1e6 / med(rust):,.0f} |")
-print(f"\nMedians of {len(rust)} alternating runs each; ±: their spread, (max - min) / median; best-run ratios: fastest Python run / fastest Rust run.\n")
-print("| hidden | batch | seq_len | µs/step | data | forward | backward | optimizer |")
-print("|---|---|---|---|---|---|---|---|")
-for r in scaling:
-    d, f, b, o = r["phases_us"]
-    print(f"| {r['hidden']} | {r['batch']} | {r['seq_len']} | {r['us_per_step']:.0f} | {d:.0f} | {f:.0f} | {b:.0f} | {o:.0f} |")
+    faithful, indexing = (runs[key + (i,)] for i in ("python-faithful", "python-indexing"))
+    for backward in ("autograd", "manual"):
+        rust = runs[key + ("rust-" + backward,)]
+        print(f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {backward} | {med(rust):.0f} (±{spread(rust)}) | {med(faithful):.0f} (±{spread(faithful)}) | "
+              f"{med(indexing):.0f} (±{spread(indexing)}) | **{med(faithful) / med(rust):.2f}×** | **{med(indexing) / med(rust):.2f}×** | "
+              f"{min(faithful) / min(rust):.2f}×, {min(indexing) / min(rust):.2f}× | {key[2] * 1e6 / med(rust):,.0f} |")
+print(f"\nMedians of {len(faithful)} alternating runs each; ±: their spread, (max - min) / median; best-run ratios: fastest Python run / fastest Rust run.\n")
+print("| hidden | batch | seq_len | autograd µs/step | data | forward | backward | optimizer | manual µs/step | data | forward + backward | optimizer |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+for a, m in zip(scaling[0::2], scaling[1::2]):
+    d, f, b, o = a["phases_us"]
+    md, _, mb, mo = m["phases_us"]
+    print(f"| {a['hidden']} | {a['batch']} | {a['seq_len']} | {a['us_per_step']:.0f} | {d:.0f} | {f:.0f} | {b:.0f} | {o:.0f} | "
+          f"{m['us_per_step']:.0f} | {md:.0f} | {mb:.0f} | {mo:.0f} |")
 PY

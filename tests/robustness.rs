@@ -48,6 +48,21 @@ fn a_run_stopped_mid_epoch_and_resumed_is_bitwise_the_unstopped_run() {
 }
 
 #[test]
+fn a_run_may_resume_with_the_other_backward_and_stays_bitwise_the_same() {
+    let dir = scratch("resume-backward");
+    let whole = unstopped(&dir, &["--epochs", "3"]);
+    for (start, then) in [("autograd", "manual"), ("manual", "autograd")] {
+        let out = dir.join(format!("{start}-then-{then}"));
+        let r = run(&["train", "--quiet", "--epochs", "3", "--backward", start, "--out", s(&out), "--stop-after-steps", "70"]);
+        assert_eq!(r.code, 130, "{}", r.stderr);
+        let r = run(&["train", "--resume", s(&out), "--backward", then]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!r.stderr.contains("using autograd"), "{}", r.stderr);
+        assert_same_run(&whole, &out);
+    }
+}
+
+#[test]
 fn a_run_stopped_at_an_epoch_boundary_and_resumed_is_bitwise_the_unstopped_run() {
     let dir = scratch("resume-boundary");
     let whole = unstopped(&dir, &["--epochs", "5"]);
@@ -216,9 +231,14 @@ fn sigkill_at_random_moments_never_tears_the_checkpoint_and_resuming_ends_bitwis
 #[test]
 fn divergence_stops_with_the_last_good_weights_and_exit_1() {
     let dir = scratch("diverge");
-    let out = dir.join("run");
+    for backward in ["autograd", "manual"] {
+        diverges_cleanly(&dir.join(backward), backward);
+    }
+}
+
+fn diverges_cleanly(out: &Path, backward: &str) {
     // relu lets the hidden state grow without bound: at lr 1e3 the second step overflows.
-    let r = run(&["train", "--quiet", "--lr", "1e3", "--activation", "relu", "--seq-len", "16", "--out", s(&out)]);
+    let r = run(&["train", "--quiet", "--lr", "1e3", "--activation", "relu", "--seq-len", "16", "--backward", backward, "--out", s(out)]);
     assert_clean_error(&r, 1, "training diverged at epoch 1, step 2 (the loss is NaN)");
     let params = vanilla_rnn::weights::read_params(&out.join("weights.safetensors")).unwrap();
     for (name, t) in params {
