@@ -4,7 +4,8 @@
 # manual, Python faithful, Python indexing, Rust, ...), timing only the training loop (see
 # `vanilla-rnn bench` and scripts/bench.py).
 # Prints a markdown table with medians, spreads and ratios (Python / Rust), then a scaling table.
-#   scripts/bench.sh [REPEATS]     (default 7)
+#   scripts/bench.sh [REPEATS]     (default 7; the scaling table takes the median of 3 runs per point)
+#   BENCH_ONLY=scaling scripts/bench.sh    (the scaling table alone)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -21,6 +22,7 @@ configs=(
   "32 32 64 200 60"
 )
 for threads in 1 2; do
+  [[ "${BENCH_ONLY:-}" == scaling ]] && break
   for c in "${configs[@]}"; do
     read -r h b s rs ps <<< "$c"
     for ((r = 0; r < repeats; r++)); do
@@ -35,8 +37,10 @@ for threads in 1 2; do
 done
 # Scaling, Rust only, one thread: where the time goes as the model grows.
 scaling() {
-  for backward in autograd manual; do
-    "$bin" bench --backward "$backward" --hidden "$1" --batch-size "$2" --seq-len "$3" --steps "$4" --warmup 5 --profile | sed 's/^/S /' >> "$raw"
+  for ((r = 0; r < 3; r++)); do
+    for backward in autograd manual; do
+      "$bin" bench --backward "$backward" --hidden "$1" --batch-size "$2" --seq-len "$3" --steps "$4" --warmup 5 --profile | sed 's/^/S /' >> "$raw"
+    done
   done
 }
 for h in 32 64 128 256 512 1024; do scaling "$h" 32 4 $((20000 / h + 20)); done
@@ -45,29 +49,35 @@ for s in 4 8 16 32 64; do scaling 32 32 "$s" $((4000 / s + 20)); done
 "$PYTHON" - "$raw" <<'PY'
 import json, statistics, sys, collections
 runs = collections.defaultdict(list)
-scaling = []
+scaling = collections.defaultdict(list)  # (hidden, batch, seq_len) -> its runs, both backwards
 for line in open(sys.argv[1]):
     if line.startswith("S "):
-        scaling.append(json.loads(line[2:]))
+        r = json.loads(line[2:])
+        scaling[(r["hidden"], r["batch"], r["seq_len"])].append(r)
         continue
     r = json.loads(line)
     impl = r["implementation"] + ("-" + r["backward"] if "backward" in r else "")
     runs[(r["threads"], r["hidden"], r["batch"], r["seq_len"], impl)].append(r["us_per_step"])
 def med(v): return statistics.median(v)
+def median_run(rs):  # the run with the median time, so its phases belong to one run
+    return sorted(rs, key=lambda r: r["us_per_step"])[len(rs) // 2]
 def spread(v): return f"{(max(v) - min(v)) / med(v) * 100:.0f}%"
 print("| threads | hidden | batch | seq_len | backward | Rust µs/step | Python faithful µs/step | Python indexing µs/step | faithful / Rust | indexing / Rust | best-run ratios | Rust windows/s |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-for key in sorted({k[:4] for k in runs}):
+for key in sorted({k[:4] for k in runs}) if runs else []:
     faithful, indexing = (runs[key + (i,)] for i in ("python-faithful", "python-indexing"))
     for backward in ("autograd", "manual"):
         rust = runs[key + ("rust-" + backward,)]
         print(f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {backward} | {med(rust):.0f} (±{spread(rust)}) | {med(faithful):.0f} (±{spread(faithful)}) | "
               f"{med(indexing):.0f} (±{spread(indexing)}) | **{med(faithful) / med(rust):.2f}×** | **{med(indexing) / med(rust):.2f}×** | "
               f"{min(faithful) / min(rust):.2f}×, {min(indexing) / min(rust):.2f}× | {key[2] * 1e6 / med(rust):,.0f} |")
-print(f"\nMedians of {len(faithful)} alternating runs each; ±: their spread, (max - min) / median; best-run ratios: fastest Python run / fastest Rust run.\n")
+if runs:
+    print(f"\nMedians of {len(faithful)} alternating runs each; ±: their spread, (max - min) / median; best-run ratios: fastest Python run / fastest Rust run.\n")
 print("| hidden | batch | seq_len | autograd µs/step | data | forward | backward | optimizer | manual µs/step | data | forward + backward | optimizer |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-for a, m in zip(scaling[0::2], scaling[1::2]):
+for rs in scaling.values():
+    a = median_run([r for r in rs if r["backward"] == "autograd"])
+    m = median_run([r for r in rs if r["backward"] == "manual"])
     d, f, b, o = a["phases_us"]
     md, _, mb, mo = m["phases_us"]
     print(f"| {a['hidden']} | {a['batch']} | {a['seq_len']} | {a['us_per_step']:.0f} | {d:.0f} | {f:.0f} | {b:.0f} | {o:.0f} | "
