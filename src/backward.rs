@@ -21,7 +21,7 @@
 //! from the last step back: ((g_T + g_T-1) + ...) + g_0.
 
 use crate::config::LossKind;
-use crate::model::{Activation, RNN};
+use crate::model::{initial_hidden, unroll_steps, Activation, Steps, RNN};
 use tch::{Reduction, Tensor};
 
 /// The loss of one batch and the gradients of the four parameters, in state_dict order; None
@@ -30,24 +30,9 @@ pub fn loss_and_grads(rnn: &RNN, inputs: &Tensor, targets: &Tensor, loss: LossKi
     tch::no_grad(|| {
         let all = loss == LossKind::All;
         let (wh, wy) = (&rnn.get_ht.ws, &rnn.get_yt.ws);
-        let (bh, by) = (rnn.get_ht.bs.as_ref().expect("RNN has biases"), rnn.get_yt.bs.as_ref().expect("RNN has biases"));
-
-        // The forward, as model::unroll computes it, keeping what the backward reads.
-        let xs = inputs.unbind(1);
+        // The forward, the trainer's own loop (without a graph), keeping every step.
+        let Steps { xs, datas, hs, ys } = unroll_steps(rnn, inputs, initial_hidden(rnn, inputs), all);
         let steps = xs.len();
-        let (wh_t, wy_t) = (wh.tr(), wy.tr());
-        let mut hidden = Tensor::zeros([inputs.size()[0], rnn.hidden_length], (inputs.kind(), inputs.device()));
-        let (mut datas, mut hs, mut ys) = (Vec::with_capacity(steps), Vec::with_capacity(steps), Vec::with_capacity(steps));
-        for (t, x) in xs.iter().enumerate() {
-            let data = Tensor::cat(&[&hidden, x], 1);
-            let last = t + 1 == steps;
-            ys.push((all || last).then(|| by.addmm(&data, &wy_t).tanh()));
-            if !last {
-                hidden = rnn.activation.apply(&bh.addmm(&data, &wh_t));
-                hs.push(hidden.shallow_clone());
-            }
-            datas.push(data);
-        }
         // What each step's y is compared with, and the loss.
         let target = |t: usize| if t + 1 < steps { xs[t + 1].shallow_clone() } else { targets.shallow_clone() };
         let value = if all {

@@ -130,32 +130,50 @@ impl RNN {
 /// step's h is never read. Skipping them changes no number: the values kept, and the gradients
 /// (autograd never visits what the loss does not depend on), are the same bits.
 pub fn unroll(rnn: &RNN, inputs: &Tensor, all_steps: bool) -> Vec<Tensor> {
-    let hiddens = Tensor::zeros([inputs.size()[0], rnn.hidden_length], (inputs.kind(), inputs.device()));
-    unroll_from(rnn, inputs, hiddens, all_steps)
+    unroll_from(rnn, inputs, initial_hidden(rnn, inputs), all_steps)
 }
 
-/// `unroll` from a given first hidden state. At the blog's size a step is ~25 small ATen calls,
-/// each paying libtorch's dispatch and autograd bookkeeping, so the loop makes as few as the
+/// The zero hidden state a batch starts from: [batch, hidden].
+pub fn initial_hidden(rnn: &RNN, inputs: &Tensor) -> Tensor {
+    Tensor::zeros([inputs.size()[0], rnn.hidden_length], (inputs.kind(), inputs.device()))
+}
+
+/// `unroll` from a given first hidden state (the TorchScript export's follows the input's shape).
+pub fn unroll_from(rnn: &RNN, inputs: &Tensor, hiddens: Tensor, all_steps: bool) -> Vec<Tensor> {
+    unroll_steps(rnn, inputs, hiddens, all_steps).ys.into_iter().flatten().collect()
+}
+
+/// Every step of the loop over time, as `--backward manual` reads them back (src/backward.rs).
+pub struct Steps {
+    pub xs: Vec<Tensor>,         // x_t
+    pub datas: Vec<Tensor>,      // data_t = [h_{t-1} : x_t]
+    pub hs: Vec<Tensor>,         // h_t, for every step but the last
+    pub ys: Vec<Option<Tensor>>, // y_t, where read
+}
+
+/// The loop itself, keeping every step. At the blog's size a step is ~25 small ATen calls, each
+/// paying libtorch's dispatch and autograd bookkeeping, so the loop makes as few as the
 /// arithmetic allows: one `unbind` for all the x_t, and one `W.t()` per layer shared by every
-/// step instead of the one `at::linear` makes per call (`linear` is `addmm(b, data, W.t())`
-/// for a batch, so the products are the same calls; autograd sums the shared transpose's
-/// gradients in the same order it summed them into W.grad before).
-pub fn unroll_from(rnn: &RNN, inputs: &Tensor, mut hiddens: Tensor, all_steps: bool) -> Vec<Tensor> {
+/// step instead of the one `at::linear` makes per call (`linear` is `addmm(b, data, W.t())` for
+/// a batch, so the products are the same calls; autograd sums the shared transpose's gradients
+/// in the same order it summed them into W.grad before).
+pub fn unroll_steps(rnn: &RNN, inputs: &Tensor, mut hiddens: Tensor, all_steps: bool) -> Steps {
     let xs = inputs.unbind(1);
     let (wh_t, wy_t) = (rnn.get_ht.ws.tr(), rnn.get_yt.ws.tr());
     let (bh, by) = (rnn.get_ht.bs.as_ref().expect("RNN has biases"), rnn.get_yt.bs.as_ref().expect("RNN has biases"));
-    let mut outputs = Vec::with_capacity(xs.len());
+    let steps = xs.len();
+    let (mut datas, mut hs, mut ys) = (Vec::with_capacity(steps), Vec::with_capacity(steps), Vec::with_capacity(steps));
     for (t, x) in xs.iter().enumerate() {
         let data = Tensor::cat(&[&hiddens, x], 1);
-        let last = t + 1 == xs.len();
-        if all_steps || last {
-            outputs.push(by.addmm(&data, &wy_t).tanh());
-        }
+        let last = t + 1 == steps;
+        ys.push((all_steps || last).then(|| by.addmm(&data, &wy_t).tanh()));
         if !last {
             hiddens = rnn.activation.apply(&bh.addmm(&data, &wh_t));
+            hs.push(hiddens.shallow_clone());
         }
+        datas.push(data);
     }
-    outputs
+    Steps { xs, datas, hs, ys }
 }
 
 /// Zeros of shape [batch, hidden] made from the input itself (`zeros_like` of one column, then
