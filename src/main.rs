@@ -11,8 +11,8 @@ use vanilla_rnn::trainer::Ended;
 use vanilla_rnn::{export, predict, trainer};
 
 /// mimalloc for the whole process, libtorch included (the `override` feature exports malloc and
-/// free, which the dynamic linker then resolves for libtorch too): a step at the blog's size makes
-/// about a hundred small tensor allocations, and glibc's malloc spent ~10% of the step on them.
+/// free, which the dynamic linker then resolves for libtorch too): every ATen call allocates, a
+/// step at the blog's size makes dozens of small allocations, and glibc's malloc took ~10% of it.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
