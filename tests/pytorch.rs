@@ -15,7 +15,7 @@ fn assert_py_ok(r: &Run, what: &str) {
 fn seeded_init_is_bitwise_what_pytorch_draws() {
     let dir = scratch("init-vs-torch");
     let csv = dir.join("three.csv");
-    std::fs::write(&csv, (0..30).fold(String::from("a,b,c\n"), |t, i| t + &format!("{i},{},{}\n", i * i, 30 - i))).unwrap();
+    write_series(&csv, "a,b,c", 30, |i| format!("{i},{},{}", i * i, 30 - i));
     for (seed, hidden, data) in
         [("0", "32", None), ("42", "32", None), ("7", "1", None), ("123456789", "100", Some(&csv)), ("18446744073709551615", "17", None)]
     {
@@ -227,14 +227,10 @@ fn the_default_run_is_bitwise_pytorchs_for_all_its_steps() {
 fn a_users_csv_trains_bitwise_as_in_python() {
     let dir = scratch("parity-csv-data");
     let csv = dir.join("series.csv");
-    std::fs::write(
-        &csv,
-        (0..300).fold(String::from("x,y,z\n"), |t, i| {
-            let v = i as f64 * 0.07;
-            t + &format!("{},{},{}\n", 10.0 * v.sin(), 1e3 + v.cos(), (v * 0.3).sin() - 2.0)
-        }),
-    )
-    .unwrap();
+    write_series(&csv, "x,y,z", 300, |i| {
+        let v = i as f64 * 0.07;
+        format!("{},{},{}", 10.0 * v.sin(), 1e3 + v.cos(), (v * 0.3).sin() - 2.0)
+    });
     parity("csv", &["--epochs", "5", "--batch-size", "10", "--hidden", "12", "--seq-len", "6", "--data", s(&csv)]);
 }
 

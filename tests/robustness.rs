@@ -100,13 +100,13 @@ fn resume_refuses_flags_that_contradict_the_run() {
 fn resume_refuses_a_series_that_changed_since_the_run_began() {
     let dir = scratch("resume-data");
     let csv = dir.join("series.csv");
-    let series = |k: f64| (0..60).fold(String::from("a,b\n"), |t, i| t + &format!("{},{}\n", (i as f64 * k).sin(), i));
-    std::fs::write(&csv, series(0.3)).unwrap();
+    let series = |k: f64| write_series(&csv, "a,b", 60, |i| format!("{},{}", (i as f64 * k).sin(), i));
+    series(0.3);
     let out = dir.join("run");
     assert_eq!(run(&["train", "--quiet", "--epochs", "2", "--data", s(&csv), "--out", s(&out)]).code, 0);
-    std::fs::write(&csv, series(0.31)).unwrap();
+    series(0.31);
     assert_clean_error(&run(&["train", "--resume", s(&out), "--epochs", "3"]), 1, "is not the one this run was trained on");
-    std::fs::write(&csv, series(0.3)).unwrap();
+    series(0.3);
     assert_eq!(run(&["train", "--quiet", "--resume", s(&out), "--epochs", "3"]).code, 0);
 }
 

@@ -35,12 +35,7 @@ fn train_draws_the_four_figures_and_plot_redraws_them_from_the_csvs() {
 fn a_users_series_gets_one_panel_per_feature_and_the_first_two_as_phase() {
     let dir = scratch("plots-csv");
     let csv = dir.join("s.csv");
-    std::fs::write(
-        &csv,
-        (0..120)
-            .fold(String::from("a,b,c\n"), |t, i| t + &format!("{},{},{}\n", (i as f64 * 0.2).sin(), i % 7, (i as f64 * 0.1).cos() * 3.0)),
-    )
-    .unwrap();
+    write_series(&csv, "a,b,c", 120, |i| format!("{},{},{}", (i as f64 * 0.2).sin(), i % 7, (i as f64 * 0.1).cos() * 3.0));
     let out = dir.join("run");
     assert_eq!(run(&["train", "--quiet", "--epochs", "2", "--data", s(&csv), "--out", s(&out)]).code, 0);
     assert_eq!(png_size(&out.join("plots/predictions.png")), (1400, 990), "three panels");

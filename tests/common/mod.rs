@@ -47,6 +47,12 @@ pub fn py(args: &[&str]) -> Run {
     collect(python().args(args).output().expect("python runs"))
 }
 
+/// Writes a CSV series to `path`: the header line, then `row(i)` for i in 0..rows.
+pub fn write_series(path: &Path, header: &str, rows: usize, row: impl Fn(usize) -> String) {
+    let text = (0..rows).fold(format!("{header}\n"), |t, i| t + &row(i) + "\n");
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
