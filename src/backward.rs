@@ -98,12 +98,15 @@ impl Sum {
 /// parameters' gradients defined and zeroed, ready for `Adam::set_grads`.
 pub fn agrees_with_autograd(rnn: &RNN, inputs: &Tensor, targets: &Tensor, loss: LossKind) -> bool {
     let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, p)| *p).collect();
-    for p in &params {
-        let mut g = p.grad();
-        if g.defined() {
-            let _ = g.zero_();
+    let zero_grads = || {
+        for p in &params {
+            let mut g = p.grad();
+            if g.defined() {
+                let _ = g.zero_();
+            }
         }
-    }
+    };
+    zero_grads();
     let autograd_loss = crate::trainer::batch_loss(rnn, inputs, targets, loss);
     autograd_loss.backward();
     let (manual_loss, grads) = loss_and_grads(rnn, inputs, targets, loss);
@@ -112,12 +115,7 @@ pub fn agrees_with_autograd(rnn: &RNN, inputs: &Tensor, targets: &Tensor, loss: 
             Some(g) => same_bits(&p.grad(), g),
             None => !p.grad().defined() || p.grad().count_nonzero(None::<i64>).int64_value(&[]) == 0,
         });
-    for p in &params {
-        let mut g = p.grad();
-        if g.defined() {
-            let _ = g.zero_();
-        }
-    }
+    zero_grads();
     agree
 }
 
