@@ -27,7 +27,7 @@ for threads in 1 2; do
     read -r h b s rs ps <<< "$c"
     for ((r = 0; r < repeats; r++)); do
       for backward in autograd manual; do
-        "$bin" bench --backward "$backward" --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$rs" --warmup $((rs / 10 + 2)) >> "$raw"
+        "$bin" bench --backward "$backward" --lr 1e-3 --seed 0 --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$rs" --warmup $((rs / 10 + 2)) >> "$raw"
       done
       "$PYTHON" scripts/bench.py --mode faithful --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
       "$PYTHON" scripts/bench.py --mode indexing --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
@@ -39,7 +39,7 @@ done
 scaling() {
   for ((r = 0; r < 3; r++)); do
     for backward in autograd manual; do
-      "$bin" bench --backward "$backward" --hidden "$1" --batch-size "$2" --seq-len "$3" --steps "$4" --warmup 5 --profile | sed 's/^/S /' >> "$raw"
+      "$bin" bench --backward "$backward" --lr 1e-3 --seed 0 --hidden "$1" --batch-size "$2" --seq-len "$3" --steps "$4" --warmup 5 --profile | sed 's/^/S /' >> "$raw"
     done
   done
 }

@@ -1,24 +1,21 @@
 //! vanilla-rnn: the blog's from-scratch vanilla RNN ([sin, cos] circle), ported to Rust on
-//! libtorch through tch-rs. Read in the blog's order: data, model, trainer; then what serves
-//! them: optim (PyTorch's Adam, exactly), checkpoint, interrupt, progress, weights, export,
-//! predict, forecast, plots, output.
+//! libtorch through tch-rs.
+//!
+//! Read in the blog's order: `data` (TrignoDS), `model` (the RNN's `forward`, the loop over time,
+//! the loss), `train` (the trainer, its settings). Then what serves them: `exact` (PyTorch's
+//! Adam and the backward pass, bit for bit), `files` (config.json, checkpoints, weights, the
+//! TorchScript export, atomic writes), `figures` (the plots), and `commands` (train, predict,
+//! forecast, plot, bench: what `main` runs). Imports point down that list, never back up.
 
-pub mod backward;
-pub mod bench;
-pub mod checkpoint;
-pub mod config;
 pub mod data;
-pub mod export;
-pub mod forecast;
-pub mod interrupt;
 pub mod model;
-pub mod optim;
-pub mod output;
-pub mod plots;
-pub mod predict;
-pub mod progress;
-pub mod trainer;
-pub mod weights;
+pub mod train;
+
+pub mod exact;
+pub mod files;
+pub mod figures;
+
+pub mod commands;
 
 /// Runs `draw` right after `tch::manual_seed(seed)`, with no other seeded draw in between: tch
 /// exposes only libtorch's global generator, and the seeded init and the epoch order are each a
@@ -28,4 +25,10 @@ pub fn seeded<T>(seed: u64, draw: impl FnOnce() -> T) -> T {
     let _only_us = GLOBAL_GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     tch::manual_seed(seed as i64);
     draw()
+}
+
+/// libtorch errors carry a C++ backtrace after the first line; a user needs only the first.
+pub fn first_line(e: impl std::fmt::Display) -> String {
+    let s = e.to_string();
+    s.lines().next().unwrap_or("").trim().to_string()
 }

@@ -1,14 +1,17 @@
-//! The command line: train, predict, export.
+//! The command line: train, predict, forecast, bench, plot, export.
 
 use anyhow::Result;
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use std::path::PathBuf;
-use vanilla_rnn::checkpoint::Checkpoint;
-use vanilla_rnn::config::TrainConfig;
-use vanilla_rnn::interrupt::{exit_code, Stop};
-use vanilla_rnn::model::Activation;
-use vanilla_rnn::trainer::Ended;
-use vanilla_rnn::{export, predict, trainer};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use vanilla_rnn::commands::bench::BenchArgs;
+use vanilla_rnn::commands::forecast::{self, ForecastArgs};
+use vanilla_rnn::commands::predict::{self, PredictArgs};
+use vanilla_rnn::commands::train::TrainArgs;
+use vanilla_rnn::files::export::export_torchscript;
+use vanilla_rnn::train::interrupt::{exit_code, Stop};
+use vanilla_rnn::train::settings::ModelArgs;
+use vanilla_rnn::train::Ended;
+use vanilla_rnn::{commands, figures};
 
 /// mimalloc for the whole process, libtorch included (the `override` feature exports malloc and
 /// free, which the dynamic linker then resolves for libtorch too): every ATen call allocates, a
@@ -26,46 +29,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train the RNN and write config.json, metrics.csv, steps.csv, weights.safetensors, weights.ot, predictions.csv, model.pt, checkpoint.safetensors and plots/*.png into --out
-    Train(TrainConfig),
+    Train(TrainArgs),
     /// Predict every window of a series with trained weights
-    Predict {
-        /// Weights: .safetensors, .pt (torch.save of a state_dict) or .ot; a config.json beside them is read too
-        #[arg(long, value_name = "FILE")]
-        weights: PathBuf,
-        /// The series: CSV with a header row (default: the built-in circle)
-        #[arg(long, value_name = "FILE")]
-        data: Option<PathBuf>,
-        /// Write the predictions here (default: standard output)
-        #[arg(long, value_name = "CSV")]
-        out: Option<PathBuf>,
-        /// Window length, when no config.json comes with the weights (default 4)
-        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100000))]
-        seq_len: Option<i64>,
-        /// Hidden non-linearity, when no config.json comes with the weights (default tanh)
-        #[arg(long, value_enum)]
-        activation: Option<Activation>,
-    },
+    Predict(PredictArgs),
     /// Closed-loop forecast: feed each prediction back as the next input; writes a CSV and a plot
-    Forecast {
-        /// Weights: .safetensors, .pt or .ot; a config.json beside them is read too
-        #[arg(long, value_name = "FILE")]
-        weights: PathBuf,
-        /// How many points to generate
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-        steps: u64,
-        /// First row to generate; the seq_len rows before it start the loop (default: the first row after the training part)
-        #[arg(long, value_name = "INDEX")]
-        from: Option<usize>,
-        /// The series: CSV with a header row (default: the built-in circle)
-        #[arg(long, value_name = "FILE")]
-        data: Option<PathBuf>,
-        /// The CSV to write (default: forecast.csv beside the weights); the plot goes beside it (.png)
-        #[arg(long, value_name = "CSV")]
-        out: Option<PathBuf>,
-    },
-    /// Time the training loop: microseconds per step and windows per second, as one JSON line
-    Bench(vanilla_rnn::bench::BenchConfig),
-    /// Redraw the figures of a run (DIR/plots/*.png) from its CSVs
+    Forecast(ForecastArgs),
+    /// Time the training step: microseconds per step and windows per second, as one JSON line
+    Bench(BenchArgs),
+    /// Redraw the figures of a run (DIR/plots/*.png) from its files
     Plot {
         /// A directory written by `train`
         dir: PathBuf,
@@ -78,49 +49,33 @@ enum Command {
         /// The TorchScript file to write
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        /// Window length, when no config.json comes with the weights (default 4)
-        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100000))]
-        seq_len: Option<i64>,
-        /// Hidden non-linearity, when no config.json comes with the weights (default tanh)
-        #[arg(long, value_enum)]
-        activation: Option<Activation>,
+        #[command(flatten)]
+        model: ModelArgs,
     },
 }
 
-/// `explicit`: the train flags given on the command line (by field name), for --resume's checks.
-fn run(cli: Cli, explicit: Vec<String>) -> Result<()> {
+fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Train(mut cfg) => {
+        Command::Train(args) => {
             let mut stop = Stop::install()?;
-            stop.after_steps = cfg.stop_after_steps;
-            let resume = match cfg.resume.clone() {
-                None => None,
-                Some(dir) => {
-                    let ck = Checkpoint::load(&dir.join("checkpoint.safetensors"))?;
-                    cfg = cfg.resume_from(&explicit, ck.settings.clone(), &dir, ck.epoch)?;
-                    Some(ck)
-                }
-            };
-            let s = trainer::train(&cfg, resume, &stop)?;
-            let out = cfg.out.display();
+            stop.after_steps = args.controls.stop_after_steps;
+            let s = commands::train::run(&args, &stop)?;
+            let out = s.out.display();
             match s.ended {
-                Ended::Finished if !cfg.quiet => eprintln!(
-                    "trained {} epochs ({} steps) in {:.1}s: test MSE {:.3e}; wrote {out}",
-                    s.epoch, s.step, s.seconds, s.test_loss
-                ),
-                Ended::Finished => {}
                 Ended::Interrupted(signal) => {
                     let name = if signal == 15 { "SIGTERM" } else { "Ctrl-C" };
                     eprintln!("stopped by {name} after step {} (epoch {} done): checkpoint, weights and metrics saved in {out}; continue with: vanilla-rnn train --resume {out}", s.step, s.epoch);
                     std::process::exit(exit_code(signal));
                 }
+                _ if args.controls.quiet => {}
+                _ => eprintln!("trained {} epochs ({} steps) in {:.1}s: test MSE {:.3e}; wrote {out}", s.epoch, s.step, s.seconds, s.test_loss),
             }
         }
-        Command::Predict { weights, data, out, seq_len, activation } => {
-            let (csv, mse) = predict::predict(&weights, data.as_deref(), seq_len, activation)?;
-            match out {
+        Command::Predict(args) => {
+            let (csv, mse) = predict::predict(&args)?;
+            match &args.out {
                 Some(path) => {
-                    csv.save(&path)?;
+                    csv.save(path)?;
                     eprintln!("one-step MSE over all windows {mse:.3e}; wrote {}", path.display());
                 }
                 None => {
@@ -133,32 +88,32 @@ fn run(cli: Cli, explicit: Vec<String>) -> Result<()> {
                 }
             }
         }
-        Command::Forecast { weights, steps, from, data, out } => {
-            let fc = vanilla_rnn::forecast::forecast(&weights, steps as usize, from, data.as_deref())?;
-            let out = out.unwrap_or_else(|| weights.parent().unwrap_or(std::path::Path::new(".")).join("forecast.csv"));
+        Command::Forecast(args) => {
+            let fc = forecast::forecast(&args)?;
+            let out = args.out.clone().unwrap_or_else(|| args.weights.parent().unwrap_or(Path::new(".")).join("forecast.csv"));
             fc.csv().save(&out)?;
             let plot = out.with_extension("png");
-            vanilla_rnn::forecast::draw(&fc, &plot)?;
-            let near = vanilla_rnn::forecast::NEAR;
+            forecast::figure::draw(&fc, &plot)?;
             eprintln!(
-                "forecast {} steps from row {}: the first {} stay within {near} of the truth; {} of the {} with a known truth do (Euclidean, model units); wrote {} and {}",
-                steps,
+                "forecast {} steps from row {}: the first {} stay within {} of the truth; {} of the {} with a known truth do (Euclidean, model units); wrote {} and {}",
+                args.steps,
                 fc.from,
                 fc.horizon(),
+                forecast::NEAR,
                 fc.within(),
                 fc.with_truth(),
                 out.display(),
                 plot.display()
             );
         }
-        Command::Bench(cfg) => println!("{}", serde_json::to_string(&vanilla_rnn::bench::bench(&cfg)?)?),
+        Command::Bench(args) => println!("{}", serde_json::to_string(&commands::bench::bench(&args)?)?),
         Command::Plot { dir } => {
-            let written = vanilla_rnn::plots::draw_all(&dir)?;
+            let written = figures::run::draw_all(&dir)?;
             eprintln!("wrote {} in {}", written.join(", "), dir.join("plots").display());
         }
-        Command::Export { weights, out, seq_len, activation } => {
-            let loaded = predict::load_model(&weights, seq_len, activation)?;
-            export::export_rnn(&loaded.rnn, loaded.seq_len, &out)?;
+        Command::Export { weights, out, model } => {
+            let loaded = predict::load_model(&weights, &model)?;
+            export_torchscript(&loaded.rnn, loaded.seq_len, &out)?;
             eprintln!("wrote {} (TorchScript; input [batch, {}, {}])", out.display(), loaded.seq_len, loaded.rnn.input_length);
         }
     }
@@ -174,9 +129,8 @@ fn main() {
         eprintln!("error: internal error: {first} (please report this)");
         std::process::exit(1);
     }));
-    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
-    let (cli, matches) = match parsed {
-        Ok(parsed) => parsed,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind::*;
             if matches!(e.kind(), DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand) {
@@ -190,15 +144,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let explicit: Vec<String> = match matches.subcommand() {
-        Some(("train", m)) => m
-            .ids()
-            .filter(|id| m.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine))
-            .map(|id| id.to_string())
-            .collect(),
-        _ => vec![],
-    };
-    if let Err(e) = run(cli, explicit) {
+    if let Err(e) = run(cli) {
         eprintln!("error: {:#}", e);
         std::process::exit(1);
     }

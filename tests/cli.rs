@@ -40,7 +40,7 @@ fn train_writes_every_promised_file() {
     assert_eq!(rows.iter().filter(|r| r.contains(",test,")).count(), 199);
     let config: serde_json::Value = serde_json::from_str(&read(&out.join("config.json"))).unwrap();
     assert_eq!(config["settings"]["hidden"], 32);
-    assert_eq!(config["seed"], 42);
+    assert_eq!(config["settings"]["seed"], 42);
     assert_eq!(config["versions"]["tch"], "0.26.0");
     assert!(config["versions"]["libtorch"].as_str().unwrap().starts_with("2.13.0"));
     assert!(
@@ -146,13 +146,13 @@ fn exported_torchscript_runs_in_rust_for_any_batch_size() {
     let pt = dir.join("exported.pt");
     let r = run(&["export", "--weights", s(&out.join("weights.safetensors")), "--out", s(&pt)]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let loaded = vanilla_rnn::predict::load_model(&out.join("weights.safetensors"), None, None).unwrap();
+    let loaded = vanilla_rnn::commands::predict::load_model(&out.join("weights.safetensors"), &Default::default()).unwrap();
     for module in [tch::CModule::load(&pt).unwrap(), tch::CModule::load(out.join("model.pt")).unwrap()] {
         for batch in [1i64, 100] {
             let x = tch::Tensor::rand([batch, 4, 2], (tch::Kind::Float, tch::Device::Cpu)) * 2.0 - 1.0;
             let y = module.forward_ts(&[&x]).unwrap();
             assert_eq!(y.size(), vec![batch, 2]);
-            let want = tch::no_grad(|| vanilla_rnn::model::unroll(&loaded.rnn, &x, false).pop().unwrap());
+            let want = loaded.rnn.predict(&x);
             assert!(y.equal(&want), "batch {batch}: TorchScript output differs from the model's");
         }
     }

@@ -60,13 +60,13 @@ proptest! {
     #[test]
     fn the_csv_reader_never_panics_on_csv_like_text(text in csv_text()) {
         let p = scratch_file("text.csv", text.as_bytes());
-        let _ = vanilla_rnn::data::read_csv(&p);
+        let _ = vanilla_rnn::data::from_csv::read_csv(&p);
     }
 
     #[test]
     fn the_csv_reader_never_panics_on_mutated_corpus_files(bytes in mutated(corpus("csv"))) {
         let p = scratch_file("mutated.csv", &bytes);
-        if let Ok(series) = vanilla_rnn::data::read_csv(&p) {
+        if let Ok(series) = vanilla_rnn::data::from_csv::read_csv(&p) {
             prop_assert!(series.rows.iter().flatten().all(|v| v.is_finite()));
             prop_assert!(series.rows.iter().all(|r| r.len() == series.names.len()));
         }
@@ -75,21 +75,21 @@ proptest! {
     #[test]
     fn the_safetensors_reader_never_panics_on_mutated_weights(bytes in mutated(valid_weights())) {
         let p = scratch_file("w.safetensors", &bytes);
-        if let Ok(params) = vanilla_rnn::weights::read_params(&p) {
-            let _ = vanilla_rnn::weights::sizes_of(&p, &params);
+        if let Ok(params) = vanilla_rnn::files::weights::read_params(&p) {
+            let _ = vanilla_rnn::files::weights::sizes_of(&p, &params);
         }
     }
 
     #[test]
     fn the_checkpoint_reader_never_panics_on_mutated_checkpoints(bytes in mutated(valid_checkpoint())) {
         let p = scratch_file("checkpoint.safetensors", &bytes);
-        let _ = vanilla_rnn::checkpoint::Checkpoint::load(&p);
+        let _ = vanilla_rnn::files::checkpoint::Checkpoint::load(&p);
     }
 
     #[test]
     fn the_safetensors_reader_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let p = scratch_file("any.safetensors", &bytes);
-        let _ = vanilla_rnn::weights::read_params(&p);
+        let _ = vanilla_rnn::files::weights::read_params(&p);
     }
 }
 

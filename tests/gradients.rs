@@ -1,13 +1,13 @@
 //! Autograd's gradients of the blog's loss agree with finite differences (in float64).
 
 use tch::{nn, Device, Kind, Tensor};
-use vanilla_rnn::config::LossKind;
+use vanilla_rnn::model::loss::{batch_loss, LossKind};
 use vanilla_rnn::model::{Activation, RNN};
-use vanilla_rnn::trainer::batch_loss;
+
 
 fn check(loss_kind: LossKind, activation: Activation) {
     let mut vs = nn::VarStore::new(Device::Cpu);
-    let mut rnn = RNN::new(&vs.root(), 2, 5, 2, activation);
+    let mut rnn = RNN::new(&vs.root(), 2, 5, activation);
     rnn.init_like_pytorch(3);
     vs.set_kind(Kind::Double);
     let (inputs, targets) = vanilla_rnn::seeded(11, || {

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
-use vanilla_rnn::optim::{clip_grad_norm, Adam, AdamConfig};
+use vanilla_rnn::exact::optim::{clip_grad_norm, Adam, AdamConfig};
 
 fn assert_py_ok(r: &Run, what: &str) {
     assert_eq!(r.code, 0, "{what}:\n{}{}", r.stdout, r.stderr);

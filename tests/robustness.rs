@@ -5,7 +5,7 @@ use common::*;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-use vanilla_rnn::checkpoint::Checkpoint;
+use vanilla_rnn::files::checkpoint::Checkpoint;
 
 fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -41,7 +41,7 @@ fn a_run_stopped_mid_epoch_and_resumed_is_bitwise_the_unstopped_run() {
     assert_eq!(r.code, 130, "{}", r.stderr);
     assert!(r.stderr.contains(&format!("--resume {}", out.display())), "says how to resume: {}", r.stderr);
     let ck = Checkpoint::load(&out.join("checkpoint.safetensors")).unwrap();
-    assert_eq!((ck.epoch, ck.batch, ck.steps.len()), (2, 30, 130));
+    assert_eq!((ck.state.position.epoch, ck.state.position.batch, ck.state.steps.len()), (2, 30, 130));
     let r = run(&["train", "--quiet", "--resume", s(&out)]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_same_run(&whole, &out);
@@ -69,7 +69,7 @@ fn a_run_stopped_at_an_epoch_boundary_and_resumed_is_bitwise_the_unstopped_run()
     let a = dir.join("by-steps");
     assert_eq!(run(&["train", "--quiet", "--epochs", "5", "--out", s(&a), "--stop-after-steps", "100"]).code, 130);
     let ck = Checkpoint::load(&a.join("checkpoint.safetensors")).unwrap();
-    assert_eq!((ck.epoch, ck.batch), (1, 50), "stopped after the last batch of epoch 2, before its test loss");
+    assert_eq!((ck.state.position.epoch, ck.state.position.batch), (1, 50), "stopped after the last batch of epoch 2, before its test loss");
     assert_eq!(run(&["train", "--quiet", "--resume", s(&a)]).code, 0);
     assert_same_run(&whole, &a);
     // A finished shorter run, extended with --epochs.
@@ -142,8 +142,8 @@ fn ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes_bitwise() {
     assert_eq!(r.code, 130, "{}", r.stderr);
     assert!(r.stderr.contains("stopped by Ctrl-C") && r.stderr.contains("--resume"), "{}", r.stderr);
     let ck = Checkpoint::load(&out.join("checkpoint.safetensors")).unwrap();
-    assert!(ck.epoch < 300);
-    assert_eq!(metrics_without_seconds(&out).len(), ck.epoch + 1, "metrics.csv holds the epochs done");
+    assert!(ck.state.position.epoch < 300);
+    assert_eq!(metrics_without_seconds(&out).len(), ck.state.position.epoch + 1, "metrics.csv holds the epochs done");
     assert_eq!(run(&["train", "--quiet", "--resume", s(&out)]).code, 0);
     let mut a = vec!["train", "--quiet", "--out"];
     let whole = dir.join("whole");
@@ -180,7 +180,7 @@ fn a_second_ctrl_c_exits_at_once_without_tearing_a_file() {
         Checkpoint::load(&out.join("checkpoint.safetensors")).expect("whatever checkpoint is there is whole");
     }
     if out.join("weights.safetensors").exists() {
-        vanilla_rnn::weights::read_params(&out.join("weights.safetensors")).expect("whole weights");
+        vanilla_rnn::files::weights::read_params(&out.join("weights.safetensors")).expect("whole weights");
     }
 }
 
@@ -240,12 +240,12 @@ fn diverges_cleanly(out: &Path, backward: &str) {
     // relu lets the hidden state grow without bound: at lr 1e3 the second step overflows.
     let r = run(&["train", "--quiet", "--lr", "1e3", "--activation", "relu", "--seq-len", "16", "--backward", backward, "--out", s(out)]);
     assert_clean_error(&r, 1, "training diverged at epoch 1, step 2 (the loss is NaN)");
-    let params = vanilla_rnn::weights::read_params(&out.join("weights.safetensors")).unwrap();
+    let params = vanilla_rnn::files::weights::read_params(&out.join("weights.safetensors")).unwrap();
     for (name, t) in params {
         assert!(bool::try_from(t.isfinite().all()).unwrap(), "{name} holds non-finite values");
     }
     let ck = Checkpoint::load(&out.join("checkpoint.safetensors")).unwrap();
-    assert_eq!(ck.steps.len(), 1, "only the good step is recorded");
+    assert_eq!(ck.state.steps.len(), 1, "only the good step is recorded");
     let steps = String::from_utf8(read(&out.join("steps.csv"))).unwrap();
     assert_eq!(steps.lines().count(), 2, "header and the one good step: {steps}");
     assert!(!steps.to_lowercase().contains("nan"));

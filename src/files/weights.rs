@@ -1,18 +1,13 @@
 //! Weights that travel: safetensors with PyTorch's state_dict names, the libtorch archive
 //! (`.ot`, read in Python by `torch.jit.load`), and PyTorch's own `torch.save(state_dict)` `.pt`.
 
+use super::atomic::atomic_write;
+use crate::first_line;
 use crate::model::{PARAM_NAMES, RNN};
-use crate::output::atomic_write;
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashMap;
 use std::path::Path;
 use tch::{Kind, Tensor};
-
-/// libtorch errors carry a C++ backtrace after the first line; a user needs only the first.
-pub fn first_line(e: impl std::fmt::Display) -> String {
-    let s = e.to_string();
-    s.lines().next().unwrap_or("").trim().to_string()
-}
 
 /// Reads the four named tensors of a weights file, whatever its format (by extension).
 pub fn read_named(path: &Path) -> Result<HashMap<String, Tensor>> {
@@ -56,8 +51,8 @@ fn starts_with(path: &Path, magic: &[u8]) -> Result<bool> {
     Ok(n == magic.len() && head == magic)
 }
 
-/// The four tensors of a weights file, checked for names and dtype. Shapes are checked against
-/// `expected` when given (name, expected shape), else only for consistency with each other.
+/// The four tensors of a weights file, in state_dict order, checked for names and dtype (their
+/// shapes: `sizes_of`, or `RNN::copy_parameters`).
 pub fn read_params(path: &Path) -> Result<Vec<(String, Tensor)>> {
     let mut named = read_named(path)?;
     let mut out = Vec::new();
@@ -79,8 +74,16 @@ pub fn read_params(path: &Path) -> Result<Vec<(String, Tensor)>> {
     Ok(out)
 }
 
-/// Model sizes read off the weights: (input, hidden, output).
-pub fn sizes_of(path: &Path, params: &[(String, Tensor)]) -> Result<(i64, i64, i64)> {
+/// The model's sizes, read off its weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    /// Features in, and out: the model predicts the next point of the series.
+    pub features: i64,
+    pub hidden: i64,
+}
+
+/// The sizes a weights file's tensors agree on, or an error naming the tensor that does not fit.
+pub fn sizes_of(path: &Path, params: &[(String, Tensor)]) -> Result<Sizes> {
     let w = params[0].1.size();
     if w.len() != 2 || w[1] <= w[0] {
         bail!("{}: get_ht.weight has shape {:?}; expected [hidden, hidden + input]", path.display(), w);
@@ -96,13 +99,7 @@ pub fn sizes_of(path: &Path, params: &[(String, Tensor)]) -> Result<(i64, i64, i
     if output != input {
         bail!("{}: the model maps {input} features to {output}; a next-step predictor needs them equal", path.display());
     }
-    Ok((input, hidden, output))
-}
-
-/// Copies a weights file into `rnn`, naming the tensor and both shapes on any mismatch.
-pub fn load_into(rnn: &RNN, path: &Path) -> Result<()> {
-    let params = read_params(path)?;
-    rnn.copy_parameters(params.iter().map(|(_, t)| t)).with_context(|| path.display().to_string())
+    Ok(Sizes { features: input, hidden })
 }
 
 fn cpu_params(rnn: &RNN) -> Vec<(&'static str, Tensor)> {

@@ -1,6 +1,7 @@
 //! What `train` tells the user while it runs: a progress bar over epochs when stderr is a
 //! terminal, one plain line per epoch when it is not (logs, pipes, CI), nothing with --quiet.
 
+use super::EpochMetrics;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
@@ -27,7 +28,8 @@ impl Progress {
         }
     }
 
-    pub fn epoch(&self, epoch: usize, train_loss: f64, test_loss: f64, seconds: f64) {
+    pub fn epoch(&self, m: &EpochMetrics) {
+        let EpochMetrics { epoch, train_loss, test_loss, seconds } = *m;
         match self {
             Progress::Quiet => {}
             Progress::Lines { epochs } => {
@@ -37,15 +39,6 @@ impl Progress {
                 bar.set_message(format!("train {train_loss:.3e} test {test_loss:.3e}"));
                 bar.set_position(epoch as u64);
             }
-        }
-    }
-
-    /// Prints a message without tearing the bar.
-    pub fn say(&self, msg: &str) {
-        match self {
-            Progress::Quiet => {}
-            Progress::Lines { .. } => eprintln!("{msg}"),
-            Progress::Bar(bar) => bar.println(msg),
         }
     }
 

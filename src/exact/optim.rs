@@ -32,6 +32,13 @@ pub struct AdamState {
     pub exp_avg_sq: Tensor,
 }
 
+impl AdamState {
+    /// The same tensors, shared (for saving a checkpoint without copying).
+    pub fn shallow_clone(&self) -> AdamState {
+        AdamState { step: self.step, exp_avg: self.exp_avg.shallow_clone(), exp_avg_sq: self.exp_avg_sq.shallow_clone() }
+    }
+}
+
 #[derive(Debug)]
 pub struct Adam {
     pub config: AdamConfig,
@@ -46,6 +53,35 @@ impl Adam {
     pub fn new(params: &[&Tensor], config: AdamConfig) -> Adam {
         let state = params.iter().map(|p| AdamState { step: 0.0, exp_avg: p.zeros_like(), exp_avg_sq: p.zeros_like() }).collect();
         Adam { config, params: params.iter().map(|p| p.shallow_clone()).collect(), state, grads_zeroed: false }
+    }
+
+    /// Puts back the state a checkpoint saved (`optimizer.load_state_dict`), each moment checked
+    /// against its parameter's shape and dtype and moved to its device. Nothing changes on error.
+    pub fn restore(&mut self, saved: Vec<AdamState>) -> anyhow::Result<()> {
+        if saved.len() != self.params.len() {
+            anyhow::bail!("Adam's state has {} entries for {} parameters", saved.len(), self.params.len());
+        }
+        let mut restored = Vec::with_capacity(saved.len());
+        for (i, (p, st)) in self.params.iter().zip(saved).enumerate() {
+            for (what, t) in [("exp_avg", &st.exp_avg), ("exp_avg_sq", &st.exp_avg_sq)] {
+                if t.size() != p.size() || t.kind() != p.kind() {
+                    anyhow::bail!(
+                        "Adam's {what} of parameter {i} is {:?} {:?}; its parameter is {:?} {:?}",
+                        t.kind(),
+                        t.size(),
+                        p.kind(),
+                        p.size()
+                    );
+                }
+            }
+            if !(st.step.is_finite() && st.step >= 0.0 && st.step.fract() == 0.0) {
+                anyhow::bail!("Adam's step count of parameter {i} is {}, not a whole number of steps", st.step);
+            }
+            let device = p.device();
+            restored.push(AdamState { step: st.step, exp_avg: st.exp_avg.to_device(device), exp_avg_sq: st.exp_avg_sq.to_device(device) });
+        }
+        self.state = restored;
+        Ok(())
     }
 
     /// `optimizer.zero_grad()`. Right after a CPU `step` the gradients are zero already; the

@@ -20,56 +20,60 @@
 //! The engine reaches the steps in reverse time, so every parameter's contributions add up
 //! from the last step back: ((g_T + g_T-1) + ...) + g_0.
 
-use crate::config::LossKind;
-use crate::model::{initial_hidden, unroll_steps, Activation, Steps, RNN};
+use crate::model::loss::{batch_loss, loss, truth, LossKind};
+use crate::model::{Activation, RNN};
+use serde::{Deserialize, Serialize};
 use tch::{Reduction, Tensor};
+
+/// Who computes the gradients. Both give the same bits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Backward {
+    /// libtorch's autograd: loss.backward(), as in the blog
+    #[default]
+    Autograd,
+    /// the same derivative formulas called in the engine's order without the engine (faster at small sizes; checked against autograd on the first batch)
+    Manual,
+}
 
 /// The loss of one batch and the gradients of the four parameters, in state_dict order; None
 /// where autograd would leave the gradient untouched (W_h and b_h when seq_len is 1).
-pub fn loss_and_grads(rnn: &RNN, inputs: &Tensor, targets: &Tensor, loss: LossKind) -> (Tensor, [Option<Tensor>; 4]) {
+pub fn loss_and_grads(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKind) -> (Tensor, [Option<Tensor>; 4]) {
     tch::no_grad(|| {
-        let all = loss == LossKind::All;
         let (wh, wy) = (&rnn.get_ht.ws, &rnn.get_yt.ws);
-        // The forward, the trainer's own loop (without a graph), keeping every step.
-        let Steps { xs, datas, hs, ys } = unroll_steps(rnn, inputs, initial_hidden(rnn, inputs), all);
-        let steps = xs.len();
-        // What each step's y is compared with, and the loss.
-        let target = |t: usize| if t + 1 < steps { xs[t + 1].shallow_clone() } else { targets.shallow_clone() };
-        let value = if all {
-            let losses: Vec<Tensor> = (0..steps).map(|t| ys[t].as_ref().expect("every y").mse_loss(&target(t), Reduction::Mean)).collect();
-            Tensor::stack(&losses, 0).mean(None)
-        } else {
-            ys[steps - 1].as_ref().expect("the last y").mse_loss(targets, Reduction::Mean)
-        };
+        // The forward: the model's own loop (without a graph), read back step by step.
+        let fw = rnn.unroll(inputs, rnn.zero_hidden(inputs), kind.outputs());
+        let value = loss(&fw, targets, kind);
+        let steps = fw.steps.len();
 
         // The gradient reaching each step's MSE: backward()'s seed 1, or under --loss all what
         // MeanBackward0 and StackBackward0 hand each of the `steps` losses: 1 / steps in float.
         let seed = Tensor::ones([], (value.kind(), value.device()));
-        let seed = if all { seed / steps as f64 } else { seed };
+        let seed = if kind == LossKind::All { seed / steps as f64 } else { seed };
 
         let (mut gwh, mut gbh, mut gwy, mut gby) = (Sum::default(), Sum::default(), Sum::default(), Sum::default());
         let mut grad_data: Option<Tensor> = None; // d loss / d data_{t+1}
         for t in (0..steps).rev() {
-            let mut into_data = Sum::default();
+            let (step, mut into_data) = (&fw.steps[t], Sum::default());
             // h_t = f(b_h + data_t . W_h^T): its gradient arrives through data_{t+1}.
             if let Some(g_next) = grad_data.take() {
-                let h = &hs[t];
+                let h = step.ht.as_ref().expect("h_t is kept for every step but the last");
                 let dh = g_next.narrow(1, 0, rnn.hidden_length);
                 let dz = match rnn.activation {
                     Activation::Tanh => Tensor::tanh_backward(&dh, h),
                     Activation::Relu => h.threshold_backward(&dh, 0.0),
                 };
-                gwh.add(dz.tr().mm(&datas[t]));
+                gwh.add(dz.tr().mm(&step.data));
                 gbh.add(dz.sum_dim_intlist([0i64].as_slice(), false, None));
                 if t > 0 {
                     into_data.add(dz.mm(wh));
                 }
             }
             // y_t = tanh(b_y + data_t . W_y^T), when the loss reads it.
-            if let Some(y) = &ys[t] {
-                let dy = y.mse_loss_backward(&seed, &target(t), Reduction::Mean);
+            if let Some(y) = &step.yt {
+                let dy = y.mse_loss_backward(&seed, &truth(&fw, targets, t), Reduction::Mean);
                 let dz = Tensor::tanh_backward(&dy, y);
-                gwy.add(dz.tr().mm(&datas[t]));
+                gwy.add(dz.tr().mm(&step.data));
                 gby.add(dz.sum_dim_intlist([0i64].as_slice(), false, None));
                 if t > 0 {
                     into_data.add(dz.mm(wy));
@@ -96,7 +100,7 @@ impl Sum {
 
 /// Whether this module's gradients are autograd's, bit for bit, on one batch. Leaves the
 /// parameters' gradients defined and zeroed, ready for `Adam::set_grads`.
-pub fn agrees_with_autograd(rnn: &RNN, inputs: &Tensor, targets: &Tensor, loss: LossKind) -> bool {
+pub fn agrees_with_autograd(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKind) -> bool {
     let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, p)| *p).collect();
     let zero_grads = || {
         for p in &params {
@@ -107,9 +111,9 @@ pub fn agrees_with_autograd(rnn: &RNN, inputs: &Tensor, targets: &Tensor, loss: 
         }
     };
     zero_grads();
-    let autograd_loss = crate::trainer::batch_loss(rnn, inputs, targets, loss);
+    let autograd_loss = batch_loss(rnn, inputs, targets, kind);
     autograd_loss.backward();
-    let (manual_loss, grads) = loss_and_grads(rnn, inputs, targets, loss);
+    let (manual_loss, grads) = loss_and_grads(rnn, inputs, targets, kind);
     let agree = same_bits(&autograd_loss.detach(), &manual_loss)
         && params.iter().zip(&grads).all(|(p, g)| match g {
             Some(g) => same_bits(&p.grad(), g),
@@ -132,7 +136,7 @@ mod tests {
     /// Autograd's gradients and ours, for one random batch of a random model.
     fn both(activation: Activation, loss: LossKind, input: i64, hidden: i64, batch: i64, seq_len: i64, seed: u64) -> bool {
         let vs = nn::VarStore::new(Device::Cpu);
-        let mut rnn = RNN::new(&vs.root(), input, hidden, input, activation);
+        let mut rnn = RNN::new(&vs.root(), input, hidden, activation);
         rnn.init_like_pytorch(seed);
         let (inputs, targets) = crate::seeded(seed + 1, || {
             (Tensor::randn([batch, seq_len, input], (Kind::Float, Device::Cpu)), Tensor::randn([batch, input], (Kind::Float, Device::Cpu)))

@@ -1,4 +1,5 @@
-//! Files a run writes: each one whole or not at all (temporary name, fsync, rename).
+//! Files a run writes: each one whole or not at all (temporary name, fsync, rename), and the
+//! CSV text they hold.
 
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -82,7 +83,7 @@ impl Csv {
 }
 
 /// Shortest text that reads back to the same f64 (`nan` for NaN, as Python writes it).
-pub fn num(v: f64) -> String {
+pub fn format_num(v: f64) -> String {
     if v.is_nan() {
         "nan".into()
     } else {
@@ -122,8 +123,8 @@ mod tests {
     #[test]
     fn numbers_read_back_exactly() {
         for v in [0.1f64, 1e-300, -2.5e7, 0.84147096f32 as f64] {
-            assert_eq!(num(v).parse::<f64>().unwrap(), v);
+            assert_eq!(format_num(v).parse::<f64>().unwrap(), v);
         }
-        assert_eq!(num(f64::NAN), "nan");
+        assert_eq!(format_num(f64::NAN), "nan");
     }
 }

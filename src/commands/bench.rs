@@ -1,0 +1,102 @@
+//! `vanilla-rnn bench`: how long one training step takes, timing only the loop (no process
+//! start, no libtorch load, no data preparation). It times `Trainer::step`, the very step
+//! `train` runs, with train's settings and flags, on full batches only (as scripts/bench.py).
+
+use crate::data::{self, Windows};
+use crate::exact::backward::Backward;
+use crate::train::settings::{BackwardArgs, DataArgs, ModelArgs, SettingsArgs, TrainingArgs};
+use crate::train::{Initial, Laps, Phase, StepOutcome, Trainer};
+use anyhow::{bail, Result};
+use serde::Serialize;
+use std::time::Instant;
+
+/// `vanilla-rnn bench`'s command line: train's settings (but --epochs), and how long to time.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub training: TrainingArgs,
+    #[command(flatten)]
+    pub backward: BackwardArgs,
+    /// Timed steps (after the warm-up)
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub steps: u64,
+    /// Untimed steps first
+    #[arg(long, default_value_t = 50)]
+    pub warmup: u64,
+    /// Also time the phases of a step: data, forward, backward and optimizer
+    #[arg(long)]
+    pub profile: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BenchResult {
+    pub implementation: &'static str,
+    /// The backward that ran: autograd, or manual (when asked for and it agreed with autograd)
+    pub backward: Backward,
+    pub hidden: i64,
+    pub batch: i64,
+    pub seq_len: i64,
+    pub threads: i32,
+    pub steps: usize,
+    pub us_per_step: f64,
+    pub windows_per_s: f64,
+    /// With --profile: microseconds per step in data (the epoch's gather, the batch slice),
+    /// forward (to the loss), backward (zero_grad, backward, reading the loss) and the optimizer
+    /// (finiteness, clipping, Adam). With --backward manual, forward and backward are one
+    /// function: null, then their sum.
+    pub phases_us: Option<[f64; 4]>,
+}
+
+pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
+    let given = SettingsArgs { model: args.model.clone(), data: args.data.clone(), training: args.training.clone(), epochs: None };
+    let settings = given.new_run()?;
+    let (series, scaling) = data::load(settings.data.as_deref())?;
+    let windows = Windows::new(series, scaling, settings.seq_len as usize, settings.test_fraction)?;
+    let batch = settings.batch_size as usize;
+    if batch > windows.n_train {
+        bail!("--batch-size {batch} is larger than the {} training windows", windows.n_train);
+    }
+    let mut trainer = Trainer::start(&settings, &windows, Initial::Seeded, args.backward.backward)?;
+    let (steps, warmup) = (args.steps as usize, args.warmup as usize);
+    let per_epoch = windows.n_train / batch;
+    let mut laps = Laps::off();
+    let mut start = Instant::now();
+    let mut epoch_batches = vec![];
+    for k in 0..warmup + steps {
+        if k == warmup {
+            start = Instant::now();
+            laps = if args.profile { Laps::on() } else { Laps::off() };
+        }
+        let (epoch, b) = (k / per_epoch + 1, k % per_epoch);
+        if b == 0 {
+            epoch_batches = trainer.batches(epoch);
+        }
+        laps.lap(Phase::Data);
+        if let StepOutcome::Diverged(why) = trainer.step(&epoch_batches[b], &mut laps)? {
+            bail!("benchmark run diverged: {why}");
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(BenchResult {
+        implementation: "rust",
+        backward: trainer.backward,
+        hidden: settings.hidden,
+        batch: settings.batch_size,
+        seq_len: settings.seq_len,
+        threads: settings.threads,
+        steps,
+        us_per_step: seconds / steps as f64 * 1e6,
+        windows_per_s: (steps * batch) as f64 / seconds,
+        phases_us: args.profile.then(|| {
+            let mut us = laps.seconds.map(|s| s / steps as f64 * 1e6);
+            if trainer.backward == Backward::Manual {
+                us[Phase::Forward as usize] = f64::NAN; // serialized as null
+            }
+            us
+        }),
+    })
+}

@@ -1,0 +1,107 @@
+//! `vanilla-rnn train`: the settings, the data, a trainer (new or resumed), the training loop,
+//! then the run's outputs, each file whole or not at all.
+
+use super::predict::predictions_csv;
+use crate::data::{self, Windows};
+use crate::figures;
+use crate::files::atomic::prepare_dir;
+use crate::files::checkpoint::Checkpoint;
+use crate::files::config::{RunConfig, Versions};
+use crate::files::export::export_torchscript;
+use crate::files::run_dir::save_progress;
+use crate::files::weights::read_params;
+use crate::train::interrupt::Stop;
+use crate::train::progress::Progress;
+use crate::train::settings::{Controls, SettingsArgs};
+use crate::train::{self, Ended, Initial, Trainer};
+use anyhow::{bail, Result};
+use std::path::PathBuf;
+
+/// `vanilla-rnn train`'s command line: the settings (saved with the run), the controls (not).
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub controls: Controls,
+}
+
+/// How a run ended, for the summary line.
+pub struct Summary {
+    pub out: PathBuf,
+    pub ended: Ended,
+    pub epoch: usize,
+    pub step: usize,
+    pub seconds: f64,
+    /// The held-out tail's MSE at the end (NaN when the run did not finish).
+    pub test_loss: f64,
+}
+
+pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
+    let controls = &args.controls;
+    let out = controls.out_dir()?;
+    let resumed = controls.resume.as_ref().map(|dir| Checkpoint::load(&dir.join("checkpoint.safetensors"))).transpose()?;
+    let settings = match &resumed {
+        Some(ck) => args.settings.resumed(ck.settings.clone(), &out, ck.state.position.epoch)?,
+        None => args.settings.new_run()?,
+    };
+
+    // The data: windows of the series, the chronological tail held out.
+    let (series, scaling) = data::load(settings.data.as_deref())?;
+    let windows = Windows::new(series, scaling, settings.seq_len as usize, settings.test_fraction)?;
+    if let Some(ck) = resumed.as_ref().filter(|ck| ck.series != windows.fingerprint) {
+        bail!(
+            "the series is not the one this run was trained on (fingerprint {}, the checkpoint has {}): was {} changed?",
+            windows.fingerprint,
+            ck.series,
+            settings.data.as_ref().map_or("the data".to_string(), |p| p.display().to_string())
+        );
+    }
+    prepare_dir(&out)?;
+
+    // The trainer, new or resumed.
+    let requested = controls.backward.backward;
+    let mut trainer = match (resumed, &settings.init) {
+        (Some(ck), _) => Trainer::resume(&settings, &windows, ck.state, requested)?,
+        (None, Some(path)) => {
+            let params = read_params(path)?.into_iter().map(|(_, t)| t).collect();
+            Trainer::start(&settings, &windows, Initial::Weights(params), requested)?
+        }
+        (None, None) => Trainer::start(&settings, &windows, Initial::Seeded, requested)?,
+    };
+    if trainer.backward != requested && !controls.quiet {
+        eprintln!("note: --backward manual does not give autograd's gradients bit for bit here; using autograd");
+    }
+
+    // The loop, saving its progress as it goes.
+    let run = RunConfig {
+        settings: settings.clone(),
+        device: format!("{:?}", trainer.device).to_lowercase(),
+        features: windows.series.names.clone(),
+        scaling: windows.scaling.clone(),
+        windows: windows.ds.len(),
+        train_windows: windows.n_train,
+        series_fingerprint: windows.fingerprint.clone(),
+        versions: Versions::current(),
+    };
+    let progress = Progress::new(controls.quiet, trainer.position.epoch as u64, settings.epochs as u64);
+    let mut save = |t: &Trainer| save_progress(&out, &run, t);
+    let ended = train::train(&mut trainer, controls.checkpoint_every, stop, &progress, &mut save)?;
+    let (epoch, step, seconds) = (trainer.position.epoch, trainer.steps.len(), trainer.elapsed());
+    let summary = |ended, test_loss| Summary { out: out.clone(), ended, epoch, step, seconds, test_loss };
+    match ended {
+        Ended::Finished => {}
+        Ended::Diverged { epoch, step, why } => bail!(
+            "training diverged at epoch {epoch}, step {step} ({why}); kept the weights and checkpoint from before it in {} (try a lower --lr than {}, or --clip-grad-norm)",
+            out.display(),
+            settings.lr
+        ),
+        ended => return Ok(summary(ended, f64::NAN)),
+    }
+
+    // The outputs of a finished run.
+    predictions_csv(&trainer.rnn, &windows)?.save(&out.join("predictions.csv"))?;
+    export_torchscript(&trainer.rnn, settings.seq_len, &out.join("model.pt"))?;
+    figures::run::draw_all(&out)?;
+    Ok(summary(Ended::Finished, trainer.test_loss()))
+}

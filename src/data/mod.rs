@@ -1,0 +1,257 @@
+//! The data: the blog's [sin, cos] circle (or a user's CSV series) cut into windows (TrignoDS),
+//! the chronological tail held out, and each epoch's batch order.
+
+pub mod from_csv;
+pub mod scaling;
+
+pub use scaling::{model_rows, Scaling};
+
+use anyhow::{bail, Result};
+use std::path::Path;
+use tch::{Device, Kind, Tensor};
+
+/// A multivariate series, one row per time step, in the units the user knows.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub names: Vec<String>,
+    pub rows: Vec<Vec<f64>>,
+}
+
+impl Series {
+    pub fn features(&self) -> usize {
+        self.names.len()
+    }
+}
+
+/// Rows of the built-in circle.
+pub const CIRCLE_ROWS: usize = 1000;
+
+/// The x of row `i` of the blog's `x = np.linspace(0, 100, 1000)`, and of the same grid continued
+/// past its end (forecasts compare with it). numpy computes `i * step + start` with
+/// `step = (stop - start) / (num - 1)`, then sets the last point to `stop` exactly; so do we, so
+/// that every x is numpy's x.
+pub fn circle_x(i: usize) -> f64 {
+    let (start, stop) = (0.0f64, 100.0f64);
+    let step = (stop - start) / (CIRCLE_ROWS - 1) as f64;
+    if i == CIRCLE_ROWS - 1 {
+        stop
+    } else {
+        i as f64 * step + start
+    }
+}
+
+/// Row `i` of the circle: `[sin(x), cos(x)]` as float32, as the blog's numpy rows become.
+pub fn circle_row(i: usize) -> Vec<f64> {
+    let x = circle_x(i);
+    vec![x.sin() as f32 as f64, x.cos() as f32 as f64]
+}
+
+/// The blog's series: `x = np.linspace(0, 100, 1000)`, rows `[sin(x), cos(x)]`.
+pub fn circle() -> Series {
+    Series { names: vec!["sin".into(), "cos".into()], rows: (0..CIRCLE_ROWS).map(circle_row).collect() }
+}
+
+/// The built-in circle (`None`), or the user's CSV with its per-column scaling onto [-1, 1].
+pub fn load(path: Option<&Path>) -> Result<(Series, Option<Scaling>)> {
+    match path {
+        None => Ok((circle(), None)),
+        Some(path) => {
+            let series = from_csv::read_csv(path)?;
+            let scaling = Scaling::fit(&series);
+            Ok((series, Some(scaling)))
+        }
+    }
+}
+
+/// Windows and targets of one part of the series: `x` [windows, seq_len, features], `y` [windows, features].
+pub struct Part {
+    pub x: Tensor,
+    pub y: Tensor,
+}
+
+impl Part {
+    pub fn len(&self) -> usize {
+        self.y.size()[0] as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `count` windows from `first`.
+    pub fn slice(&self, first: usize, count: usize) -> Part {
+        Part { x: self.x.narrow(0, first as i64, count as i64), y: self.y.narrow(0, first as i64, count as i64) }
+    }
+
+    pub fn to_device(&self, device: Device) -> Part {
+        Part { x: self.x.to_device(device), y: self.y.to_device(device) }
+    }
+}
+
+/// A series as the model sees it: scaled, cut into the blog's windows, the last
+/// `floor(windows * test_fraction)` held out in time order.
+pub struct Windows {
+    pub series: Series,
+    pub scaling: Option<Scaling>,
+    pub ds: TrignoDS,
+    /// Windows before the held-out tail.
+    pub n_train: usize,
+    /// `fingerprint` of the model's rows.
+    pub fingerprint: String,
+}
+
+impl Windows {
+    pub fn new(series: Series, scaling: Option<Scaling>, seq_len: usize, test_fraction: f64) -> Result<Windows> {
+        let rows = model_rows(&series, scaling.as_ref());
+        let ds = TrignoDS::new(&rows, series.features(), seq_len)?;
+        let n_train = split_point(ds.len(), test_fraction)?;
+        Ok(Windows { fingerprint: fingerprint(&rows), series, scaling, ds, n_train })
+    }
+
+    pub fn all(&self) -> Part {
+        Part { x: self.ds.X.shallow_clone(), y: self.ds.Y.shallow_clone() }
+    }
+
+    pub fn train(&self) -> Part {
+        self.all().slice(0, self.n_train)
+    }
+
+    pub fn test(&self) -> Part {
+        self.all().slice(self.n_train, self.ds.len() - self.n_train)
+    }
+}
+
+/// A fingerprint of the model's rows (FNV-1a over their float32 bits), so that a resumed run can
+/// tell it is being handed the series it started with.
+pub fn fingerprint(rows: &[f32]) -> String {
+    let hash = rows
+        .iter()
+        .flat_map(|v| v.to_bits().to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
+/// The blog's TrignoDS: `X[i] = data[i : i+seq_length]`, `Y[i] = data[i+seq_length]`.
+#[allow(non_snake_case)]
+pub struct TrignoDS {
+    pub seq_length: usize,
+    pub X: Tensor, // [windows, seq_length, input_size]
+    pub Y: Tensor, // [windows, input_size]
+}
+
+impl TrignoDS {
+    #[allow(non_snake_case)]
+    pub fn new(data: &[f32], input_size: usize, seq_length: usize) -> Result<TrignoDS> {
+        let steps = data.len() / input_size;
+        if steps <= seq_length {
+            bail!("the series has {steps} rows, which is not longer than --seq-len {seq_length}: no window fits");
+        }
+        let (X, Y) = Self::make_data(data, input_size, seq_length);
+        Ok(TrignoDS { seq_length, X, Y })
+    }
+
+    #[allow(non_snake_case)]
+    fn make_data(data: &[f32], input_size: usize, seq_length: usize) -> (Tensor, Tensor) {
+        let steps = data.len() / input_size;
+        let n = steps - seq_length;
+        let mut x = Vec::with_capacity(n * seq_length * input_size);
+        for i in 0..n {
+            x.extend_from_slice(&data[i * input_size..(i + seq_length) * input_size]);
+        }
+        let y = &data[seq_length * input_size..];
+        let X = Tensor::from_slice(&x).view([n as i64, seq_length as i64, input_size as i64]);
+        let Y = Tensor::from_slice(y).view([n as i64, input_size as i64]);
+        (X, Y)
+    }
+
+    pub fn len(&self) -> usize {
+        self.Y.size()[0] as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Chronological split of the windows: the last `floor(n * test_fraction)` are held out.
+pub fn split_point(windows: usize, test_fraction: f64) -> Result<usize> {
+    let n_test = (windows as f64 * test_fraction).floor() as usize;
+    if n_test >= windows {
+        bail!("--test-fraction {test_fraction} leaves no training window out of {windows}");
+    }
+    Ok(windows - n_test)
+}
+
+/// The batch order of one epoch, reproducible in Python: `torch.randperm(n, generator=g)` with
+/// `g.manual_seed(epoch_seed(seed, epoch))`, or `arange(n)` without shuffling.
+pub fn epoch_order(n: usize, shuffle: bool, seed: u64, epoch: usize) -> Tensor {
+    if shuffle {
+        // Same stream as a fresh torch.Generator seeded alike: mt19937 from the seed.
+        crate::seeded(epoch_seed(seed, epoch), || Tensor::randperm(n as i64, (Kind::Int64, Device::Cpu)))
+    } else {
+        Tensor::arange(n as i64, (Kind::Int64, Device::Cpu))
+    }
+}
+
+/// One generator seed per (run seed, epoch), so that an epoch's order never depends on what ran before it.
+pub fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_the_blogs_trignods() {
+        // rows r0..r5 of a 2-feature series: r_i = [i, 10 i]
+        let data: Vec<f32> = (0..6).flat_map(|i| [i as f32, 10.0 * i as f32]).collect();
+        let ds = TrignoDS::new(&data, 2, 4).unwrap();
+        assert_eq!(ds.len(), 2);
+        assert_eq!(ds.X.size(), vec![2, 4, 2]);
+        let x: Vec<f32> = Vec::try_from(ds.X.flatten(0, -1)).unwrap();
+        assert_eq!(&x[..8], &[0., 0., 1., 10., 2., 20., 3., 30.]);
+        assert_eq!(&x[8..], &[1., 10., 2., 20., 3., 30., 4., 40.]);
+        let y: Vec<f32> = Vec::try_from(ds.Y.flatten(0, -1)).unwrap();
+        assert_eq!(y, vec![4., 40., 5., 50.]);
+    }
+
+    #[test]
+    fn a_series_no_longer_than_seq_len_is_refused() {
+        let data = vec![0f32; 8];
+        let err = TrignoDS::new(&data, 2, 4).err().unwrap().to_string();
+        assert!(err.contains("not longer than --seq-len 4"), "{err}");
+    }
+
+    #[test]
+    fn circle_is_numpys_linspace_sin_cos() {
+        let s = circle();
+        assert_eq!(s.rows.len(), 1000);
+        assert_eq!(circle_x(1000), 1000.0 * (100.0 / 999.0), "the grid continues past the end");
+        assert_eq!(s.rows[0], vec![0.0, 1.0]);
+        assert_eq!(s.rows[999][0], 100f64.sin() as f32 as f64, "the last x is exactly 100");
+        assert_eq!(s.rows[1][1], (100f64 / 999.0).cos() as f32 as f64);
+    }
+
+    #[test]
+    fn split_keeps_the_chronological_tail_for_testing() {
+        assert_eq!(split_point(996, 0.2).unwrap(), 797);
+        assert_eq!(split_point(10, 0.0).unwrap(), 10);
+        assert!(split_point(1, 0.99).is_ok());
+        assert_eq!(split_point(3, 0.999).unwrap(), 1, "at least one training window stays");
+    }
+
+    #[test]
+    fn epoch_order_is_a_seeded_permutation() {
+        let a: Vec<i64> = Vec::try_from(epoch_order(50, true, 7, 3)).unwrap();
+        let b: Vec<i64> = Vec::try_from(epoch_order(50, true, 7, 3)).unwrap();
+        let c: Vec<i64> = Vec::try_from(epoch_order(50, true, 7, 4)).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..50).collect::<Vec<i64>>());
+        let plain: Vec<i64> = Vec::try_from(epoch_order(5, false, 7, 3)).unwrap();
+        assert_eq!(plain, vec![0, 1, 2, 3, 4]);
+    }
+}

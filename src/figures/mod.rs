@@ -1,0 +1,111 @@
+//! The figures, drawn in Rust (plotters) in one house style: a run's (`run`) and a forecast's
+//! (commands::forecast::figure). This module holds what they share: colours, the bundled font,
+//! the PNG writer, charts and legends.
+
+pub mod run;
+
+use crate::files::atomic::write_bytes;
+use anyhow::{anyhow, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+pub const BLUE: RGBColor = RGBColor(31, 119, 180);
+pub const ORANGE: RGBColor = RGBColor(255, 127, 14);
+pub const GREEN: RGBColor = RGBColor(44, 160, 44);
+pub const RED: RGBColor = RGBColor(214, 39, 40);
+pub const GREY: RGBColor = RGBColor(120, 120, 120);
+pub const COLORS: [RGBColor; 4] = [BLUE, ORANGE, GREEN, RED];
+
+/// Axis labels without "-0.0".
+pub fn tick(v: &f64, decimals: usize) -> String {
+    let v = if v.abs() < 1e-9 { 0.0 } else { *v };
+    format!("{v:.decimals$}")
+}
+
+/// A plotters error as ours.
+pub fn drawing_error(e: impl std::fmt::Debug) -> anyhow::Error {
+    anyhow!("drawing failed: {e:?}")
+}
+
+/// The bundled font (DejaVu Sans, assets/), so drawing needs nothing from the system.
+fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, include_bytes!("../../assets/DejaVuSans.ttf"));
+    });
+}
+
+/// Draws into an in-memory bitmap, then writes the PNG atomically.
+pub fn png(path: &Path, size: (u32, u32), draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Result<()>) -> Result<()> {
+    register_font();
+    let mut buf = vec![0u8; (size.0 * size.1 * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing_error)?;
+        draw(&root)?;
+        root.present().map_err(drawing_error)?;
+    }
+    let img = image::RgbImage::from_raw(size.0, size.1, buf).ok_or_else(|| anyhow!("bitmap size"))?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut bytes, image::ImageOutputFormat::Png).map_err(drawing_error)?;
+    write_bytes(path, bytes.get_ref())
+}
+
+pub type Chart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+
+/// A linear chart in the house style, its mesh drawn: axis descriptions (x, y) and the decimals of
+/// their tick labels.
+pub fn linear_chart<'a, 'b>(
+    area: &'a DrawingArea<BitMapBackend<'b>, Shift>,
+    title: &str,
+    x: (f64, f64),
+    y: (f64, f64),
+    desc: (&str, &str),
+    decimals: (usize, usize),
+) -> Result<Chart<'a, 'b>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)
+        .map_err(drawing_error)?;
+    chart
+        .configure_mesh()
+        .x_desc(desc.0)
+        .y_desc(desc.1)
+        .x_label_formatter(&|v| tick(v, decimals.0))
+        .y_label_formatter(&|v| tick(v, decimals.1))
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(drawing_error)?;
+    Ok(chart)
+}
+
+/// The legend of every chart here.
+pub fn legend<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, BitMapBackend<'b>, CT>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(drawing_error)
+}
+
+/// Range of finite values with a margin; (-1, 1) when there are none.
+pub fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if lo > hi {
+        return (-1.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.05).max(1e-9);
+    (lo - pad, hi + pad)
+}
+

@@ -1,0 +1,257 @@
+//! A run's figures, redrawn from its files: the data (the blog's first figure), the losses, the
+//! predictions against the targets (the blog's last figure), and the phase portrait.
+//! `vanilla-rnn plot DIR` redraws them; `train` draws them into DIR/plots.
+
+use super::{drawing_error, legend, linear_chart, png, span, tick, BLUE, COLORS, GREY, ORANGE, RED};
+use crate::data::circle_x;
+use crate::files::config::RunConfig;
+use crate::train::EpochMetrics;
+use anyhow::{anyhow, bail, Context, Result};
+use plotters::prelude::*;
+use std::path::Path;
+
+/// One row of predictions.csv.
+pub struct Prediction {
+    /// The target's row in the series.
+    pub index: usize,
+    pub test: bool,
+    pub targets: Vec<f64>,
+    pub preds: Vec<f64>,
+}
+
+/// What a run's files hold.
+pub struct RunData {
+    pub features: Vec<String>,
+    pub metrics: Vec<EpochMetrics>,
+    pub predictions: Vec<Prediction>,
+    /// The whole series: each row's x, and the rows.
+    pub xs: Vec<f64>,
+    pub rows: Vec<Vec<f64>>,
+    /// The built-in circle (x is the blog's linspace), rather than a CSV (x is the row).
+    pub builtin: bool,
+}
+
+/// A CSV's rows, after checking its header is `expected` (or, with `None`, any header).
+fn csv_rows(path: &Path, expected: Option<&[&str]>) -> Result<Vec<Vec<String>>> {
+    let mut r = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let header: Vec<String> = r.headers().with_context(|| format!("{}: no header", path.display()))?.iter().map(String::from).collect();
+    if let Some(expected) = expected.filter(|e| header != *e) {
+        bail!("{}: the header is {:?}, expected {:?}", path.display(), header.join(","), expected.join(","));
+    }
+    let mut rows = Vec::new();
+    for rec in r.records() {
+        rows.push(rec.with_context(|| format!("{}: malformed", path.display()))?.iter().map(String::from).collect());
+    }
+    Ok(rows)
+}
+
+fn parse_num(s: &str, path: &Path) -> Result<f64> {
+    s.parse::<f64>().map_err(|_| anyhow!("{}: {s:?} is not a number", path.display()))
+}
+
+impl RunData {
+    pub fn read(dir: &Path) -> Result<RunData> {
+        let run =
+            RunConfig::in_dir(dir)?.ok_or_else(|| anyhow!("{} has no config.json: not a vanilla-rnn run directory", dir.display()))?;
+        let f = run.features.len();
+        let mpath = dir.join("metrics.csv");
+        let mut metrics = Vec::new();
+        for r in csv_rows(&mpath, Some(&["epoch", "train_loss", "test_loss", "seconds"]))? {
+            let epoch = r[0].parse::<usize>().map_err(|_| anyhow!("{}: bad epoch {:?}", mpath.display(), r[0]))?;
+            let [train_loss, test_loss, seconds] = [&r[1], &r[2], &r[3]].map(|c| parse_num(c, &mpath));
+            metrics.push(EpochMetrics { epoch, train_loss: train_loss?, test_loss: test_loss?, seconds: seconds? });
+        }
+        let ppath = dir.join("predictions.csv");
+        let mut predictions = Vec::new();
+        let prows = csv_rows(&ppath, None)?;
+        if let Some(r) = prows.first().filter(|r| r.len() != 2 + 2 * f) {
+            bail!("{}: rows have {} columns; features {:?} need {}", ppath.display(), r.len(), run.features, 2 + 2 * f);
+        }
+        for r in &prows {
+            let index = r[0].parse::<usize>().map_err(|_| anyhow!("{}: bad index {:?}", ppath.display(), r[0]))?;
+            let cells = r[2..].iter().map(|c| parse_num(c, &ppath)).collect::<Result<Vec<_>>>()?;
+            predictions.push(Prediction { index, test: r[1] == "test", targets: cells[..f].to_vec(), preds: cells[f..].to_vec() });
+        }
+        let builtin = run.settings.data.is_none();
+        let (xs, rows) = match &run.settings.data {
+            None => {
+                let s = crate::data::circle();
+                ((0..s.rows.len()).map(circle_x).collect(), s.rows)
+            }
+            Some(p) => match crate::data::from_csv::read_csv(p) {
+                Ok(s) => ((0..s.rows.len()).map(|i| i as f64).collect(), s.rows),
+                // The CSV moved: the targets are the series but for its first seq_len rows.
+                Err(_) => (predictions.iter().map(|p| p.index as f64).collect(), predictions.iter().map(|p| p.targets.clone()).collect()),
+            },
+        };
+        Ok(RunData { features: run.features, metrics, predictions, xs, rows, builtin })
+    }
+
+    /// The x axis: the circle's x, or the row of the series.
+    fn x_label(&self) -> &'static str {
+        if self.builtin {
+            "x"
+        } else {
+            "row"
+        }
+    }
+
+    fn x_of(&self, index: usize) -> f64 {
+        if self.builtin {
+            circle_x(index)
+        } else {
+            index as f64
+        }
+    }
+}
+
+/// Redraws every figure of the run in `dir` into `dir/plots`. Returns the files written.
+pub fn draw_all(dir: &Path) -> Result<Vec<String>> {
+    let run = RunData::read(dir)?;
+    let plots = dir.join("plots");
+    std::fs::create_dir_all(&plots).with_context(|| format!("cannot create {}", plots.display()))?;
+    let mut written = vec![];
+    draw_data(&run, &plots.join("data.png"))?;
+    written.push("data.png".to_string());
+    if !run.metrics.is_empty() {
+        draw_loss(&run, &plots.join("loss.png"))?;
+        written.push("loss.png".to_string());
+    }
+    draw_predictions(&run, &plots.join("predictions.png"))?;
+    written.push("predictions.png".to_string());
+    if run.features.len() >= 2 {
+        draw_phase(&run, &plots.join("phase.png"))?;
+        written.push("phase.png".to_string());
+    }
+    Ok(written)
+}
+
+fn draw_data(run: &RunData, path: &Path) -> Result<()> {
+    let (xs, rows) = (&run.xs, &run.rows);
+    png(path, (1400, 450), |root| {
+        let (x0, x1) = span(xs.iter().copied());
+        let (y0, y1) = span(rows.iter().flatten().copied());
+        let title =
+            if run.builtin { "The series: sin and cos of x = linspace(0, 100, 1000)".to_string() } else { "The series".to_string() };
+        let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (run.x_label(), "value"), (0, 1))?;
+        for (j, name) in run.features.iter().enumerate().take(COLORS.len()) {
+            let c = COLORS[j];
+            chart
+                .draw_series(LineSeries::new(xs.iter().zip(rows.iter()).map(|(&x, r)| (x, r[j])), c.stroke_width(2)))
+                .map_err(drawing_error)?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        }
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
+        Ok(())
+    })
+}
+
+fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
+    png(path, (900, 550), |root| {
+        let positive = |v: &f64| v.is_finite() && *v > 0.0;
+        let all = run.metrics.iter().flat_map(|m| [m.train_loss, m.test_loss]).filter(positive);
+        let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        let (lo, hi) = if lo > hi { (1e-6, 1.0) } else { (lo / 1.5, hi * 1.5) };
+        let last = run.metrics.last().map_or(1.0, |m| m.epoch as f64).max(1.0);
+        let mut chart = ChartBuilder::on(root)
+            .caption("Loss per epoch (MSE, log scale)", ("sans-serif", 24))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0.0..last + 0.5, (lo..hi).log_scale())
+            .map_err(drawing_error)?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .x_label_formatter(&|v| tick(v, 0))
+            .y_desc("MSE")
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(drawing_error)?;
+        let train = |m: &EpochMetrics| m.train_loss;
+        let test = |m: &EpochMetrics| m.test_loss;
+        for (name, c, loss) in [("train", BLUE, &train as &dyn Fn(&EpochMetrics) -> f64), ("test (held-out tail)", ORANGE, &test)] {
+            let points: Vec<(f64, f64)> = run.metrics.iter().map(|m| (m.epoch as f64, loss(m))).filter(|p| positive(&p.1)).collect();
+            chart
+                .draw_series(LineSeries::new(points, c.stroke_width(2)))
+                .map_err(drawing_error)?
+                .label(name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        Ok(())
+    })
+}
+
+fn draw_predictions(run: &RunData, path: &Path) -> Result<()> {
+    let shown = run.features.len().min(4);
+    png(path, (1400, 330 * shown as u32), |root| {
+        let panels = root.split_evenly((shown, 1));
+        let boundary = run.predictions.iter().find(|p| p.test).map(|p| run.x_of(p.index));
+        let xs: Vec<f64> = run.predictions.iter().map(|p| run.x_of(p.index)).collect();
+        let (x0, x1) = span(xs.iter().copied());
+        for (j, area) in panels.iter().enumerate() {
+            let name = &run.features[j];
+            let (y0, y1) = span(run.predictions.iter().flat_map(|p| [p.targets[j], p.preds[j]]));
+            let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
+            let title = if j == 0 { format!("Predictions of the next point against the targets: {name}") } else { name.clone() };
+            let mut chart = linear_chart(area, &title, (x0, x1), (y0, y1), (run.x_label(), name.as_str()), (0, 1))?;
+            chart
+                .draw_series(LineSeries::new(xs.iter().zip(&run.predictions).map(|(&x, p)| (x, p.targets[j])), BLACK.stroke_width(3)))
+                .map_err(drawing_error)?
+                .label("target")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
+            let c = COLORS[j % COLORS.len()];
+            chart
+                .draw_series(LineSeries::new(xs.iter().zip(&run.predictions).map(|(&x, p)| (x, p.preds[j])), c.stroke_width(2)))
+                .map_err(drawing_error)?
+                .label("prediction")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            if let Some(b) = boundary {
+                chart
+                    .draw_series(LineSeries::new(vec![(b, y0), (b, y1)], RED.stroke_width(2)))
+                    .map_err(drawing_error)?
+                    .label("train | test")
+                    .legend(|(x, y)| PathElement::new(vec![(x + 10, y - 8), (x + 10, y + 8)], RED.stroke_width(2)));
+            }
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        }
+        Ok(())
+    })
+}
+
+fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
+    let (a, b) = (&run.features[0], &run.features[1]);
+    png(path, (750, 750), |root| {
+        let (x0, x1) = span(run.predictions.iter().flat_map(|p| [p.targets[0], p.preds[0]]));
+        let (y0, y1) = span(run.predictions.iter().flat_map(|p| [p.targets[1], p.preds[1]]));
+        let circle = run.builtin;
+        let title = if circle {
+            "Phase portrait: predicted (sin, cos) on the unit circle".to_string()
+        } else {
+            format!("Phase portrait: ({a}, {b})")
+        };
+        let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (a.as_str(), b.as_str()), (1, 1))?;
+        let truth: Vec<(f64, f64)> = if circle {
+            (0..=360).map(|d| (d as f64).to_radians()).map(|t| (t.sin(), t.cos())).collect()
+        } else {
+            run.predictions.iter().map(|p| (p.targets[0], p.targets[1])).collect()
+        };
+        chart
+            .draw_series(LineSeries::new(truth, GREY.stroke_width(3)))
+            .map_err(drawing_error)?
+            .label(if circle { "unit circle" } else { "true path" })
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREY.stroke_width(3)));
+        for (name, c, test) in [("predicted, train", BLUE, false), ("predicted, test", ORANGE, true)] {
+            chart
+                .draw_series(run.predictions.iter().filter(|p| p.test == test).map(|p| Circle::new((p.preds[0], p.preds[1]), 2, c.filled())))
+                .map_err(drawing_error)?
+                .label(name)
+                .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        Ok(())
+    })
+}

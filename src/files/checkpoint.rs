@@ -1,0 +1,146 @@
+//! A checkpoint: everything a run needs to go on exactly where it stopped, in one safetensors
+//! file. Tensors: the weights (state_dict names), Adam's state per parameter, the history of
+//! losses; metadata: the settings and the position in the run. The batch order needs no
+//! generator state: epoch e always draws its order from the seed and e (data::epoch_seed).
+
+use super::atomic::atomic_write;
+use crate::exact::optim::AdamState;
+use crate::first_line;
+use crate::model::PARAM_NAMES;
+use crate::train::settings::Settings;
+use crate::train::{EpochMetrics, Position, StepLoss, TrainState};
+use anyhow::{anyhow, bail, Context, Result};
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use std::collections::HashMap;
+use std::path::Path;
+use tch::{Device, Kind, Tensor};
+
+pub const FORMAT: &str = "vanilla-rnn checkpoint v1";
+
+/// A run's settings, the series it trains on, and where it stands.
+pub struct Checkpoint {
+    pub settings: Settings,
+    /// data::fingerprint of the series trained on.
+    pub series: String,
+    pub state: TrainState,
+}
+
+fn view<'a>(t: &Tensor, bytes: &'a mut Vec<u8>) -> Result<TensorView<'a>> {
+    let t = t.to_device(Device::Cpu).contiguous();
+    let (dtype, size) = match t.kind() {
+        Kind::Float => (Dtype::F32, 4),
+        Kind::Double => (Dtype::F64, 8),
+        Kind::Int64 => (Dtype::I64, 8),
+        k => bail!("cannot checkpoint a tensor of kind {k:?}"),
+    };
+    bytes.resize(t.numel() * size, 0);
+    t.f_copy_data_u8(bytes, t.numel()).map_err(|e| anyhow!(first_line(e)))?;
+    let shape = t.size().iter().map(|&d| d as usize).collect();
+    TensorView::new(dtype, shape, bytes).map_err(|e| anyhow!("{e:?}"))
+}
+
+impl Checkpoint {
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let st = &self.state;
+        let mut named: Vec<(String, Tensor)> = PARAM_NAMES.iter().zip(&st.params).map(|(n, t)| (n.to_string(), t.shallow_clone())).collect();
+        for (name, adam) in PARAM_NAMES.iter().zip(&st.adam) {
+            named.push((format!("adam.step.{name}"), Tensor::from_slice(&[adam.step])));
+            named.push((format!("adam.exp_avg.{name}"), adam.exp_avg.shallow_clone()));
+            named.push((format!("adam.exp_avg_sq.{name}"), adam.exp_avg_sq.shallow_clone()));
+        }
+        let flat: Vec<f64> = st.metrics.iter().flat_map(|m| [m.epoch as f64, m.train_loss, m.test_loss, m.seconds]).collect();
+        named.push(("history.metrics".into(), Tensor::from_slice(&flat).view([st.metrics.len() as i64, 4])));
+        named.push(("history.step_epoch".into(), Tensor::from_slice(&st.steps.iter().map(|s| s.epoch as i64).collect::<Vec<_>>())));
+        named.push(("history.step_loss".into(), Tensor::from_slice(&st.steps.iter().map(|s| s.loss).collect::<Vec<_>>())));
+        let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); named.len()];
+        let mut views = Vec::with_capacity(named.len());
+        for ((name, t), buf) in named.iter().zip(buffers.iter_mut()) {
+            views.push((name.clone(), view(t, buf)?));
+        }
+        let meta: HashMap<String, String> = [
+            ("format".to_string(), FORMAT.to_string()),
+            ("settings".to_string(), serde_json::to_string(&self.settings)?),
+            ("series".to_string(), self.series.clone()),
+            ("epoch".to_string(), st.position.epoch.to_string()),
+            ("batch".to_string(), st.position.batch.to_string()),
+            // f64s as bits: exact, whatever a JSON reader does with decimals
+            ("epoch_loss_bits".to_string(), st.position.epoch_loss.to_bits().to_string()),
+            ("elapsed_bits".to_string(), st.elapsed.to_bits().to_string()),
+        ]
+        .into_iter()
+        .collect();
+        atomic_write(path, |tmp| safetensors::tensor::serialize_to_file(views, &Some(meta), tmp).map_err(|e| anyhow!("{e:?}")))
+    }
+
+    /// Reads a checkpoint, checking every tensor's dtype and shape against the format: a refused
+    /// file gets one line naming the tensor or field. (The weights' shapes are checked against
+    /// the model, and Adam's moments against the weights, when the run is restored.)
+    pub fn load(path: &Path) -> Result<Checkpoint> {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read checkpoint {}", path.display()))?;
+        let bad = |what: &str| anyhow!("{}: not a usable vanilla-rnn checkpoint ({what})", path.display());
+        let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(&format!("{e:?}")))?;
+        let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(&format!("{e:?}")))?;
+        let meta = header.metadata().clone().unwrap_or_default();
+        let get = |k: &str| meta.get(k).ok_or_else(|| bad(&format!("no {k}")));
+        if get("format")? != FORMAT {
+            return Err(bad("unknown format"));
+        }
+        let settings: Settings = serde_json::from_str(get("settings")?).map_err(|e: serde_json::Error| bad(&format!("settings: {e}")))?;
+        let num = |k: &str| -> Result<u64> { get(k)?.parse::<u64>().map_err(|_| bad(&format!("{k} is not a whole number"))) };
+        // A tensor of the format's dtype, with `dims` dimensions (and `width` columns, when given).
+        let tensor = |name: &str, dtype: Dtype, dims: usize, width: Option<usize>| -> Result<Tensor> {
+            let v = st.tensor(name).map_err(|_| bad(&format!("no tensor {name}")))?;
+            if v.dtype() != dtype {
+                return Err(bad(&format!("{name} has dtype {:?}, expected {dtype:?}", v.dtype())));
+            }
+            if v.shape().len() != dims || width.is_some_and(|w| v.shape().last() != Some(&w)) {
+                return Err(bad(&format!("{name} has shape {:?}", v.shape())));
+            }
+            let kind = match dtype {
+                Dtype::F32 => Kind::Float,
+                Dtype::F64 => Kind::Double,
+                _ => Kind::Int64,
+            };
+            let shape: Vec<i64> = v.shape().iter().map(|&d| d as i64).collect();
+            Tensor::f_from_data_size(v.data(), &shape, kind).map_err(|e| bad(&first_line(e)))
+        };
+        let values = |t: Tensor, name: &str| -> Result<Vec<f64>> {
+            Vec::<f64>::try_from(t.to_kind(Kind::Double).view([-1])).map_err(|e| bad(&format!("{name}: {}", first_line(e))))
+        };
+        let mut params = Vec::new();
+        let mut adam = Vec::new();
+        for name in PARAM_NAMES {
+            let dims = if name.ends_with("weight") { 2 } else { 1 };
+            params.push(tensor(name, Dtype::F32, dims, None)?);
+            let step_name = format!("adam.step.{name}");
+            let step = values(tensor(&step_name, Dtype::F32, 1, Some(1))?, &step_name)?[0] as f32;
+            let exp_avg = tensor(&format!("adam.exp_avg.{name}"), Dtype::F32, dims, None)?;
+            let exp_avg_sq = tensor(&format!("adam.exp_avg_sq.{name}"), Dtype::F32, dims, None)?;
+            adam.push(AdamState { step, exp_avg, exp_avg_sq });
+        }
+        let metrics_flat = values(tensor("history.metrics", Dtype::F64, 2, Some(4))?, "history.metrics")?;
+        let mut metrics = Vec::with_capacity(metrics_flat.len() / 4);
+        for (i, c) in metrics_flat.chunks(4).enumerate() {
+            if c[0] != (i + 1) as f64 {
+                return Err(bad(&format!("history.metrics row {} is epoch {}, expected {}", i + 1, c[0], i + 1)));
+            }
+            metrics.push(EpochMetrics { epoch: i + 1, train_loss: c[1], test_loss: c[2], seconds: c[3] });
+        }
+        let step_epoch: Vec<i64> = Vec::try_from(tensor("history.step_epoch", Dtype::I64, 1, None)?).map_err(|e| bad(&first_line(e)))?;
+        let step_loss = values(tensor("history.step_loss", Dtype::F64, 1, None)?, "history.step_loss")?;
+        if step_epoch.len() != step_loss.len() {
+            return Err(bad("step history lengths differ"));
+        }
+        let mut steps = Vec::with_capacity(step_epoch.len());
+        for (epoch, loss) in step_epoch.into_iter().zip(step_loss) {
+            if epoch < 1 {
+                return Err(bad(&format!("history.step_epoch holds epoch {epoch}")));
+            }
+            steps.push(StepLoss { epoch: epoch as usize, loss });
+        }
+        let position =
+            Position { epoch: num("epoch")? as usize, batch: num("batch")? as usize, epoch_loss: f64::from_bits(num("epoch_loss_bits")?) };
+        let state = TrainState { params, adam, position, metrics, steps, elapsed: f64::from_bits(num("elapsed_bits")?) };
+        Ok(Checkpoint { settings, series: get("series")?.clone(), state })
+    }
+}

@@ -1,0 +1,65 @@
+//! config.json: a run's settings, and what a later `predict`, `forecast`, `plot` or `--resume`
+//! needs to read its weights and its series.
+
+use crate::data::Scaling;
+use crate::train::settings::Settings;
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub settings: Settings,
+    /// Where it trained: "cpu" or "cuda(0)".
+    pub device: String,
+    pub features: Vec<String>,
+    /// A CSV series' scaling onto [-1, 1]; none for the built-in circle.
+    pub scaling: Option<Scaling>,
+    pub windows: usize,
+    pub train_windows: usize,
+    /// data::fingerprint of the series as the model saw it
+    #[serde(default)]
+    pub series_fingerprint: String,
+    pub versions: Versions,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Versions {
+    pub vanilla_rnn: String,
+    pub tch: String,
+    pub libtorch: String,
+}
+
+impl Versions {
+    pub fn current() -> Versions {
+        Versions {
+            vanilla_rnn: env!("CARGO_PKG_VERSION").into(),
+            tch: env!("VANILLA_RNN_TCH_VERSION").into(),
+            libtorch: env!("VANILLA_RNN_LIBTORCH_VERSION").into(),
+        }
+    }
+}
+
+impl RunConfig {
+    /// The config.json beside a weights file, when there is one.
+    pub fn beside(weights: &Path) -> Result<Option<RunConfig>> {
+        RunConfig::in_dir(weights.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// The config.json of a run directory, when there is one.
+    pub fn in_dir(dir: &Path) -> Result<Option<RunConfig>> {
+        let path = dir.join("config.json");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        match serde_json::from_str(&text) {
+            Ok(c) => Ok(Some(c)),
+            Err(e) => bail!("{}: not a vanilla-rnn config.json: {e}", path.display()),
+        }
+    }
+
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        super::atomic::write_bytes(&dir.join("config.json"), (serde_json::to_string_pretty(self)? + "\n").as_bytes())
+    }
+}

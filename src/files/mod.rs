@@ -1,0 +1,10 @@
+//! The files a run reads and writes: each written whole or not at all (atomic), config.json
+//! (config), the checkpoint, the weights in three formats, the TorchScript export, and the run
+//! directory's progress files (run_dir).
+
+pub mod atomic;
+pub mod checkpoint;
+pub mod config;
+pub mod export;
+pub mod run_dir;
+pub mod weights;

@@ -1,0 +1,342 @@
+//! Training, as the blog runs it: epochs of batches of windows; for each batch the loop over
+//! time from a zero hidden state, the MSE, the gradients (autograd, or the same bits by hand),
+//! Adam. A `Trainer` is built by `start` or `resume`; `train` is the epoch loop; `Trainer::step`
+//! is one optimizer step. Around them, what real runs need: a stop on divergence and on Ctrl-C,
+//! and the progress handed back (`save`) so the caller can write it. Files are not written here.
+
+pub mod interrupt;
+pub mod progress;
+pub mod settings;
+
+use crate::data::{epoch_order, Part, Windows};
+use crate::exact::backward::{agrees_with_autograd, loss_and_grads, Backward};
+use crate::exact::optim::{clip_grad_norm, Adam, AdamConfig, AdamState};
+use crate::model::loss::{batch_loss, evaluate};
+use crate::model::RNN;
+use anyhow::{bail, Context, Result};
+use interrupt::Stop;
+use progress::Progress;
+use settings::{DeviceArg, Settings};
+use std::time::Instant;
+use tch::{nn, Device, Tensor};
+
+/// One row of metrics.csv.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochMetrics {
+    pub epoch: usize,
+    /// The mean of the epoch's batch losses.
+    pub train_loss: f64,
+    /// One-step-ahead MSE of the held-out tail.
+    pub test_loss: f64,
+    /// Since training began (across resumes).
+    pub seconds: f64,
+}
+
+/// One row of steps.csv: an optimizer step's loss, and the epoch it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepLoss {
+    pub epoch: usize,
+    pub loss: f64,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Position {
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Batches done in epoch `epoch + 1` (0 at an epoch boundary).
+    pub batch: usize,
+    /// The sum of those batches' losses.
+    pub epoch_loss: f64,
+}
+
+/// Everything a run carries from step to step: what a checkpoint holds besides the settings.
+pub struct TrainState {
+    /// The parameters, in state_dict order.
+    pub params: Vec<Tensor>,
+    pub adam: Vec<AdamState>,
+    pub position: Position,
+    pub metrics: Vec<EpochMetrics>,
+    pub steps: Vec<StepLoss>,
+    /// Seconds of training so far.
+    pub elapsed: f64,
+}
+
+/// Where a new run's weights come from.
+pub enum Initial {
+    /// PyTorch's init after `torch.manual_seed(settings.seed)`.
+    Seeded,
+    /// A weights file's tensors, in state_dict order (`--init`).
+    Weights(Vec<Tensor>),
+}
+
+/// What one optimizer step came to.
+pub enum StepOutcome {
+    Loss(f64),
+    /// A non-finite loss or gradient: the step was not applied, the weights are as they were.
+    Diverged(String),
+}
+
+/// How `train` ended. Every ending has handed its progress to `save` first.
+pub enum Ended {
+    Finished,
+    /// Stopped by this signal.
+    Interrupted(i32),
+    /// Stopped before the step that would have made the weights non-finite.
+    Diverged { epoch: usize, step: usize, why: String },
+}
+
+/// The phases of a step, timed by `bench --profile`.
+#[derive(Debug, Clone, Copy)]
+pub enum Phase {
+    /// Slicing the batch from the epoch's windows.
+    Data,
+    /// The loop over time, to the loss (autograd only).
+    Forward,
+    /// The gradients, and reading the loss.
+    Backward,
+    /// The finiteness check, clipping, and Adam.
+    Optimizer,
+}
+
+/// Seconds spent in each phase, when switched on; `lap` costs nothing when off.
+#[derive(Debug, Default)]
+pub struct Laps {
+    last: Option<Instant>,
+    pub seconds: [f64; 4],
+}
+
+impl Laps {
+    pub fn off() -> Laps {
+        Laps::default()
+    }
+
+    pub fn on() -> Laps {
+        Laps { last: Some(Instant::now()), seconds: [0.0; 4] }
+    }
+
+    /// The time since the last lap went to `phase`.
+    pub fn lap(&mut self, phase: Phase) {
+        if let Some(last) = self.last {
+            let now = Instant::now();
+            self.seconds[phase as usize] += (now - last).as_secs_f64();
+            self.last = Some(now);
+        }
+    }
+}
+
+pub fn resolve_device(arg: DeviceArg) -> Result<Device> {
+    match arg {
+        DeviceArg::Cpu => Ok(Device::Cpu),
+        DeviceArg::Cuda if tch::Cuda::is_available() => Ok(Device::Cuda(0)),
+        DeviceArg::Cuda => bail!("--device cuda: no CUDA GPU is available to libtorch here (use --device cpu or auto)"),
+        DeviceArg::Auto => Ok(Device::cuda_if_available()),
+    }
+}
+
+pub struct Trainer {
+    pub settings: Settings,
+    pub device: Device,
+    _vs: nn::VarStore,
+    pub rnn: RNN,
+    optimizer: Adam,
+    /// The backward in use: --backward manual only once it gave autograd's bits on this run's
+    /// first batch (which also leaves every gradient defined, as `Adam::set_grads` needs).
+    pub backward: Backward,
+    train: Part,
+    test: Part,
+    pub position: Position,
+    pub metrics: Vec<EpochMetrics>,
+    pub steps: Vec<StepLoss>,
+    elapsed_before: f64,
+    started: Instant,
+}
+
+impl Trainer {
+    /// A new run on `windows`.
+    pub fn start(settings: &Settings, windows: &Windows, initial: Initial, backward: Backward) -> Result<Trainer> {
+        Trainer::new(settings, windows, backward, |rnn| match initial {
+            Initial::Seeded => {
+                rnn.init_like_pytorch(settings.seed);
+                Ok(())
+            }
+            Initial::Weights(params) => rnn.copy_parameters(&params),
+        })
+    }
+
+    /// A run going on from `state`, checked against the settings before anything is restored.
+    pub fn resume(settings: &Settings, windows: &Windows, state: TrainState, backward: Backward) -> Result<Trainer> {
+        let per_epoch = windows.n_train.div_ceil(settings.batch_size as usize);
+        let Position { epoch, batch, .. } = state.position;
+        let done_steps = epoch * per_epoch + batch;
+        let past_the_end = epoch > settings.epochs as usize || (epoch == settings.epochs as usize && batch > 0);
+        if past_the_end || batch > per_epoch || state.metrics.len() != epoch || state.steps.len() != done_steps {
+            bail!(
+                "the checkpoint's position (epoch {epoch}, batch {batch}, {} epochs and {} steps of history) does not fit a run of {} epochs of {per_epoch} batches",
+                state.metrics.len(),
+                state.steps.len(),
+                settings.epochs
+            );
+        }
+        let mut t = Trainer::new(settings, windows, backward, |rnn| {
+            rnn.copy_parameters(&state.params).context("restoring the checkpoint's weights")
+        })?;
+        t.optimizer.restore(state.adam).context("restoring the checkpoint's Adam state")?;
+        (t.position, t.metrics, t.steps, t.elapsed_before) = (state.position, state.metrics, state.steps, state.elapsed);
+        Ok(t)
+    }
+
+    /// The model initialised on the CPU (as PyTorch would, or from a file), then moved.
+    fn new(settings: &Settings, windows: &Windows, backward: Backward, init: impl FnOnce(&mut RNN) -> Result<()>) -> Result<Trainer> {
+        let device = resolve_device(settings.device)?;
+        tch::set_num_threads(settings.threads);
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let mut rnn = RNN::new(&vs.root(), windows.series.features() as i64, settings.hidden, settings.activation);
+        init(&mut rnn)?;
+        vs.set_device(device);
+        let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, t)| *t).collect();
+        let optimizer = Adam::new(&params, AdamConfig::with_lr(settings.lr));
+        let (train, test) = (windows.train().to_device(device), windows.test().to_device(device));
+        let first = train.slice(0, (settings.batch_size as usize).min(train.len()));
+        let backward = match backward {
+            Backward::Manual if !agrees_with_autograd(&rnn, &first.x, &first.y, settings.loss) => Backward::Autograd,
+            b => b,
+        };
+        Ok(Trainer {
+            settings: settings.clone(),
+            device,
+            _vs: vs,
+            rnn,
+            optimizer,
+            backward,
+            train,
+            test,
+            position: Position::default(),
+            metrics: vec![],
+            steps: vec![],
+            elapsed_before: 0.0,
+            started: Instant::now(),
+        })
+    }
+
+    pub fn batches_per_epoch(&self) -> usize {
+        self.train.len().div_ceil(self.settings.batch_size as usize)
+    }
+
+    /// Epoch `epoch`'s batches: its windows in its order, gathered once, then sliced.
+    pub fn batches(&self, epoch: usize) -> Vec<Part> {
+        let order = epoch_order(self.train.len(), !self.settings.no_shuffle, self.settings.seed, epoch).to_device(self.device);
+        let windows = Part { x: self.train.x.index_select(0, &order), y: self.train.y.index_select(0, &order) };
+        let size = self.settings.batch_size as usize;
+        (0..self.train.len()).step_by(size).map(|first| windows.slice(first, size.min(self.train.len() - first))).collect()
+    }
+
+    /// One optimizer step on one batch: the loop over time to the loss, the gradients, (clipping),
+    /// Adam. Refuses a non-finite loss or gradient before it touches the weights.
+    pub fn step(&mut self, batch: &Part, laps: &mut Laps) -> Result<StepOutcome> {
+        let loss = match self.backward {
+            Backward::Autograd => {
+                let loss = batch_loss(&self.rnn, &batch.x, &batch.y, self.settings.loss);
+                laps.lap(Phase::Forward);
+                self.optimizer.zero_grad();
+                loss.backward();
+                loss
+            }
+            Backward::Manual => {
+                let (loss, grads) = loss_and_grads(&self.rnn, &batch.x, &batch.y, self.settings.loss);
+                self.optimizer.set_grads(&grads);
+                loss
+            }
+        };
+        let loss = f64::try_from(&loss).context("reading the loss")?;
+        laps.lap(Phase::Backward);
+        if !loss.is_finite() {
+            return Ok(StepOutcome::Diverged(format!("the loss is {loss}")));
+        }
+        if !self.optimizer.grads_finite() {
+            return Ok(StepOutcome::Diverged("a gradient is not finite".into()));
+        }
+        if let Some(max_norm) = self.settings.clip_grad_norm {
+            clip_grad_norm(&self.optimizer.params, max_norm);
+        }
+        self.optimizer.step();
+        laps.lap(Phase::Optimizer);
+        Ok(StepOutcome::Loss(loss))
+    }
+
+    /// Closes epoch `epoch`: its train loss, the test loss, the clock.
+    fn end_epoch(&mut self, epoch: usize) -> EpochMetrics {
+        let m = EpochMetrics {
+            epoch,
+            train_loss: self.position.epoch_loss / self.batches_per_epoch() as f64,
+            test_loss: self.test_loss(),
+            seconds: self.elapsed(),
+        };
+        self.metrics.push(m);
+        self.position = Position { epoch, batch: 0, epoch_loss: 0.0 };
+        m
+    }
+
+    /// The one-step-ahead MSE of the held-out tail now.
+    pub fn test_loss(&self) -> f64 {
+        evaluate(&self.rnn, &self.test.x, &self.test.y)
+    }
+
+    /// Seconds of training, across resumes.
+    pub fn elapsed(&self) -> f64 {
+        self.elapsed_before + self.started.elapsed().as_secs_f64()
+    }
+
+    /// What a checkpoint saves (the tensors shared, not copied).
+    pub fn state(&self) -> TrainState {
+        TrainState {
+            params: self.rnn.named_parameters().iter().map(|(_, t)| t.detach()).collect(),
+            adam: self.optimizer.state.iter().map(AdamState::shallow_clone).collect(),
+            position: self.position,
+            metrics: self.metrics.clone(),
+            steps: self.steps.clone(),
+            elapsed: self.elapsed(),
+        }
+    }
+}
+
+/// The training loop: the epochs left, each a pass over its batches, one step per batch. The
+/// progress goes to `save` every `checkpoint_every` epochs (0: never), at the end, and before
+/// returning early on divergence or a stop request.
+pub fn train(
+    t: &mut Trainer,
+    checkpoint_every: u64,
+    stop: &Stop,
+    progress: &Progress,
+    save: &mut dyn FnMut(&Trainer) -> Result<()>,
+) -> Result<Ended> {
+    let epochs = t.settings.epochs as usize;
+    for epoch in t.position.epoch + 1..=epochs {
+        for batch in t.batches(epoch).iter().skip(t.position.batch) {
+            match t.step(batch, &mut Laps::off())? {
+                StepOutcome::Loss(loss) => {
+                    t.steps.push(StepLoss { epoch, loss });
+                    t.position.epoch_loss += loss;
+                    t.position.batch += 1;
+                }
+                StepOutcome::Diverged(why) => {
+                    progress.finish();
+                    save(t)?;
+                    return Ok(Ended::Diverged { epoch, step: t.steps.len() + 1, why });
+                }
+            }
+            if let Some(signal) = stop.requested(t.steps.len() as u64) {
+                progress.finish();
+                save(t)?;
+                return Ok(Ended::Interrupted(signal));
+            }
+        }
+        progress.epoch(&t.end_epoch(epoch));
+        if checkpoint_every > 0 && epoch % checkpoint_every as usize == 0 && epoch < epochs {
+            save(t)?;
+        }
+    }
+    progress.finish();
+    save(t)?;
+    Ok(Ended::Finished)
+}

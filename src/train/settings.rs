@@ -1,0 +1,385 @@
+//! Every setting of a run, with its default, in one place.
+//!
+//! *Settings* change the numbers: they are saved in config.json and the checkpoint, and a
+//! resumed run keeps them whole. *Controls* belong to one process (where to write, whether to
+//! print, how often to checkpoint, which backward computes the same bits) and are never saved.
+//! On the command line each setting is an `Option`: given or not, with no default filled in by
+//! the parser, so that `--resume` can tell a flag the user typed from a default without asking
+//! the parser by name. The defaults are `Settings::DEFAULT`, and the help shows them from there.
+
+use crate::exact::backward::Backward;
+use crate::model::loss::LossKind;
+use crate::model::Activation;
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceArg {
+    Cpu,
+    Cuda,
+    /// CUDA when a GPU is available, else the CPU
+    Auto,
+}
+
+impl Display for DeviceArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            DeviceArg::Cpu => "cpu",
+            DeviceArg::Cuda => "cuda",
+            DeviceArg::Auto => "auto",
+        })
+    }
+}
+
+/// What a run computes with. Serialized as config.json's `settings` (older files also hold the
+/// controls `out`, `backward` and `checkpoint_every` there; they are read and ignored).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub hidden: i64,
+    pub seq_len: i64,
+    pub batch_size: i64,
+    pub epochs: i64,
+    pub lr: f64,
+    pub seed: u64,
+    pub no_shuffle: bool,
+    pub init: Option<PathBuf>,
+    pub loss: LossKind,
+    pub activation: Activation,
+    pub clip_grad_norm: Option<f64>,
+    pub test_fraction: f64,
+    pub data: Option<PathBuf>,
+    pub threads: i32,
+    pub device: DeviceArg,
+}
+
+impl Settings {
+    /// The defaults, measured (README, "Why these defaults"): the blog's model (hidden 32, seq_len
+    /// 4, tanh, loss of the last step), with Adam at lr 3e-3 on batches of 16 for 40 epochs.
+    pub const DEFAULT: Settings = Settings {
+        hidden: 32,
+        seq_len: 4,
+        batch_size: 16,
+        epochs: 40,
+        lr: 3e-3,
+        seed: 42,
+        no_shuffle: false,
+        init: None,
+        loss: LossKind::Last,
+        activation: Activation::Tanh,
+        clip_grad_norm: None,
+        test_fraction: 0.2,
+        data: None,
+        threads: 1,
+        device: DeviceArg::Cpu,
+    };
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings::DEFAULT
+    }
+}
+
+/// Help text with the default it falls back to.
+fn help(text: &str, default: impl Display) -> String {
+    format!("{text} [default: {default}]")
+}
+
+/// The model's settings that a weights file does not hold: shared by train, bench, predict,
+/// forecast and export (the last three read them from the run's config.json when there is one).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ModelArgs {
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100000),
+          help = help("Past points the model reads to predict the next one (the blog's seq_length)", Settings::DEFAULT.seq_len))]
+    pub seq_len: Option<i64>,
+    #[arg(long, value_enum, help = help("Non-linearity of the hidden state (the output keeps tanh)", Settings::DEFAULT.activation))]
+    pub activation: Option<Activation>,
+}
+
+/// The series: shared by train, bench, predict and forecast.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DataArgs {
+    /// Your own series: a CSV with a header row and one numeric column per feature [default: the built-in circle]
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+}
+
+/// How a model is trained: shared by train and bench.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TrainingArgs {
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=65536), help = help("Length of the hidden state h_t", Settings::DEFAULT.hidden))]
+    pub hidden: Option<i64>,
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..), help = help("Windows per optimizer step", Settings::DEFAULT.batch_size))]
+    pub batch_size: Option<i64>,
+    #[arg(long, value_parser = positive_f64, help = help("Adam's learning rate (its other settings are PyTorch's defaults)", Settings::DEFAULT.lr))]
+    pub lr: Option<f64>,
+    #[arg(long, help = help("Seed of the initial weights (as torch.manual_seed) and of the batch order", Settings::DEFAULT.seed))]
+    pub seed: Option<u64>,
+    /// Keep the windows in order instead of shuffling them each epoch
+    #[arg(long)]
+    pub no_shuffle: bool,
+    /// Start from these weights (.safetensors, torch.save .pt, or tch .ot) instead of --seed's
+    #[arg(long, value_name = "FILE")]
+    pub init: Option<PathBuf>,
+    #[arg(long, value_enum, help = help("Which outputs the loss reads", Settings::DEFAULT.loss))]
+    pub loss: Option<LossKind>,
+    /// Rescale gradients whose global L2 norm exceeds this (torch.nn.utils.clip_grad_norm_) [default: no clipping]
+    #[arg(long, value_name = "F", value_parser = positive_f64)]
+    pub clip_grad_norm: Option<f64>,
+    #[arg(long, value_parser = fraction, help = help("Fraction of the windows, at the end of the series, held out for the test loss", Settings::DEFAULT.test_fraction))]
+    pub test_fraction: Option<f64>,
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..=1024),
+          help = help("libtorch intra-op threads (1 is fastest at the blog's size, and bitwise reproducible)", Settings::DEFAULT.threads))]
+    pub threads: Option<i32>,
+    #[arg(long, value_enum, help = help("Where to train", Settings::DEFAULT.device))]
+    pub device: Option<DeviceArg>,
+}
+
+/// Every setting of `train`, as typed on the command line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SettingsArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub training: TrainingArgs,
+    #[arg(long, value_parser = clap::value_parser!(i64).range(0..),
+          help = help("Passes over the training windows; 0 writes the initial model and its outputs", Settings::DEFAULT.epochs))]
+    pub epochs: Option<i64>,
+}
+
+/// Who computes the gradients: shared by train and bench.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BackwardArgs {
+    /// How the gradients are computed (the same bits either way)
+    #[arg(long, value_enum, default_value_t = Backward::Autograd)]
+    pub backward: Backward,
+}
+
+/// What belongs to this process only: never saved, free to change on resume.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Controls {
+    /// Output directory (created; files are written atomically) [default: runs/latest]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Continue the run in DIR from its checkpoint, with the settings it was started with
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// Print nothing but errors
+    #[arg(long)]
+    pub quiet: bool,
+    /// Also write DIR/checkpoint.safetensors every N epochs (it is always written at the end and on Ctrl-C)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub checkpoint_every: u64,
+    #[command(flatten)]
+    pub backward: BackwardArgs,
+    /// Testing aid: stop as if Ctrl-C came after this many optimizer steps
+    #[arg(long, hide = true)]
+    pub stop_after_steps: Option<u64>,
+}
+
+impl Controls {
+    /// Where the run writes: --resume's directory, else --out (runs/latest by default).
+    pub fn out_dir(&self) -> Result<PathBuf> {
+        match (&self.resume, &self.out) {
+            (Some(dir), Some(out)) if out != dir => {
+                bail!("--out {} contradicts --resume {}: a resumed run goes on in its own directory", out.display(), dir.display())
+            }
+            (Some(dir), _) => Ok(dir.clone()),
+            (None, Some(out)) => Ok(out.clone()),
+            (None, None) => Ok(PathBuf::from("runs/latest")),
+        }
+    }
+}
+
+/// How a flag's value reads in a message.
+trait Shown {
+    fn shown(&self) -> String;
+}
+
+macro_rules! shown_by_display {
+    ($($t:ty),*) => {$(impl Shown for $t { fn shown(&self) -> String { self.to_string() } })*};
+}
+shown_by_display!(i64, i32, u64, f64, bool, LossKind, Activation, DeviceArg);
+
+impl Shown for PathBuf {
+    fn shown(&self) -> String {
+        self.display().to_string()
+    }
+}
+
+impl<T: Shown> Shown for Option<T> {
+    fn shown(&self) -> String {
+        self.as_ref().map_or("(unset)".to_string(), Shown::shown)
+    }
+}
+
+/// Puts the command line's settings onto `base`: the defaults for a new run, or the settings of
+/// a run being resumed, which a flag may repeat but not contradict.
+struct Merge {
+    resuming: bool,
+}
+
+impl Merge {
+    fn value<T: PartialEq + Shown + Clone>(&self, flag: &str, given: &Option<T>, base: &mut T) -> Result<()> {
+        if let Some(v) = given {
+            if self.resuming && v != base {
+                bail!(
+                    "--{flag} {} contradicts the run being resumed, which was started with --{flag} {} (drop the flag, or start a new run)",
+                    v.shown(),
+                    base.shown()
+                );
+            }
+            *base = v.clone();
+        }
+        Ok(())
+    }
+
+    /// A setting that is unset by default (`--init`, `--data`, `--clip-grad-norm`).
+    fn optional<T: PartialEq + Shown + Clone>(&self, flag: &str, given: &Option<T>, base: &mut Option<T>) -> Result<()> {
+        self.value(flag, &given.clone().map(Some), base)
+    }
+
+    fn switch(&self, flag: &str, given: bool, base: &mut bool) -> Result<()> {
+        self.value(flag, &given.then_some(true), base)
+    }
+}
+
+impl SettingsArgs {
+    /// The settings of a new run: the defaults, with what was given.
+    pub fn new_run(&self) -> Result<Settings> {
+        let mut s = Settings::DEFAULT;
+        self.merge(&Merge { resuming: false }, &mut s)?;
+        if let Some(epochs) = self.epochs {
+            s.epochs = epochs;
+        }
+        Ok(s)
+    }
+
+    /// The settings of a resumed run: the saved ones, unchanged but for `--epochs`, which may
+    /// grow to train on (not below the `done` epochs). Any other flag must repeat the saved value.
+    pub fn resumed(&self, mut saved: Settings, dir: &Path, done: usize) -> Result<Settings> {
+        self.merge(&Merge { resuming: true }, &mut saved)?;
+        if let Some(epochs) = self.epochs {
+            if (epochs as usize) < done {
+                bail!("--epochs {epochs} is fewer than the {done} epochs the run in {} has already done", dir.display());
+            }
+            saved.epochs = epochs;
+        }
+        Ok(saved)
+    }
+
+    fn merge(&self, m: &Merge, s: &mut Settings) -> Result<()> {
+        let (model, t) = (&self.model, &self.training);
+        m.value("seq-len", &model.seq_len, &mut s.seq_len)?;
+        m.value("activation", &model.activation, &mut s.activation)?;
+        m.optional("data", &self.data.data, &mut s.data)?;
+        m.value("hidden", &t.hidden, &mut s.hidden)?;
+        m.value("batch-size", &t.batch_size, &mut s.batch_size)?;
+        m.value("lr", &t.lr, &mut s.lr)?;
+        m.value("seed", &t.seed, &mut s.seed)?;
+        m.switch("no-shuffle", t.no_shuffle, &mut s.no_shuffle)?;
+        m.optional("init", &t.init, &mut s.init)?;
+        m.value("loss", &t.loss, &mut s.loss)?;
+        m.optional("clip-grad-norm", &t.clip_grad_norm, &mut s.clip_grad_norm)?;
+        m.value("test-fraction", &t.test_fraction, &mut s.test_fraction)?;
+        m.value("threads", &t.threads, &mut s.threads)?;
+        m.value("device", &t.device, &mut s.device)
+    }
+}
+
+fn positive_f64(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s} is not a positive finite number")),
+    }
+}
+
+fn fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..1.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s} is not in [0, 1)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: SettingsArgs,
+    }
+
+    fn args(flags: &[&str]) -> SettingsArgs {
+        Cli::try_parse_from(std::iter::once("train").chain(flags.iter().copied())).unwrap().settings
+    }
+
+    #[test]
+    fn no_flags_give_the_defaults() {
+        assert_eq!(args(&[]).new_run().unwrap(), Settings::DEFAULT);
+    }
+
+    /// Every setting, given a value other than its default: each must reach its field, and each
+    /// must be refused by name when it contradicts a resumed run.
+    const EVERY_FLAG: [(&str, &str); 15] = [
+        ("--seq-len", "7"),
+        ("--activation", "relu"),
+        ("--data", "x.csv"),
+        ("--hidden", "5"),
+        ("--batch-size", "3"),
+        ("--lr", "0.5"),
+        ("--seed", "9"),
+        ("--no-shuffle", ""),
+        ("--init", "w.safetensors"),
+        ("--loss", "all"),
+        ("--clip-grad-norm", "2"),
+        ("--test-fraction", "0.5"),
+        ("--threads", "2"),
+        ("--device", "auto"),
+        ("--epochs", "3"),
+    ];
+
+    #[test]
+    fn every_flag_sets_its_setting() {
+        for (flag, value) in EVERY_FLAG {
+            let given = if value.is_empty() { vec![flag] } else { vec![flag, value] };
+            let s = args(&given).new_run().unwrap();
+            assert_ne!(s, Settings::DEFAULT, "{flag} changed nothing");
+        }
+    }
+
+    #[test]
+    fn resume_refuses_each_contradicting_flag_by_name_and_accepts_a_repeat() {
+        let dir = Path::new("run");
+        for (flag, value) in EVERY_FLAG.iter().filter(|(f, _)| *f != "--epochs") {
+            let given = if value.is_empty() { vec![*flag] } else { vec![*flag, *value] };
+            let err = args(&given).resumed(Settings::DEFAULT, dir, 0).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("{flag} ")) && err.contains("contradicts the run being resumed"), "{flag}: {err}");
+            let saved = args(&given).new_run().unwrap();
+            assert_eq!(args(&given).resumed(saved.clone(), dir, 0).unwrap(), saved, "{flag} repeated");
+        }
+    }
+
+    #[test]
+    fn resume_lets_epochs_grow_but_not_shrink_below_what_is_done() {
+        let dir = Path::new("run");
+        assert_eq!(args(&["--epochs", "50"]).resumed(Settings::DEFAULT, dir, 40).unwrap().epochs, 50);
+        let err = args(&["--epochs", "3"]).resumed(Settings::DEFAULT, dir, 4).unwrap_err().to_string();
+        assert!(err.contains("fewer than the 4 epochs"), "{err}");
+    }
+
+    #[test]
+    fn old_config_json_settings_with_controls_still_read() {
+        let old = r#"{"out":"runs/x","hidden":32,"seq_len":4,"batch_size":16,"epochs":40,"lr":0.003,"seed":42,"no_shuffle":false,
+            "init":null,"loss":"last","activation":"tanh","clip_grad_norm":null,"test_fraction":0.2,"data":null,"threads":1,
+            "device":"cpu","backward":"manual","checkpoint_every":0}"#;
+        assert_eq!(serde_json::from_str::<Settings>(old).unwrap(), Settings::DEFAULT);
+    }
+}
