@@ -2,7 +2,9 @@
 """The shape of src/: which module imports which (and any cycle), the longest functions, the lines.
 
     python3 scripts/arch.py            # a report
-    python3 scripts/arch.py --check    # exit 1 on an import cycle (tests/layout.rs runs this)
+    python3 scripts/arch.py --check    # exit 1 on an import cycle, or a function over 60 lines
+                                       # without a comment above it saying why it is long
+                                       # (tests/layout.rs runs this)
 
 A module is a file under src/ (src/a/b.rs and src/a/b/mod.rs are `a::b`); an import is any
 `crate::a::b` path, `use super::...` included, resolved to the longest module it names. A
@@ -12,7 +14,7 @@ import os
 import re
 import sys
 
-SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
+SRC = os.path.join(os.environ.get("ARCH_ROOT", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")), "src")
 
 
 def modules():
@@ -96,8 +98,12 @@ def cycles(graph):
     return out
 
 
+LONGEST = 60
+
+
 def functions(path):
-    """(lines, name) of every fn outside the tests, measured from `fn` to its closing brace."""
+    """(lines, name, line number, says why it is long) of every fn outside the tests, measured
+    from `fn` to its closing brace; the comments right above it may say why it is long."""
     lines = strip_tests(open(path).read()).split("\n")
     out = []
     for i, line in enumerate(lines):
@@ -109,7 +115,11 @@ def functions(path):
             depth += lines[j].count("{") - lines[j].count("}")
             seen = seen or "{" in lines[j]
             if seen and depth <= 0:
-                out.append((j - i + 1, m.group(4), i + 1))
+                above, k = [], i - 1
+                while k >= 0 and lines[k].strip().startswith(("//", "#[")):
+                    above.append(lines[k])
+                    k -= 1
+                out.append((j - i + 1, m.group(4), i + 1, "long" in " ".join(above).lower()))
                 break
     return out
 
@@ -125,23 +135,27 @@ def main():
     for name in graph:
         graph[name] = {d for d in graph[name] if not d.startswith(name + "::") and d != "lib"}
     found = cycles(graph)
+    fns = []
+    for name, path in names.items():
+        fns += [(n, f"{name}::{f}", line, why) for n, f, line, why in functions(path)]
+    fns.sort(reverse=True)
     if "--check" in sys.argv:
         for c in found:
-            print("import cycle: " + " -> ".join(c))
-        sys.exit(1 if found else 0)
+            print("modules importing each other in a cycle: " + ", ".join(c))
+        long = [f for f in fns if f[0] > LONGEST and not f[3]]
+        for n, f, line, _ in long:
+            print(f"{f} (line {line}) is {n} lines, over {LONGEST}, and no comment above it says why it is long")
+        sys.exit(1 if found or long else 0)
     print("imports (module: what it imports):")
     for name in sorted(graph):
         print(f"  {name}: {', '.join(sorted(graph[name])) or '-'}")
     print(f"cycles: {len(found)}" + "".join(f"\n  {' <-> '.join(c)}" for c in found))
-    fns = []
-    for name, path in names.items():
-        fns += [(n, f"{name}::{f}", line) for n, f, line in functions(path)]
-    fns.sort(reverse=True)
     print("longest functions:")
-    for n, f, line in fns[:5]:
+    for n, f, line, _ in fns[:5]:
         print(f"  {n:4d}  {f} (line {line})")
     total = sum(len(open(p).read().split("\n")) - 1 for p in names.values())
-    print(f"lines in src/: {total} in {len(names)} files")
+    code = sum(len(strip_tests(open(p).read()).rstrip().split("\n")) for p in names.values())
+    print(f"lines in src/: {total} in {len(names)} files, {code} of them outside the unit tests")
 
 
 main()

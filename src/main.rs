@@ -71,41 +71,8 @@ fn run(cli: Cli) -> Result<()> {
                 _ => eprintln!("trained {} epochs ({} steps) in {:.1}s: test MSE {:.3e}; wrote {out}", s.epoch, s.step, s.seconds, s.test_loss),
             }
         }
-        Command::Predict(args) => {
-            let (csv, mse) = predict::predict(&args)?;
-            match &args.out {
-                Some(path) => {
-                    csv.save(path)?;
-                    eprintln!("one-step MSE over all windows {mse:.3e}; wrote {}", path.display());
-                }
-                None => {
-                    // A closed pipe (`| head`) is the reader's choice, not an error.
-                    use std::io::Write;
-                    match std::io::stdout().lock().write_all(csv.as_str().as_bytes()) {
-                        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
-                        _ => {}
-                    }
-                }
-            }
-        }
-        Command::Forecast(args) => {
-            let fc = forecast::forecast(&args)?;
-            let out = args.out.clone().unwrap_or_else(|| args.weights.parent().unwrap_or(Path::new(".")).join("forecast.csv"));
-            fc.csv().save(&out)?;
-            let plot = out.with_extension("png");
-            forecast::figure::draw(&fc, &plot)?;
-            eprintln!(
-                "forecast {} steps from row {}: the first {} stay within {} of the truth; {} of the {} with a known truth do (Euclidean, model units); wrote {} and {}",
-                args.steps,
-                fc.from,
-                fc.horizon(),
-                forecast::NEAR,
-                fc.within(),
-                fc.with_truth(),
-                out.display(),
-                plot.display()
-            );
-        }
+        Command::Predict(args) => predict_and_write(&args)?,
+        Command::Forecast(args) => forecast_and_draw(&args)?,
         Command::Bench(args) => println!("{}", serde_json::to_string(&commands::bench::bench(&args)?)?),
         Command::Plot { dir } => {
             let written = figures::run::draw_all(&dir)?;
@@ -117,6 +84,47 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("wrote {} (TorchScript; input [batch, {}, {}])", out.display(), loaded.seq_len, loaded.rnn.input_length);
         }
     }
+    Ok(())
+}
+
+/// `predict`: the CSV to --out, or to standard output.
+fn predict_and_write(args: &PredictArgs) -> Result<()> {
+    let (csv, mse) = predict::predict(args)?;
+    match &args.out {
+        Some(path) => {
+            csv.save(path)?;
+            eprintln!("one-step MSE over all windows {mse:.3e}; wrote {}", path.display());
+        }
+        None => {
+            // A closed pipe (`| head`) is the reader's choice, not an error.
+            use std::io::Write;
+            match std::io::stdout().lock().write_all(csv.as_str().as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `forecast`: the CSV and its figure beside it.
+fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
+    let fc = forecast::forecast(args)?;
+    let out = args.out.clone().unwrap_or_else(|| args.weights.parent().unwrap_or(Path::new(".")).join("forecast.csv"));
+    fc.csv().save(&out)?;
+    let plot = out.with_extension("png");
+    forecast::figure::draw(&fc, &plot)?;
+    eprintln!(
+        "forecast {} steps from row {}: the first {} stay within {} of the truth; {} of the {} with a known truth do (Euclidean, model units); wrote {} and {}",
+        args.steps,
+        fc.from,
+        fc.horizon(),
+        forecast::NEAR,
+        fc.within(),
+        fc.with_truth(),
+        out.display(),
+        plot.display()
+    );
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::files::run_dir::save_progress;
 use crate::files::weights::read_params;
 use crate::train::interrupt::Stop;
 use crate::train::progress::Progress;
-use crate::train::settings::{Controls, SettingsArgs};
+use crate::train::settings::{Controls, Settings, SettingsArgs};
 use crate::train::{self, Ended, Initial, Trainer};
 use anyhow::{bail, Result};
 use std::path::PathBuf;
@@ -37,6 +37,37 @@ pub struct Summary {
     pub test_loss: f64,
 }
 
+/// The trainer, new (from --init's weights, or --seed's) or resumed from its checkpoint.
+fn trainer_for(settings: &Settings, windows: &Windows, resumed: Option<Checkpoint>, controls: &Controls) -> Result<Trainer> {
+    let requested = controls.backward.backward;
+    let trainer = match (resumed, &settings.init) {
+        (Some(ck), _) => Trainer::resume(settings, windows, ck.state, requested)?,
+        (None, Some(path)) => {
+            let params = read_params(path)?.into_iter().map(|(_, t)| t).collect();
+            Trainer::start(settings, windows, Initial::Weights(params), requested)?
+        }
+        (None, None) => Trainer::start(settings, windows, Initial::Seeded, requested)?,
+    };
+    if trainer.backward != requested && !controls.quiet {
+        eprintln!("note: --backward manual does not give autograd's gradients bit for bit here; using autograd");
+    }
+    Ok(trainer)
+}
+
+/// config.json: the settings, and what predict, plot and resume need to know of the series.
+fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunConfig {
+    RunConfig {
+        settings: settings.clone(),
+        device: format!("{:?}", trainer.device).to_lowercase(),
+        features: windows.series.names.clone(),
+        scaling: windows.scaling.clone(),
+        windows: windows.ds.len(),
+        train_windows: windows.n_train,
+        series_fingerprint: windows.fingerprint.clone(),
+        versions: Versions::current(),
+    }
+}
+
 pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let controls = &args.controls;
     let out = controls.out_dir()?;
@@ -59,31 +90,10 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     }
     prepare_dir(&out)?;
 
-    // The trainer, new or resumed.
-    let requested = controls.backward.backward;
-    let mut trainer = match (resumed, &settings.init) {
-        (Some(ck), _) => Trainer::resume(&settings, &windows, ck.state, requested)?,
-        (None, Some(path)) => {
-            let params = read_params(path)?.into_iter().map(|(_, t)| t).collect();
-            Trainer::start(&settings, &windows, Initial::Weights(params), requested)?
-        }
-        (None, None) => Trainer::start(&settings, &windows, Initial::Seeded, requested)?,
-    };
-    if trainer.backward != requested && !controls.quiet {
-        eprintln!("note: --backward manual does not give autograd's gradients bit for bit here; using autograd");
-    }
+    let mut trainer = trainer_for(&settings, &windows, resumed, controls)?;
 
     // The loop, saving its progress as it goes.
-    let run = RunConfig {
-        settings: settings.clone(),
-        device: format!("{:?}", trainer.device).to_lowercase(),
-        features: windows.series.names.clone(),
-        scaling: windows.scaling.clone(),
-        windows: windows.ds.len(),
-        train_windows: windows.n_train,
-        series_fingerprint: windows.fingerprint.clone(),
-        versions: Versions::current(),
-    };
+    let run = run_config(&settings, &windows, &trainer);
     let progress = Progress::new(controls.quiet, trainer.position.epoch as u64, settings.epochs as u64);
     let mut save = |t: &Trainer| save_progress(&out, &run, t);
     let ended = train::train(&mut trainer, controls.checkpoint_every, stop, &progress, &mut save)?;

@@ -87,60 +87,88 @@ impl Checkpoint {
         }
         let settings: Settings = serde_json::from_str(get("settings")?).map_err(|e: serde_json::Error| bad(&format!("settings: {e}")))?;
         let num = |k: &str| -> Result<u64> { get(k)?.parse::<u64>().map_err(|_| bad(&format!("{k} is not a whole number"))) };
-        // A tensor of the format's dtype, with `dims` dimensions (and `width` columns, when given).
-        let tensor = |name: &str, dtype: Dtype, dims: usize, width: Option<usize>| -> Result<Tensor> {
-            let v = st.tensor(name).map_err(|_| bad(&format!("no tensor {name}")))?;
-            if v.dtype() != dtype {
-                return Err(bad(&format!("{name} has dtype {:?}, expected {dtype:?}", v.dtype())));
-            }
-            if v.shape().len() != dims || width.is_some_and(|w| v.shape().last() != Some(&w)) {
-                return Err(bad(&format!("{name} has shape {:?}", v.shape())));
-            }
-            let kind = match dtype {
-                Dtype::F32 => Kind::Float,
-                Dtype::F64 => Kind::Double,
-                _ => Kind::Int64,
-            };
-            let shape: Vec<i64> = v.shape().iter().map(|&d| d as i64).collect();
-            Tensor::f_from_data_size(v.data(), &shape, kind).map_err(|e| bad(&first_line(e)))
-        };
-        let values = |t: Tensor, name: &str| -> Result<Vec<f64>> {
-            Vec::<f64>::try_from(t.to_kind(Kind::Double).view([-1])).map_err(|e| bad(&format!("{name}: {}", first_line(e))))
-        };
+        let r = Reader { st, path };
         let mut params = Vec::new();
         let mut adam = Vec::new();
         for name in PARAM_NAMES {
             let dims = if name.ends_with("weight") { 2 } else { 1 };
-            params.push(tensor(name, Dtype::F32, dims, None)?);
+            params.push(r.tensor(name, Dtype::F32, dims, None)?);
             let step_name = format!("adam.step.{name}");
-            let step = values(tensor(&step_name, Dtype::F32, 1, Some(1))?, &step_name)?[0] as f32;
-            let exp_avg = tensor(&format!("adam.exp_avg.{name}"), Dtype::F32, dims, None)?;
-            let exp_avg_sq = tensor(&format!("adam.exp_avg_sq.{name}"), Dtype::F32, dims, None)?;
+            let step = r.values(&step_name, Dtype::F32, Some(1))?[0] as f32;
+            let exp_avg = r.tensor(&format!("adam.exp_avg.{name}"), Dtype::F32, dims, None)?;
+            let exp_avg_sq = r.tensor(&format!("adam.exp_avg_sq.{name}"), Dtype::F32, dims, None)?;
             adam.push(AdamState { step, exp_avg, exp_avg_sq });
         }
-        let metrics_flat = values(tensor("history.metrics", Dtype::F64, 2, Some(4))?, "history.metrics")?;
-        let mut metrics = Vec::with_capacity(metrics_flat.len() / 4);
-        for (i, c) in metrics_flat.chunks(4).enumerate() {
-            if c[0] != (i + 1) as f64 {
-                return Err(bad(&format!("history.metrics row {} is epoch {}, expected {}", i + 1, c[0], i + 1)));
-            }
-            metrics.push(EpochMetrics { epoch: i + 1, train_loss: c[1], test_loss: c[2], seconds: c[3] });
-        }
-        let step_epoch: Vec<i64> = Vec::try_from(tensor("history.step_epoch", Dtype::I64, 1, None)?).map_err(|e| bad(&first_line(e)))?;
-        let step_loss = values(tensor("history.step_loss", Dtype::F64, 1, None)?, "history.step_loss")?;
-        if step_epoch.len() != step_loss.len() {
-            return Err(bad("step history lengths differ"));
-        }
-        let mut steps = Vec::with_capacity(step_epoch.len());
-        for (epoch, loss) in step_epoch.into_iter().zip(step_loss) {
-            if epoch < 1 {
-                return Err(bad(&format!("history.step_epoch holds epoch {epoch}")));
-            }
-            steps.push(StepLoss { epoch: epoch as usize, loss });
-        }
+        let (metrics, steps) = (r.metrics()?, r.steps()?);
         let position =
             Position { epoch: num("epoch")? as usize, batch: num("batch")? as usize, epoch_loss: f64::from_bits(num("epoch_loss_bits")?) };
         let state = TrainState { params, adam, position, metrics, steps, elapsed: f64::from_bits(num("elapsed_bits")?) };
         Ok(Checkpoint { settings, series: get("series")?.clone(), state })
+    }
+}
+
+/// The tensors of a checkpoint being read, each checked against the format.
+struct Reader<'a> {
+    st: SafeTensors<'a>,
+    path: &'a Path,
+}
+
+impl Reader<'_> {
+    fn bad(&self, what: &str) -> anyhow::Error {
+        anyhow!("{}: not a usable vanilla-rnn checkpoint ({what})", self.path.display())
+    }
+
+    /// A tensor of the format's dtype, with `dims` dimensions (and `width` in the last, when given).
+    fn tensor(&self, name: &str, dtype: Dtype, dims: usize, width: Option<usize>) -> Result<Tensor> {
+        let v = self.st.tensor(name).map_err(|_| self.bad(&format!("no tensor {name}")))?;
+        if v.dtype() != dtype {
+            return Err(self.bad(&format!("{name} has dtype {:?}, expected {dtype:?}", v.dtype())));
+        }
+        if v.shape().len() != dims || width.is_some_and(|w| v.shape().last() != Some(&w)) {
+            return Err(self.bad(&format!("{name} has shape {:?}", v.shape())));
+        }
+        let kind = match dtype {
+            Dtype::F32 => Kind::Float,
+            Dtype::F64 => Kind::Double,
+            _ => Kind::Int64,
+        };
+        let shape: Vec<i64> = v.shape().iter().map(|&d| d as i64).collect();
+        Tensor::f_from_data_size(v.data(), &shape, kind).map_err(|e| self.bad(&first_line(e)))
+    }
+
+    /// The values of a one-dimensional tensor (or with `width`, a [n, width] one, row by row).
+    fn values(&self, name: &str, dtype: Dtype, width: Option<usize>) -> Result<Vec<f64>> {
+        let t = self.tensor(name, dtype, if width.is_some_and(|w| w > 1) { 2 } else { 1 }, width)?;
+        Vec::<f64>::try_from(t.to_kind(Kind::Double).view([-1])).map_err(|e| self.bad(&format!("{name}: {}", first_line(e))))
+    }
+
+    /// history.metrics: [epochs, 4] rows of epoch (1, 2, ...), train loss, test loss, seconds.
+    fn metrics(&self) -> Result<Vec<EpochMetrics>> {
+        let flat = self.values("history.metrics", Dtype::F64, Some(4))?;
+        let mut metrics = Vec::with_capacity(flat.len() / 4);
+        for (i, c) in flat.chunks(4).enumerate() {
+            if c[0] != (i + 1) as f64 {
+                return Err(self.bad(&format!("history.metrics row {} is epoch {}, expected {}", i + 1, c[0], i + 1)));
+            }
+            metrics.push(EpochMetrics { epoch: i + 1, train_loss: c[1], test_loss: c[2], seconds: c[3] });
+        }
+        Ok(metrics)
+    }
+
+    /// history.step_epoch and history.step_loss: the epoch and loss of every step.
+    fn steps(&self) -> Result<Vec<StepLoss>> {
+        let epochs = self.values("history.step_epoch", Dtype::I64, None)?;
+        let losses = self.values("history.step_loss", Dtype::F64, None)?;
+        if epochs.len() != losses.len() {
+            return Err(self.bad("step history lengths differ"));
+        }
+        let mut steps = Vec::with_capacity(epochs.len());
+        for (epoch, loss) in epochs.into_iter().zip(losses) {
+            if epoch < 1.0 {
+                return Err(self.bad(&format!("history.step_epoch holds epoch {epoch}")));
+            }
+            steps.push(StepLoss { epoch: epoch as usize, loss });
+        }
+        Ok(steps)
     }
 }

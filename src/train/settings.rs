@@ -196,25 +196,13 @@ impl Controls {
     }
 }
 
-/// How a flag's value reads in a message.
-trait Shown {
-    fn shown(&self) -> String;
-}
-
-macro_rules! shown_by_display {
-    ($($t:ty),*) => {$(impl Shown for $t { fn shown(&self) -> String { self.to_string() } })*};
-}
-shown_by_display!(i64, i32, u64, f64, bool, LossKind, Activation, DeviceArg);
-
-impl Shown for PathBuf {
-    fn shown(&self) -> String {
-        self.display().to_string()
-    }
-}
-
-impl<T: Shown> Shown for Option<T> {
-    fn shown(&self) -> String {
-        self.as_ref().map_or("(unset)".to_string(), Shown::shown)
+/// How a setting's value reads in a message: as config.json writes it, strings unquoted.
+fn shown(v: &impl Serialize) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Null) => "(unset)".into(),
+        Ok(v) => v.to_string(),
+        Err(_) => "?".into(),
     }
 }
 
@@ -225,13 +213,13 @@ struct Merge {
 }
 
 impl Merge {
-    fn value<T: PartialEq + Shown + Clone>(&self, flag: &str, given: &Option<T>, base: &mut T) -> Result<()> {
+    fn value<T: PartialEq + Serialize + Clone>(&self, flag: &str, given: &Option<T>, base: &mut T) -> Result<()> {
         if let Some(v) = given {
             if self.resuming && v != base {
                 bail!(
                     "--{flag} {} contradicts the run being resumed, which was started with --{flag} {} (drop the flag, or start a new run)",
-                    v.shown(),
-                    base.shown()
+                    shown(v),
+                    shown(base)
                 );
             }
             *base = v.clone();
@@ -240,7 +228,7 @@ impl Merge {
     }
 
     /// A setting that is unset by default (`--init`, `--data`, `--clip-grad-norm`).
-    fn optional<T: PartialEq + Shown + Clone>(&self, flag: &str, given: &Option<T>, base: &mut Option<T>) -> Result<()> {
+    fn optional<T: PartialEq + Serialize + Clone>(&self, flag: &str, given: &Option<T>, base: &mut Option<T>) -> Result<()> {
         self.value(flag, &given.clone().map(Some), base)
     }
 
