@@ -80,6 +80,26 @@ fn a_run_stopped_at_an_epoch_boundary_and_resumed_is_bitwise_the_unstopped_run()
 }
 
 #[test]
+fn a_run_directory_written_before_the_redesign_still_resumes_predicts_and_plots() {
+    // tests/corpus/run-v0.1: `train --hidden 4 --epochs 2 --stop-after-steps 30` by vanilla-rnn
+    // at commit 49508ad, whose config.json and checkpoint settings still hold the controls.
+    let dir = scratch("resume-v0.1");
+    let out = dir.join("run");
+    std::fs::create_dir_all(&out).unwrap();
+    for f in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/run-v0.1")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), out.join(f.file_name())).unwrap();
+    }
+    let r = run(&["train", "--quiet", "--resume", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_same_run(&out, &unstopped(&dir, &["--hidden", "4", "--epochs", "2"]));
+    let r = run(&["predict", "--weights", s(&out.join("weights.safetensors"))]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), 997, "a header and 996 windows");
+    assert_eq!(run(&["plot", s(&out)]).code, 0);
+}
+
+#[test]
 fn resume_refuses_flags_that_contradict_the_run() {
     let dir = scratch("resume-flags");
     let out = dir.join("run");
