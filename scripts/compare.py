@@ -6,6 +6,7 @@ usage: compare.py RUST_DIR PYTHON_DIR [--tolerance F]
 Prints the largest absolute and relative difference of the per-epoch losses (metrics.csv), the
 per-step losses (steps.csv), each final weight tensor (weights.safetensors) and the predictions
 (predictions.csv). Exit 0 only when every difference is within the tolerance (default 0: bitwise).
+A file that is missing or unreadable on either side is a difference.
 """
 import argparse
 import csv
@@ -37,7 +38,20 @@ def diffs(a, b):
     return (float(d.max()) if d.size else 0.0), (float(rel.max()) if rel.size else 0.0)
 
 
+def unreadable(what, da, db, read):
+    """The row saying which side's `what` could not be read, or None when both sides can."""
+    for d in (da, db):
+        try:
+            read(d)
+        except Exception as e:  # missing, unreadable, not CSV or safetensors: all a difference
+            return (what, math.inf, math.inf, f"cannot read {os.path.join(d, what)}: {type(e).__name__}: {e}".splitlines()[0])
+    return None
+
+
 def compare_csv(name, da, db, skip):
+    bad = unreadable(name, da, db, lambda d: [float(v) for r in read_csv(os.path.join(d, name), skip)[1] for k, v in r.items() if k not in skip and k != "split"])
+    if bad:
+        return [bad]
     ca, ra = read_csv(os.path.join(da, name), skip)
     cb, rb = read_csv(os.path.join(db, name), skip)
     if ca != cb or len(ra) != len(rb):
@@ -55,6 +69,24 @@ def compare_csv(name, da, db, skip):
     return out
 
 
+def compare_weights(da, db, tolerance):
+    name = "weights.safetensors"
+    bad = unreadable(name, da, db, lambda d: load_file(os.path.join(d, name)))
+    if bad:
+        return [bad]
+    wa, wb = load_file(os.path.join(da, name)), load_file(os.path.join(db, name))
+    rows = []
+    for k in sorted(set(wa) | set(wb)):
+        if k not in wa or k not in wb:
+            rows.append((f"weights:{k}", math.inf, math.inf, "missing on one side"))
+            continue
+        abs_d, rel_d = diffs(wa[k], wb[k])
+        if wa[k].shape == wb[k].shape and tolerance == 0 and wa[k].tobytes() != wb[k].tobytes():
+            abs_d = max(abs_d, math.ulp(0.0))  # same values, other bits (signed zeros): not bitwise
+        rows.append((f"weights:{k}", abs_d, rel_d, ""))
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("a")
@@ -66,18 +98,8 @@ def main():
             sys.exit(f"compare.py: error: {d} is not a run directory")
     rows = []
     rows += compare_csv("metrics.csv", args.a, args.b, skip=("seconds",))
-    if os.path.exists(os.path.join(args.a, "steps.csv")) and os.path.exists(os.path.join(args.b, "steps.csv")):
-        rows += compare_csv("steps.csv", args.a, args.b, skip=())
-    wa = load_file(os.path.join(args.a, "weights.safetensors"))
-    wb = load_file(os.path.join(args.b, "weights.safetensors"))
-    for k in sorted(set(wa) | set(wb)):
-        if k not in wa or k not in wb:
-            rows.append((f"weights:{k}", math.inf, math.inf, "missing on one side"))
-            continue
-        abs_d, rel_d = diffs(wa[k], wb[k])
-        if wa[k].shape == wb[k].shape and args.tolerance == 0 and wa[k].tobytes() != wb[k].tobytes():
-            abs_d = max(abs_d, math.ulp(0.0))  # same values, other bits (signed zeros): not bitwise
-        rows.append((f"weights:{k}", abs_d, rel_d, ""))
+    rows += compare_csv("steps.csv", args.a, args.b, skip=())
+    rows += compare_weights(args.a, args.b, args.tolerance)
     rows += compare_csv("predictions.csv", args.a, args.b, skip=())
     worst = 0.0
     width = max(len(r[0]) for r in rows)

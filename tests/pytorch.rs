@@ -250,3 +250,30 @@ fn a_clip_that_bites_changes_the_run() {
         std::fs::read(dir.join("clipped/weights.safetensors")).unwrap()
     );
 }
+
+#[test]
+fn compare_counts_a_missing_or_unreadable_file_on_either_side_as_a_difference() {
+    // Guards the parity cases above: compare.py passes only what it could read on both sides.
+    let dir = scratch("compare-missing");
+    let a = dir.join("a");
+    assert_eq!(run(&["train", "--quiet", "--epochs", "1", "--out", s(&a)]).code, 0);
+    for (file, damage) in [("steps.csv", None), ("weights.safetensors", None), ("predictions.csv", Some(&b"index,split\n1"[..])), ("metrics.csv", None)] {
+        for left in [true, false] {
+            let b = dir.join("b");
+            let _ = std::fs::remove_dir_all(&b);
+            std::fs::create_dir_all(&b).unwrap();
+            for f in std::fs::read_dir(&a).unwrap().flatten().filter(|f| f.path().is_file()) {
+                std::fs::copy(f.path(), b.join(f.file_name())).unwrap();
+            }
+            assert_py_ok(&py(&["scripts/compare.py", s(&a), s(&b)]), "an identical copy");
+            match damage {
+                Some(bytes) => std::fs::write(b.join(file), bytes).unwrap(),
+                None => std::fs::remove_file(b.join(file)).unwrap(),
+            }
+            let (x, y) = if left { (&b, &a) } else { (&a, &b) };
+            let r = py(&["scripts/compare.py", s(x), s(y)]);
+            assert_eq!(r.code, 1, "{file} missing or damaged on the {} side: {}{}", if left { "left" } else { "right" }, r.stdout, r.stderr);
+            assert!(r.stdout.contains(file) && r.stdout.contains("DIFFERENT"), "{}", r.stdout);
+        }
+    }
+}

@@ -19,11 +19,13 @@ impl Stop {
     /// Installs the handlers.
     pub fn install() -> Result<Stop> {
         let stop = Stop::default();
+        // Handlers run in the order they were registered: the shutdown first, so that it sees
+        // the flag only from the second signal on; then the signal's number, before the flag
+        // that makes `requested` read it, so that it is never read as 0.
         for (sig, code) in [(SIGINT, 130), (SIGTERM, 143)] {
-            // Registered first, so it sees the flag only from the second signal on.
             signal_hook::flag::register_conditional_shutdown(sig, code, Arc::clone(&stop.requested))?;
-            signal_hook::flag::register(sig, Arc::clone(&stop.requested))?;
             signal_hook::flag::register_usize(sig, Arc::clone(&stop.signal), sig as usize)?;
+            signal_hook::flag::register(sig, Arc::clone(&stop.requested))?;
         }
         Ok(stop)
     }
