@@ -9,11 +9,11 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
-cargo build --release --quiet
+build_release
 repeats="${1:-7}"
 raw="$(mktemp)"
 trap 'rm -f "$raw"' EXIT
-bin=target/release/vanilla-rnn
+bin="$VANILLA_RNN"
 # hidden batch seq_len rust_steps python_steps
 configs=(
   "32 32 4 2000 400"

@@ -1,18 +1,16 @@
-# Sourced by run.sh and test.sh: runs setup.sh and points the build at its python and libtorch.
+# Sourced by run.sh, test.sh, bench.sh and experiments.sh: runs setup.sh (which links the libtorch
+# it found to .libtorch, where .cargo/config.toml points cargo) and exports $PYTHON, the Python
+# with torch that the Python-side checks use.
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 setup_out="$("$here/setup.sh")" || exit 1
 PYTHON="$(printf '%s\n' "$setup_out" | tail -n 1 | sed -n 's/^python=//p')"
 [ -n "$PYTHON" ] || { echo "setup.sh did not report a python" >&2; exit 1; }
 export PYTHON
-if [ -z "${LIBTORCH:-}" ]; then
-  # torch-sys runs `python` (inside a venv) to find the wheel's libtorch.
-  export LIBTORCH_USE_PYTORCH=1
-  # (the venv's bin/ has a `python`; a plain python3 with torch gets one via a shim directory)
-  if [ -x "$(dirname "$PYTHON")/python" ]; then
-    export VIRTUAL_ENV="$(dirname "$(dirname "$PYTHON")")"
-    export PATH="$(dirname "$PYTHON"):$PATH"
-  else
-    shim="${TMPDIR:-/tmp}/vanilla-rnn-python-shim"; mkdir -p "$shim"; ln -sf "$PYTHON" "$shim/python"
-    export VIRTUAL_ENV="$shim" PATH="$shim:$PATH"
-  fi
-fi
+
+# Builds the release binary and sets $VANILLA_RNN to it, wherever CARGO_TARGET_DIR points.
+build_release() {
+  cargo build --release --quiet || return 1
+  local target
+  target="$(cargo metadata --format-version 1 --no-deps | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')" || return 1
+  VANILLA_RNN="$target/release/vanilla-rnn"
+}

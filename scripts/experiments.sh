@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
-cargo build --release --quiet
-bin=target/release/vanilla-rnn
+build_release
+bin="$VANILLA_RNN"
 seeds=("${@:-1 2 3 4 5}")
 seeds=(${seeds[*]})
 root=runs/experiments

@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
-cargo build --release --quiet
+build_release
 [ $# -gt 0 ] || set -- train --out runs/latest
-exec target/release/vanilla-rnn "$@"
+exec "$VANILLA_RNN" "$@"
