@@ -8,6 +8,7 @@ use vanilla_rnn::commands::forecast::{self, ForecastArgs};
 use vanilla_rnn::commands::predict::{self, PredictArgs};
 use vanilla_rnn::commands::train::TrainArgs;
 use vanilla_rnn::files::export::export_torchscript;
+use vanilla_rnn::files::run_dir::RunDir;
 use vanilla_rnn::train::interrupt::{exit_code, Stop};
 use vanilla_rnn::train::settings::ModelArgs;
 use vanilla_rnn::train::Ended;
@@ -68,13 +69,20 @@ fn run(cli: Cli) -> Result<()> {
                     std::process::exit(exit_code(signal));
                 }
                 _ if args.controls.quiet => {}
-                _ => eprintln!("trained {} epochs ({} steps) in {:.1}s: test MSE {:.3e}; wrote {out}", s.epoch, s.step, s.seconds, s.test_loss),
+                _ => eprintln!(
+                    "trained {} epochs ({} steps, {} backward) in {:.1}s: test MSE {:.3e}; wrote {out}",
+                    s.epoch, s.step, s.backward, s.seconds, s.test_loss
+                ),
             }
         }
         Command::Predict(args) => predict_and_write(&args)?,
         Command::Forecast(args) => forecast_and_draw(&args)?,
         Command::Bench(args) => println!("{}", serde_json::to_string(&commands::bench::bench(&args)?)?),
         Command::Plot { dir } => {
+            if !dir.is_dir() {
+                anyhow::bail!("{} has no config.json: not a vanilla-rnn run directory", dir.display());
+            }
+            let _held = RunDir::lock(&dir)?;
             let written = figures::run::draw_all(&dir)?;
             eprintln!("wrote {} in {}", written.join(", "), dir.join("plots").display());
         }

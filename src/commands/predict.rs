@@ -70,6 +70,15 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
     let params = read_params(weights)?;
     let sizes = sizes_of(weights, &params)?;
     let run = RunConfig::beside(weights)?;
+    if let Some(r) = run.as_ref().filter(|r| r.features.len() as i64 != sizes.features) {
+        bail!(
+            "{} holds a model of {} features, but the config.json beside it names {} ({}): are they from the same run?",
+            weights.display(),
+            sizes.features,
+            r.features.len(),
+            r.features.join(", ")
+        );
+    }
     let saved = run.as_ref().map_or(&Settings::DEFAULT, |r| &r.settings);
     let seq_len = model.seq_len.unwrap_or(saved.seq_len);
     let activation = model.activation.unwrap_or(saved.activation);

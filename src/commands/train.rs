@@ -3,19 +3,19 @@
 
 use super::predict::predictions_csv;
 use crate::data::{self, Windows};
+use crate::exact::backward::Backward;
 use crate::figures;
-use crate::files::atomic::prepare_dir;
 use crate::files::checkpoint::Checkpoint;
 use crate::files::config::{RunConfig, Versions};
 use crate::files::export::export_torchscript;
-use crate::files::run_dir::save_progress;
+use crate::files::run_dir::RunDir;
 use crate::files::weights::read_params;
 use crate::train::interrupt::Stop;
 use crate::train::progress::Progress;
 use crate::train::settings::{Controls, Settings, SettingsArgs};
 use crate::train::{self, Ended, Initial, Trainer};
-use anyhow::{bail, Result};
-use std::path::PathBuf;
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
 
 /// `vanilla-rnn train`'s command line: the settings (saved with the run), the controls (not).
 #[derive(Debug, clap::Args)]
@@ -30,6 +30,8 @@ pub struct TrainArgs {
 pub struct Summary {
     pub out: PathBuf,
     pub ended: Ended,
+    /// The backward that ran.
+    pub backward: Backward,
     pub epoch: usize,
     pub step: usize,
     pub seconds: f64,
@@ -38,10 +40,11 @@ pub struct Summary {
 }
 
 /// The trainer, new (from --init's weights, or --seed's) or resumed from its checkpoint.
-fn trainer_for(settings: &Settings, windows: &Windows, resumed: Option<Checkpoint>, controls: &Controls) -> Result<Trainer> {
+fn trainer_for(settings: &Settings, windows: &Windows, resumed: Option<Checkpoint>, controls: &Controls, out: &Path) -> Result<Trainer> {
     let requested = controls.backward.backward;
     let trainer = match (resumed, &settings.init) {
-        (Some(ck), _) => Trainer::resume(settings, windows, ck.state, requested)?,
+        (Some(ck), _) => Trainer::resume(settings, windows, ck.state, requested)
+            .with_context(|| format!("cannot resume from {}", out.join("checkpoint.safetensors").display()))?,
         (None, Some(path)) => {
             let params = read_params(path)?.into_iter().map(|(_, t)| t).collect();
             Trainer::start(settings, windows, Initial::Weights(params), requested)?
@@ -58,6 +61,7 @@ fn trainer_for(settings: &Settings, windows: &Windows, resumed: Option<Checkpoin
 fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunConfig {
     RunConfig {
         settings: settings.clone(),
+        backward: trainer.backward,
         device: format!("{:?}", trainer.device).to_lowercase(),
         features: windows.series.names.clone(),
         scaling: windows.scaling.clone(),
@@ -71,7 +75,15 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
 pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let controls = &args.controls;
     let out = controls.out_dir()?;
-    let resumed = controls.resume.as_ref().map(|dir| Checkpoint::load(&dir.join("checkpoint.safetensors"))).transpose()?;
+    // A resumed run holds its directory before it reads the checkpoint; a new one once its
+    // data has loaded (so that a bad series creates nothing).
+    let (dir, resumed) = match &controls.resume {
+        Some(_) => {
+            let dir = RunDir::prepare(&out)?;
+            (Some(dir), Some(Checkpoint::load(&out.join("checkpoint.safetensors"))?))
+        }
+        None => (None, None),
+    };
     let settings = match &resumed {
         Some(ck) => args.settings.resumed(ck.settings.clone(), &out, ck.state.position.epoch)?,
         None => args.settings.new_run()?,
@@ -88,17 +100,21 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
             settings.data.as_ref().map_or("the data".to_string(), |p| p.display().to_string())
         );
     }
-    prepare_dir(&out)?;
+    let dir = match dir {
+        Some(dir) => dir,
+        None => RunDir::prepare(&out)?,
+    };
 
-    let mut trainer = trainer_for(&settings, &windows, resumed, controls)?;
+    let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
+    dir.remove_finished_outputs()?;
 
     // The loop, saving its progress as it goes.
     let run = run_config(&settings, &windows, &trainer);
     let progress = Progress::new(controls.quiet, trainer.position.epoch as u64, settings.epochs as u64);
-    let mut save = |t: &Trainer| save_progress(&out, &run, t);
+    let mut save = |t: &Trainer| dir.save_progress(&run, t);
     let ended = train::train(&mut trainer, controls.checkpoint_every, stop, &progress, &mut save)?;
     let (epoch, step, seconds) = (trainer.position.epoch, trainer.steps.len(), trainer.elapsed());
-    let summary = |ended, test_loss| Summary { out: out.clone(), ended, epoch, step, seconds, test_loss };
+    let summary = |ended, test_loss| Summary { out: out.clone(), ended, backward: trainer.backward, epoch, step, seconds, test_loss };
     match ended {
         Ended::Finished => {}
         Ended::Diverged { epoch, step, why } => bail!(

@@ -36,6 +36,15 @@ pub enum Backward {
     Manual,
 }
 
+impl std::fmt::Display for Backward {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Backward::Autograd => "autograd",
+            Backward::Manual => "manual",
+        })
+    }
+}
+
 /// The loss of one batch and the gradients of the four parameters, in state_dict order; None
 /// where autograd would leave the gradient untouched (W_h and b_h when seq_len is 1).
 pub fn loss_and_grads(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKind) -> (Tensor, [Option<Tensor>; 4]) {

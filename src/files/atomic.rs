@@ -39,27 +39,6 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
-/// Creates the output directory and proves it can be written, before any training time is spent.
-/// Temporary files left by a process that was killed mid-write (never a real output) are removed.
-pub fn prepare_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create output directory {}", dir.display()))?;
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let pid = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")).map(|(_, pid)| pid.to_string());
-            if let Some(pid) = pid.filter(|p| p.parse::<u32>().is_ok()) {
-                if !Path::new("/proc").join(&pid).exists() {
-                    let _ = std::fs::remove_file(entry.path());
-                }
-            }
-        }
-    }
-    let probe = dir.join(format!(".write-test-{}", std::process::id()));
-    std::fs::write(&probe, b"").with_context(|| format!("output directory {} is not writable", dir.display()))?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
-}
-
 /// A CSV in memory, written atomically at the end.
 pub struct Csv(String);
 

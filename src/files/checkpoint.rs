@@ -86,18 +86,26 @@ impl Checkpoint {
             return Err(bad("unknown format"));
         }
         let settings: Settings = serde_json::from_str(get("settings")?).map_err(|e: serde_json::Error| bad(&format!("settings: {e}")))?;
+        settings.validate().map_err(|e| bad(&e))?;
         let num = |k: &str| -> Result<u64> { get(k)?.parse::<u64>().map_err(|_| bad(&format!("{k} is not a whole number"))) };
         let r = Reader { st, path };
         let mut params = Vec::new();
         let mut adam = Vec::new();
         for name in PARAM_NAMES {
             let dims = if name.ends_with("weight") { 2 } else { 1 };
-            params.push(r.tensor(name, Dtype::F32, dims, None)?);
+            let param = r.tensor(name, Dtype::F32, dims, None)?;
             let step_name = format!("adam.step.{name}");
             let step = r.values(&step_name, Dtype::F32, Some(1))?[0] as f32;
-            let exp_avg = r.tensor(&format!("adam.exp_avg.{name}"), Dtype::F32, dims, None)?;
-            let exp_avg_sq = r.tensor(&format!("adam.exp_avg_sq.{name}"), Dtype::F32, dims, None)?;
-            adam.push(AdamState { step, exp_avg, exp_avg_sq });
+            let [exp_avg, exp_avg_sq] = ["exp_avg", "exp_avg_sq"].map(|m| {
+                let moment = format!("adam.{m}.{name}");
+                let t = r.tensor(&moment, Dtype::F32, dims, None)?;
+                if t.size() != param.size() {
+                    return Err(r.bad(&format!("{moment} has shape {:?}, its parameter {name} {:?}", t.size(), param.size())));
+                }
+                Ok(t)
+            });
+            adam.push(AdamState { step, exp_avg: exp_avg?, exp_avg_sq: exp_avg_sq? });
+            params.push(param);
         }
         let (metrics, steps) = (r.metrics()?, r.steps()?);
         let position =

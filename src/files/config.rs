@@ -2,6 +2,7 @@
 //! needs to read its weights and its series.
 
 use crate::data::Scaling;
+use crate::exact::backward::Backward;
 use crate::train::settings::Settings;
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,10 @@ use std::path::Path;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunConfig {
     pub settings: Settings,
+    /// Who computed the gradients when this was written: autograd after a fallback from
+    /// --backward manual (older files: absent, read as autograd).
+    #[serde(default)]
+    pub backward: Backward,
     /// Where it trained: "cpu" or "cuda(0)".
     pub device: String,
     pub features: Vec<String>,
@@ -53,10 +58,34 @@ impl RunConfig {
             return Ok(None);
         }
         let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        match serde_json::from_str(&text) {
-            Ok(c) => Ok(Some(c)),
+        let run: RunConfig = match serde_json::from_str(&text) {
+            Ok(c) => c,
             Err(e) => bail!("{}: not a vanilla-rnn config.json: {e}", path.display()),
+        };
+        run.validate().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(Some(run))
+    }
+
+    /// What a run wrote, checked as if a user had edited it: the settings pass the command
+    /// line's checks, and the features, scaling and windows agree with each other.
+    pub fn validate(&self) -> Result<(), String> {
+        self.settings.validate()?;
+        let f = self.features.len();
+        if f == 0 {
+            return Err("features is empty".into());
         }
+        if let Some(s) = &self.scaling {
+            if s.min.len() != f || s.max.len() != f {
+                return Err(format!("scaling has {} minima and {} maxima for {f} features", s.min.len(), s.max.len()));
+            }
+            if let Some(j) = (0..f).find(|&j| !(s.min[j].is_finite() && s.max[j].is_finite() && s.min[j] <= s.max[j])) {
+                return Err(format!("scaling of feature {} ({}) is [{}, {}], not a finite range", j + 1, self.features[j], s.min[j], s.max[j]));
+            }
+        }
+        if self.train_windows == 0 || self.train_windows > self.windows {
+            return Err(format!("train_windows {} does not fit windows {}", self.train_windows, self.windows));
+        }
+        Ok(())
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {

@@ -1,13 +1,101 @@
-//! What a run directory holds while training goes on: config.json, metrics.csv, steps.csv, the
-//! weights and the checkpoint. Written together, at each save; what a stopped run keeps.
+//! A run directory: held by one vanilla-rnn at a time (a lock), and what it holds while training
+//! goes on: config.json, metrics.csv, steps.csv, the weights and the checkpoint, written together
+//! at each save (what a stopped run keeps).
 
 use super::atomic::{format_num, Csv};
 use super::checkpoint::Checkpoint;
 use super::config::RunConfig;
 use super::weights::{save_ot, save_safetensors};
 use crate::train::{EpochMetrics, StepLoss, Trainer};
-use anyhow::Result;
-use std::path::Path;
+use anyhow::{bail, Context, Result};
+use std::fs::{File, TryLockError};
+use std::path::{Path, PathBuf};
+
+/// The outputs of a finished run, derived from its final weights: a new run in the directory
+/// removes them before it trains, so that whatever it leaves (finished, stopped or failed)
+/// never sits beside another run's weights.
+pub const FINISHED_OUTPUTS: [&str; 8] = [
+    "predictions.csv",
+    "model.pt",
+    "plots/data.png",
+    "plots/loss.png",
+    "plots/predictions.png",
+    "plots/phase.png",
+    "forecast.csv",
+    "forecast.png",
+];
+
+/// A run directory this process holds: until it is dropped (or the process dies, killed or
+/// not: the kernel releases an flock with its last descriptor), another `train`, `train
+/// --resume` or `plot` on it is refused.
+pub struct RunDir {
+    pub path: PathBuf,
+    _lock: File,
+}
+
+impl RunDir {
+    /// The directory of a new or resumed run: created, locked, rid of the temporary files of
+    /// killed writers, and proven writable before any training time is spent.
+    pub fn prepare(dir: &Path) -> Result<RunDir> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create output directory {}", dir.display()))?;
+        let held = RunDir::lock(dir)?;
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let pid = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")).map(|(_, pid)| pid.to_string());
+                if let Some(pid) = pid.filter(|p| p.parse::<u32>().is_ok()) {
+                    if !Path::new("/proc").join(&pid).exists() {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
+                }
+            }
+        }
+        let probe = dir.join(format!(".write-test-{}", std::process::id()));
+        std::fs::write(&probe, b"").with_context(|| format!("output directory {} is not writable", dir.display()))?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(held)
+    }
+
+    /// Locks an existing run directory, or says that another vanilla-rnn is using it. The lock
+    /// is an flock on the directory itself: no lock file to leave behind.
+    pub fn lock(dir: &Path) -> Result<RunDir> {
+        let file = File::open(dir).with_context(|| format!("cannot lock {}", dir.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(RunDir { path: dir.to_path_buf(), _lock: file }),
+            Err(TryLockError::WouldBlock) => bail!(
+                "{} is in use by another vanilla-rnn (a train or plot still running there); wait for it, or use another directory",
+                dir.display()
+            ),
+            Err(TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", dir.display())),
+        }
+    }
+
+    /// Removes what an earlier finished run left (`FINISHED_OUTPUTS`).
+    pub fn remove_finished_outputs(&self) -> Result<()> {
+        for name in FINISHED_OUTPUTS {
+            let path = self.path.join(name);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("cannot remove the earlier run's {}", path.display()))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Saves the trainer's progress, each file whole or not at all.
+    pub fn save_progress(&self, run: &RunConfig, t: &Trainer) -> Result<()> {
+        let dir = &self.path;
+        run.save(dir)?;
+        metrics_csv(&t.metrics).save(&dir.join("metrics.csv"))?;
+        steps_csv(&t.steps).save(&dir.join("steps.csv"))?;
+        save_safetensors(&t.rnn, &dir.join("weights.safetensors"))?;
+        save_ot(&t.rnn, &dir.join("weights.ot"))?;
+        let checkpoint = Checkpoint { settings: run.settings.clone(), series: run.series_fingerprint.clone(), state: t.state() };
+        checkpoint.save(&dir.join("checkpoint.safetensors"))
+    }
+}
 
 /// `epoch,train_loss,test_loss,seconds`
 pub fn metrics_csv(metrics: &[EpochMetrics]) -> Csv {
@@ -25,15 +113,4 @@ pub fn steps_csv(steps: &[StepLoss]) -> Csv {
         csv.row(&[s.epoch.to_string(), (i + 1).to_string(), format_num(s.loss)]);
     }
     csv
-}
-
-/// Saves the trainer's progress into `dir`, each file whole or not at all.
-pub fn save_progress(dir: &Path, run: &RunConfig, t: &Trainer) -> Result<()> {
-    run.save(dir)?;
-    metrics_csv(&t.metrics).save(&dir.join("metrics.csv"))?;
-    steps_csv(&t.steps).save(&dir.join("steps.csv"))?;
-    save_safetensors(&t.rnn, &dir.join("weights.safetensors"))?;
-    save_ot(&t.rnn, &dir.join("weights.ot"))?;
-    let checkpoint = Checkpoint { settings: run.settings.clone(), series: run.series_fingerprint.clone(), state: t.state() };
-    checkpoint.save(&dir.join("checkpoint.safetensors"))
 }

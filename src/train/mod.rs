@@ -141,7 +141,7 @@ pub struct Trainer {
     pub rnn: RNN,
     optimizer: Adam,
     /// The backward in use: --backward manual only once it gave autograd's bits on this run's
-    /// first batch (which also leaves every gradient defined, as `Adam::set_grads` needs).
+    /// own batches (`manual_agrees`).
     pub backward: Backward,
     train: Part,
     test: Part,
@@ -197,12 +197,7 @@ impl Trainer {
         let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, t)| *t).collect();
         let optimizer = Adam::new(&params, AdamConfig::with_lr(settings.lr));
         let (train, test) = (windows.train().to_device(device), windows.test().to_device(device));
-        let first = train.slice(0, (settings.batch_size as usize).min(train.len()));
-        let backward = match backward {
-            Backward::Manual if !agrees_with_autograd(&rnn, &first.x, &first.y, settings.loss) => Backward::Autograd,
-            b => b,
-        };
-        Ok(Trainer {
+        let mut t = Trainer {
             settings: settings.clone(),
             device,
             _vs: vs,
@@ -216,7 +211,21 @@ impl Trainer {
             steps: vec![],
             elapsed_before: 0.0,
             started: Instant::now(),
-        })
+        };
+        if backward == Backward::Manual && !t.manual_agrees() {
+            t.backward = Backward::Autograd;
+        }
+        t.started = Instant::now();
+        Ok(t)
+    }
+
+    /// Whether --backward manual gives autograd's bits, loss and gradients, on this run's first
+    /// batch and on its last (which may be smaller). This also leaves every gradient defined,
+    /// as `Adam::set_grads` needs.
+    fn manual_agrees(&self) -> bool {
+        let batches = self.batches(1);
+        let agrees = [batches.first(), batches.last()].into_iter().flatten().all(|b| agrees_with_autograd(&self.rnn, &b.x, &b.y, self.settings.loss));
+        agrees
     }
 
     pub fn batches_per_epoch(&self) -> usize {

@@ -92,7 +92,7 @@ fn help(text: &str, default: impl Display) -> String {
 /// forecast and export (the last three read them from the run's config.json when there is one).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ModelArgs {
-    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100000),
+    #[arg(long, value_parser = checked(check::seq_len),
           help = help("Past points the model reads to predict the next one (the blog's seq_length)", Settings::DEFAULT.seq_len))]
     pub seq_len: Option<i64>,
     #[arg(long, value_enum, help = help("Non-linearity of the hidden state (the output keeps tanh)", Settings::DEFAULT.activation))]
@@ -110,11 +110,11 @@ pub struct DataArgs {
 /// How a model is trained: shared by train and bench.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TrainingArgs {
-    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=65536), help = help("Length of the hidden state h_t", Settings::DEFAULT.hidden))]
+    #[arg(long, value_parser = checked(check::hidden), help = help("Length of the hidden state h_t", Settings::DEFAULT.hidden))]
     pub hidden: Option<i64>,
-    #[arg(long, value_parser = clap::value_parser!(i64).range(1..), help = help("Windows per optimizer step", Settings::DEFAULT.batch_size))]
+    #[arg(long, value_parser = checked(check::batch_size), help = help("Windows per optimizer step", Settings::DEFAULT.batch_size))]
     pub batch_size: Option<i64>,
-    #[arg(long, value_parser = positive_f64, help = help("Adam's learning rate (its other settings are PyTorch's defaults)", Settings::DEFAULT.lr))]
+    #[arg(long, value_parser = checked(check::lr), help = help("Adam's learning rate (its other settings are PyTorch's defaults)", Settings::DEFAULT.lr))]
     pub lr: Option<f64>,
     #[arg(long, help = help("Seed of the initial weights (as torch.manual_seed) and of the batch order", Settings::DEFAULT.seed))]
     pub seed: Option<u64>,
@@ -127,11 +127,11 @@ pub struct TrainingArgs {
     #[arg(long, value_enum, help = help("Which outputs the loss reads", Settings::DEFAULT.loss))]
     pub loss: Option<LossKind>,
     /// Rescale gradients whose global L2 norm exceeds this (torch.nn.utils.clip_grad_norm_) [default: no clipping]
-    #[arg(long, value_name = "F", value_parser = positive_f64)]
+    #[arg(long, value_name = "F", value_parser = checked(check::clip_grad_norm))]
     pub clip_grad_norm: Option<f64>,
-    #[arg(long, value_parser = fraction, help = help("Fraction of the windows, at the end of the series, held out for the test loss", Settings::DEFAULT.test_fraction))]
+    #[arg(long, value_parser = checked(check::test_fraction), help = help("Fraction of the windows, at the end of the series, held out for the test loss", Settings::DEFAULT.test_fraction))]
     pub test_fraction: Option<f64>,
-    #[arg(long, value_parser = clap::value_parser!(i32).range(1..=1024),
+    #[arg(long, value_parser = checked(check::threads),
           help = help("libtorch intra-op threads (1 is fastest at the blog's size, and bitwise reproducible)", Settings::DEFAULT.threads))]
     pub threads: Option<i32>,
     #[arg(long, value_enum, help = help("Where to train", Settings::DEFAULT.device))]
@@ -147,7 +147,7 @@ pub struct SettingsArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub training: TrainingArgs,
-    #[arg(long, value_parser = clap::value_parser!(i64).range(0..),
+    #[arg(long, value_parser = checked(check::epochs),
           help = help("Passes over the training windows; 0 writes the initial model and its outputs", Settings::DEFAULT.epochs))]
     pub epochs: Option<i64>,
 }
@@ -280,17 +280,84 @@ impl SettingsArgs {
     }
 }
 
-fn positive_f64(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("{s} is not a positive finite number")),
+/// The values each setting may take, wherever it comes from: the command line runs each check
+/// as its flag's parser (`checked`), `Settings::validate` runs them all on settings read back
+/// from a file. One place, so no range is checked in one and not the other.
+pub mod check {
+    fn within<T: PartialOrd + std::fmt::Display>(v: T, lo: T, hi: T) -> Result<(), String> {
+        if v >= lo && v <= hi {
+            Ok(())
+        } else {
+            Err(format!("{v} is not in {lo}..={hi}"))
+        }
+    }
+
+    fn positive(v: f64) -> Result<(), String> {
+        if v.is_finite() && v > 0.0 {
+            Ok(())
+        } else {
+            Err(format!("{v} is not a positive finite number"))
+        }
+    }
+
+    pub fn hidden(v: &i64) -> Result<(), String> {
+        within(*v, 1, 65536)
+    }
+    pub fn seq_len(v: &i64) -> Result<(), String> {
+        within(*v, 1, 100_000)
+    }
+    pub fn batch_size(v: &i64) -> Result<(), String> {
+        within(*v, 1, i64::MAX)
+    }
+    pub fn epochs(v: &i64) -> Result<(), String> {
+        within(*v, 0, i64::MAX)
+    }
+    pub fn lr(v: &f64) -> Result<(), String> {
+        positive(*v)
+    }
+    pub fn clip_grad_norm(v: &f64) -> Result<(), String> {
+        positive(*v)
+    }
+    pub fn test_fraction(v: &f64) -> Result<(), String> {
+        if (0.0..1.0).contains(v) {
+            Ok(())
+        } else {
+            Err(format!("{v} is not in [0, 1)"))
+        }
+    }
+    pub fn threads(v: &i32) -> Result<(), String> {
+        within(*v, 1, 1024)
     }
 }
 
-fn fraction(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if (0.0..1.0).contains(&v) => Ok(v),
-        _ => Err(format!("{s} is not in [0, 1)")),
+/// A flag's parser: the text as a number, then the setting's check.
+fn checked<T>(check: fn(&T) -> Result<(), String>) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+{
+    move |text: &str| {
+        let v: T = text.trim().parse().map_err(|_| format!("{text} is not a number of the right kind"))?;
+        check(&v)?;
+        Ok(v)
+    }
+}
+
+impl Settings {
+    /// Runs every setting's check (the command line's own), naming the first field that fails:
+    /// for settings read back from config.json or a checkpoint, which a user may have edited.
+    pub fn validate(&self) -> Result<(), String> {
+        let field = |name: &str, r: Result<(), String>| r.map_err(|e| format!("settings.{name}: {e}"));
+        field("hidden", check::hidden(&self.hidden))?;
+        field("seq_len", check::seq_len(&self.seq_len))?;
+        field("batch_size", check::batch_size(&self.batch_size))?;
+        field("epochs", check::epochs(&self.epochs))?;
+        field("lr", check::lr(&self.lr))?;
+        field("test_fraction", check::test_fraction(&self.test_fraction))?;
+        field("threads", check::threads(&self.threads))?;
+        match self.clip_grad_norm {
+            Some(v) => field("clip_grad_norm", check::clip_grad_norm(&v)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -361,6 +428,27 @@ mod tests {
         assert_eq!(args(&["--epochs", "50"]).resumed(Settings::DEFAULT, dir, 40).unwrap().epochs, 50);
         let err = args(&["--epochs", "3"]).resumed(Settings::DEFAULT, dir, 4).unwrap_err().to_string();
         assert!(err.contains("fewer than the 4 epochs"), "{err}");
+    }
+
+    #[test]
+    fn saved_settings_pass_the_command_lines_checks() {
+        assert_eq!(Settings::DEFAULT.validate(), Ok(()));
+        for (edit, field) in [
+            (Settings { hidden: -3, ..Settings::DEFAULT }, "settings.hidden: -3 is not in 1..=65536"),
+            (Settings { seq_len: 0, ..Settings::DEFAULT }, "settings.seq_len"),
+            (Settings { batch_size: 0, ..Settings::DEFAULT }, "settings.batch_size"),
+            (Settings { epochs: -1, ..Settings::DEFAULT }, "settings.epochs"),
+            (Settings { lr: f64::NAN, ..Settings::DEFAULT }, "settings.lr"),
+            (Settings { test_fraction: 1.0, ..Settings::DEFAULT }, "settings.test_fraction"),
+            (Settings { threads: 0, ..Settings::DEFAULT }, "settings.threads"),
+            (Settings { clip_grad_norm: Some(-1.0), ..Settings::DEFAULT }, "settings.clip_grad_norm"),
+        ] {
+            let err = edit.validate().unwrap_err();
+            assert!(err.starts_with(field), "{err}");
+        }
+        // the same check, the same words, on the command line
+        let err = Cli::try_parse_from(["train", "--hidden=-3"]).err().unwrap().to_string();
+        assert!(err.contains("-3 is not in 1..=65536"), "{err}");
     }
 
     #[test]

@@ -68,3 +68,51 @@ pub fn assert_clean_error(r: &Run, code: i32, needle: &str) {
         assert!(!r.stderr.contains(bad), "stderr shows {bad}: {}", r.stderr);
     }
 }
+
+/// One tensor of a safetensors file, as plain data to edit.
+#[derive(Clone, Debug)]
+pub struct RawTensor {
+    pub dtype: safetensors::Dtype,
+    pub shape: Vec<usize>,
+    pub data: Vec<u8>,
+}
+
+/// The tensors (by name) and metadata of a safetensors file.
+pub fn read_raw(path: &Path) -> (std::collections::BTreeMap<String, RawTensor>, std::collections::HashMap<String, String>) {
+    let bytes = std::fs::read(path).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let tensors = st
+        .tensors()
+        .into_iter()
+        .map(|(name, v)| (name, RawTensor { dtype: v.dtype(), shape: v.shape().to_vec(), data: v.data().to_vec() }))
+        .collect();
+    (tensors, header.metadata().clone().unwrap_or_default())
+}
+
+/// Writes tensors and metadata as a safetensors file: a structurally valid file, whatever is inside.
+pub fn write_raw(path: &Path, tensors: &std::collections::BTreeMap<String, RawTensor>, meta: &std::collections::HashMap<String, String>) {
+    let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
+        .iter()
+        .map(|(n, t)| (n.clone(), safetensors::tensor::TensorView::new(t.dtype, t.shape.clone(), &t.data).unwrap()))
+        .collect();
+    safetensors::tensor::serialize_to_file(views, &Some(meta.clone()), path).unwrap();
+}
+
+/// A checkpoint edited in place: `edit` changes its tensors and metadata.
+pub fn edit_checkpoint(
+    path: &Path,
+    edit: impl FnOnce(&mut std::collections::BTreeMap<String, RawTensor>, &mut std::collections::HashMap<String, String>),
+) {
+    let (mut tensors, mut meta) = read_raw(path);
+    edit(&mut tensors, &mut meta);
+    write_raw(path, &tensors, &meta);
+}
+
+/// Copies the regular files of directory `from` into `to` (created).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for f in std::fs::read_dir(from).unwrap().flatten().filter(|f| f.path().is_file()) {
+        std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
+    }
+}
