@@ -1,16 +1,14 @@
 //! The command line: train, predict, forecast, bench, plot, export.
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
-use vanilla_rnn::commands::bench::BenchArgs;
+use clap::Parser;
+use std::path::Path;
 use vanilla_rnn::commands::forecast::{self, ForecastArgs};
 use vanilla_rnn::commands::predict::{self, PredictArgs};
-use vanilla_rnn::commands::train::TrainArgs;
+use vanilla_rnn::commands::{Cli, Command};
 use vanilla_rnn::files::export::export_torchscript;
 use vanilla_rnn::files::run_dir::RunDir;
 use vanilla_rnn::train::interrupt::{exit_code, Stop};
-use vanilla_rnn::train::settings::ModelArgs;
 use vanilla_rnn::train::Ended;
 use vanilla_rnn::{commands, figures};
 
@@ -19,41 +17,6 @@ use vanilla_rnn::{commands, figures};
 /// step at the blog's size makes dozens of small allocations, and glibc's malloc took ~10% of it.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-#[derive(Parser)]
-#[command(name = "vanilla-rnn", version, about = "The blog's vanilla RNN on the [sin, cos] circle, trained through libtorch (tch-rs)")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Train the RNN and write config.json, metrics.csv, steps.csv, weights.safetensors, weights.ot, predictions.csv, model.pt, checkpoint.safetensors and plots/*.png into --out
-    Train(TrainArgs),
-    /// Predict every window of a series with trained weights
-    Predict(PredictArgs),
-    /// Closed-loop forecast: feed each prediction back as the next input; writes a CSV and a plot
-    Forecast(ForecastArgs),
-    /// Time the training step: microseconds per step and windows per second, as one JSON line
-    Bench(BenchArgs),
-    /// Redraw the figures of a run (DIR/plots/*.png) from its files
-    Plot {
-        /// A directory written by `train`
-        dir: PathBuf,
-    },
-    /// Trace the model into a TorchScript module: torch.jit.load(OUT)(x), x [batch, seq_len, features]
-    Export {
-        /// Weights: .safetensors, .pt or .ot; a config.json beside them is read too
-        #[arg(long, value_name = "FILE")]
-        weights: PathBuf,
-        /// The TorchScript file to write
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        #[command(flatten)]
-        model: ModelArgs,
-    },
-}
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {

@@ -2,9 +2,10 @@
 
 mod common;
 use common::*;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use vanilla_rnn::files::checkpoint::Checkpoint;
 
 fn read(p: &Path) -> Vec<u8> {
@@ -139,15 +140,20 @@ fn signal(child: &Child, sig: &str) {
     assert!(ok, "kill {sig}");
 }
 
-/// Waits until the run has written its first checkpoint-worthy progress (training has begun).
-fn wait_for_training(out: &Path, child: &mut Child) {
-    let start = Instant::now();
-    while !out.join("config.json").exists() && !out.exists() {
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be signalled");
-        assert!(start.elapsed() < Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(300));
+/// Waits for a real sign of training: the run's first epoch line on stderr (a pipe, so plain
+/// lines: the run must not be --quiet). Keeps reading the rest; the handle gives back the whole
+/// of stderr once the run has ended.
+fn wait_for_training(child: &mut Child) -> std::thread::JoinHandle<String> {
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr is piped")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.starts_with("epoch "), "expected the first epoch's line, got {first:?}");
+    std::thread::spawn(move || lines.map_while(Result::ok).fold(first + "\n", |all, l| all + &l + "\n"))
+}
+
+/// The run's exit code and its whole stderr.
+fn finish(mut child: Child, stderr: std::thread::JoinHandle<String>) -> (i32, String) {
+    let code = child.wait().unwrap().code().unwrap_or(-1);
+    (code, stderr.join().unwrap())
 }
 
 #[test]
@@ -156,11 +162,11 @@ fn ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes_bitwise() {
     let args = ["--epochs", "300", "--checkpoint-every", "1000"];
     let out = dir.join("stopped");
     let mut child = spawn(&[&["train", "--out", s(&out)][..], &args[..]].concat());
-    wait_for_training(&out, &mut child);
+    let stderr = wait_for_training(&mut child);
     signal(&child, "-INT");
-    let r = collect(child.wait_with_output().unwrap());
-    assert_eq!(r.code, 130, "{}", r.stderr);
-    assert!(r.stderr.contains("stopped by Ctrl-C") && r.stderr.contains("--resume"), "{}", r.stderr);
+    let (code, stderr) = finish(child, stderr);
+    assert_eq!(code, 130, "{stderr}");
+    assert!(stderr.contains("stopped by Ctrl-C") && stderr.contains("--resume"), "{stderr}");
     let ck = Checkpoint::load(&out.join("checkpoint.safetensors")).unwrap();
     assert!(ck.state.position.epoch < 300);
     assert_eq!(metrics_without_seconds(&out).len(), ck.state.position.epoch + 1, "metrics.csv holds the epochs done");
@@ -177,31 +183,39 @@ fn ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes_bitwise() {
 fn sigterm_saves_and_exits_143() {
     let dir = scratch("sigterm");
     let out = dir.join("run");
-    let mut child = spawn(&["train", "--quiet", "--epochs", "400", "--out", s(&out)]);
-    wait_for_training(&out, &mut child);
+    let mut child = spawn(&["train", "--epochs", "400", "--out", s(&out)]);
+    let stderr = wait_for_training(&mut child);
     signal(&child, "-TERM");
-    let r = collect(child.wait_with_output().unwrap());
-    assert_eq!(r.code, 143, "{}", r.stderr);
-    assert!(r.stderr.contains("SIGTERM"), "{}", r.stderr);
+    let (code, stderr) = finish(child, stderr);
+    assert_eq!(code, 143, "{stderr}");
+    assert!(stderr.contains("stopped by SIGTERM"), "{stderr}");
     Checkpoint::load(&out.join("checkpoint.safetensors")).unwrap();
 }
 
 #[test]
-fn a_second_ctrl_c_exits_at_once_without_tearing_a_file() {
+fn a_second_ctrl_c_exits_at_once_without_saving_or_tearing_a_file() {
     let dir = scratch("double-sigint");
     let out = dir.join("run");
-    let mut child = spawn(&["train", "--quiet", "--epochs", "400", "--checkpoint-every", "1", "--out", s(&out)]);
-    wait_for_training(&out, &mut child);
+    // hidden 2048: each save writes ~85 MB, long enough for a second signal to land inside it
+    let mut child = spawn(&["train", "--epochs", "400", "--hidden", "2048", "--out", s(&out)]);
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines().map_while(Result::ok);
+    assert!(lines.next().is_some_and(|l| l.starts_with("epoch ")), "training began");
     signal(&child, "-INT");
+    let saving = lines.next().unwrap_or_default();
+    assert!(saving.starts_with("Ctrl-C: stopping after this step and saving"), "{saving}");
     signal(&child, "-INT");
-    let r = collect(child.wait_with_output().unwrap());
-    assert_eq!(r.code, 130, "{}", r.stderr);
-    if out.join("checkpoint.safetensors").exists() {
-        Checkpoint::load(&out.join("checkpoint.safetensors")).expect("whatever checkpoint is there is whole");
+    let rest: Vec<String> = lines.collect();
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(130), "{rest:?}");
+    assert!(rest.iter().all(|l| !l.contains("stopped by Ctrl-C")), "the second Ctrl-C let the first one's save finish: {rest:?}");
+    for f in ["checkpoint.safetensors", "weights.safetensors"] {
+        let p = out.join(f);
+        if p.exists() {
+            let whole = if f.starts_with("checkpoint") { Checkpoint::load(&p).is_ok() } else { vanilla_rnn::files::weights::read_params(&p).is_ok() };
+            assert!(whole, "{f} is whole");
+        }
     }
-    if out.join("weights.safetensors").exists() {
-        vanilla_rnn::files::weights::read_params(&out.join("weights.safetensors")).expect("whole weights");
-    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -294,12 +308,28 @@ fn hostile_csv_files_get_a_clear_error() {
     expect_csv_error(&dir, "long-header.csv", &long_header, "not longer than --seq-len");
     let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
     expect_csv_error(&dir, "garbage.bin", &garbage, "error");
-    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/csv")).unwrap() {
-        let p = entry.unwrap().path();
-        let r = run(&["train", "--quiet", "--epochs", "1", "--out", s(&dir.join("out")), "--data", s(&p)]);
-        assert!(r.code == 0 || r.code == 1, "{}: exit {}", p.display(), r.code);
-        if r.code == 1 {
-            assert_clean_error(&r, 1, "");
+    // Every corpus file, with what it must give: read as meant (0), or this one line (1).
+    let expected = [
+        ("bom.csv", 0, ""),
+        ("empty.csv", 1, "the file is empty"),
+        ("garbage.csv", 1, "header column 1 is empty or not UTF-8 text"),
+        ("header-only.csv", 1, "has a header but no data rows"),
+        ("minus-zero.csv", 0, ""),
+        ("nan.csv", 1, "row 2, column 1 (a): NaN is not finite"),
+        ("overflow.csv", 1, "row 2, column 1 (a): 1e400 is not finite"),
+        ("quoted.csv", 0, ""),
+        ("ragged.csv", 1, "row 3 has 1 fields where the header has 2 (ragged CSV)"),
+        ("utf16.csv", 1, "header column 1 is empty or not UTF-8 text"),
+    ];
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/csv");
+    let mut files: Vec<String> = std::fs::read_dir(&corpus).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(files, expected.map(|e| e.0.to_string()).to_vec(), "every corpus file has its expected outcome here");
+    for (name, code, needle) in expected {
+        let r = run(&["train", "--quiet", "--epochs", "1", "--out", s(&dir.join("out")), "--data", s(&corpus.join(name))]);
+        match code {
+            0 => assert_eq!(r.code, 0, "{name}: {}", r.stderr),
+            _ => assert_clean_error(&r, code, needle),
         }
     }
 }

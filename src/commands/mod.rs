@@ -1,7 +1,48 @@
-//! The commands a user runs, each with its command line: train, predict, forecast, bench. (plot
-//! is `figures::run::draw_all`, export `files::export`; main.rs dispatches.)
+//! The commands a user runs, each with its command line: train, predict, forecast, bench (plot
+//! is `figures::run::draw_all`, export `files::export`). `Cli` is the whole command line;
+//! main.rs parses it and dispatches.
 
 pub mod bench;
 pub mod forecast;
 pub mod predict;
 pub mod train;
+
+use crate::train::settings::ModelArgs;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "vanilla-rnn", version, about = "The blog's vanilla RNN on the [sin, cos] circle, trained through libtorch (tch-rs)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Train the RNN and write config.json, metrics.csv, steps.csv, weights.safetensors, weights.ot, predictions.csv, model.pt, checkpoint.safetensors and plots/*.png into --out
+    Train(train::TrainArgs),
+    /// Predict every window of a series with trained weights
+    Predict(predict::PredictArgs),
+    /// Closed-loop forecast: feed each prediction back as the next input; writes a CSV and a plot
+    Forecast(forecast::ForecastArgs),
+    /// Time the training step: microseconds per step and windows per second, as one JSON line
+    Bench(bench::BenchArgs),
+    /// Redraw the figures of a run (DIR/plots/*.png) from its files
+    Plot {
+        /// A directory written by `train`
+        dir: PathBuf,
+    },
+    /// Trace the model into a TorchScript module: torch.jit.load(OUT)(x), x [batch, seq_len, features]
+    Export {
+        /// Weights: .safetensors, .pt or .ot; a config.json beside them is read too
+        #[arg(long, value_name = "FILE")]
+        weights: PathBuf,
+        /// The TorchScript file to write
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+}
+

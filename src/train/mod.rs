@@ -335,7 +335,7 @@ pub fn train(
                 }
             }
             if let Some(signal) = stop.requested(t.steps.len() as u64) {
-                progress.finish();
+                progress.stopping(signal);
                 save(t)?;
                 return Ok(Ended::Interrupted(signal));
             }

@@ -42,6 +42,15 @@ impl Progress {
         }
     }
 
+    /// Says that a stop was asked for and the progress is being saved (the bar is cleared).
+    pub fn stopping(&self, signal: i32) {
+        self.finish();
+        if !matches!(self, Progress::Quiet) {
+            let by = if signal == signal_hook::consts::SIGTERM { "SIGTERM" } else { "Ctrl-C" };
+            eprintln!("{by}: stopping after this step and saving the run (Ctrl-C again quits at once, without saving)");
+        }
+    }
+
     pub fn finish(&self) {
         if let Progress::Bar(bar) = self {
             bar.finish_and_clear();
