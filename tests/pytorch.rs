@@ -79,12 +79,12 @@ fn optimizer_case(dir: &Path, lr: f64, max_norm: f64, seed: i64, tensor_ops: boo
         }
         last_grads = grads;
     }
-    for (i, (p, st)) in params.iter().zip(adam.state.iter()).enumerate() {
+    for (i, (p, st)) in params.iter().zip(adam.state().iter()).enumerate() {
         saved.push((format!("rust_p{i}"), p.detach().copy()));
         saved.push((format!("rust_m{i}"), st.exp_avg.copy()));
         saved.push((format!("rust_v{i}"), st.exp_avg_sq.copy()));
     }
-    saved.push(("rust_step".into(), Tensor::from_slice(&[adam.state[0].step])));
+    saved.push(("rust_step".into(), Tensor::from_slice(&[adam.state()[0].step])));
     // clip_grad_norm on the last gradients
     let holders: Vec<Tensor> = shapes.iter().map(|s| Tensor::zeros(s.as_slice(), opts).set_requires_grad(true)).collect();
     let loss = holders.iter().zip(last_grads.iter()).map(|(p, g)| (p * g).sum(Kind::Float)).fold(Tensor::from(0f32), |a, b| a + b);

@@ -270,6 +270,21 @@ fn divergence_stops_with_the_last_good_weights_and_exit_1() {
     }
 }
 
+#[test]
+fn a_step_that_would_make_the_weights_non_finite_is_not_taken_and_the_last_finite_weights_are_kept() {
+    let dir = scratch("diverge-adam");
+    let start = dir.join("start");
+    assert_eq!(run(&["train", "--quiet", "--epochs", "0", "--out", s(&start)]).code, 0);
+    for backward in ["autograd", "manual"] {
+        // lr 1e38: Adam's step size overflows float32, the first step would make the weights infinite
+        let out = dir.join(backward);
+        let r = run(&["train", "--quiet", "--lr", "1e38", "--backward", backward, "--out", s(&out)]);
+        assert_clean_error(&r, 1, "training diverged at epoch 1, step 1 (Adam's step would make a weight non-finite)");
+        assert_eq!(read(&out.join("weights.safetensors")), read(&start.join("weights.safetensors")), "the initial weights are kept");
+        assert_eq!(Checkpoint::load(&out.join("checkpoint.safetensors")).unwrap().state.steps.len(), 0);
+    }
+}
+
 fn diverges_cleanly(out: &Path, backward: &str) {
     // relu lets the hidden state grow without bound: at lr 1e3 the second step overflows.
     let r = run(&["train", "--quiet", "--lr", "1e3", "--activation", "relu", "--seq-len", "16", "--backward", backward, "--out", s(out)]);

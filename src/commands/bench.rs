@@ -4,6 +4,7 @@
 
 use crate::data::{self, Windows};
 use crate::exact::backward::Backward;
+use crate::exact::optim::AdamPath;
 use crate::train::settings::{BackwardArgs, DataArgs, ModelArgs, SettingsArgs, TrainingArgs};
 use crate::train::{Initial, Laps, Phase, StepOutcome, Trainer};
 use anyhow::{bail, Result};
@@ -37,6 +38,8 @@ pub struct BenchResult {
     pub implementation: &'static str,
     /// The backward that ran: autograd, or manual (when asked for and it agreed with autograd)
     pub backward: Backward,
+    /// Which implementation of Adam's step ran
+    pub adam: AdamPath,
     pub hidden: i64,
     pub batch: i64,
     pub seq_len: i64,
@@ -84,6 +87,7 @@ pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
     Ok(BenchResult {
         implementation: "rust",
         backward: trainer.backward,
+        adam: trainer.adam_path(),
         hidden: settings.hidden,
         batch: settings.batch_size,
         seq_len: settings.seq_len,

@@ -62,6 +62,7 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
     RunConfig {
         settings: settings.clone(),
         backward: trainer.backward,
+        adam: Some(trainer.adam_path()),
         device: format!("{:?}", trainer.device).to_lowercase(),
         features: windows.series.names.clone(),
         scaling: windows.scaling.clone(),

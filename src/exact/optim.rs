@@ -39,11 +39,24 @@ impl AdamState {
     }
 }
 
+/// Which implementation of the step runs: both give PyTorch's bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdamPath {
+    /// One fused pass per parameter in Rust, with ATen's sqrt (`Adam::step_cpu`).
+    CpuFused,
+    /// adam.py's tensor operations (`Adam::step_tensor_ops`).
+    TensorOps,
+}
+
 #[derive(Debug)]
 pub struct Adam {
-    pub config: AdamConfig,
-    pub params: Vec<Tensor>, // shallow clones: they share storage with the model's parameters
-    pub state: Vec<AdamState>,
+    config: AdamConfig,
+    params: Vec<Tensor>, // shallow clones: they share storage with the model's parameters
+    state: Vec<AdamState>,
+    /// The CPU path's next moments, computed beside the current ones so that a step that would
+    /// make a weight non-finite changes nothing; swapped in when the step is applied.
+    next: Vec<(Tensor, Tensor)>,
     /// The last step left every gradient at zero (the CPU path does) and no zero_grad has run
     /// since, so the next zero_grad has nothing to do.
     grads_zeroed: bool,
@@ -52,7 +65,29 @@ pub struct Adam {
 impl Adam {
     pub fn new(params: &[&Tensor], config: AdamConfig) -> Adam {
         let state = params.iter().map(|p| AdamState { step: 0.0, exp_avg: p.zeros_like(), exp_avg_sq: p.zeros_like() }).collect();
-        Adam { config, params: params.iter().map(|p| p.shallow_clone()).collect(), state, grads_zeroed: false }
+        let next = params.iter().map(|p| (p.zeros_like(), p.zeros_like())).collect();
+        Adam { config, params: params.iter().map(|p| p.shallow_clone()).collect(), state, next, grads_zeroed: false }
+    }
+
+    /// The parameters it updates (sharing the model's storage).
+    pub fn params(&self) -> &[Tensor] {
+        &self.params
+    }
+
+    /// Its state per parameter, as `optimizer.state`.
+    pub fn state(&self) -> &[AdamState] {
+        &self.state
+    }
+
+    /// The implementation `step` runs for these tensors on this machine.
+    pub fn path(&self) -> AdamPath {
+        let all = self.params.iter().chain(self.state.iter().flat_map(|s| [&s.exp_avg, &s.exp_avg_sq]));
+        let cpu_float = all.clone().all(|t| t.device() == tch::Device::Cpu && t.kind() == Kind::Float && t.is_contiguous());
+        if cpu_float && *CPU_PATH_IS_EXACT.get_or_init(cpu_path_is_exact) {
+            AdamPath::CpuFused
+        } else {
+            AdamPath::TensorOps
+        }
     }
 
     /// Puts back the state a checkpoint saved (`optimizer.load_state_dict`), each moment checked
@@ -78,7 +113,8 @@ impl Adam {
                 anyhow::bail!("Adam's step count of parameter {i} is {}, not a whole number of steps", st.step);
             }
             let device = p.device();
-            restored.push(AdamState { step: st.step, exp_avg: st.exp_avg.to_device(device), exp_avg_sq: st.exp_avg_sq.to_device(device) });
+            let moment = |t: &Tensor| t.to_device(device).contiguous();
+            restored.push(AdamState { step: st.step, exp_avg: moment(&st.exp_avg), exp_avg_sq: moment(&st.exp_avg_sq) });
         }
         self.state = restored;
         Ok(())
@@ -116,28 +152,34 @@ impl Adam {
 
     /// True when every gradient is finite.
     pub fn grads_finite(&self) -> bool {
-        match self.cpu_views() {
-            Some(views) => views.iter().all(|v| v.grad.iter().all(|g| g.is_finite())),
-            None => {
-                // A sum is NaN or infinite as soon as one element is.
-                let sums: Vec<Tensor> = self.params.iter().map(|p| p.grad()).filter(|g| g.defined()).map(|g| g.sum(None)).collect();
-                sums.is_empty() || f64::try_from(Tensor::stack(&sums, 0).sum(None)).is_ok_and(|s| s.is_finite())
-            }
+        let grads: Vec<Tensor> = self.params.iter().map(|p| p.grad()).filter(|g| g.defined()).collect();
+        if grads.iter().all(cpu_f32) {
+            // SAFETY: contiguous f32 CPU buffers, read only, while `&self` keeps every writer away.
+            return grads.iter().all(|g| unsafe { elements(g) }.iter().all(|v| v.is_finite()));
         }
+        // A sum is NaN or infinite as soon as one element is.
+        let sums: Vec<Tensor> = grads.iter().map(|g| g.sum(None)).collect();
+        sums.is_empty() || f64::try_from(Tensor::stack(&sums, 0).sum(None)).is_ok_and(|s| s.is_finite())
     }
 
     /// `optimizer.step()`: `_single_tensor_adam` with amsgrad, maximize and weight decay off.
     /// On the CPU it runs as one pass over the elements (`step_cpu`), elsewhere as the tensor
     /// operations of adam.py (`step_tensor_ops`); both are bitwise PyTorch's (tests/pytorch.rs).
-    pub fn step(&mut self) {
-        if !self.step_cpu() {
-            self.step_tensor_ops();
+    /// Returns false, having changed nothing (weights, moments, step counts), when the step
+    /// would make a weight non-finite (a huge learning rate).
+    pub fn step(&mut self) -> bool {
+        match self.path() {
+            AdamPath::CpuFused => self.step_cpu().unwrap_or_else(|| self.step_tensor_ops()),
+            AdamPath::TensorOps => self.step_tensor_ops(),
         }
     }
 
-    /// The step as adam.py writes it, one tensor operation after another.
-    pub fn step_tensor_ops(&mut self) {
+    /// The step as adam.py writes it, one tensor operation after another (with a copy of what
+    /// it changes, to put back if a weight would become non-finite).
+    pub fn step_tensor_ops(&mut self) -> bool {
         let AdamConfig { beta1, beta2, eps, .. } = self.config;
+        let before: Vec<(Tensor, AdamState)> =
+            tch::no_grad(|| self.params.iter().zip(&self.state).map(|(p, st)| (p.copy(), st.deep_copy())).collect());
         self.grads_zeroed = false;
         for i in 0..self.params.len() {
             let grad = self.params[i].grad();
@@ -163,73 +205,116 @@ impl Adam {
                 let _ = self.params[i].addcdiv_(&(&st.exp_avg * (-step_size)), &denom);
             });
         }
+        let finite = tch::no_grad(|| self.params.iter().all(|p| p.numel() == 0 || f64::try_from(p.sum(None)).is_ok_and(|s| s.is_finite())));
+        if !finite {
+            tch::no_grad(|| {
+                for ((p, st), (p0, st0)) in self.params.iter_mut().zip(self.state.iter_mut()).zip(before) {
+                    p.copy_(&p0);
+                    *st = st0;
+                }
+            });
+        }
+        finite
     }
 
     /// The same arithmetic element by element, as ATen's CPU kernels do it in float32 (scalars
     /// cast to float; lerp and addcmul fused into one fma), with the gradient zeroed on the way:
-    /// two passes over memory and one ATen call per parameter instead of ~40 tensor operations.
+    /// a few passes over memory and one ATen call per parameter instead of ~40 tensor operations.
     /// The square root stays ATen's: its float kernel is not IEEE sqrt on every CPU (the AVX-512
-    /// build approximates it), so only ATen's own sqrt gives ATen's bits. Used only where a
-    /// self-check found it bitwise equal to `step_tensor_ops` on this machine. False (nothing
-    /// done) when a tensor is not a contiguous float32 CPU tensor.
-    fn step_cpu(&mut self) -> bool {
-        *CPU_PATH_IS_EXACT.get_or_init(cpu_path_is_exact) && self.step_cpu_unchecked()
-    }
-
-    fn step_cpu_unchecked(&mut self) -> bool {
+    /// build approximates it), so only ATen's own sqrt gives ATen's bits. `step` uses it only
+    /// where a self-check found it bitwise equal to `step_tensor_ops` on this machine. None
+    /// (nothing done) when a tensor or gradient is not a contiguous float32 CPU tensor.
+    ///
+    /// Phases, so that no slice of a buffer is alive while ATen touches it: the next moments
+    /// beside the current ones; their square roots (ATen); a read-only check that every new
+    /// weight is finite; the weights written and the gradients zeroed; the moments swapped in.
+    fn step_cpu(&mut self) -> Option<bool> {
         let AdamConfig { beta1, beta2, eps, .. } = self.config;
         let (w, b2, c2, eps) = ((1.0 - beta1) as f32, beta2 as f32, (1.0 - beta2) as f32, eps as f32);
-        let steps: Vec<f32> = self.state.iter().map(|st| st.step + 1.0).collect();
-        {
-            let Some(mut views) = self.cpu_views() else { return false };
-            for v in views.iter_mut() {
-                update_moments(v.grad, v.exp_avg, v.exp_avg_sq, w, c2, b2);
+        let grads: Vec<Tensor> = self.params.iter().map(|p| p.grad()).collect();
+        let mut buffers: Vec<&Tensor> = vec![];
+        for ((p, g), (st, (m1, v1))) in self.params.iter().zip(&grads).zip(self.state.iter().zip(&self.next)) {
+            let all = [p, g, &st.exp_avg, &st.exp_avg_sq, m1, v1];
+            if !g.defined() || !all.iter().all(|t| cpu_f32(t) && t.numel() == p.numel()) {
+                return None;
             }
-            let roots: Vec<Tensor> = tch::no_grad(|| self.state.iter().map(|st| st.exp_avg_sq.sqrt()).collect());
-            for ((v, root), &step) in views.iter_mut().zip(&roots).zip(&steps) {
-                let (step_size, bias_correction2_sqrt) = corrections(&self.config, step);
-                let (neg_step_size, bc2_sqrt) = ((-step_size) as f32, bias_correction2_sqrt as f32);
-                // SAFETY: a fresh contiguous f32 tensor of the same length, read only.
-                let root = unsafe { std::slice::from_raw_parts(root.data_ptr() as *const f32, v.grad.len()) };
-                update_params(root, v.exp_avg, v.param, v.grad, bc2_sqrt, eps, neg_step_size);
+            buffers.extend(all.into_iter().filter(|t| t.numel() > 0));
+        }
+        assert_disjoint(&buffers);
+        let steps: Vec<f32> = self.state.iter().map(|st| st.step + 1.0).collect();
+        // SAFETY (each `elements` below): contiguous f32 CPU buffers of the same length, checked
+        // above to be distinct, owned by `self` (a param keeps its grad) which `&mut self` holds;
+        // each slice lives only within its statement, and no autograd graph or ATen call is
+        // pending on them meanwhile.
+        for ((g, st), (m1, v1)) in grads.iter().zip(&self.state).zip(&self.next) {
+            if g.numel() > 0 {
+                unsafe { update_moments(elements(g), elements(&st.exp_avg), elements(&st.exp_avg_sq), elements(m1), elements(v1), w, c2, b2) };
             }
         }
-        for (st, step) in self.state.iter_mut().zip(steps) {
+        let roots: Vec<Tensor> = tch::no_grad(|| self.next.iter().map(|(_, v1)| v1.sqrt()).collect());
+        let scalars: Vec<(f32, f32)> = steps
+            .iter()
+            .map(|&step| {
+                let (step_size, bias_correction2_sqrt) = corrections(&self.config, step);
+                ((-step_size) as f32, bias_correction2_sqrt as f32)
+            })
+            .collect();
+        let parts = || self.params.iter().zip(&self.next).zip(&roots).zip(&scalars).filter(|(((p, _), _), _)| p.numel() > 0);
+        let finite = parts().all(|(((p, (m1, _)), root), &(nss, bc2))| unsafe { new_params_finite(elements(root), elements(m1), elements(p), bc2, eps, nss) });
+        if !finite {
+            return Some(false);
+        }
+        for ((((p, (m1, _)), root), &(nss, bc2)), g) in parts().zip(grads.iter().filter(|g| g.numel() > 0)) {
+            unsafe { update_params(elements(root), elements(m1), elements(p), elements(g), bc2, eps, nss) };
+        }
+        for ((st, (m1, v1)), step) in self.state.iter_mut().zip(self.next.iter_mut()).zip(steps) {
+            std::mem::swap(&mut st.exp_avg, m1);
+            std::mem::swap(&mut st.exp_avg_sq, v1);
             st.step = step;
         }
         self.grads_zeroed = true;
-        true
+        Some(true)
     }
+}
 
-    /// Mutable views of every (param, grad, exp_avg, exp_avg_sq) when all are contiguous float32
-    /// CPU tensors of the same length and every gradient is defined.
-    fn cpu_views(&self) -> Option<Vec<CpuView<'_>>> {
-        let mut out = Vec::with_capacity(self.params.len());
-        for (p, st) in self.params.iter().zip(self.state.iter()) {
-            let g = p.grad();
-            let ts = [p, &g, &st.exp_avg, &st.exp_avg_sq];
-            let ok = g.defined()
-                && ts
-                    .iter()
-                    .all(|t| t.device() == tch::Device::Cpu && t.kind() == Kind::Float && t.is_contiguous() && t.numel() == p.numel());
-            if !ok {
-                return None;
-            }
-            // SAFETY: four distinct contiguous f32 buffers of numel elements each, alive as long
-            // as `self` (which holds params and state; a param keeps its grad), and nothing
-            // else reads or writes them while the views live (no autograd graph is pending).
-            let view = |t: &Tensor| unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut f32, t.numel()) };
-            out.push(CpuView { param: view(p), grad: view(&g), exp_avg: view(&st.exp_avg), exp_avg_sq: view(&st.exp_avg_sq) });
-        }
-        Some(out)
+/// A contiguous float32 CPU tensor.
+fn cpu_f32(t: &Tensor) -> bool {
+    t.defined() && t.device() == tch::Device::Cpu && t.kind() == Kind::Float && t.is_contiguous()
+}
+
+/// The elements of a non-empty contiguous f32 CPU tensor.
+/// SAFETY: the caller guarantees `cpu_f32(t)`, `t.numel() > 0`, and that for as long as the
+/// slice lives nothing else reads or writes the buffer (no other slice of it, no ATen call).
+#[allow(clippy::mut_from_ref)]
+unsafe fn elements(t: &Tensor) -> &mut [f32] {
+    debug_assert!(cpu_f32(t) && t.numel() > 0);
+    std::slice::from_raw_parts_mut(t.data_ptr() as *mut f32, t.numel())
+}
+
+/// Panics unless the buffers share no byte (what makes the slices of one step distinct).
+fn assert_disjoint(tensors: &[&Tensor]) {
+    let mut spans: Vec<(usize, usize)> = tensors.iter().map(|t| (t.data_ptr() as usize, t.numel() * 4)).collect();
+    spans.sort_unstable();
+    assert!(spans.windows(2).all(|w| w[0].0 + w[0].1 <= w[1].0), "Adam's CPU path was handed overlapping buffers");
+}
+
+impl AdamState {
+    fn deep_copy(&self) -> AdamState {
+        AdamState { step: self.step, exp_avg: self.exp_avg.copy(), exp_avg_sq: self.exp_avg_sq.copy() }
     }
 }
 
 static CPU_PATH_IS_EXACT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
-/// Runs both Adam paths over awkward sizes (vector bodies and scalar tails) and gradients over
-/// eight orders of magnitude, and says whether they agree to the bit on this machine.
+/// Whether the CPU path gives `step_tensor_ops`'s bits on this machine (see `paths_agree`).
 fn cpu_path_is_exact() -> bool {
+    paths_agree(|adam| adam.step_cpu().unwrap_or(false), Adam::step_tensor_ops)
+}
+
+/// Runs two implementations of the step over awkward sizes (vector bodies and scalar tails) and
+/// gradients over eight orders of magnitude, three steps, and says whether they leave the same
+/// bits in every weight and moment.
+fn paths_agree(a: fn(&mut Adam) -> bool, b: fn(&mut Adam) -> bool) -> bool {
     // Values from a fixed LCG, not libtorch's generator, whose state belongs to the run.
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
@@ -242,7 +327,7 @@ fn cpu_path_is_exact() -> bool {
     let mut gen = || -> Vec<Tensor> { sizes.iter().map(|&n| Tensor::from_slice(&(0..n).map(|_| next()).collect::<Vec<f32>>())).collect() };
     let start: Vec<Tensor> = gen();
     let grads: Vec<Vec<Tensor>> = (0..3).map(|_| gen()).collect();
-    let run = |cpu: bool| -> Vec<Tensor> {
+    let run = |step: fn(&mut Adam) -> bool| -> Vec<Tensor> {
         let params: Vec<Tensor> = start.iter().map(|t| t.copy().set_requires_grad(true)).collect();
         let mut adam = Adam::new(&params.iter().collect::<Vec<_>>(), AdamConfig::with_lr(1e-3));
         for g in &grads {
@@ -250,34 +335,43 @@ fn cpu_path_is_exact() -> bool {
             for (p, g) in params.iter().zip(g) {
                 (p * g).sum(None).backward(); // d/dp sum(p * g) = g exactly
             }
-            if cpu {
-                adam.step_cpu_unchecked();
-            } else {
-                adam.step_tensor_ops();
-            }
+            step(&mut adam);
         }
         params.iter().map(|p| p.detach().copy()).chain(adam.state.iter().flat_map(|s| [s.exp_avg.copy(), s.exp_avg_sq.copy()])).collect()
     };
-    let (a, b) = (run(true), run(false));
-    a.iter().zip(&b).all(|(x, y)| x.view_dtype(Kind::Int).equal(&y.view_dtype(Kind::Int)))
+    let (x, y) = (run(a), run(b));
+    x.iter().zip(&y).all(|(x, y)| x.view_dtype(Kind::Int).equal(&y.view_dtype(Kind::Int)))
 }
 
-/// exp_avg.lerp_(grad, w) and exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=c2), element by
-/// element: fma(w, g - m, m) and fma(c2*g, g, v*b2), as ATen's float kernels compute them.
+/// exp_avg.lerp(grad, w) and exp_avg_sq.mul(b2).addcmul(grad, grad, value=c2), element by
+/// element into the next moments: fma(w, g - m, m) and fma(c2*g, g, v*b2), as ATen's float
+/// kernels compute them.
 #[inline(always)]
-fn moments(grad: &[f32], exp_avg: &mut [f32], exp_avg_sq: &mut [f32], w: f32, c2: f32, b2: f32) {
-    for ((&g, m), v) in grad.iter().zip(exp_avg.iter_mut()).zip(exp_avg_sq.iter_mut()) {
-        *m = w.mul_add(g - *m, *m);
-        *v = (c2 * g).mul_add(g, *v * b2);
+#[allow(clippy::too_many_arguments)]
+fn moments(grad: &[f32], m: &[f32], v: &[f32], m1: &mut [f32], v1: &mut [f32], w: f32, c2: f32, b2: f32) {
+    for ((((&g, &m), &v), m1), v1) in grad.iter().zip(m).zip(v).zip(m1.iter_mut()).zip(v1.iter_mut()) {
+        *m1 = w.mul_add(g - m, m);
+        *v1 = (c2 * g).mul_add(g, v * b2);
     }
 }
 
-/// denom = sqrt(exp_avg_sq) / bias_correction2_sqrt + eps, then param.addcdiv_(exp_avg, denom,
-/// value=-step_size), i.e. param + (value * exp_avg) / denom; the gradient is zeroed.
+/// The new weight: denom = sqrt(exp_avg_sq) / bias_correction2_sqrt + eps, then
+/// param.addcdiv_(exp_avg, denom, value=-step_size), i.e. param + (value * exp_avg) / denom.
+#[inline(always)]
+fn new_param(r: f32, m: f32, p: f32, bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> f32 {
+    p + (neg_step_size * m) / (r / bc2_sqrt + eps)
+}
+
+#[inline(always)]
+fn params_finite(root: &[f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> bool {
+    root.iter().zip(exp_avg).zip(param).fold(true, |ok, ((&r, &m), &p)| ok & new_param(r, m, p, bc2_sqrt, eps, neg_step_size).is_finite())
+}
+
+/// The new weights written, the gradient zeroed.
 #[inline(always)]
 fn params(root: &[f32], exp_avg: &[f32], param: &mut [f32], grad: &mut [f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) {
     for (((&r, &m), p), g) in root.iter().zip(exp_avg).zip(param.iter_mut()).zip(grad.iter_mut()) {
-        *p += (neg_step_size * m) / (r / bc2_sqrt + eps);
+        *p = new_param(r, m, *p, bc2_sqrt, eps, neg_step_size);
         *g = 0.0;
     }
 }
@@ -291,30 +385,33 @@ fn has_avx2_fma() -> bool {
     *HAS.get_or_init(|| std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"))
 }
 
-fn update_moments(grad: &[f32], exp_avg: &mut [f32], exp_avg_sq: &mut [f32], w: f32, c2: f32, b2: f32) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2_fma() {
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn simd(grad: &[f32], exp_avg: &mut [f32], exp_avg_sq: &mut [f32], w: f32, c2: f32, b2: f32) {
-            moments(grad, exp_avg, exp_avg_sq, w, c2, b2)
+/// Calls `$kernel($args)` compiled for AVX2 + FMA when the CPU has them, else as it is.
+macro_rules! with_avx2 {
+    ($kernel:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn simd($($arg: $ty),*) -> $ret {
+                $kernel($($arg),*)
+            }
+            // SAFETY: the CPU has AVX2 and FMA.
+            return unsafe { simd($($arg),*) };
         }
-        // SAFETY: the CPU has AVX2 and FMA.
-        return unsafe { simd(grad, exp_avg, exp_avg_sq, w, c2, b2) };
-    }
-    moments(grad, exp_avg, exp_avg_sq, w, c2, b2)
+        $kernel($($arg),*)
+    }};
+}
+
+#[allow(clippy::too_many_arguments)]
+fn update_moments(grad: &[f32], m: &[f32], v: &[f32], m1: &mut [f32], v1: &mut [f32], w: f32, c2: f32, b2: f32) {
+    with_avx2!(moments(grad: &[f32], m: &[f32], v: &[f32], m1: &mut [f32], v1: &mut [f32], w: f32, c2: f32, b2: f32) -> ())
+}
+
+fn new_params_finite(root: &[f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> bool {
+    with_avx2!(params_finite(root: &[f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> bool)
 }
 
 fn update_params(root: &[f32], exp_avg: &[f32], param: &mut [f32], grad: &mut [f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2_fma() {
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn simd(root: &[f32], exp_avg: &[f32], param: &mut [f32], grad: &mut [f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) {
-            params(root, exp_avg, param, grad, bc2_sqrt, eps, neg_step_size)
-        }
-        // SAFETY: the CPU has AVX2 and FMA.
-        return unsafe { simd(root, exp_avg, param, grad, bc2_sqrt, eps, neg_step_size) };
-    }
-    params(root, exp_avg, param, grad, bc2_sqrt, eps, neg_step_size)
+    with_avx2!(params(root: &[f32], exp_avg: &[f32], param: &mut [f32], grad: &mut [f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> ())
 }
 
 /// The bias corrections of a step, as Python floats (f64) from the float32 step count, which
@@ -324,13 +421,6 @@ fn corrections(config: &AdamConfig, step: f32) -> (f64, f64) {
     let bias_correction1 = 1.0 - config.beta1.powf(step);
     let bias_correction2 = 1.0 - config.beta2.powf(step);
     (config.lr / bias_correction1, bias_correction2.powf(0.5))
-}
-
-struct CpuView<'a> {
-    param: &'a mut [f32],
-    grad: &'a mut [f32],
-    exp_avg: &'a mut [f32],
-    exp_avg_sq: &'a mut [f32],
 }
 
 /// `torch.nn.utils.clip_grad_norm_(params, max_norm)` (norm 2, CPU): the `_foreach_norm` path
@@ -369,9 +459,9 @@ mod tests {
         let p = Tensor::from_slice(&[1.0f32, 2.0]).set_requires_grad(true);
         let mut adam = Adam::new(&[&p], AdamConfig::with_lr(0.1));
         (&p * 3.0).sum(None).backward();
-        adam.step();
-        assert_eq!(grad_of(&p), vec![0.0, 0.0], "the CPU step leaves the gradient zeroed");
-        adam.zero_grad();
+        assert!(adam.step());
+        adam.zero_grad(); // after the CPU path's step: nothing left to do; after the other: clears
+        assert_eq!(grad_of(&p), vec![0.0, 0.0]);
         (&p * 5.0).sum(None).backward(); // say the step is refused (divergence)
         adam.zero_grad();
         assert_eq!(grad_of(&p), vec![0.0, 0.0]);
@@ -381,22 +471,62 @@ mod tests {
 
     #[test]
     fn both_paths_move_the_parameters_alike() {
-        let run = |tensor_ops: bool| {
+        let run = |step: fn(&mut Adam) -> bool| {
             let p = Tensor::from_slice(&[0.5f32, -1.5, 3.0]).set_requires_grad(true);
             let mut adam = Adam::new(&[&p], AdamConfig::with_lr(0.01));
             for k in 1..=5 {
                 adam.zero_grad();
                 (&p * (k as f64)).pow_tensor_scalar(2).sum(None).backward();
-                if tensor_ops {
-                    adam.step_tensor_ops()
-                } else {
-                    adam.step()
-                }
+                assert!(step(&mut adam));
             }
             Vec::<f32>::try_from(p.detach()).unwrap()
         };
-        let (a, b) = (run(false), run(true));
+        let (a, b) = (run(Adam::step), run(Adam::step_tensor_ops));
         assert_eq!(a, b);
         assert!(a[0] < 0.5 && a[1] > -1.5 && a[2] < 3.0, "every parameter moved towards 0: {a:?}");
+    }
+
+    #[test]
+    fn the_self_check_accepts_equal_paths_and_sees_one_ulp() {
+        assert!(paths_agree(Adam::step_tensor_ops, Adam::step_tensor_ops));
+        fn one_ulp_off(adam: &mut Adam) -> bool {
+            let done = adam.step_tensor_ops();
+            let last = adam.params.last().unwrap();
+            let v = f32::try_from(last.get(0)).unwrap();
+            let _ = tch::no_grad(|| last.get(0).fill_(f32::from_bits(v.to_bits() + 1) as f64));
+            done
+        }
+        assert!(!paths_agree(Adam::step_tensor_ops, one_ulp_off));
+        // and on this machine the CPU path either agrees, or is not used
+        let p = Tensor::from_slice(&[1.0f32]).set_requires_grad(true);
+        let expected = if cpu_path_is_exact() { AdamPath::CpuFused } else { AdamPath::TensorOps };
+        assert_eq!(Adam::new(&[&p], AdamConfig::with_lr(0.1)).path(), expected);
+    }
+
+    #[test]
+    fn a_step_that_would_make_a_weight_non_finite_changes_nothing_on_either_path() {
+        for step in [Adam::step, Adam::step_tensor_ops] {
+            let p = Tensor::from_slice(&[1.0f32, 0.0, -2.0]).set_requires_grad(true);
+            let mut adam = Adam::new(&[&p], AdamConfig::with_lr(1e-2));
+            (&p * 3.0).sum(None).backward();
+            assert!(step(&mut adam));
+            let (weights, m, v) = (p.detach().copy(), adam.state[0].exp_avg.copy(), adam.state[0].exp_avg_sq.copy());
+            adam.config.lr = 1e39; // step_size overflows float32: the new weights would be infinite
+            adam.zero_grad();
+            (&p * 3.0).sum(None).backward();
+            assert!(!step(&mut adam));
+            assert!(p.detach().equal(&weights) && adam.state[0].exp_avg.equal(&m) && adam.state[0].exp_avg_sq.equal(&v));
+            assert_eq!(adam.state[0].step, 1.0);
+        }
+    }
+
+    #[test]
+    fn empty_parameters_are_stepped_without_touching_memory() {
+        let (p, e) = (Tensor::from_slice(&[1.0f32]).set_requires_grad(true), Tensor::zeros([0], (Kind::Float, tch::Device::Cpu)).set_requires_grad(true));
+        let mut adam = Adam::new(&[&p, &e], AdamConfig::with_lr(0.1));
+        (&p * 2.0).sum(None).backward();
+        e.sum(None).backward();
+        assert!(adam.step());
+        assert_eq!(adam.state.iter().map(|s| s.step).collect::<Vec<_>>(), vec![1.0, 1.0], "PyTorch counts a step for every parameter with a gradient");
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::data::Scaling;
 use crate::exact::backward::Backward;
+use crate::exact::optim::AdamPath;
 use crate::train::settings::Settings;
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,9 @@ pub struct RunConfig {
     /// --backward manual (older files: absent, read as autograd).
     #[serde(default)]
     pub backward: Backward,
+    /// Which implementation of Adam's step ran (older files: absent).
+    #[serde(default)]
+    pub adam: Option<AdamPath>,
     /// Where it trained: "cpu" or "cuda(0)".
     pub device: String,
     pub features: Vec<String>,

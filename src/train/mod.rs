@@ -10,7 +10,7 @@ pub mod settings;
 
 use crate::data::{epoch_order, Part, Windows};
 use crate::exact::backward::{agrees_with_autograd, loss_and_grads, Backward};
-use crate::exact::optim::{clip_grad_norm, Adam, AdamConfig, AdamState};
+use crate::exact::optim::{clip_grad_norm, Adam, AdamConfig, AdamPath, AdamState};
 use crate::model::loss::{batch_loss, evaluate};
 use crate::model::RNN;
 use anyhow::{bail, Context, Result};
@@ -266,9 +266,11 @@ impl Trainer {
             return Ok(StepOutcome::Diverged("a gradient is not finite".into()));
         }
         if let Some(max_norm) = self.settings.clip_grad_norm {
-            clip_grad_norm(&self.optimizer.params, max_norm);
+            clip_grad_norm(self.optimizer.params(), max_norm);
         }
-        self.optimizer.step();
+        if !self.optimizer.step() {
+            return Ok(StepOutcome::Diverged("Adam's step would make a weight non-finite".into()));
+        }
         laps.lap(Phase::Optimizer);
         Ok(StepOutcome::Loss(loss))
     }
@@ -286,6 +288,11 @@ impl Trainer {
         m
     }
 
+    /// Which implementation of Adam's step runs.
+    pub fn adam_path(&self) -> AdamPath {
+        self.optimizer.path()
+    }
+
     /// The one-step-ahead MSE of the held-out tail now.
     pub fn test_loss(&self) -> f64 {
         evaluate(&self.rnn, &self.test.x, &self.test.y)
@@ -300,7 +307,7 @@ impl Trainer {
     pub fn state(&self) -> TrainState {
         TrainState {
             params: self.rnn.named_parameters().iter().map(|(_, t)| t.detach()).collect(),
-            adam: self.optimizer.state.iter().map(AdamState::shallow_clone).collect(),
+            adam: self.optimizer.state().iter().map(AdamState::shallow_clone).collect(),
             position: self.position,
             metrics: self.metrics.clone(),
             steps: self.steps.clone(),
