@@ -168,10 +168,12 @@ impl Adam {
     /// Returns false, having changed nothing (weights, moments, step counts), when the step
     /// would make a weight non-finite (a huge learning rate).
     pub fn step(&mut self) -> bool {
-        match self.path() {
-            AdamPath::CpuFused => self.step_cpu().unwrap_or_else(|| self.step_tensor_ops()),
-            AdamPath::TensorOps => self.step_tensor_ops(),
+        if *CPU_PATH_IS_EXACT.get_or_init(cpu_path_is_exact) {
+            if let Some(applied) = self.step_cpu() {
+                return applied;
+            }
         }
+        self.step_tensor_ops()
     }
 
     /// The step as adam.py writes it, one tensor operation after another (with a copy of what
@@ -231,41 +233,52 @@ impl Adam {
     fn step_cpu(&mut self) -> Option<bool> {
         let AdamConfig { beta1, beta2, eps, .. } = self.config;
         let (w, b2, c2, eps) = ((1.0 - beta1) as f32, beta2 as f32, (1.0 - beta2) as f32, eps as f32);
+        // The buffers of every parameter, found once per step (each lookup is a call into
+        // libtorch). The moments are made like their parameters (`new`, `restore`), so they are
+        // contiguous float32 CPU tensors whenever it is.
         let grads: Vec<Tensor> = self.params.iter().map(|p| p.grad()).collect();
-        let mut buffers: Vec<&Tensor> = vec![];
+        let mut bufs = Vec::with_capacity(self.params.len());
         for ((p, g), (st, (m1, v1))) in self.params.iter().zip(&grads).zip(self.state.iter().zip(&self.next)) {
-            let all = [p, g, &st.exp_avg, &st.exp_avg_sq, m1, v1];
-            if !g.defined() || !all.iter().all(|t| cpu_f32(t) && t.numel() == p.numel()) {
+            if !(cpu_f32(p) && cpu_f32(g)) {
                 return None;
             }
-            buffers.extend(all.into_iter().filter(|t| t.numel() > 0));
-        }
-        assert_disjoint(&buffers);
-        let steps: Vec<f32> = self.state.iter().map(|st| st.step + 1.0).collect();
-        // SAFETY (each `elements` below): contiguous f32 CPU buffers of the same length, checked
-        // above to be distinct, owned by `self` (a param keeps its grad) which `&mut self` holds;
-        // each slice lives only within its statement, and no autograd graph or ATen call is
-        // pending on them meanwhile.
-        for ((g, st), (m1, v1)) in grads.iter().zip(&self.state).zip(&self.next) {
-            if g.numel() > 0 {
-                unsafe { update_moments(elements(g), elements(&st.exp_avg), elements(&st.exp_avg_sq), elements(m1), elements(v1), w, c2, b2) };
+            let n = p.numel();
+            if g.numel() != n {
+                return None;
             }
+            let ptr = |t: &Tensor| t.data_ptr() as *mut f32;
+            bufs.push(Buffers { n, p: ptr(p), g: ptr(g), m: ptr(&st.exp_avg), v: ptr(&st.exp_avg_sq), m1: ptr(m1), v1: ptr(v1) });
+        }
+        assert_disjoint(&bufs);
+        let steps: Vec<f32> = self.state.iter().map(|st| st.step + 1.0).collect();
+        // SAFETY (every slice below): distinct (asserted) buffers of n contiguous f32 each, owned
+        // by tensors `self` holds (a param keeps its grad) behind `&mut self`; each slice lives
+        // within one statement, with no ATen call or autograd graph touching them meanwhile.
+        let slice = |ptr: *mut f32, n: usize| unsafe { std::slice::from_raw_parts_mut(ptr, n) };
+        for b in bufs.iter().filter(|b| b.n > 0) {
+            update_moments(slice(b.g, b.n), slice(b.m, b.n), slice(b.v, b.n), slice(b.m1, b.n), slice(b.v1, b.n), w, c2, b2);
         }
         let roots: Vec<Tensor> = tch::no_grad(|| self.next.iter().map(|(_, v1)| v1.sqrt()).collect());
-        let scalars: Vec<(f32, f32)> = steps
+        let parts: Vec<(&Buffers, *mut f32, f32, f32)> = bufs
             .iter()
-            .map(|&step| {
+            .zip(&roots)
+            .zip(&steps)
+            .filter(|((b, _), _)| b.n > 0)
+            .map(|((b, root), &step)| {
                 let (step_size, bias_correction2_sqrt) = corrections(&self.config, step);
-                ((-step_size) as f32, bias_correction2_sqrt as f32)
+                (b, root.data_ptr() as *mut f32, (-step_size) as f32, bias_correction2_sqrt as f32)
             })
             .collect();
-        let parts = || self.params.iter().zip(&self.next).zip(&roots).zip(&scalars).filter(|(((p, _), _), _)| p.numel() > 0);
-        let finite = parts().all(|(((p, (m1, _)), root), &(nss, bc2))| unsafe { new_params_finite(elements(root), elements(m1), elements(p), bc2, eps, nss) });
-        if !finite {
+        // The new weights, computed into the roots' buffers; written only if all are finite.
+        for &(b, r, nss, bc2) in &parts {
+            new_params(slice(r, b.n), slice(b.m1, b.n), slice(b.p, b.n), bc2, eps, nss);
+        }
+        if !parts.iter().all(|&(b, r, _, _)| all_finite(slice(r, b.n))) {
             return Some(false);
         }
-        for ((((p, (m1, _)), root), &(nss, bc2)), g) in parts().zip(grads.iter().filter(|g| g.numel() > 0)) {
-            unsafe { update_params(elements(root), elements(m1), elements(p), elements(g), bc2, eps, nss) };
+        for &(b, r, _, _) in &parts {
+            slice(b.p, b.n).copy_from_slice(slice(r, b.n));
+            slice(b.g, b.n).fill(0.0);
         }
         for ((st, (m1, v1)), step) in self.state.iter_mut().zip(self.next.iter_mut()).zip(steps) {
             std::mem::swap(&mut st.exp_avg, m1);
@@ -275,6 +288,17 @@ impl Adam {
         self.grads_zeroed = true;
         Some(true)
     }
+}
+
+/// One parameter's buffers for the CPU path: n elements each.
+struct Buffers {
+    n: usize,
+    p: *mut f32,
+    g: *mut f32,
+    m: *mut f32,
+    v: *mut f32,
+    m1: *mut f32,
+    v1: *mut f32,
 }
 
 /// A contiguous float32 CPU tensor.
@@ -292,8 +316,9 @@ unsafe fn elements(t: &Tensor) -> &mut [f32] {
 }
 
 /// Panics unless the buffers share no byte (what makes the slices of one step distinct).
-fn assert_disjoint(tensors: &[&Tensor]) {
-    let mut spans: Vec<(usize, usize)> = tensors.iter().map(|t| (t.data_ptr() as usize, t.numel() * 4)).collect();
+fn assert_disjoint(bufs: &[Buffers]) {
+    let mut spans: Vec<(usize, usize)> =
+        bufs.iter().filter(|b| b.n > 0).flat_map(|b| [b.p, b.g, b.m, b.v, b.m1, b.v1].map(|ptr| (ptr as usize, b.n * 4))).collect();
     spans.sort_unstable();
     assert!(spans.windows(2).all(|w| w[0].0 + w[0].1 <= w[1].0), "Adam's CPU path was handed overlapping buffers");
 }
@@ -362,18 +387,17 @@ fn new_param(r: f32, m: f32, p: f32, bc2_sqrt: f32, eps: f32, neg_step_size: f32
     p + (neg_step_size * m) / (r / bc2_sqrt + eps)
 }
 
+/// The new weights, written over the square roots they are computed from.
 #[inline(always)]
-fn params_finite(root: &[f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> bool {
-    root.iter().zip(exp_avg).zip(param).fold(true, |ok, ((&r, &m), &p)| ok & new_param(r, m, p, bc2_sqrt, eps, neg_step_size).is_finite())
+fn candidates(root: &mut [f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) {
+    for ((r, &m), &p) in root.iter_mut().zip(exp_avg).zip(param) {
+        *r = new_param(*r, m, p, bc2_sqrt, eps, neg_step_size);
+    }
 }
 
-/// The new weights written, the gradient zeroed.
-#[inline(always)]
-fn params(root: &[f32], exp_avg: &[f32], param: &mut [f32], grad: &mut [f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) {
-    for (((&r, &m), p), g) in root.iter().zip(exp_avg).zip(param.iter_mut()).zip(grad.iter_mut()) {
-        *p = new_param(r, m, *p, bc2_sqrt, eps, neg_step_size);
-        *g = 0.0;
-    }
+/// No infinity and no NaN (all exponent bits set), tested on the bits so that it vectorizes.
+fn all_finite(x: &[f32]) -> bool {
+    x.iter().fold(0u32, |bad, v| bad | ((v.to_bits() & 0x7f80_0000 == 0x7f80_0000) as u32)) == 0
 }
 
 // The passes compiled for AVX2 + FMA when the CPU has them: the same IEEE operations per
@@ -406,12 +430,8 @@ fn update_moments(grad: &[f32], m: &[f32], v: &[f32], m1: &mut [f32], v1: &mut [
     with_avx2!(moments(grad: &[f32], m: &[f32], v: &[f32], m1: &mut [f32], v1: &mut [f32], w: f32, c2: f32, b2: f32) -> ())
 }
 
-fn new_params_finite(root: &[f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> bool {
-    with_avx2!(params_finite(root: &[f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> bool)
-}
-
-fn update_params(root: &[f32], exp_avg: &[f32], param: &mut [f32], grad: &mut [f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) {
-    with_avx2!(params(root: &[f32], exp_avg: &[f32], param: &mut [f32], grad: &mut [f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> ())
+fn new_params(root: &mut [f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) {
+    with_avx2!(candidates(root: &mut [f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> ())
 }
 
 /// The bias corrections of a step, as Python floats (f64) from the float32 step count, which
