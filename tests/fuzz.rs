@@ -1,10 +1,31 @@
-//! Property-based fuzzing (proptest: stable Rust has no cargo-fuzz) of the two readers a user
-//! can point at anything: the CSV reader and the weights/checkpoint readers. Whatever the bytes,
-//! they return Ok or an error; they never panic. Seeds come from tests/corpus; proptest keeps
-//! any failing case in proptest-regressions/. Case counts keep CI bounded (a few seconds).
+//! Property-based fuzzing (proptest: stable Rust has no cargo-fuzz) of the readers a user can
+//! point at anything: the CSV reader, the weights reader, and the checkpoint reader with the
+//! resume behind it. Whatever the bytes, they return Ok or an error; they never panic. The
+//! seeds are the files in tests/corpus (csv/, weights/, and the checkpoint of run-v0.1/).
+//!
+//! Replay: the random stream is fixed (`FUZZ_SEED` below), so a failure recurs on every run
+//! until fixed; `PROPTEST_RNG_SEED=N cargo test --release --test fuzz` explores another stream,
+//! and proptest also keeps each failing case it finds in proptest-regressions/ and tries it
+//! first. Case counts keep CI bounded (a few seconds).
 
+mod common;
+
+use common::{read_raw, write_raw, RawTensor};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use std::path::{Path, PathBuf};
+use vanilla_rnn::data::{circle, Windows};
+use vanilla_rnn::exact::backward::Backward;
+use vanilla_rnn::files::checkpoint::Checkpoint;
+use vanilla_rnn::train::{Laps, Trainer};
+
+/// The random stream of every property here, unless PROPTEST_RNG_SEED names another.
+const FUZZ_SEED: u64 = 20261129;
+
+fn config(cases: u32) -> ProptestConfig {
+    let seed = std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(FUZZ_SEED);
+    ProptestConfig { cases, rng_seed: RngSeed::Fixed(seed), ..ProptestConfig::default() }
+}
 
 fn corpus(kind: &str) -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(kind);
@@ -55,7 +76,7 @@ fn csv_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+    #![proptest_config(config(1000))]
 
     #[test]
     fn the_csv_reader_never_panics_on_csv_like_text(text in csv_text()) {
@@ -100,8 +121,121 @@ fn valid_weights() -> Vec<Vec<u8>> {
     seeds
 }
 
+/// The corpus checkpoint (run-v0.1: hidden 4, stopped in epoch 2 of 2) and a fresh one.
 fn valid_checkpoint() -> Vec<Vec<u8>> {
-    vec![std::fs::read(tiny_run().join("checkpoint.safetensors")).unwrap()]
+    vec![std::fs::read(corpus_checkpoint()).unwrap(), std::fs::read(tiny_run().join("checkpoint.safetensors")).unwrap()]
+}
+
+fn corpus_checkpoint() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/run-v0.1/checkpoint.safetensors")
+}
+
+/// One change to a well-formed checkpoint: the file stays valid safetensors, its insides wrong.
+#[derive(Debug, Clone)]
+enum Edit {
+    /// Tensor `0` gets this shape (its data cut or padded with zeros to fit).
+    Shape(prop::sample::Index, Vec<usize>),
+    /// Tensor `0` gets this dtype (its data reinterpreted, cut or padded).
+    Dtype(prop::sample::Index, safetensors::Dtype),
+    /// Every float32 element of tensor `0` set to this value.
+    Fill(prop::sample::Index, f32),
+    /// Tensor `0` removed.
+    Drop(prop::sample::Index),
+    /// Metadata key set to this text.
+    Meta(&'static str, String),
+    /// A setting (a field of the settings JSON) set to this JSON value.
+    Setting(&'static str, String),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    use safetensors::Dtype;
+    let index = any::<prop::sample::Index>();
+    let shape = prop::collection::vec(prop::sample::select(vec![0usize, 1, 2, 3, 4, 5, 6, 7]), 0..3);
+    let dtype = prop::sample::select(vec![Dtype::F64, Dtype::I64, Dtype::F16, Dtype::U8, Dtype::I32]);
+    let value = prop::sample::select(vec![f32::NAN, f32::INFINITY, -1.0, 0.0, 1e30, -0.0, 3.0]);
+    let meta_key = prop::sample::select(vec!["epoch", "batch", "epoch_loss_bits", "elapsed_bits", "format", "series"]);
+    let meta_value = prop::sample::select(vec!["0", "1", "2", "10", "50", "51", "99", "-1", "18446744073709551615", "x", ""]).prop_map(String::from);
+    let field = prop::sample::select(vec!["hidden", "seq_len", "batch_size", "epochs", "lr", "test_fraction", "threads", "loss", "activation", "device", "clip_grad_norm", "seed"]);
+    let json = prop::sample::select(vec!["0", "-3", "1", "3", "5", "1e300", "0.5", "2", "null", "\"all\"", "\"relu\"", "\"cuda\"", "\"x\"", "100001"]).prop_map(String::from);
+    prop_oneof![
+        (index.clone(), shape).prop_map(|(i, s)| Edit::Shape(i, s)),
+        (index.clone(), dtype).prop_map(|(i, d)| Edit::Dtype(i, d)),
+        (index.clone(), value).prop_map(|(i, v)| Edit::Fill(i, v)),
+        index.prop_map(Edit::Drop),
+        (meta_key, meta_value).prop_map(|(k, v)| Edit::Meta(k, v)),
+        (field, json).prop_map(|(f, j)| Edit::Setting(f, j)),
+    ]
+}
+
+fn apply(edit: &Edit, tensors: &mut std::collections::BTreeMap<String, RawTensor>, meta: &mut std::collections::HashMap<String, String>) {
+    let name = |i: &prop::sample::Index, t: &std::collections::BTreeMap<String, RawTensor>| t.keys().nth(i.index(t.len())).unwrap().clone();
+    let size = |d: safetensors::Dtype| d.size();
+    match edit {
+        Edit::Shape(i, shape) => {
+            let t = tensors.get_mut(&name(i, tensors)).unwrap();
+            t.data.resize(shape.iter().product::<usize>() * size(t.dtype), 0);
+            t.shape = shape.clone();
+        }
+        Edit::Dtype(i, dtype) => {
+            let t = tensors.get_mut(&name(i, tensors)).unwrap();
+            t.data.resize(t.shape.iter().product::<usize>() * size(*dtype), 0);
+            t.dtype = *dtype;
+        }
+        Edit::Fill(i, v) => {
+            let t = tensors.get_mut(&name(i, tensors)).unwrap();
+            if t.dtype == safetensors::Dtype::F32 {
+                t.data = v.to_le_bytes().repeat(t.data.len() / 4);
+            }
+        }
+        Edit::Drop(i) => {
+            tensors.remove(&name(i, tensors));
+        }
+        Edit::Meta(k, v) => {
+            meta.insert(k.to_string(), v.clone());
+        }
+        Edit::Setting(field, json) => {
+            let mut settings: serde_json::Value = serde_json::from_str(&meta["settings"]).unwrap();
+            settings[*field] = serde_json::from_str(json).unwrap();
+            meta.insert("settings".into(), settings.to_string());
+        }
+    }
+}
+
+/// What `train --resume` does with a checkpoint, in process: read it, rebuild the trainer on
+/// the built-in series, and take one step. Any of these may refuse; none may panic.
+fn resume_one_step(path: &Path) {
+    let Ok(ck) = Checkpoint::load(path) else { return };
+    let Ok(windows) = Windows::new(circle(), None, ck.settings.seq_len as usize, ck.settings.test_fraction) else { return };
+    let Ok(mut t) = Trainer::resume(&ck.settings, &windows, ck.state, Backward::Autograd) else { return };
+    let batch = t.batches(t.position.epoch + 1).into_iter().next().expect("a batch");
+    let _ = t.step(&batch, &mut Laps::off());
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    #[test]
+    fn checkpoints_with_wrong_insides_are_refused_or_resume_but_never_panic(edits in prop::collection::vec(edit(), 1..4)) {
+        let (mut tensors, mut meta) = read_raw(&corpus_checkpoint());
+        for e in &edits {
+            if !tensors.is_empty() {
+                apply(e, &mut tensors, &mut meta);
+            }
+        }
+        let p = scratch_file("edited.safetensors", &[]);
+        write_raw(&p, &tensors, &meta);
+        resume_one_step(&p);
+    }
+}
+
+#[test]
+fn the_corpus_checkpoint_resumes_and_steps_unedited() {
+    // Guards the property above: the seed itself gets all the way to a step.
+    let ck = Checkpoint::load(&corpus_checkpoint()).unwrap();
+    let windows = Windows::new(circle(), None, ck.settings.seq_len as usize, ck.settings.test_fraction).unwrap();
+    let mut t = Trainer::resume(&ck.settings, &windows, ck.state, Backward::Autograd).unwrap();
+    let batch = t.batches(t.position.epoch + 1).into_iter().next().unwrap();
+    assert!(matches!(t.step(&batch, &mut Laps::off()).unwrap(), vanilla_rnn::train::StepOutcome::Loss(_)));
 }
 
 fn tiny_run() -> PathBuf {
