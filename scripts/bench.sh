@@ -4,6 +4,7 @@
 # manual, Python faithful, Python indexing, Rust, ...), timing only the training loop (see
 # `vanilla-rnn bench` and scripts/bench.py).
 # Prints a markdown table with medians, spreads and ratios (Python / Rust), then a scaling table.
+# One-thread runs are pinned to one core (taskset -c 0), so that they compare on a shared machine.
 #   scripts/bench.sh [REPEATS]     (default 7; the scaling table takes the median of 3 runs per point)
 #   BENCH_ONLY=scaling scripts/bench.sh    (the scaling table alone)
 set -euo pipefail
@@ -21,16 +22,20 @@ configs=(
   "1024 256 4 20 12"
   "32 32 64 200 60"
 )
+pin=()
+command -v taskset >/dev/null && pin=(taskset -c 0)
 for threads in 1 2; do
   [[ "${BENCH_ONLY:-}" == scaling ]] && break
+  on=()
+  [[ $threads == 1 ]] && on=("${pin[@]}")
   for c in "${configs[@]}"; do
     read -r h b s rs ps <<< "$c"
     for ((r = 0; r < repeats; r++)); do
       for backward in autograd manual; do
-        "$bin" bench --backward "$backward" --lr 1e-3 --seed 0 --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$rs" --warmup $((rs / 10 + 2)) >> "$raw"
+        "${on[@]}" "$bin" bench --backward "$backward" --lr 1e-3 --seed 0 --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$rs" --warmup $((rs / 10 + 2)) >> "$raw"
       done
-      "$PYTHON" scripts/bench.py --mode faithful --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
-      "$PYTHON" scripts/bench.py --mode indexing --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
+      "${on[@]}" "$PYTHON" scripts/bench.py --mode faithful --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
+      "${on[@]}" "$PYTHON" scripts/bench.py --mode indexing --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
     done
     echo "bench.sh: hidden $h batch $b seq_len $s threads $threads done" >&2
   done
@@ -39,7 +44,7 @@ done
 scaling() {
   for ((r = 0; r < 3; r++)); do
     for backward in autograd manual; do
-      "$bin" bench --backward "$backward" --lr 1e-3 --seed 0 --hidden "$1" --batch-size "$2" --seq-len "$3" --steps "$4" --warmup 5 --profile | sed 's/^/S /' >> "$raw"
+      "${pin[@]}" "$bin" bench --backward "$backward" --lr 1e-3 --seed 0 --hidden "$1" --batch-size "$2" --seq-len "$3" --steps "$4" --warmup 5 --profile | sed 's/^/S /' >> "$raw"
     done
   done
 }
