@@ -57,9 +57,10 @@ if [ -x "$py" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && has_stac
   done_with "$(torch_dir "$py")" "$py"
 fi
 
-# A venv half made by an interrupted run (no python, or a pip that does not run) is made again.
-if [ -e "$venv" ] && ! { [ -x "$py" ] && "$py" -m pip --version >/dev/null 2>&1; }; then
-  echo "setup.sh: $venv is incomplete (no working pip): removing it" >&2
+# A venv half made by an interrupted run (no pyvenv.cfg, no python, or a pip that does not run)
+# is made again.
+if [ -e "$venv" ] && ! { [ -f "$venv/pyvenv.cfg" ] && [ -x "$py" ] && "$py" -m pip --version >/dev/null 2>&1; }; then
+  echo "setup.sh: $venv is incomplete (no pyvenv.cfg, python or working pip): removing it" >&2
   rm -rf "$venv" || die "cannot remove the incomplete venv $venv"
 fi
 if [ ! -x "$py" ]; then
