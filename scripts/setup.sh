@@ -6,8 +6,9 @@
 # torch 2.13.0 (with numpy and safetensors), nothing is installed.
 #
 # Either way it links the libtorch it found to .libtorch in the checkout (git ignores it), where
-# .cargo/config.toml points cargo's LIBTORCH: after this script, plain `cargo run --release` and
-# `cargo test --release` build with no environment variable set.
+# .cargo/config.toml points cargo's LIBTORCH, and the python to .python, which the tests use when
+# $PYTHON is not set: after this script, plain `cargo run --release` and `cargo test --release`
+# work with no environment variable set.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 link="$here/../.libtorch"
@@ -17,10 +18,12 @@ venv="${VANILLA_RNN_VENV:-$HOME/.cache/vanilla-rnn/venv-torch-$want_torch}"
 
 die() { echo "setup.sh: error: $*" >&2; exit 1; }
 
-# Points .libtorch at $1 (a libtorch: lib/ and include/ inside) and reports $2 as the python.
+# Points .libtorch at $1 (a libtorch: lib/ and include/ inside) and .python at $2 (what plain
+# `cargo test` runs the Python-side checks with), and reports $2 as the python.
 done_with() {
   [ -d "$1/lib" ] && [ -d "$1/include" ] || die "$1 is not a libtorch (no lib/ and include/ in it)"
   ln -sfn "$1" "$link" || die "cannot link $link to $1"
+  ln -sfn "$2" "$here/../.python" || die "cannot link $here/../.python to $2"
   echo "python=$2"
   exit 0
 }

@@ -54,9 +54,6 @@ pub struct Adam {
     config: AdamConfig,
     params: Vec<Tensor>, // shallow clones: they share storage with the model's parameters
     state: Vec<AdamState>,
-    /// The CPU path's next moments, computed beside the current ones so that a step that would
-    /// make a weight non-finite changes nothing; swapped in when the step is applied.
-    next: Vec<(Tensor, Tensor)>,
     /// The last step left every gradient at zero (the CPU path does) and no zero_grad has run
     /// since, so the next zero_grad has nothing to do.
     grads_zeroed: bool,
@@ -65,8 +62,7 @@ pub struct Adam {
 impl Adam {
     pub fn new(params: &[&Tensor], config: AdamConfig) -> Adam {
         let state = params.iter().map(|p| AdamState { step: 0.0, exp_avg: p.zeros_like(), exp_avg_sq: p.zeros_like() }).collect();
-        let next = params.iter().map(|p| (p.zeros_like(), p.zeros_like())).collect();
-        Adam { config, params: params.iter().map(|p| p.shallow_clone()).collect(), state, next, grads_zeroed: false }
+        Adam { config, params: params.iter().map(|p| p.shallow_clone()).collect(), state, grads_zeroed: false }
     }
 
     /// The parameters it updates (sharing the model's storage).
@@ -155,7 +151,7 @@ impl Adam {
         let grads: Vec<Tensor> = self.params.iter().map(|p| p.grad()).filter(|g| g.defined()).collect();
         if grads.iter().all(cpu_f32) {
             // SAFETY: contiguous f32 CPU buffers, read only, while `&self` keeps every writer away.
-            return grads.iter().all(|g| unsafe { elements(g) }.iter().all(|v| v.is_finite()));
+            return grads.iter().filter(|g| g.numel() > 0).all(|g| all_finite(unsafe { elements(g) }));
         }
         // A sum is NaN or infinite as soon as one element is.
         let sums: Vec<Tensor> = grads.iter().map(|g| g.sum(None)).collect();
@@ -165,8 +161,9 @@ impl Adam {
     /// `optimizer.step()`: `_single_tensor_adam` with amsgrad, maximize and weight decay off.
     /// On the CPU it runs as one pass over the elements (`step_cpu`), elsewhere as the tensor
     /// operations of adam.py (`step_tensor_ops`); both are bitwise PyTorch's (tests/pytorch.rs).
-    /// Returns false, having changed nothing (weights, moments, step counts), when the step
-    /// would make a weight non-finite (a huge learning rate).
+    /// Returns false when the step would make a weight non-finite (a huge learning rate): the
+    /// weights and step counts are left as they were (the tensor-operation path also restores
+    /// the moments; the CPU path has updated them in place, and the run stops there anyway).
     pub fn step(&mut self) -> bool {
         if *CPU_PATH_IS_EXACT.get_or_init(cpu_path_is_exact) {
             if let Some(applied) = self.step_cpu() {
@@ -227,9 +224,9 @@ impl Adam {
     /// where a self-check found it bitwise equal to `step_tensor_ops` on this machine. None
     /// (nothing done) when a tensor or gradient is not a contiguous float32 CPU tensor.
     ///
-    /// Phases, so that no slice of a buffer is alive while ATen touches it: the next moments
-    /// beside the current ones; their square roots (ATen); a read-only check that every new
-    /// weight is finite; the weights written and the gradients zeroed; the moments swapped in.
+    /// Phases, so that no slice of a buffer is alive while ATen touches it: the moments in
+    /// place; their square roots (ATen, into fresh buffers); the new weights computed over the
+    /// roots; a check that all are finite; then the weights copied in and the gradients zeroed.
     fn step_cpu(&mut self) -> Option<bool> {
         let AdamConfig { beta1, beta2, eps, .. } = self.config;
         let (w, b2, c2, eps) = ((1.0 - beta1) as f32, beta2 as f32, (1.0 - beta2) as f32, eps as f32);
@@ -238,27 +235,24 @@ impl Adam {
         // contiguous float32 CPU tensors whenever it is.
         let grads: Vec<Tensor> = self.params.iter().map(|p| p.grad()).collect();
         let mut bufs = Vec::with_capacity(self.params.len());
-        for ((p, g), (st, (m1, v1))) in self.params.iter().zip(&grads).zip(self.state.iter().zip(&self.next)) {
-            if !(cpu_f32(p) && cpu_f32(g)) {
-                return None;
-            }
-            let n = p.numel();
-            if g.numel() != n {
+        for ((p, g), st) in self.params.iter().zip(&grads).zip(&self.state) {
+            if !(cpu_f32(p) && cpu_f32(g)) || g.numel() != p.numel() {
                 return None;
             }
             let ptr = |t: &Tensor| t.data_ptr() as *mut f32;
-            bufs.push(Buffers { n, p: ptr(p), g: ptr(g), m: ptr(&st.exp_avg), v: ptr(&st.exp_avg_sq), m1: ptr(m1), v1: ptr(v1) });
+            bufs.push(Buffers { n: p.numel(), p: ptr(p), g: ptr(g), m: ptr(&st.exp_avg), v: ptr(&st.exp_avg_sq) });
         }
         assert_disjoint(&bufs);
         let steps: Vec<f32> = self.state.iter().map(|st| st.step + 1.0).collect();
         // SAFETY (every slice below): distinct (asserted) buffers of n contiguous f32 each, owned
-        // by tensors `self` holds (a param keeps its grad) behind `&mut self`; each slice lives
-        // within one statement, with no ATen call or autograd graph touching them meanwhile.
+        // by tensors `self` holds (a param keeps its grad) behind `&mut self`, or by `roots`;
+        // each slice lives within one statement, with no ATen call or autograd graph touching
+        // them meanwhile.
         let slice = |ptr: *mut f32, n: usize| unsafe { std::slice::from_raw_parts_mut(ptr, n) };
         for b in bufs.iter().filter(|b| b.n > 0) {
-            update_moments(slice(b.g, b.n), slice(b.m, b.n), slice(b.v, b.n), slice(b.m1, b.n), slice(b.v1, b.n), w, c2, b2);
+            update_moments(slice(b.g, b.n), slice(b.m, b.n), slice(b.v, b.n), w, c2, b2);
         }
-        let roots: Vec<Tensor> = tch::no_grad(|| self.next.iter().map(|(_, v1)| v1.sqrt()).collect());
+        let roots: Vec<Tensor> = tch::no_grad(|| self.state.iter().map(|st| st.exp_avg_sq.sqrt()).collect());
         let parts: Vec<(&Buffers, *mut f32, f32, f32)> = bufs
             .iter()
             .zip(&roots)
@@ -269,20 +263,18 @@ impl Adam {
                 (b, root.data_ptr() as *mut f32, (-step_size) as f32, bias_correction2_sqrt as f32)
             })
             .collect();
-        // The new weights, computed into the roots' buffers; written only if all are finite.
+        // The new weights, computed over the roots; written only if all are finite.
+        let mut finite = true;
         for &(b, r, nss, bc2) in &parts {
-            new_params(slice(r, b.n), slice(b.m1, b.n), slice(b.p, b.n), bc2, eps, nss);
+            finite &= new_params(slice(r, b.n), slice(b.m, b.n), slice(b.p, b.n), bc2, eps, nss);
         }
-        if !parts.iter().all(|&(b, r, _, _)| all_finite(slice(r, b.n))) {
+        if !finite {
             return Some(false);
         }
         for &(b, r, _, _) in &parts {
-            slice(b.p, b.n).copy_from_slice(slice(r, b.n));
-            slice(b.g, b.n).fill(0.0);
+            take_params(slice(r, b.n), slice(b.p, b.n), slice(b.g, b.n));
         }
-        for ((st, (m1, v1)), step) in self.state.iter_mut().zip(self.next.iter_mut()).zip(steps) {
-            std::mem::swap(&mut st.exp_avg, m1);
-            std::mem::swap(&mut st.exp_avg_sq, v1);
+        for (st, step) in self.state.iter_mut().zip(steps) {
             st.step = step;
         }
         self.grads_zeroed = true;
@@ -297,8 +289,6 @@ struct Buffers {
     g: *mut f32,
     m: *mut f32,
     v: *mut f32,
-    m1: *mut f32,
-    v1: *mut f32,
 }
 
 /// A contiguous float32 CPU tensor.
@@ -318,7 +308,7 @@ unsafe fn elements(t: &Tensor) -> &mut [f32] {
 /// Panics unless the buffers share no byte (what makes the slices of one step distinct).
 fn assert_disjoint(bufs: &[Buffers]) {
     let mut spans: Vec<(usize, usize)> =
-        bufs.iter().filter(|b| b.n > 0).flat_map(|b| [b.p, b.g, b.m, b.v, b.m1, b.v1].map(|ptr| (ptr as usize, b.n * 4))).collect();
+        bufs.iter().filter(|b| b.n > 0).flat_map(|b| [b.p, b.g, b.m, b.v].map(|ptr| (ptr as usize, b.n * 4))).collect();
     spans.sort_unstable();
     assert!(spans.windows(2).all(|w| w[0].0 + w[0].1 <= w[1].0), "Adam's CPU path was handed overlapping buffers");
 }
@@ -368,15 +358,13 @@ fn paths_agree(a: fn(&mut Adam) -> bool, b: fn(&mut Adam) -> bool) -> bool {
     x.iter().zip(&y).all(|(x, y)| x.view_dtype(Kind::Int).equal(&y.view_dtype(Kind::Int)))
 }
 
-/// exp_avg.lerp(grad, w) and exp_avg_sq.mul(b2).addcmul(grad, grad, value=c2), element by
-/// element into the next moments: fma(w, g - m, m) and fma(c2*g, g, v*b2), as ATen's float
-/// kernels compute them.
+/// exp_avg.lerp_(grad, w) and exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=c2), element by
+/// element: fma(w, g - m, m) and fma(c2*g, g, v*b2), as ATen's float kernels compute them.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn moments(grad: &[f32], m: &[f32], v: &[f32], m1: &mut [f32], v1: &mut [f32], w: f32, c2: f32, b2: f32) {
-    for ((((&g, &m), &v), m1), v1) in grad.iter().zip(m).zip(v).zip(m1.iter_mut()).zip(v1.iter_mut()) {
-        *m1 = w.mul_add(g - m, m);
-        *v1 = (c2 * g).mul_add(g, v * b2);
+fn moments(grad: &[f32], exp_avg: &mut [f32], exp_avg_sq: &mut [f32], w: f32, c2: f32, b2: f32) {
+    for ((&g, m), v) in grad.iter().zip(exp_avg.iter_mut()).zip(exp_avg_sq.iter_mut()) {
+        *m = w.mul_add(g - *m, *m);
+        *v = (c2 * g).mul_add(g, *v * b2);
     }
 }
 
@@ -387,17 +375,30 @@ fn new_param(r: f32, m: f32, p: f32, bc2_sqrt: f32, eps: f32, neg_step_size: f32
     p + (neg_step_size * m) / (r / bc2_sqrt + eps)
 }
 
-/// The new weights, written over the square roots they are computed from.
+/// The new weights, written over the square roots they are computed from; whether all are
+/// finite (no exponent with every bit set), tested on the bits so that the loop vectorizes.
 #[inline(always)]
-fn candidates(root: &mut [f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) {
+fn candidates(root: &mut [f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> bool {
+    let mut bad = 0u32;
     for ((r, &m), &p) in root.iter_mut().zip(exp_avg).zip(param) {
         *r = new_param(*r, m, p, bc2_sqrt, eps, neg_step_size);
+        bad |= (r.to_bits() & 0x7f80_0000 == 0x7f80_0000) as u32;
     }
+    bad == 0
 }
 
-/// No infinity and no NaN (all exponent bits set), tested on the bits so that it vectorizes.
-fn all_finite(x: &[f32]) -> bool {
-    x.iter().fold(0u32, |bad, v| bad | ((v.to_bits() & 0x7f80_0000 == 0x7f80_0000) as u32)) == 0
+#[inline(always)]
+fn no_exponent_all_ones(values: &[f32]) -> bool {
+    values.iter().fold(0u32, |bad, v| bad | (v.to_bits() & 0x7f80_0000 == 0x7f80_0000) as u32) == 0
+}
+
+/// The new weights copied in, the gradient zeroed.
+#[inline(always)]
+fn take(new: &[f32], param: &mut [f32], grad: &mut [f32]) {
+    for ((&n, p), g) in new.iter().zip(param.iter_mut()).zip(grad.iter_mut()) {
+        *p = n;
+        *g = 0.0;
+    }
 }
 
 // The passes compiled for AVX2 + FMA when the CPU has them: the same IEEE operations per
@@ -425,13 +426,21 @@ macro_rules! with_avx2 {
     }};
 }
 
-#[allow(clippy::too_many_arguments)]
-fn update_moments(grad: &[f32], m: &[f32], v: &[f32], m1: &mut [f32], v1: &mut [f32], w: f32, c2: f32, b2: f32) {
-    with_avx2!(moments(grad: &[f32], m: &[f32], v: &[f32], m1: &mut [f32], v1: &mut [f32], w: f32, c2: f32, b2: f32) -> ())
+fn update_moments(grad: &[f32], exp_avg: &mut [f32], exp_avg_sq: &mut [f32], w: f32, c2: f32, b2: f32) {
+    with_avx2!(moments(grad: &[f32], exp_avg: &mut [f32], exp_avg_sq: &mut [f32], w: f32, c2: f32, b2: f32) -> ())
 }
 
-fn new_params(root: &mut [f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) {
-    with_avx2!(candidates(root: &mut [f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> ())
+fn new_params(root: &mut [f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> bool {
+    with_avx2!(candidates(root: &mut [f32], exp_avg: &[f32], param: &[f32], bc2_sqrt: f32, eps: f32, neg_step_size: f32) -> bool)
+}
+
+/// No infinity and no NaN, tested on the bits with no early exit, so that the loop vectorizes.
+fn all_finite(values: &[f32]) -> bool {
+    with_avx2!(no_exponent_all_ones(values: &[f32]) -> bool)
+}
+
+fn take_params(new: &[f32], param: &mut [f32], grad: &mut [f32]) {
+    with_avx2!(take(new: &[f32], param: &mut [f32], grad: &mut [f32]) -> ())
 }
 
 /// The bias corrections of a step, as Python floats (f64) from the float32 step count, which
@@ -524,8 +533,8 @@ mod tests {
     }
 
     #[test]
-    fn a_step_that_would_make_a_weight_non_finite_changes_nothing_on_either_path() {
-        for step in [Adam::step, Adam::step_tensor_ops] {
+    fn a_step_that_would_make_a_weight_non_finite_leaves_the_weights_on_either_path() {
+        for (step, restores_moments) in [(Adam::step as fn(&mut Adam) -> bool, false), (Adam::step_tensor_ops, true)] {
             let p = Tensor::from_slice(&[1.0f32, 0.0, -2.0]).set_requires_grad(true);
             let mut adam = Adam::new(&[&p], AdamConfig::with_lr(1e-2));
             (&p * 3.0).sum(None).backward();
@@ -535,8 +544,11 @@ mod tests {
             adam.zero_grad();
             (&p * 3.0).sum(None).backward();
             assert!(!step(&mut adam));
-            assert!(p.detach().equal(&weights) && adam.state[0].exp_avg.equal(&m) && adam.state[0].exp_avg_sq.equal(&v));
-            assert_eq!(adam.state[0].step, 1.0);
+            assert!(p.detach().equal(&weights), "the weights are left as they were");
+            assert_eq!(adam.state[0].step, 1.0, "and so is the step count");
+            if restores_moments {
+                assert!(adam.state[0].exp_avg.equal(&m) && adam.state[0].exp_avg_sq.equal(&v), "this path restores the moments too");
+            }
         }
     }
 

@@ -34,10 +34,13 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The Python with torch 2.13.0 that scripts/test.sh set up (it exports PYTHON).
+/// The Python with torch 2.13.0 that scripts/setup.sh found: $PYTHON (scripts/test.sh exports
+/// it), else the .python link setup.sh leaves in the checkout (plain `cargo test`).
 pub fn python() -> Command {
-    let py =
-        std::env::var("PYTHON").expect("PYTHON is not set: run the suite through scripts/test.sh, which sets up the venv and exports it");
+    let linked = Path::new(env!("CARGO_MANIFEST_DIR")).join(".python");
+    let py = std::env::var("PYTHON").ok().or_else(|| linked.exists().then(|| linked.display().to_string())).expect(
+        "no Python with torch: run scripts/setup.sh once (or the suite through scripts/test.sh, which exports PYTHON)",
+    );
     let mut c = Command::new(py);
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
