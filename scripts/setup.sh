@@ -18,12 +18,13 @@ venv="${VANILLA_RNN_VENV:-$HOME/.cache/vanilla-rnn/venv-torch-$want_torch}"
 
 die() { echo "setup.sh: error: $*" >&2; exit 1; }
 
-# Points .libtorch at $1 (a libtorch: lib/ and include/ inside) and .python at $2 (what plain
+# Points .libtorch at $1 (a libtorch: lib/ and include/ inside) and .python to $2 (what plain
 # `cargo test` runs the Python-side checks with), and reports $2 as the python.
 done_with() {
   [ -d "$1/lib" ] && [ -d "$1/include" ] || die "$1 is not a libtorch (no lib/ and include/ in it)"
   ln -sfn "$1" "$link" || die "cannot link $link to $1"
-  ln -sfn "$2" "$here/../.python" || die "cannot link $here/../.python to $2"
+  # a script rather than a link: a venv's python finds its venv only when called by its own path
+  printf '#!/bin/sh\nexec "%s" "$@"\n' "$2" > "$here/../.python" && chmod +x "$here/../.python" || die "cannot write $here/../.python"
   echo "python=$2"
   exit 0
 }
