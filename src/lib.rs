@@ -12,8 +12,8 @@ pub mod model;
 pub mod train;
 
 pub mod exact;
-pub mod files;
 pub mod figures;
+pub mod files;
 
 pub mod commands;
 

@@ -187,21 +187,15 @@ fn a_directory_in_use_is_refused_and_the_run_using_it_goes_on_untouched() {
     let dir = scratch("in-use");
     let out = dir.join("run");
     let args = ["--epochs", "150", "--checkpoint-every", "1"];
-    let mut child = bin()
-        .args([&["train", "--out", s(&out)][..], &args[..]].concat())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        bin().args([&["train", "--out", s(&out)][..], &args[..]].concat()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     // A real sign of training: the first epoch's line (stderr is a pipe, so plain lines).
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let first = lines.next().expect("a line").unwrap();
     assert!(first.starts_with("epoch    1/150"), "{first}");
-    for other in [
-        vec!["train", "--quiet", "--epochs", "1", "--out", s(&out)],
-        vec!["train", "--quiet", "--resume", s(&out)],
-        vec!["plot", s(&out)],
-    ] {
+    for other in
+        [vec!["train", "--quiet", "--epochs", "1", "--out", s(&out)], vec!["train", "--quiet", "--resume", s(&out)], vec!["plot", s(&out)]]
+    {
         assert_clean_error(&run(&other), 1, "is in use by another vanilla-rnn");
     }
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
@@ -212,7 +206,8 @@ fn a_directory_in_use_is_refused_and_the_run_using_it_goes_on_untouched() {
         assert_eq!(std::fs::read(out.join(f)).unwrap(), std::fs::read(whole.join(f)).unwrap(), "{f}");
     }
     // the lock goes with its process, however it ends
-    let mut killed = bin().args(["train", "--epochs", "400", "--out", s(&out)]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut killed =
+        bin().args(["train", "--epochs", "400", "--out", s(&out)]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let first = BufReader::new(killed.stderr.take().unwrap()).lines().next().expect("a line").unwrap();
     assert!(first.starts_with("epoch    1/400"), "{first}");
     killed.kill().unwrap();

@@ -154,9 +154,26 @@ fn edit() -> impl Strategy<Value = Edit> {
     let dtype = prop::sample::select(vec![Dtype::F64, Dtype::I64, Dtype::F16, Dtype::U8, Dtype::I32]);
     let value = prop::sample::select(vec![f32::NAN, f32::INFINITY, -1.0, 0.0, 1e30, -0.0, 3.0]);
     let meta_key = prop::sample::select(vec!["epoch", "batch", "epoch_loss_bits", "elapsed_bits", "format", "series"]);
-    let meta_value = prop::sample::select(vec!["0", "1", "2", "10", "50", "51", "99", "-1", "18446744073709551615", "x", ""]).prop_map(String::from);
-    let field = prop::sample::select(vec!["hidden", "seq_len", "batch_size", "epochs", "lr", "test_fraction", "threads", "loss", "activation", "device", "clip_grad_norm", "seed"]);
-    let json = prop::sample::select(vec!["0", "-3", "1", "3", "5", "1e300", "0.5", "2", "null", "\"all\"", "\"relu\"", "\"cuda\"", "\"x\"", "100001"]).prop_map(String::from);
+    let meta_value =
+        prop::sample::select(vec!["0", "1", "2", "10", "50", "51", "99", "-1", "18446744073709551615", "x", ""]).prop_map(String::from);
+    let field = prop::sample::select(vec![
+        "hidden",
+        "seq_len",
+        "batch_size",
+        "epochs",
+        "lr",
+        "test_fraction",
+        "threads",
+        "loss",
+        "activation",
+        "device",
+        "clip_grad_norm",
+        "seed",
+    ]);
+    let json = prop::sample::select(vec![
+        "0", "-3", "1", "3", "5", "1e300", "0.5", "2", "null", "\"all\"", "\"relu\"", "\"cuda\"", "\"x\"", "100001",
+    ])
+    .prop_map(String::from);
     prop_oneof![
         (index.clone(), shape).prop_map(|(i, s)| Edit::Shape(i, s)),
         (index.clone(), dtype).prop_map(|(i, d)| Edit::Dtype(i, d)),

@@ -4,7 +4,6 @@ use tch::{nn, Device, Kind, Tensor};
 use vanilla_rnn::model::loss::{batch_loss, LossKind};
 use vanilla_rnn::model::{Activation, RNN};
 
-
 fn check(loss_kind: LossKind, activation: Activation) {
     let mut vs = nn::VarStore::new(Device::Cpu);
     let mut rnn = RNN::new(&vs.root(), 2, 5, activation);

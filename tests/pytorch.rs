@@ -257,7 +257,9 @@ fn compare_counts_a_missing_or_unreadable_file_on_either_side_as_a_difference() 
     let dir = scratch("compare-missing");
     let a = dir.join("a");
     assert_eq!(run(&["train", "--quiet", "--epochs", "1", "--out", s(&a)]).code, 0);
-    for (file, damage) in [("steps.csv", None), ("weights.safetensors", None), ("predictions.csv", Some(&b"index,split\n1"[..])), ("metrics.csv", None)] {
+    for (file, damage) in
+        [("steps.csv", None), ("weights.safetensors", None), ("predictions.csv", Some(&b"index,split\n1"[..])), ("metrics.csv", None)]
+    {
         for left in [true, false] {
             let b = dir.join("b");
             let _ = std::fs::remove_dir_all(&b);
@@ -272,7 +274,14 @@ fn compare_counts_a_missing_or_unreadable_file_on_either_side_as_a_difference() 
             }
             let (x, y) = if left { (&b, &a) } else { (&a, &b) };
             let r = py(&["scripts/compare.py", s(x), s(y)]);
-            assert_eq!(r.code, 1, "{file} missing or damaged on the {} side: {}{}", if left { "left" } else { "right" }, r.stdout, r.stderr);
+            assert_eq!(
+                r.code,
+                1,
+                "{file} missing or damaged on the {} side: {}{}",
+                if left { "left" } else { "right" },
+                r.stdout,
+                r.stderr
+            );
             assert!(r.stdout.contains(file) && r.stdout.contains("DIFFERENT"), "{}", r.stdout);
         }
     }

@@ -70,7 +70,11 @@ fn a_run_stopped_at_an_epoch_boundary_and_resumed_is_bitwise_the_unstopped_run()
     let a = dir.join("by-steps");
     assert_eq!(run(&["train", "--quiet", "--epochs", "5", "--out", s(&a), "--stop-after-steps", "100"]).code, 130);
     let ck = Checkpoint::load(&a.join("checkpoint.safetensors")).unwrap();
-    assert_eq!((ck.state.position.epoch, ck.state.position.batch), (1, 50), "stopped after the last batch of epoch 2, before its test loss");
+    assert_eq!(
+        (ck.state.position.epoch, ck.state.position.batch),
+        (1, 50),
+        "stopped after the last batch of epoch 2, before its test loss"
+    );
     assert_eq!(run(&["train", "--quiet", "--resume", s(&a)]).code, 0);
     assert_same_run(&whole, &a);
     // A finished shorter run, extended with --epochs.
@@ -211,7 +215,11 @@ fn a_second_ctrl_c_exits_at_once_without_saving_or_tearing_a_file() {
     for f in ["checkpoint.safetensors", "weights.safetensors"] {
         let p = out.join(f);
         if p.exists() {
-            let whole = if f.starts_with("checkpoint") { Checkpoint::load(&p).is_ok() } else { vanilla_rnn::files::weights::read_params(&p).is_ok() };
+            let whole = if f.starts_with("checkpoint") {
+                Checkpoint::load(&p).is_ok()
+            } else {
+                vanilla_rnn::files::weights::read_params(&p).is_ok()
+            };
             assert!(whole, "{f} is whole");
         }
     }
@@ -337,7 +345,8 @@ fn hostile_csv_files_get_a_clear_error() {
         ("utf16.csv", 1, "header column 1 is empty or not UTF-8 text"),
     ];
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/csv");
-    let mut files: Vec<String> = std::fs::read_dir(&corpus).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut files: Vec<String> =
+        std::fs::read_dir(&corpus).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     files.sort();
     assert_eq!(files, expected.map(|e| e.0.to_string()).to_vec(), "every corpus file has its expected outcome here");
     for (name, code, needle) in expected {

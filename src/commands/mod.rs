@@ -45,4 +45,3 @@ pub enum Command {
         model: ModelArgs,
     },
 }
-

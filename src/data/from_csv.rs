@@ -75,4 +75,3 @@ fn csv_error(e: &csv::Error) -> String {
         _ => e.to_string(),
     }
 }
-

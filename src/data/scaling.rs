@@ -54,7 +54,6 @@ pub fn model_rows(series: &Series, scaling: Option<&Scaling>) -> Vec<f32> {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

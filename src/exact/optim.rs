@@ -554,11 +554,18 @@ mod tests {
 
     #[test]
     fn empty_parameters_are_stepped_without_touching_memory() {
-        let (p, e) = (Tensor::from_slice(&[1.0f32]).set_requires_grad(true), Tensor::zeros([0], (Kind::Float, tch::Device::Cpu)).set_requires_grad(true));
+        let (p, e) = (
+            Tensor::from_slice(&[1.0f32]).set_requires_grad(true),
+            Tensor::zeros([0], (Kind::Float, tch::Device::Cpu)).set_requires_grad(true),
+        );
         let mut adam = Adam::new(&[&p, &e], AdamConfig::with_lr(0.1));
         (&p * 2.0).sum(None).backward();
         e.sum(None).backward();
         assert!(adam.step());
-        assert_eq!(adam.state.iter().map(|s| s.step).collect::<Vec<_>>(), vec![1.0, 1.0], "PyTorch counts a step for every parameter with a gradient");
+        assert_eq!(
+            adam.state.iter().map(|s| s.step).collect::<Vec<_>>(),
+            vec![1.0, 1.0],
+            "PyTorch counts a step for every parameter with a gradient"
+        );
     }
 }

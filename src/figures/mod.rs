@@ -108,4 +108,3 @@ pub fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let pad = ((hi - lo) * 0.05).max(1e-9);
     (lo - pad, hi + pad)
 }
-

@@ -246,7 +246,9 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREY.stroke_width(3)));
         for (name, c, test) in [("predicted, train", BLUE, false), ("predicted, test", ORANGE, true)] {
             chart
-                .draw_series(run.predictions.iter().filter(|p| p.test == test).map(|p| Circle::new((p.preds[0], p.preds[1]), 2, c.filled())))
+                .draw_series(
+                    run.predictions.iter().filter(|p| p.test == test).map(|p| Circle::new((p.preds[0], p.preds[1]), 2, c.filled())),
+                )
                 .map_err(drawing_error)?
                 .label(name)
                 .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));

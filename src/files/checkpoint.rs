@@ -42,7 +42,8 @@ fn view<'a>(t: &Tensor, bytes: &'a mut Vec<u8>) -> Result<TensorView<'a>> {
 impl Checkpoint {
     pub fn save(&self, path: &Path) -> Result<()> {
         let st = &self.state;
-        let mut named: Vec<(String, Tensor)> = PARAM_NAMES.iter().zip(&st.params).map(|(n, t)| (n.to_string(), t.shallow_clone())).collect();
+        let mut named: Vec<(String, Tensor)> =
+            PARAM_NAMES.iter().zip(&st.params).map(|(n, t)| (n.to_string(), t.shallow_clone())).collect();
         for (name, adam) in PARAM_NAMES.iter().zip(&st.adam) {
             named.push((format!("adam.step.{name}"), Tensor::from_slice(&[adam.step])));
             named.push((format!("adam.exp_avg.{name}"), adam.exp_avg.shallow_clone()));

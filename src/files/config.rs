@@ -83,7 +83,13 @@ impl RunConfig {
                 return Err(format!("scaling has {} minima and {} maxima for {f} features", s.min.len(), s.max.len()));
             }
             if let Some(j) = (0..f).find(|&j| !(s.min[j].is_finite() && s.max[j].is_finite() && s.min[j] <= s.max[j])) {
-                return Err(format!("scaling of feature {} ({}) is [{}, {}], not a finite range", j + 1, self.features[j], s.min[j], s.max[j]));
+                return Err(format!(
+                    "scaling of feature {} ({}) is [{}, {}], not a finite range",
+                    j + 1,
+                    self.features[j],
+                    s.min[j],
+                    s.max[j]
+                ));
             }
         }
         if self.train_windows == 0 || self.train_windows > self.windows {

@@ -83,7 +83,11 @@ pub enum Ended {
     /// Stopped by this signal.
     Interrupted(i32),
     /// Stopped before the step that would have made the weights non-finite.
-    Diverged { epoch: usize, step: usize, why: String },
+    Diverged {
+        epoch: usize,
+        step: usize,
+        why: String,
+    },
 }
 
 /// The phases of a step, timed by `bench --profile`.
@@ -224,7 +228,10 @@ impl Trainer {
     /// as `Adam::set_grads` needs.
     fn manual_agrees(&self) -> bool {
         let batches = self.batches(1);
-        let agrees = [batches.first(), batches.last()].into_iter().flatten().all(|b| agrees_with_autograd(&self.rnn, &b.x, &b.y, self.settings.loss));
+        let agrees = [batches.first(), batches.last()]
+            .into_iter()
+            .flatten()
+            .all(|b| agrees_with_autograd(&self.rnn, &b.x, &b.y, self.settings.loss));
         agrees
     }
 

@@ -38,9 +38,10 @@ pub fn scratch(name: &str) -> PathBuf {
 /// it), else the .python link setup.sh leaves in the checkout (plain `cargo test`).
 pub fn python() -> Command {
     let linked = Path::new(env!("CARGO_MANIFEST_DIR")).join(".python");
-    let py = std::env::var("PYTHON").ok().or_else(|| linked.exists().then(|| linked.display().to_string())).expect(
-        "no Python with torch: run scripts/setup.sh once (or the suite through scripts/test.sh, which exports PYTHON)",
-    );
+    let py = std::env::var("PYTHON")
+        .ok()
+        .or_else(|| linked.exists().then(|| linked.display().to_string()))
+        .expect("no Python with torch: run scripts/setup.sh once (or the suite through scripts/test.sh, which exports PYTHON)");
     let mut c = Command::new(py);
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c

@@ -17,7 +17,12 @@ pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
             let (y0, y1) = span(values.chain(fc.context.iter().map(|c| c.values[j])));
             let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
             let title = if j == 0 {
-                format!("Closed-loop forecast from row {}: {} (first {} steps within {NEAR} of the truth)", fc.from, fc.names[j], fc.horizon())
+                format!(
+                    "Closed-loop forecast from row {}: {} (first {} steps within {NEAR} of the truth)",
+                    fc.from,
+                    fc.names[j],
+                    fc.horizon()
+                )
             } else {
                 fc.names[j].clone()
             };
