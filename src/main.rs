@@ -81,7 +81,7 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
 /// `forecast`: the CSV and its figure beside it.
 fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
     let fc = forecast::forecast(args)?;
-    let out = args.out.clone().unwrap_or_else(|| args.weights.parent().unwrap_or(Path::new(".")).join("forecast.csv"));
+    let out = args.out.clone().unwrap_or_else(|| args.trained.weights.parent().unwrap_or(Path::new(".")).join("forecast.csv"));
     fc.csv().save(&out)?;
     let plot = out.with_extension("png");
     forecast::figure::draw(&fc, &plot)?;

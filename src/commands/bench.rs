@@ -5,7 +5,7 @@
 use crate::data::{self, Windows};
 use crate::exact::backward::Backward;
 use crate::exact::optim::AdamPath;
-use crate::train::settings::{BackwardArgs, DataArgs, ModelArgs, SettingsArgs, TrainingArgs};
+use crate::train::settings::{BackwardArgs, RunArgs, SettingsArgs};
 use crate::train::{Initial, Laps, Phase, StepOutcome, Trainer};
 use anyhow::{bail, Result};
 use serde::Serialize;
@@ -15,11 +15,7 @@ use std::time::Instant;
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
     #[command(flatten)]
-    pub model: ModelArgs,
-    #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub training: TrainingArgs,
+    pub settings: RunArgs,
     #[command(flatten)]
     pub backward: BackwardArgs,
     /// Timed steps (after the warm-up)
@@ -55,7 +51,7 @@ pub struct BenchResult {
 }
 
 pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
-    let given = SettingsArgs { model: args.model.clone(), data: args.data.clone(), training: args.training.clone(), epochs: None };
+    let given = SettingsArgs { run: args.settings.clone(), epochs: None };
     let settings = given.new_run()?;
     let (series, scaling) = data::load(settings.data.as_deref())?;
     let windows = Windows::new(series, scaling, settings.seq_len as usize, settings.test_fraction)?;

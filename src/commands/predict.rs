@@ -12,19 +12,26 @@ use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
 use tch::{nn, Device};
 
-/// `vanilla-rnn predict`'s command line.
+/// A trained model and the series to run it on: shared by predict and forecast.
 #[derive(Debug, clap::Args)]
-pub struct PredictArgs {
+pub struct TrainedArgs {
     /// Weights: .safetensors, .pt (torch.save of a state_dict) or .ot; a config.json beside them is read too
     #[arg(long, value_name = "FILE")]
     pub weights: PathBuf,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// `vanilla-rnn predict`'s command line.
+#[derive(Debug, clap::Args)]
+pub struct PredictArgs {
+    #[command(flatten)]
+    pub trained: TrainedArgs,
     /// Write the predictions here [default: standard output]
     #[arg(long, value_name = "CSV")]
     pub out: Option<PathBuf>,
-    #[command(flatten)]
-    pub model: ModelArgs,
 }
 
 /// `index,split,target_<f>...,pred_<f>...`: index is the target's row in the series.
@@ -106,8 +113,8 @@ pub fn series_for(loaded: &Loaded, data: Option<&Path>) -> Result<(Series, Optio
 
 /// `vanilla-rnn predict`: the predictions, and their one-step MSE over all windows.
 pub fn predict(args: &PredictArgs) -> Result<(Csv, f64)> {
-    let loaded = load_model(&args.weights, &args.model)?;
-    let (series, scaling) = series_for(&loaded, args.data.data.as_deref())?;
+    let loaded = load_model(&args.trained.weights, &args.trained.model)?;
+    let (series, scaling) = series_for(&loaded, args.trained.data.data.as_deref())?;
     let windows = Windows::new(series, scaling, loaded.seq_len as usize, loaded.test_fraction())?;
     let mse = evaluate(&loaded.rnn, &windows.ds.X, &windows.ds.Y);
     Ok((predictions_csv(&loaded.rnn, &windows)?, mse))

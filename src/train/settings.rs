@@ -138,15 +138,22 @@ pub struct TrainingArgs {
     pub device: Option<DeviceArg>,
 }
 
-/// Every setting of `train`, as typed on the command line.
+/// The settings `train` and `bench` share: all but --epochs.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct SettingsArgs {
+pub struct RunArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
     pub training: TrainingArgs,
+}
+
+/// Every setting of `train`, as typed on the command line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SettingsArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
     #[arg(long, value_parser = checked(check::epochs),
           help = help("Passes over the training windows; 0 writes the initial model and its outputs", Settings::DEFAULT.epochs))]
     pub epochs: Option<i64>,
@@ -262,10 +269,10 @@ impl SettingsArgs {
     }
 
     fn merge(&self, m: &Merge, s: &mut Settings) -> Result<()> {
-        let (model, t) = (&self.model, &self.training);
+        let (model, t) = (&self.run.model, &self.run.training);
         m.value("seq-len", &model.seq_len, &mut s.seq_len)?;
         m.value("activation", &model.activation, &mut s.activation)?;
-        m.optional("data", &self.data.data, &mut s.data)?;
+        m.optional("data", &self.run.data.data, &mut s.data)?;
         m.value("hidden", &t.hidden, &mut s.hidden)?;
         m.value("batch-size", &t.batch_size, &mut s.batch_size)?;
         m.value("lr", &t.lr, &mut s.lr)?;

@@ -4,10 +4,9 @@
 
 pub mod figure;
 
-use super::predict::{load_model, series_for};
+use super::predict::{load_model, series_for, TrainedArgs};
 use crate::data::{self, split_point};
 use crate::files::atomic::{csv_field, format_num, Csv};
-use crate::train::settings::{DataArgs, ModelArgs};
 use anyhow::{anyhow, bail, Result};
 use std::path::PathBuf;
 use tch::{Device, Kind, Tensor};
@@ -18,22 +17,17 @@ pub const NEAR: f64 = 0.1;
 /// `vanilla-rnn forecast`'s command line.
 #[derive(Debug, clap::Args)]
 pub struct ForecastArgs {
-    /// Weights: .safetensors, .pt or .ot; a config.json beside them is read too
-    #[arg(long, value_name = "FILE")]
-    pub weights: PathBuf,
+    #[command(flatten)]
+    pub trained: TrainedArgs,
     /// How many points to generate
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub steps: u64,
     /// First row to generate; the seq_len rows before it start the loop [default: the first row after the training part]
     #[arg(long, value_name = "INDEX")]
     pub from: Option<usize>,
-    #[command(flatten)]
-    pub data: DataArgs,
     /// The CSV to write [default: forecast.csv beside the weights]; the plot goes beside it (.png)
     #[arg(long, value_name = "CSV")]
     pub out: Option<PathBuf>,
-    #[command(flatten)]
-    pub model: ModelArgs,
 }
 
 /// A row of the series: its index, and its values in the user's units.
@@ -106,8 +100,8 @@ impl Forecast {
 }
 
 pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
-    let loaded = load_model(&args.weights, &args.model)?;
-    let data = args.data.data.as_deref();
+    let loaded = load_model(&args.trained.weights, &args.trained.model)?;
+    let data = args.trained.data.data.as_deref();
     let (series, scaling) = series_for(&loaded, data)?;
     let (seq, f, n) = (loaded.seq_len as usize, series.features(), series.rows.len());
     if n <= seq {
