@@ -2,7 +2,9 @@
 """Time the Python reference's training step, as `vanilla-rnn bench` times Rust's: only the loop.
 
 --mode faithful: the blog's loop, batches from a DataLoader over TrignoDS (scripts/reference.py);
---mode indexing: the same model and step, batches taken by tensor indexing (X[idx]).
+--mode indexing: the same model and step, batches taken by tensor indexing (X[idx]);
+--mode compile: as indexing, with torch.compile (inductor): the loop over time and the loss compiled
+  (AOTAutograd compiles its backward too), and optimizer.step compiled, after a compiling warm-up.
 Prints one JSON line like `vanilla-rnn bench`.
 """
 import argparse
@@ -19,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference import RNN, TrignoDS, circle, epoch_order, unroll  # noqa: E402
 
 p = argparse.ArgumentParser()
-p.add_argument("--mode", choices=["faithful", "indexing"], required=True)
+p.add_argument("--mode", choices=["faithful", "indexing", "compile"], required=True)
 p.add_argument("--hidden", type=int, default=32)
 p.add_argument("--batch-size", type=int, default=32)
 p.add_argument("--seq-len", type=int, default=4)
@@ -53,18 +55,34 @@ def batches():
                 yield ds.X[idx], ds.Y[idx]
 
 
+
+
+def loss_of(inputs, targets):
+    return criterion(unroll(model, inputs, a.hidden)[-1], targets)
+
+
+optimizer_step = optimizer.step
+if a.mode == "compile":
+    loss_of = torch.compile(loss_of)
+    @torch.compile(fullgraph=False)
+    def optimizer_step():  # as PyTorch's "compiling the optimizer" recipe wraps it
+        optimizer.step()
+
 start = None
+first = last = None
 for k, (inputs, targets) in enumerate(batches()):
     if k == a.warmup:
         start = time.perf_counter()
     if k == a.warmup + a.steps:
         break
-    outputs = unroll(model, inputs, a.hidden)
-    loss = criterion(outputs[-1], targets)
-    optimizer.zero_grad()
+    loss = loss_of(inputs, targets)
+    optimizer.zero_grad(set_to_none=a.mode != "compile")  # compiled: keep the grads, no recompiles
     loss.backward()
-    optimizer.step()
-    loss.item()
+    optimizer_step()
+    last = loss.item()
+    first = last if first is None else first
 seconds = time.perf_counter() - start
+if not last < first / 2:
+    sys.exit(f"bench.py: the loss did not fall (first batch {first:.3e}, last {last:.3e})")
 print(json.dumps({"implementation": f"python-{a.mode}", "hidden": a.hidden, "batch": a.batch_size, "seq_len": a.seq_len, "threads": a.threads,
                   "steps": a.steps, "us_per_step": seconds / a.steps * 1e6, "windows_per_s": a.steps * a.batch_size / seconds}))
