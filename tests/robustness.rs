@@ -117,6 +117,7 @@ fn resume_refuses_flags_that_contradict_the_run() {
     assert_clean_error(&run(&["train", "--resume", s(&out), "--no-shuffle"]), 1, "--no-shuffle");
     assert_clean_error(&run(&["train", "--resume", s(&out), "--epochs", "1"]), 1, "fewer than the 2 epochs");
     assert_clean_error(&run(&["train", "--resume", s(&dir.join("nowhere"))]), 1, "checkpoint");
+    assert!(!dir.join("nowhere").exists(), "a failed resume creates nothing");
     // Restating a setting it was started with is fine.
     assert_eq!(run(&["train", "--quiet", "--resume", s(&out), "--lr", "0.003", "--epochs", "3"]).code, 0);
 }

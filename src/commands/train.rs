@@ -79,6 +79,9 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     // A resumed run holds its directory before it reads the checkpoint; a new one once its
     // data has loaded (so that a bad series creates nothing).
     let (dir, resumed) = match &controls.resume {
+        Some(_) if !out.is_dir() => {
+            bail!("cannot resume from {}: no such directory (no checkpoint.safetensors to go on from)", out.display())
+        }
         Some(_) => {
             let dir = RunDir::prepare(&out)?;
             (Some(dir), Some(Checkpoint::load(&out.join("checkpoint.safetensors"))?))
