@@ -73,6 +73,22 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
     }
 }
 
+/// The data: windows of the series, the chronological tail held out; for a resumed run, the
+/// very series it began with.
+fn windows_for(settings: &Settings, resumed: Option<&Checkpoint>) -> Result<Windows> {
+    let (series, scaling) = data::load(settings.data.as_deref())?;
+    let windows = Windows::new(series, scaling, settings.seq_len as usize, settings.test_fraction)?;
+    if let Some(ck) = resumed.filter(|ck| ck.series != windows.fingerprint) {
+        bail!(
+            "the series is not the one this run was trained on (fingerprint {}, the checkpoint has {}): was {} changed?",
+            windows.fingerprint,
+            ck.series,
+            settings.data.as_ref().map_or("the data".to_string(), |p| p.display().to_string())
+        );
+    }
+    Ok(windows)
+}
+
 pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let controls = &args.controls;
     let out = controls.out_dir()?;
@@ -93,17 +109,7 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
         None => args.settings.new_run()?,
     };
 
-    // The data: windows of the series, the chronological tail held out.
-    let (series, scaling) = data::load(settings.data.as_deref())?;
-    let windows = Windows::new(series, scaling, settings.seq_len as usize, settings.test_fraction)?;
-    if let Some(ck) = resumed.as_ref().filter(|ck| ck.series != windows.fingerprint) {
-        bail!(
-            "the series is not the one this run was trained on (fingerprint {}, the checkpoint has {}): was {} changed?",
-            windows.fingerprint,
-            ck.series,
-            settings.data.as_ref().map_or("the data".to_string(), |p| p.display().to_string())
-        );
-    }
+    let windows = windows_for(&settings, resumed.as_ref())?;
     let dir = match dir {
         Some(dir) => dir,
         None => RunDir::prepare(&out)?,
