@@ -78,7 +78,7 @@ impl Checkpoint {
     /// the model, and Adam's moments against the weights, when the run is restored.)
     pub fn load(path: &Path) -> Result<Checkpoint> {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read checkpoint {}", path.display()))?;
-        let bad = |what: &str| anyhow!("{}: not a usable vanilla-rnn checkpoint ({what})", path.display());
+        let bad = |what: &str| Reader::refusal(path, what);
         let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(&format!("{e:?}")))?;
         let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(&format!("{e:?}")))?;
         let meta = header.metadata().clone().unwrap_or_default();
@@ -123,8 +123,13 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// The one line that refuses the checkpoint at `path`, saying `what` is wrong.
+    fn refusal(path: &Path, what: &str) -> anyhow::Error {
+        anyhow!("{}: not a usable vanilla-rnn checkpoint ({what})", path.display())
+    }
+
     fn bad(&self, what: &str) -> anyhow::Error {
-        anyhow!("{}: not a usable vanilla-rnn checkpoint ({what})", self.path.display())
+        Reader::refusal(self.path, what)
     }
 
     /// A tensor of the format's dtype, with `dims` dimensions (and `width` in the last, when given).

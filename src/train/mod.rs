@@ -129,6 +129,11 @@ impl Laps {
     }
 }
 
+/// Batches of `--batch-size` windows in an epoch of `n_train`, the last one smaller.
+fn batches_per_epoch(n_train: usize, settings: &Settings) -> usize {
+    n_train.div_ceil(settings.batch_size as usize)
+}
+
 pub fn resolve_device(arg: DeviceArg) -> Result<Device> {
     match arg {
         DeviceArg::Cpu => Ok(Device::Cpu),
@@ -170,7 +175,7 @@ impl Trainer {
 
     /// A run going on from `state`, checked against the settings before anything is restored.
     pub fn resume(settings: &Settings, windows: &Windows, state: TrainState, backward: Backward) -> Result<Trainer> {
-        let per_epoch = windows.n_train.div_ceil(settings.batch_size as usize);
+        let per_epoch = batches_per_epoch(windows.n_train, settings);
         let Position { epoch, batch, .. } = state.position;
         let done_steps = epoch * per_epoch + batch;
         let past_the_end = epoch > settings.epochs as usize || (epoch == settings.epochs as usize && batch > 0);
@@ -236,7 +241,7 @@ impl Trainer {
     }
 
     pub fn batches_per_epoch(&self) -> usize {
-        self.train.len().div_ceil(self.settings.batch_size as usize)
+        batches_per_epoch(self.train.len(), &self.settings)
     }
 
     /// Epoch `epoch`'s batches: its windows in its order, gathered once, then sliced.
