@@ -7,7 +7,6 @@
   (AOTAutograd compiles its backward too), and optimizer.step compiled, after a compiling warm-up.
 Prints one JSON line like `vanilla-rnn bench`.
 """
-import argparse
 import json
 import os
 import sys
@@ -18,17 +17,10 @@ import torch.nn as nn
 from torch.utils.data import DataLoader
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_args  # noqa: E402
 from reference import RNN, TrignoDS, circle, epoch_order, unroll  # noqa: E402
 
-p = argparse.ArgumentParser()
-p.add_argument("--mode", choices=["faithful", "indexing", "compile"], required=True)
-p.add_argument("--hidden", type=int, default=32)
-p.add_argument("--batch-size", type=int, default=32)
-p.add_argument("--seq-len", type=int, default=4)
-p.add_argument("--threads", type=int, default=1)
-p.add_argument("--steps", type=int, default=1000)
-p.add_argument("--warmup", type=int, default=50)
-a = p.parse_args()
+a = bench_args.parse(__doc__.splitlines()[0], lambda p: p.add_argument("--mode", choices=["faithful", "indexing", "compile"], required=True))
 torch.set_num_threads(a.threads)
 import numpy as np  # noqa: E402
 

@@ -11,27 +11,20 @@ falls like the reference's (below half the first batch's loss), and exits 1 if n
 
 Runs in its own venv (scripts/bench.sh installs jax[cpu] there when asked); needs only numpy+jax.
 """
-import argparse
 import json
 import os
 import sys
 import time
 
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_args  # noqa: E402
+
+a = bench_args.parse(__doc__.splitlines()[0])
+if a.threads == 1:  # read when jax starts, so set before it is imported
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
-
-p = argparse.ArgumentParser()
-p.add_argument("--hidden", type=int, default=32)
-p.add_argument("--batch-size", type=int, default=32)
-p.add_argument("--seq-len", type=int, default=4)
-p.add_argument("--threads", type=int, default=1)
-p.add_argument("--steps", type=int, default=1000)
-p.add_argument("--warmup", type=int, default=50)
-a = p.parse_args()
-if a.threads != 1:
-    os.environ["XLA_FLAGS"] = ""  # (only honoured before jax initialises; bench.sh asks for 1 thread)
 
 x = np.linspace(0, 100, 1000)
 series = np.stack([np.sin(x), np.cos(x)], axis=1).astype(np.float32)
