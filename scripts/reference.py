@@ -22,16 +22,18 @@ from torch.utils.data import DataLoader, Dataset
 
 
 class TrignoDS(Dataset):
-    def __init__(self, data, seq_length=4):
+    def __init__(self, data, seq_length=4, targets=None):
         self.input_size = data.shape[1]
         self.seq_length = seq_length
+        # The windows whose targets are these rows (every window when None; fewer when a gap is skipped).
+        self.targets = list(range(seq_length, len(data))) if targets is None else targets
         X, Y = self.make_data(data)
         self.X = X
         self.Y = Y
 
     def make_data(self, data):
-        x_tensor = torch.tensor(np.array([data[i:i + self.seq_length] for i in range(0, len(data) - self.seq_length)])).float()
-        y_tensor = torch.tensor(np.array([data[i] for i in range(self.seq_length, len(data))])).float()
+        x_tensor = torch.tensor(np.array([data[t - self.seq_length:t] for t in self.targets])).float()
+        y_tensor = torch.tensor(np.array([data[t] for t in self.targets])).float()
         return x_tensor, y_tensor
 
     def __len__(self):
@@ -65,31 +67,77 @@ def circle():
     return ["sin", "cos"], np.stack([np.sin(x), np.cos(x)], axis=1).astype(np.float32).astype(np.float64)
 
 
-def read_csv(path):
+def is_missing(text):
+    return text == "" or text.lower() in ("na", "nan")
+
+
+def read_csv(path, time_column=None, columns=None, missing="error"):
+    """names, values (NaN for a gap kept by --missing skip), time labels (or None), gaps found."""
     with open(path, newline="", encoding="utf-8-sig") as f:
-        rows = list(csv.reader(f))
-    names = [n.strip() for n in rows[0]]
-    values = np.array([[float(c) for c in r] for r in rows[1:] if r], dtype=np.float64)
-    return names, values
+        text = f.read()
+    head = text.split("\n", 1)[0]
+    counts = {d: head.count(d) for d in (",", ";", "\t")}
+    delimiter = max((",", ";", "\t"), key=lambda d: counts[d]) if max(counts.values()) > 0 else ","
+    rows = [r for r in csv.reader(text.splitlines(), delimiter=delimiter) if r]
+    header = [n.strip() for n in rows[0]]
+    body = rows[1:]
+    if time_column is not None:
+        t = header.index(time_column)
+    else:
+        first = next((r[0].strip() for r in body if not is_missing(r[0].strip())), None)
+        try:
+            float(first)
+            t = None
+        except (TypeError, ValueError):
+            t = None if first is None else 0
+    features = [header.index(c) for c in columns] if columns else [j for j in range(len(header)) if j != t]
+    labels = [r[t].strip() for r in body] if t is not None else None
+    values = np.array([[math.nan if is_missing(r[j].strip()) else float(r[j]) for j in features] for r in body], dtype=np.float64)
+    gaps = int(np.isnan(values).sum())
+    if gaps and missing == "error":
+        sys.exit(f"error: {path} has {gaps} missing cells (--missing interpolate or skip)")
+    if missing == "interpolate":
+        interpolate(values)
+    return [header[j] for j in features], values, labels, gaps
 
 
-def fit_scaling(values):
-    return values.min(axis=0), values.max(axis=0)
+def interpolate(values):
+    """Linear in row order between the known values either side; the edges take the nearest."""
+    for j in range(values.shape[1]):
+        known = [i for i in range(len(values)) if not math.isnan(values[i, j])]
+        values[:known[0], j] = values[known[0], j]
+        values[known[-1] + 1:, j] = values[known[-1], j]
+        for a, b in zip(known, known[1:]):
+            va, vb = float(values[a, j]), float(values[b, j])
+            for i in range(a + 1, b):
+                values[i, j] = va + (vb - va) * ((i - a) / (b - a))
+
+
+def usable_targets(values, seq_len):
+    """Target rows of the windows that touch no gap."""
+    gap = np.isnan(values).any(axis=1)
+    return [t for t in range(seq_len, len(values)) if not gap[t - seq_len:t + 1].any()]
+
+
+def fit_scaling(values, rows, bound):
+    """Each column's min and max over the rows the training windows read, mapped to -bound, bound."""
+    seen = values[sorted(rows)]
+    return np.nanmin(seen, axis=0), np.nanmax(seen, axis=0), bound
 
 
 def scale(values, scaling):
-    mn, mx = scaling
+    mn, mx, bound = scaling
     rng = mx - mn
     out = np.zeros_like(values)
     for j in range(values.shape[1]):
         if rng[j] > 0:
-            out[:, j] = (values[:, j] - mn[j]) / rng[j] * 2.0 - 1.0
+            out[:, j] = ((values[:, j] - mn[j]) / rng[j] * 2.0 - 1.0) * bound
     return out
 
 
 def unscale(j, s, scaling):
-    mn, mx = scaling
-    return (s + 1.0) / 2.0 * (mx[j] - mn[j]) + mn[j]
+    mn, mx, bound = scaling
+    return (s / bound + 1.0) / 2.0 * (mx[j] - mn[j]) + mn[j]
 
 
 def epoch_order(n, shuffle, seed, epoch):
@@ -138,17 +186,27 @@ def main():
     p.add_argument("--clip-grad-norm", type=float)
     p.add_argument("--test-fraction", type=float, default=0.2)
     p.add_argument("--data")
+    p.add_argument("--time-column")
+    p.add_argument("--columns", type=lambda v: v.split(","))
+    p.add_argument("--missing", choices=["error", "interpolate", "skip"], default="error")
+    p.add_argument("--scale-bound", type=float, default=0.8)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
 
-    names, values = read_csv(a.data) if a.data else circle()
-    scaling = fit_scaling(values) if a.data else None
+    if a.data:
+        names, values, labels, gaps = read_csv(a.data, a.time_column, a.columns, a.missing)
+    else:
+        (names, values), labels, gaps = circle(), None, 0
+    targets = usable_targets(values, a.seq_len)
+    n_test = int(len(targets) * a.test_fraction)
+    n_train = len(targets) - n_test
+    # Scaled by what the training windows read, and nothing of the held-out tail.
+    train_rows = {i for t in targets[:n_train] for i in range(t - a.seq_len, t + 1)}
+    scaling = fit_scaling(values, train_rows, a.scale_bound) if a.data else None
     data = (scale(values, scaling) if a.data else values).astype(np.float32)
-    ds = TrignoDS(data, a.seq_len)
-    n_test = int(len(ds) * a.test_fraction)
-    n_train = len(ds) - n_test
+    ds = TrignoDS(data, a.seq_len, targets)
     test_x, test_y = ds.X[n_train:], ds.Y[n_train:]
 
     torch.manual_seed(a.seed)
@@ -198,12 +256,13 @@ def main():
 
     with torch.no_grad():
         preds = unroll(model, ds.X, a.hidden)[-1].double().numpy()
-    lines = ["index,split," + ",".join(f"target_{n}" for n in names) + "," + ",".join(f"pred_{n}" for n in names)]
-    for i in range(len(ds)):
-        index = i + a.seq_len
+    timed = ["time"] if labels is not None else []
+    lines = [",".join(["index"] + timed + ["split"] + [f"target_{n}" for n in names] + [f"pred_{n}" for n in names])]
+    for i, index in enumerate(ds.targets):
         target = [num(v) for v in values[index]]
         pred = [num(unscale(j, preds[i, j], scaling) if scaling else preds[i, j]) for j in range(len(names))]
-        lines.append(",".join([str(index), "train" if i < n_train else "test"] + target + pred))
+        time_label = [labels[index]] if labels is not None else []
+        lines.append(",".join([str(index)] + time_label + ["train" if i < n_train else "test"] + target + pred))
 
     from safetensors.torch import save_file
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(a.out, "weights.safetensors"))
@@ -214,7 +273,10 @@ def main():
     settings.update(device="cpu", init=a.init, data=a.data)
     config = {
         "settings": settings, "seed": a.seed, "device": "cpu", "features": names,
-        "scaling": {"min": scaling[0].tolist(), "max": scaling[1].tolist()} if scaling else None,
+        "time_column": a.time_column,
+        "gaps": {"missing": a.missing, "cells": gaps, "filled": gaps if a.missing == "interpolate" else 0,
+                 "skipped_windows": len(values) - a.seq_len - len(targets)},
+        "scaling": {"min": scaling[0].tolist(), "max": scaling[1].tolist(), "bound": scaling[2]} if scaling else None,
         "windows": len(ds), "train_windows": n_train,
         "versions": {"vanilla_rnn": "scripts/reference.py", "tch": "none", "libtorch": torch.__version__},
     }

@@ -33,8 +33,15 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 _ if args.controls.quiet => {}
                 _ => eprintln!(
-                    "trained {} epochs ({} steps, {} backward) in {:.1}s: test MSE {:.3e}; wrote {out}",
-                    s.epoch, s.step, s.backward, s.seconds, s.test_loss
+                    "trained {} epochs ({} steps, {} backward) in {:.1}s: test MSE {:.3e}; persistence {:.3e}, linear {:.3e}{}; wrote {out}",
+                    s.epoch,
+                    s.step,
+                    s.backward,
+                    s.seconds,
+                    s.test_loss,
+                    s.baselines.persistence,
+                    s.baselines.linear,
+                    if s.gaps.cells > 0 { format!(" ({})", s.gaps) } else { String::new() }
                 ),
             }
         }
@@ -83,6 +90,11 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
     let fc = forecast::forecast(args)?;
     let out = args.out.clone().unwrap_or_else(|| args.trained.weights.parent().unwrap_or(Path::new(".")).join("forecast.csv"));
     fc.csv().save(&out)?;
+    let stem = out.file_stem().map_or("forecast".into(), |s| s.to_string_lossy().into_owned());
+    let horizons = out.with_file_name(format!("{stem}_horizons.csv"));
+    if !fc.horizons.is_empty() {
+        fc.horizons_csv().save(&horizons)?;
+    }
     let plot = out.with_extension("png");
     forecast::figure::draw(&fc, &plot)?;
     eprintln!(
@@ -96,6 +108,20 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
         out.display(),
         plot.display()
     );
+    if let (Some(first), Some(last)) = (fc.horizons.first(), fc.horizons.last()) {
+        let ahead = fc.horizons.iter().filter(|h| h.rnn < h.persistence).count();
+        eprintln!(
+            "closed loop from {} held-out starts: MSE at h=1 {:.3e} (persistence {:.3e}), at h={} {:.3e} (persistence {:.3e}); ahead of persistence at {ahead} of {} horizons; wrote {}",
+            first.starts,
+            first.rnn,
+            first.persistence,
+            last.h,
+            last.rnn,
+            last.persistence,
+            fc.horizons.len(),
+            horizons.display()
+        );
+    }
     Ok(())
 }
 

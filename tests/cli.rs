@@ -222,21 +222,35 @@ fn bad_series_files_get_one_clear_line_and_exit_1() {
     for i in 0..20 {
         ok += &format!("{i},{}\n", i * 2);
     }
-    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("empty.csv", b"".to_vec(), "empty"),
-        ("header.csv", b"a,b\n".to_vec(), "no data rows"),
-        ("ragged.csv", b"a,b\n1,2\n3\n".to_vec(), "ragged"),
-        ("word.csv", b"a,b\n1,2\n3,abc\n".to_vec(), "row 3, column 2 (b)"),
-        ("nan.csv", b"a,b\n1,NaN\n3,4\n".to_vec(), "row 2, column 2 (b)"),
-        ("inf.csv", b"a,b\n1,2\n-inf,4\n".to_vec(), "row 3, column 1 (a)"),
-        ("huge.csv", b"a,b\n1,2\n1e400,4\n".to_vec(), "not finite"),
-        ("short.csv", b"a,b\n1,2\n3,4\n5,6\n7,8\n".to_vec(), "not longer than --seq-len 4"),
-        ("utf16.csv", b"\xff\xfea\x00,\x00b\x00\n\x001\x00,\x002\x00\n\x00".to_vec(), "UTF-8"),
+    let dated = |rows: &[&str]| rows.iter().fold(String::from("date,v\n"), |t, r| t + r + "\n").into_bytes();
+    let cases: Vec<(&str, Vec<u8>, &[&str], &str)> = vec![
+        ("empty.csv", b"".to_vec(), &[], "empty"),
+        ("header.csv", b"a,b\n".to_vec(), &[], "no data rows"),
+        ("ragged.csv", b"a,b\n1,2\n3\n".to_vec(), &[], "ragged"),
+        ("word.csv", b"a,b\n1,2\n3,abc\n".to_vec(), &[], "row 3, column 2 (b)"),
+        ("nan.csv", b"a,b\n1,NaN\n3,4\n".to_vec(), &[], "row 2, column 2 (b): missing value (--missing interpolate"),
+        ("inf.csv", b"a,b\n1,2\n-inf,4\n".to_vec(), &[], "row 3, column 1 (a)"),
+        ("huge.csv", b"a,b\n1,2\n1e400,4\n".to_vec(), &[], "not finite"),
+        ("short.csv", b"a,b\n1,2\n3,4\n5,6\n7,8\n".to_vec(), &[], "not longer than --seq-len 4"),
+        ("utf16.csv", b"\xff\xfea\x00,\x00b\x00\n\x001\x00,\x002\x00\n\x00".to_vec(), &[], "UTF-8"),
+        ("twice.csv", b"a,b,a\n1,2,3\n".to_vec(), &[], "names a twice (columns 1 and 3)"),
+        ("notime.csv", ok.clone().into_bytes(), &["--time-column", "when"], "--time-column when: "),
+        ("nocolumn.csv", ok.clone().into_bytes(), &["--columns", "a,zz"], "--columns zz: "),
+        ("allgone.csv", dated(&["2020-01,", "2020-02,NA", "2020-03,"]), &["--missing", "interpolate"], "every row is missing"),
+        (
+            "gappy.csv",
+            dated(&["2020-01,1", "2020-02,2", "2020-03,", "2020-04,4", "2020-05,5", "2020-06,6", "2020-07,NaN", "2020-08,8"]),
+            &["--missing", "skip"],
+            "no 5 consecutive rows without a gap",
+        ),
+        ("emptytime.csv", dated(&["2020-01,1", ",2", "2020-03,3"]), &[], "row 3, column 1 (date): the time column is empty"),
     ];
-    for (name, bytes, needle) in cases {
+    for (name, bytes, flags, needle) in cases {
         let p = write_csv(&dir, name, &bytes);
         let out = dir.join(format!("out-{name}"));
-        let r = run(&["train", "--out", s(&out), "--quiet", "--data", s(&p)]);
+        let mut args = vec!["train", "--out", s(&out), "--quiet", "--data", s(&p)];
+        args.extend_from_slice(flags);
+        let r = run(&args);
         assert_clean_error(&r, 1, needle);
         assert!(!out.exists(), "{name}: a failed run writes nothing");
     }

@@ -14,7 +14,7 @@ use common::{read_raw, write_raw, RawTensor};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use std::path::{Path, PathBuf};
-use vanilla_rnn::data::{circle, Windows};
+use vanilla_rnn::data::{circle, Missing, Reading, Scale, Windows};
 use vanilla_rnn::exact::backward::Backward;
 use vanilla_rnn::files::checkpoint::Checkpoint;
 use vanilla_rnn::train::{Laps, Trainer};
@@ -70,6 +70,7 @@ fn mutated(seeds: Vec<Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
 fn csv_text() -> impl Strategy<Value = String> {
     let cell = prop::sample::select(vec![
         "1", "-0", "0.5", "1e400", "-1e-400", "nan", "inf", "\"2\"", "", "abc", " 3 ", "\u{feff}", "\"a,b\"", "\"", "1_0", "0x10", "٣",
+        "NA", "2020-01", ";", "\t",
     ]);
     let row = prop::collection::vec(cell, 1..5).prop_map(|c| c.join(","));
     prop::collection::vec(row, 0..12).prop_map(|rows| rows.join("\n"))
@@ -81,13 +82,20 @@ proptest! {
     #[test]
     fn the_csv_reader_never_panics_on_csv_like_text(text in csv_text()) {
         let p = scratch_file("text.csv", text.as_bytes());
-        let _ = vanilla_rnn::data::from_csv::read_csv(&p);
+        for missing in [Missing::Error, Missing::Interpolate, Missing::Skip] {
+            let reading = Reading { missing, ..Reading::default() };
+            if let Ok(series) = vanilla_rnn::data::from_csv::read_csv(&p, &reading) {
+                // gaps are NaN only when kept for the windows to skip
+                prop_assert!(series.rows.iter().flatten().all(|v| v.is_finite() || (v.is_nan() && missing == Missing::Skip)));
+                let _ = Windows::new(series, Scale::Fit { bound: 0.8 }, 2, 0.2);
+            }
+        }
     }
 
     #[test]
     fn the_csv_reader_never_panics_on_mutated_corpus_files(bytes in mutated(corpus("csv"))) {
         let p = scratch_file("mutated.csv", &bytes);
-        if let Ok(series) = vanilla_rnn::data::from_csv::read_csv(&p) {
+        if let Ok(series) = vanilla_rnn::data::from_csv::read_csv(&p, &Reading::default()) {
             prop_assert!(series.rows.iter().flatten().all(|v| v.is_finite()));
             prop_assert!(series.rows.iter().all(|r| r.len() == series.names.len()));
         }
@@ -222,7 +230,7 @@ fn apply(edit: &Edit, tensors: &mut std::collections::BTreeMap<String, RawTensor
 /// the built-in series, and take one step. Any of these may refuse; none may panic.
 fn resume_one_step(path: &Path) {
     let Ok(ck) = Checkpoint::load(path) else { return };
-    let Ok(windows) = Windows::new(circle(), None, ck.settings.seq_len as usize, ck.settings.test_fraction) else { return };
+    let Ok(windows) = Windows::new(circle(), Scale::Unscaled, ck.settings.seq_len as usize, ck.settings.test_fraction) else { return };
     let Ok(mut t) = Trainer::resume(&ck.settings, &windows, ck.state, Backward::Autograd) else { return };
     let batch = t.batches(t.position.epoch + 1).into_iter().next().expect("a batch");
     let _ = t.step(&batch, &mut Laps::off());
@@ -249,7 +257,7 @@ proptest! {
 fn the_corpus_checkpoint_resumes_and_steps_unedited() {
     // Guards the property above: the seed itself gets all the way to a step.
     let ck = Checkpoint::load(&corpus_checkpoint()).unwrap();
-    let windows = Windows::new(circle(), None, ck.settings.seq_len as usize, ck.settings.test_fraction).unwrap();
+    let windows = Windows::new(circle(), Scale::Unscaled, ck.settings.seq_len as usize, ck.settings.test_fraction).unwrap();
     let mut t = Trainer::resume(&ck.settings, &windows, ck.state, Backward::Autograd).unwrap();
     let batch = t.batches(t.position.epoch + 1).into_iter().next().unwrap();
     assert!(matches!(t.step(&batch, &mut Laps::off()).unwrap(), vanilla_rnn::train::StepOutcome::Loss(_)));

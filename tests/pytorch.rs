@@ -234,6 +234,33 @@ fn a_users_csv_trains_bitwise_as_in_python() {
     parity("csv", &["--epochs", "5", "--batch-size", "10", "--hidden", "12", "--seq-len", "6", "--data", s(&csv)]);
 }
 
+/// A dated series (semicolons, a date column found without the flag, a column left out) with
+/// gaps: interpolated, and skipped, each as reference.py reads it.
+#[test]
+fn a_dated_csv_with_gaps_trains_bitwise_as_in_python_both_ways() {
+    let dir = scratch("parity-csv-dated");
+    let csv = dir.join("dated.csv");
+    write_series(&csv, "date;level;flow;note", 260, |i| {
+        let v = i as f64 * 0.11;
+        let level =
+            if [17, 18, 40, 120, 201].contains(&i) { "NA".to_string() } else { format!("{}", 5.0 + 3.0 * v.sin() + 0.01 * i as f64) };
+        let flow = if i == 90 { String::new() } else { format!("{}", 200.0 * (v * 0.5).cos()) };
+        format!("2020-{:02}-{:02};{level};{flow};{}", 1 + i / 28, 1 + i % 28, i % 3)
+    });
+    let mut args =
+        vec!["--epochs", "4", "--batch-size", "8", "--hidden", "10", "--seq-len", "5", "--data", s(&csv), "--columns", "level,flow"];
+    for missing in ["interpolate", "skip"] {
+        args.extend(["--missing", missing]);
+        parity(&format!("csv-dated-{missing}"), &args);
+        args.truncate(args.len() - 2);
+    }
+    let predictions =
+        std::fs::read_to_string(Path::new(env!("CARGO_TARGET_TMPDIR")).join("parity-csv-dated-skip/rust-autograd/predictions.csv"))
+            .unwrap();
+    assert!(predictions.starts_with("index,time,split,target_level,target_flow,"), "{predictions:.80}");
+    assert!(predictions.contains("\n5,2020-01-06,train,") && !predictions.contains("\n17,"), "a window with a gap is skipped");
+}
+
 #[test]
 fn a_clip_that_bites_changes_the_run() {
     // Guards the parity cases above: with --clip-grad-norm 0.05 the clip really acts.

@@ -50,7 +50,7 @@ fn the_default_model_forecasts_the_circle_for_hundreds_of_steps() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let csv = std::fs::read_to_string(dir.join("forecast.csv")).unwrap();
     let mut lines = csv.lines();
-    assert_eq!(lines.next().unwrap(), "step,index,pred_sin,pred_cos,true_sin,true_cos,distance");
+    assert_eq!(lines.next().unwrap(), "step,index,pred_sin,pred_cos,true_sin,true_cos,distance,persistence_distance");
     let rows: Vec<Vec<f64>> = lines.map(|l| l.split(',').map(|c| c.parse().unwrap()).collect()).collect();
     assert_eq!(rows.len(), 600);
     assert_eq!(rows[0][1], 801.0, "starts after the training part by default");
@@ -58,7 +58,19 @@ fn the_default_model_forecasts_the_circle_for_hundreds_of_steps() {
     assert!(horizon >= 200, "stays within 0.1 of the circle for {horizon} steps");
     assert!(rows.iter().all(|r| (r[2].hypot(r[3]) - 1.0).abs() < 0.05), "every generated point stays on the unit circle");
     assert!(r.stderr.contains(&format!("the first {horizon} stay within 0.1")), "{}", r.stderr);
-    assert_eq!(png_size(&dir.join("forecast.png")), (1400, 660));
+    assert_eq!(png_size(&dir.join("forecast.png")), (1400, 990), "two features and the horizons");
+    // Every held-out start, closed loop: at h = 1 that is the test loss, and persistence's is the baseline's.
+    let cell = |text: &str, row: usize, col: usize| -> f64 { text.lines().nth(row).unwrap().split(',').nth(col).unwrap().parse().unwrap() };
+    let horizons = std::fs::read_to_string(dir.join("forecast_horizons.csv")).unwrap();
+    assert!(horizons.starts_with("h,starts,rnn_mse,persistence_mse\n1,199,"), "{horizons:.60}");
+    assert_eq!(horizons.lines().count(), 1 + 199, "as far as the held-out rows reach");
+    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let baselines = std::fs::read_to_string(dir.join("baselines.csv")).unwrap();
+    let near = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs();
+    assert!(near(cell(&horizons, 1, 2), cell(&metrics, 40, 2)), "h=1 is the test loss");
+    assert!(near(cell(&horizons, 1, 3), cell(&baselines, 1, 1)), "h=1 persistence is the baseline");
+    assert!(cell(&horizons, 50, 3) > 10.0 * cell(&horizons, 1, 3), "holding the last value falls behind as h grows");
+    assert!(r.stderr.contains("closed loop from 199 held-out starts"), "{}", r.stderr);
     // From an explicit row, past the end of a user's series: no truth there, and no distance.
     let r = run(&[
         "forecast",

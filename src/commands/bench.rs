@@ -2,7 +2,6 @@
 //! start, no libtorch load, no data preparation). It times `Trainer::step`, the very step
 //! `train` runs, with train's settings and flags, on full batches only (as scripts/bench.py).
 
-use crate::data::{self, Windows};
 use crate::exact::backward::Backward;
 use crate::exact::optim::AdamPath;
 use crate::train::settings::{BackwardArgs, RunArgs, SettingsArgs};
@@ -53,8 +52,7 @@ pub struct BenchResult {
 pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
     let given = SettingsArgs { run: args.settings.clone(), epochs: None };
     let settings = given.new_run()?;
-    let (series, scaling) = data::load(settings.data.as_deref())?;
-    let windows = Windows::new(series, scaling, settings.seq_len as usize, settings.test_fraction)?;
+    let windows = super::train::windows_of(&settings, None)?;
     let batch = settings.batch_size as usize;
     if batch > windows.n_train {
         bail!("--batch-size {batch} is larger than the {} training windows", windows.n_train);

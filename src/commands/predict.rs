@@ -1,14 +1,14 @@
 //! `vanilla-rnn predict`: a trained model's prediction of every window's next point, in the
 //! series' own units; and the loading of a trained model that predict, forecast and export share.
 
-use crate::data::{self, Series, Windows};
+use crate::data::{self, Scale, Windows};
 use crate::files::atomic::{csv_field, format_num, Csv};
 use crate::files::config::RunConfig;
 use crate::files::weights::{read_params, sizes_of};
 use crate::model::loss::evaluate;
 use crate::model::RNN;
 use crate::train::settings::{DataArgs, ModelArgs, Settings};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use tch::{nn, Device};
 
@@ -34,18 +34,24 @@ pub struct PredictArgs {
     pub out: Option<PathBuf>,
 }
 
-/// `index,split,target_<f>...,pred_<f>...`: index is the target's row in the series.
+/// `index,split,target_<f>...,pred_<f>...`, with `time` after `index` when the series has a time
+/// column: index is the target's row in the series.
 pub fn predictions_csv(rnn: &RNN, windows: &Windows) -> Result<Csv> {
     let preds = rnn.predict(&windows.ds.X.to_device(rnn.get_ht.ws.device()));
     let preds: Vec<f32> = Vec::try_from(preds.to_device(Device::Cpu).flatten(0, -1))?;
     let (series, f) = (&windows.series, windows.series.features());
-    let mut header = vec!["index".to_string(), "split".to_string()];
+    let mut header = vec!["index".to_string()];
+    if series.time.is_some() {
+        header.push("time".into());
+    }
+    header.push("split".into());
     header.extend(series.names.iter().map(|n| csv_field(&format!("target_{n}"))));
     header.extend(series.names.iter().map(|n| csv_field(&format!("pred_{n}"))));
     let mut csv = Csv::new(&header);
-    for i in 0..windows.ds.len() {
-        let index = i + windows.ds.seq_length;
-        let mut row = vec![index.to_string(), if i < windows.n_train { "train" } else { "test" }.to_string()];
+    for (i, &index) in windows.targets.iter().enumerate() {
+        let mut row = vec![index.to_string()];
+        row.extend(series.label(index).map(csv_field));
+        row.push(if i < windows.n_train { "train" } else { "test" }.to_string());
         row.extend(series.rows[index].iter().map(|&v| format_num(v)));
         row.extend((0..f).map(|j| {
             let y = preds[i * f + j] as f64;
@@ -96,26 +102,44 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
     Ok(Loaded { _vs: vs, rnn, seq_len, run })
 }
 
-/// The series to predict on, scaled as the model was trained (the run's scaling when the
-/// weights come with one, else fitted on this series).
-pub fn series_for(loaded: &Loaded, data: Option<&Path>) -> Result<(Series, Option<data::Scaling>)> {
-    let (series, fitted) = data::load(data)?;
+/// The windows to run a trained model on. With a config.json beside the weights, the run's own
+/// series: its file (or `--data`, another file with the same columns), time column, features,
+/// gap rule and scaling, any of which a flag may change; the features must be the model's. Without
+/// one, the flags alone, and a CSV scaled as train would scale it.
+pub fn windows_for(loaded: &Loaded, given: &DataArgs) -> Result<Windows> {
+    let run = loaded.run.as_ref();
+    let saved = run.map(|r| &r.settings);
+    let path = given.data.clone().or_else(|| saved.and_then(|s| s.data.clone()));
+    let mut reading = run.map_or_else(Default::default, |r| r.reading());
+    if given.time_column.is_some() {
+        reading.time_column = given.time_column.clone();
+    }
+    if given.columns.is_some() {
+        reading.columns = given.columns.clone();
+    }
+    reading.missing = given.missing.unwrap_or(reading.missing);
+    let series = data::load(path.as_deref(), &reading).with_context(|| match (&given.data, &path) {
+        (None, Some(p)) => format!("cannot read the run's series {} (config.json's settings.data; --data names another)", p.display()),
+        _ => "cannot read the series".to_string(),
+    })?;
+    if let Some(r) = run.filter(|r| r.features != series.names) {
+        bail!("the model was trained on the columns {}, the series has {}", r.features.join(", "), series.names.join(", "));
+    }
     if series.features() as i64 != loaded.rnn.input_length {
         bail!("the model takes {} features, the series has {} ({})", loaded.rnn.input_length, series.features(), series.names.join(", "));
     }
-    let run_scaling = loaded.run.as_ref().and_then(|r| r.scaling.clone());
-    let scaling = match (fitted, run_scaling) {
-        (Some(_), Some(run)) => Some(run),
-        (fitted, _) => fitted,
+    let scale = match (run.and_then(|r| r.scaling.clone()), &path) {
+        (Some(s), _) => Scale::Given(s),
+        (None, Some(_)) => Scale::Fit { bound: saved.map_or(Settings::DEFAULT.scale_bound, |s| s.scale_bound) },
+        (None, None) => Scale::Unscaled,
     };
-    Ok((series, scaling))
+    Windows::new(series, scale, loaded.seq_len as usize, loaded.test_fraction())
 }
 
 /// `vanilla-rnn predict`: the predictions, and their one-step MSE over all windows.
 pub fn predict(args: &PredictArgs) -> Result<(Csv, f64)> {
     let loaded = load_model(&args.trained.weights, &args.trained.model)?;
-    let (series, scaling) = series_for(&loaded, args.trained.data.data.as_deref())?;
-    let windows = Windows::new(series, scaling, loaded.seq_len as usize, loaded.test_fraction())?;
+    let windows = windows_for(&loaded, &args.trained.data)?;
     let mse = evaluate(&loaded.rnn, &windows.ds.X, &windows.ds.Y);
     Ok((predictions_csv(&loaded.rnn, &windows)?, mse))
 }

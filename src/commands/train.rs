@@ -2,9 +2,11 @@
 //! then the run's outputs, each file whole or not at all.
 
 use super::predict::predictions_csv;
-use crate::data::{self, Windows};
+use crate::data::baselines::Baselines;
+use crate::data::{self, Gaps, Scale, Scaling, Windows};
 use crate::exact::backward::Backward;
 use crate::figures;
+use crate::files::atomic::{format_num, Csv};
 use crate::files::checkpoint::Checkpoint;
 use crate::files::config::{RunConfig, Versions};
 use crate::files::export::export_torchscript;
@@ -37,6 +39,18 @@ pub struct Summary {
     pub seconds: f64,
     /// The held-out tail's MSE at the end (NaN when the run did not finish).
     pub test_loss: f64,
+    /// The baselines' MSE on the same tail.
+    pub baselines: Baselines,
+    /// What was done with the series' gaps.
+    pub gaps: Gaps,
+}
+
+/// baselines.csv: `name,test_loss`, in metrics.csv's units.
+fn baselines_csv(b: &Baselines) -> Csv {
+    let mut csv = Csv::new(&["name".to_string(), "test_loss".to_string()]);
+    csv.row(&["persistence".to_string(), format_num(b.persistence)]);
+    csv.row(&["linear".to_string(), format_num(b.linear)]);
+    csv
 }
 
 /// The trainer, new (from --init's weights, or --seed's) or resumed from its checkpoint.
@@ -65,7 +79,9 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
         adam: Some(trainer.adam_path()),
         device: format!("{:?}", trainer.device).to_lowercase(),
         features: windows.series.names.clone(),
+        time_column: windows.series.time.as_ref().map(|t| t.name.clone()),
         scaling: windows.scaling.clone(),
+        gaps: windows.gaps(settings.missing),
         windows: windows.ds.len(),
         train_windows: windows.n_train,
         series_fingerprint: windows.fingerprint.clone(),
@@ -73,11 +89,25 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
     }
 }
 
-/// The data: windows of the series, the chronological tail held out; for a resumed run, the
-/// very series it began with.
-fn windows_for(settings: &Settings, resumed: Option<&Checkpoint>) -> Result<Windows> {
-    let (series, scaling) = data::load(settings.data.as_deref())?;
-    let windows = Windows::new(series, scaling, settings.seq_len as usize, settings.test_fraction)?;
+/// The windows of the settings' series, the chronological tail held out: a CSV scaled by what its
+/// training windows show, or by `saved`, the scaling a resumed run began with.
+pub fn windows_of(settings: &Settings, saved: Option<Scaling>) -> Result<Windows> {
+    let series = data::load(settings.data.as_deref(), &settings.reading())?;
+    let scale = match (&settings.data, saved) {
+        (None, _) => Scale::Unscaled,
+        (Some(_), Some(saved)) => Scale::Given(saved),
+        (Some(_), None) => Scale::Fit { bound: settings.scale_bound },
+    };
+    Windows::new(series, scale, settings.seq_len as usize, settings.test_fraction)
+}
+
+/// The data; for a resumed run, the very series it began with, scaled as it was (config.json).
+fn windows_for(settings: &Settings, resumed: Option<&Checkpoint>, out: &Path) -> Result<Windows> {
+    let saved = match resumed {
+        Some(_) => RunConfig::in_dir(out)?.and_then(|r| r.scaling),
+        None => None,
+    };
+    let windows = windows_of(settings, saved)?;
     if let Some(ck) = resumed.filter(|ck| ck.series != windows.fingerprint) {
         bail!(
             "the series is not the one this run was trained on (fingerprint {}, the checkpoint has {}): was {} changed?",
@@ -89,27 +119,27 @@ fn windows_for(settings: &Settings, resumed: Option<&Checkpoint>) -> Result<Wind
     Ok(windows)
 }
 
+/// The settings, and for a resumed run its directory (held) and checkpoint. A resumed run holds
+/// its directory before it reads the checkpoint; a new one only once its data has loaded (so
+/// that a bad series creates nothing).
+fn settings_for(args: &TrainArgs, out: &Path) -> Result<(Option<RunDir>, Option<Checkpoint>, Settings)> {
+    if args.controls.resume.is_none() {
+        return Ok((None, None, args.settings.new_run()?));
+    }
+    if !out.is_dir() {
+        bail!("cannot resume from {}: no such directory (no checkpoint.safetensors to go on from)", out.display())
+    }
+    let dir = RunDir::prepare(out)?;
+    let ck = Checkpoint::load(&out.join("checkpoint.safetensors"))?;
+    let settings = args.settings.resumed(ck.settings.clone(), out, ck.state.position.epoch)?;
+    Ok((Some(dir), Some(ck), settings))
+}
+
 pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let controls = &args.controls;
     let out = controls.out_dir()?;
-    // A resumed run holds its directory before it reads the checkpoint; a new one once its
-    // data has loaded (so that a bad series creates nothing).
-    let (dir, resumed) = match &controls.resume {
-        Some(_) if !out.is_dir() => {
-            bail!("cannot resume from {}: no such directory (no checkpoint.safetensors to go on from)", out.display())
-        }
-        Some(_) => {
-            let dir = RunDir::prepare(&out)?;
-            (Some(dir), Some(Checkpoint::load(&out.join("checkpoint.safetensors"))?))
-        }
-        None => (None, None),
-    };
-    let settings = match &resumed {
-        Some(ck) => args.settings.resumed(ck.settings.clone(), &out, ck.state.position.epoch)?,
-        None => args.settings.new_run()?,
-    };
-
-    let windows = windows_for(&settings, resumed.as_ref())?;
+    let (dir, resumed, settings) = settings_for(args, &out)?;
+    let windows = windows_for(&settings, resumed.as_ref(), &out)?;
     let dir = match dir {
         Some(dir) => dir,
         None => RunDir::prepare(&out)?,
@@ -117,6 +147,8 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
 
     let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
     dir.remove_finished_outputs()?;
+    let baselines = Baselines::of(&windows)?;
+    baselines_csv(&baselines).save(&out.join("baselines.csv"))?;
 
     // The loop, saving its progress as it goes.
     let run = run_config(&settings, &windows, &trainer);
@@ -124,7 +156,18 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let mut save = |t: &Trainer| dir.save_progress(&run, t);
     let ended = train::train(&mut trainer, controls.checkpoint_every, stop, &progress, &mut save)?;
     let (epoch, step, seconds) = (trainer.position.epoch, trainer.steps.len(), trainer.elapsed());
-    let summary = |ended, test_loss| Summary { out: out.clone(), ended, backward: trainer.backward, epoch, step, seconds, test_loss };
+    let gaps = run.gaps.clone();
+    let summary = |ended, test_loss| Summary {
+        out: out.clone(),
+        ended,
+        backward: trainer.backward,
+        epoch,
+        step,
+        seconds,
+        test_loss,
+        baselines,
+        gaps,
+    };
     match ended {
         Ended::Finished => {}
         Ended::Diverged { epoch, step, why } => bail!(

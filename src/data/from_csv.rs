@@ -1,63 +1,231 @@
-//! A user's series from a CSV file: a header row, then one numeric column per feature.
+//! A user's series from a CSV file: a header row, an optional time column (kept as text, never a
+//! feature), the feature columns, and what to do with a gap.
 
-use super::Series;
-use anyhow::{bail, Context, Result};
+use super::{Series, Time};
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// Reads a user's series: a header row, then one numeric column per feature.
-pub fn read_csv(path: &Path) -> Result<Series> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(std::io::BufReader::new(file));
-    let header =
-        reader.byte_headers().map_err(|e| anyhow::anyhow!("{}: cannot read the header row: {}", path.display(), csv_error(&e)))?.clone();
-    let mut names = Vec::with_capacity(header.len());
-    for (j, raw) in header.iter().enumerate() {
-        let raw = if j == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
-        let name =
-            std::str::from_utf8(raw).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && !s.contains('\0')).with_context(
-                || format!("{}: header column {} is empty or not UTF-8 text (is the file UTF-8 CSV?)", path.display(), j + 1),
-            )?;
-        names.push(name);
-    }
-    if names.is_empty() {
-        bail!("{}: the file is empty (expected a header row, then one numeric column per feature)", path.display());
-    }
-    let mut rows = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => bail!("{}: {}", path.display(), csv_error(&e)),
-        }
-        let line = rows.len() + 2; // 1-based, after the header
-        let mut row = Vec::with_capacity(names.len());
-        for (j, cell) in record.iter().enumerate() {
-            let text = std::str::from_utf8(cell).unwrap_or("").trim();
-            let v: f64 = text.parse().map_err(|_| {
-                let shown: String = String::from_utf8_lossy(cell).chars().take(40).collect();
-                anyhow::anyhow!("{}: row {line}, column {} ({}): {:?} is not a number", path.display(), j + 1, short(&names[j]), shown)
-            })?;
-            if !v.is_finite() {
-                bail!(
-                    "{}: row {line}, column {} ({}): {} is not finite (NaN or infinite values cannot be learned)",
-                    path.display(),
-                    j + 1,
-                    short(&names[j]),
-                    short(text)
-                );
-            }
-            row.push(v);
-        }
-        rows.push(row);
-    }
-    if rows.is_empty() {
-        bail!("{}: has a header but no data rows", path.display());
-    }
-    Ok(Series { names, rows })
+/// What a missing cell (empty, `NA` or `NaN`) becomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Missing {
+    /// Refuse the file, naming the first gap
+    #[default]
+    Error,
+    /// Fill each gap linearly between its neighbours in row order (the edges take the nearest value)
+    Interpolate,
+    /// Keep the gap, and use no window that touches it
+    Skip,
 }
 
-/// A user's column name as an error message shows it: at most 40 characters.
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Missing::Error => "error",
+            Missing::Interpolate => "interpolate",
+            Missing::Skip => "skip",
+        })
+    }
+}
+
+/// How to read a CSV: the time column, the features, and the gaps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reading {
+    /// The time column; `None` takes a first column that is not numeric.
+    pub time_column: Option<String>,
+    /// The features, in this order; `None` is every column but the time column.
+    pub columns: Option<Vec<String>>,
+    pub missing: Missing,
+}
+
+/// Reads a user's series as `reading` says. Gaps are filled (`interpolate`) or kept as NaN
+/// (`skip`, for the windows to avoid); with `error`, the first one is refused.
+pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
+    let table = Table::read(path)?;
+    let time = table.time_column(reading)?;
+    let features = table.features(reading, time)?;
+    let name = |j: usize| short(&table.header[j]);
+    let mut rows = Vec::with_capacity(table.cells.len());
+    let mut labels = Vec::new();
+    for (r, record) in table.cells.iter().enumerate() {
+        let line = r + 2; // 1-based, after the header
+        if let Some(t) = time {
+            let label = record[t].trim();
+            if is_missing(label) {
+                bail!("{}: row {line}, column {} ({}): the time column is empty; every row needs its time", path.display(), t + 1, name(t));
+            }
+            labels.push(label.to_string());
+        }
+        rows.push(features.iter().map(|&j| table.value(r, j, reading.missing, time.is_none())).collect::<Result<Vec<f64>>>()?);
+    }
+    let names: Vec<String> = features.iter().map(|&j| table.header[j].clone()).collect();
+    for (k, n) in names.iter().enumerate() {
+        if rows.iter().all(|r| r[k].is_nan()) {
+            bail!("{}: column {} has no value at all (every row is missing)", path.display(), short(n));
+        }
+    }
+    let gaps = rows.iter().flatten().filter(|v| v.is_nan()).count();
+    if reading.missing == Missing::Interpolate {
+        interpolate(&mut rows);
+    }
+    let time = time.map(|t| Time { name: table.header[t].clone(), labels });
+    Ok(Series { names, rows, time, gaps })
+}
+
+/// Fills each gap of each column linearly in row order between the values either side; a gap
+/// at an edge takes the nearest value.
+pub fn interpolate(rows: &mut [Vec<f64>]) {
+    let f = rows.first().map_or(0, |r| r.len());
+    for j in 0..f {
+        let known: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i][j].is_nan()).collect();
+        let (Some(&first), Some(&last)) = (known.first(), known.last()) else { continue };
+        for i in 0..first {
+            rows[i][j] = rows[first][j];
+        }
+        for i in last + 1..rows.len() {
+            rows[i][j] = rows[last][j];
+        }
+        for pair in known.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let (va, vb) = (rows[a][j], rows[b][j]);
+            for i in a + 1..b {
+                // The same expression, in the same order, as scripts/reference.py.
+                rows[i][j] = va + (vb - va) * ((i - a) as f64 / (b - a) as f64);
+            }
+        }
+    }
+}
+
+/// A gap: an empty cell, `NA` or `NaN` (any case).
+fn is_missing(text: &str) -> bool {
+    text.is_empty() || text.eq_ignore_ascii_case("na") || text.eq_ignore_ascii_case("nan")
+}
+
+/// The file as text cells, its delimiter detected from the header line.
+struct Table {
+    header: Vec<String>,
+    cells: Vec<Vec<String>>,
+    path: std::path::PathBuf,
+}
+
+impl Table {
+    fn read(path: &Path) -> Result<Table> {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).delimiter(delimiter(bytes)).from_reader(bytes);
+        let header =
+            reader.byte_headers().map_err(|e| anyhow!("{}: cannot read the header row: {}", path.display(), csv_error(&e)))?.clone();
+        let mut names: Vec<String> = Vec::with_capacity(header.len());
+        let mut seen = std::collections::HashMap::new();
+        for (j, raw) in header.iter().enumerate() {
+            let name =
+                std::str::from_utf8(raw).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && !s.contains('\0')).with_context(
+                    || format!("{}: header column {} is empty or not UTF-8 text (is the file UTF-8 CSV?)", path.display(), j + 1),
+                )?;
+            if let Some(k) = seen.insert(name.clone(), j) {
+                bail!(
+                    "{}: the header names {} twice (columns {} and {}); each column needs its own name",
+                    path.display(),
+                    short(&name),
+                    k + 1,
+                    j + 1
+                );
+            }
+            names.push(name);
+        }
+        if names.is_empty() {
+            bail!("{}: the file is empty (expected a header row, then one column per feature)", path.display());
+        }
+        let mut cells = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => bail!("{}: {}", path.display(), csv_error(&e)),
+            }
+            cells.push(record.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect());
+        }
+        if cells.is_empty() {
+            bail!("{}: has a header but no data rows", path.display());
+        }
+        Ok(Table { header: names, cells, path: path.to_path_buf() })
+    }
+
+    /// Row `r`'s value in column `j`: NaN for a gap (unless gaps are refused).
+    fn value(&self, r: usize, j: usize, missing: Missing, untimed: bool) -> Result<f64> {
+        let (path, line, name) = (self.path.display(), r + 2, short(&self.header[j])); // 1-based, after the header
+        let text = self.cells[r][j].trim();
+        if is_missing(text) {
+            if missing == Missing::Error {
+                bail!("{path}: row {line}, column {} ({name}): missing value (--missing interpolate fills gaps, --missing skip leaves out the windows that touch them)", j + 1);
+            }
+            return Ok(f64::NAN);
+        }
+        let v: f64 = text.parse().map_err(|_| {
+            let hint = if j == 0 && untimed { " (is it a time column? --time-column names it)" } else { "" };
+            anyhow!("{path}: row {line}, column {} ({name}): {:?} is not a number{hint}", j + 1, short(text))
+        })?;
+        if !v.is_finite() {
+            bail!("{path}: row {line}, column {} ({name}): {} is not finite (infinite values cannot be learned)", j + 1, short(text));
+        }
+        Ok(v)
+    }
+
+    fn column(&self, name: &str, flag: &str) -> Result<usize> {
+        self.header.iter().position(|h| h == name).ok_or_else(|| {
+            anyhow!("{flag} {}: {} has no such column (its columns: {})", short(name), self.path.display(), self.header.join(", "))
+        })
+    }
+
+    /// The named time column, or a first column whose first value is not a number.
+    fn time_column(&self, reading: &Reading) -> Result<Option<usize>> {
+        if let Some(name) = &reading.time_column {
+            return self.column(name, "--time-column").map(Some);
+        }
+        let first = self.cells.iter().map(|r| r[0].trim()).find(|c| !is_missing(c));
+        let textual = first.is_some_and(|c| c.parse::<f64>().is_err());
+        Ok(textual.then_some(0))
+    }
+
+    fn features(&self, reading: &Reading, time: Option<usize>) -> Result<Vec<usize>> {
+        let features: Vec<usize> = match &reading.columns {
+            Some(names) => names.iter().map(|n| self.column(n, "--columns")).collect::<Result<_>>()?,
+            None => (0..self.header.len()).filter(|&j| Some(j) != time).collect(),
+        };
+        if let Some(t) = time.filter(|t| features.contains(t)) {
+            bail!("--columns names the time column {}: time is never a feature", short(&self.header[t]));
+        }
+        if features.is_empty() {
+            bail!("{}: no feature column besides the time column {}", self.path.display(), short(&self.header[time.unwrap_or(0)]));
+        }
+        Ok(features)
+    }
+}
+
+/// `,`, `;` or tab, whichever the header line holds most of (outside quotes); `,` when none.
+fn delimiter(bytes: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in bytes.iter().take_while(|&&b| b != b'\n') {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|&k| (counts[k], std::cmp::Reverse(k))).unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        [b',', b';', b'\t'][best]
+    }
+}
+
+/// A user's text as an error message shows it: at most 40 characters.
 fn short(name: &str) -> String {
     if name.chars().count() > 40 {
         name.chars().take(37).collect::<String>() + "..."
@@ -69,9 +237,105 @@ fn short(name: &str) -> String {
 fn csv_error(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => format!(
-            "row {} has {len} fields where the header has {expected_len} (ragged CSV)",
+            "row {} has {len} fields where the header has {expected_len} (ragged CSV, or another delimiter than the header's?)",
             pos.as_ref().map(|p| p.line().to_string()).unwrap_or_else(|| "?".into())
         ),
         _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str, reading: &Reading) -> Result<Series> {
+        let dir = std::env::temp_dir().join(format!("vanilla-rnn-from-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{:x}.csv", text.len() * 7919 + text.bytes().map(|b| b as usize).sum::<usize>()));
+        std::fs::write(&path, text).unwrap();
+        read_csv(&path, reading)
+    }
+
+    fn plain() -> Reading {
+        Reading::default()
+    }
+
+    #[test]
+    fn a_first_column_of_dates_is_the_time_column() {
+        let s = read("month,passengers\n1949-01,112\n1949-02,118\n", &plain()).unwrap();
+        assert_eq!(s.names, vec!["passengers"]);
+        assert_eq!(s.time.as_ref().unwrap().labels, vec!["1949-01", "1949-02"]);
+        assert_eq!(s.rows, vec![vec![112.0], vec![118.0]]);
+    }
+
+    #[test]
+    fn a_numeric_time_column_needs_the_flag() {
+        let s = read("YEAR,SUN\n1700,5\n1701,11\n", &plain()).unwrap();
+        assert_eq!(s.names, vec!["YEAR", "SUN"], "without the flag, years are a feature");
+        let r = Reading { time_column: Some("YEAR".into()), ..plain() };
+        let s = read("YEAR,SUN\n1700,5\n1701,11\n", &r).unwrap();
+        assert_eq!(s.names, vec!["SUN"]);
+        assert_eq!(s.time.unwrap().labels, vec!["1700", "1701"]);
+    }
+
+    #[test]
+    fn columns_pick_and_order_the_features() {
+        let r = Reading { columns: Some(vec!["c".into(), "a".into()]), ..plain() };
+        let s = read("t,a,b,c\n2020-01-01,1,2,3\n", &r).unwrap();
+        assert_eq!(s.names, vec!["c", "a"]);
+        assert_eq!(s.rows, vec![vec![3.0, 1.0]]);
+    }
+
+    #[test]
+    fn unknown_names_and_duplicates_are_refused() {
+        let r = Reading { columns: Some(vec!["zz".into()]), ..plain() };
+        let e = read("a,b\n1,2\n", &r).unwrap_err().to_string();
+        assert!(e.contains("--columns zz") && e.contains("its columns: a, b"), "{e}");
+        let r = Reading { time_column: Some("when".into()), ..plain() };
+        let e = read("a,b\n1,2\n", &r).unwrap_err().to_string();
+        assert!(e.contains("--time-column when") && e.contains("its columns: a, b"), "{e}");
+        let e = read("a,b,a\n1,2,3\n", &plain()).unwrap_err().to_string();
+        assert!(e.contains("names a twice (columns 1 and 3)"), "{e}");
+    }
+
+    #[test]
+    fn semicolons_and_tabs_are_detected_from_the_header() {
+        for text in ["a;b\n1,5;2\n", "a\tb\n1,5\t2\n"] {
+            let s = read(&text.replace("1,5", "1.5"), &plain()).unwrap();
+            assert_eq!(s.rows, vec![vec![1.5, 2.0]], "{text:?}");
+        }
+        let s = read("\"a;x\",b\n1,2\n", &plain()).unwrap();
+        assert_eq!(s.names, vec!["a;x", "b"], "a quoted delimiter does not count");
+    }
+
+    #[test]
+    fn gaps_are_refused_filled_or_kept_as_asked() {
+        let text = "a,b\n1,10\n,NA\n3,nan\n4,40\n";
+        let e = read(text, &plain()).unwrap_err().to_string();
+        assert!(e.contains("row 3, column 1 (a): missing value") && e.contains("--missing interpolate"), "{e}");
+        let s = read(text, &Reading { missing: Missing::Interpolate, ..plain() }).unwrap();
+        assert_eq!(s.rows, vec![vec![1.0, 10.0], vec![2.0, 20.0], vec![3.0, 30.0], vec![4.0, 40.0]]);
+        assert_eq!(s.gaps, 3);
+        let s = read(text, &Reading { missing: Missing::Skip, ..plain() }).unwrap();
+        assert!(s.rows[1][0].is_nan() && s.rows[2][1].is_nan() && s.rows[3][1] == 40.0);
+    }
+
+    #[test]
+    fn interpolation_at_the_edges_takes_the_nearest_value() {
+        let mut rows = vec![vec![f64::NAN], vec![2.0], vec![f64::NAN], vec![f64::NAN], vec![5.0], vec![f64::NAN]];
+        interpolate(&mut rows);
+        assert_eq!(rows.concat(), vec![2.0, 2.0, 3.0, 4.0, 5.0, 5.0]);
+    }
+
+    #[test]
+    fn bad_time_and_empty_columns_are_refused() {
+        let e = read("date,v\n2020-01,1\n,2\n", &plain()).unwrap_err().to_string();
+        assert!(e.contains("row 3, column 1 (date): the time column is empty"), "{e}");
+        let e = read("date,v\n2020-01,\n2020-02,NA\n", &Reading { missing: Missing::Interpolate, ..plain() }).unwrap_err().to_string();
+        assert!(e.contains("column v has no value at all"), "{e}");
+        let e = read("date\n2020-01\n", &plain()).unwrap_err().to_string();
+        assert!(e.contains("no feature column besides the time column date"), "{e}");
+        let e = read("a,b\n1,inf\n", &plain()).unwrap_err().to_string();
+        assert!(e.contains("inf is not finite"), "{e}");
     }
 }

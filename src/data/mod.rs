@@ -1,25 +1,49 @@
 //! The data: the blog's [sin, cos] circle (or a user's CSV series) cut into windows (TrignoDS),
 //! the chronological tail held out, and each epoch's batch order.
 
+pub mod baselines;
 pub mod from_csv;
 pub mod scaling;
 
+pub use from_csv::{Missing, Reading};
 pub use scaling::{model_rows, Scaling};
 
 use anyhow::{bail, Result};
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
-/// A multivariate series, one row per time step, in the units the user knows.
+/// A multivariate series, one row per time step, in the units the user knows. A NaN is a gap
+/// kept for the windows to avoid (`--missing skip`).
 #[derive(Debug, Clone)]
 pub struct Series {
     pub names: Vec<String>,
     pub rows: Vec<Vec<f64>>,
+    /// The time column, when the CSV has one: never a feature, only labels.
+    pub time: Option<Time>,
+    /// Missing cells found in the file (filled or kept, as `--missing` said).
+    pub gaps: usize,
+}
+
+/// A time column: its name, and each row's label as the file writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Time {
+    pub name: String,
+    pub labels: Vec<String>,
 }
 
 impl Series {
     pub fn features(&self) -> usize {
         self.names.len()
+    }
+
+    /// Row `i`'s time label, when the series has a time column.
+    pub fn label(&self, i: usize) -> Option<&str> {
+        self.time.as_ref().and_then(|t| t.labels.get(i)).map(String::as_str)
+    }
+
+    /// Whether row `i` has a gap.
+    pub fn has_gap(&self, i: usize) -> bool {
+        self.rows[i].iter().any(|v| v.is_nan())
     }
 }
 
@@ -48,19 +72,48 @@ pub fn circle_row(i: usize) -> Vec<f64> {
 
 /// The blog's series: `x = np.linspace(0, 100, 1000)`, rows `[sin(x), cos(x)]`.
 pub fn circle() -> Series {
-    Series { names: vec!["sin".into(), "cos".into()], rows: (0..CIRCLE_ROWS).map(circle_row).collect() }
+    Series { names: vec!["sin".into(), "cos".into()], rows: (0..CIRCLE_ROWS).map(circle_row).collect(), time: None, gaps: 0 }
 }
 
-/// The built-in circle (`None`), or the user's CSV with its per-column scaling onto [-1, 1].
-pub fn load(path: Option<&Path>) -> Result<(Series, Option<Scaling>)> {
+/// The built-in circle (`None`), or the user's CSV read as `reading` says.
+pub fn load(path: Option<&Path>, reading: &Reading) -> Result<Series> {
     match path {
-        None => Ok((circle(), None)),
-        Some(path) => {
-            let series = from_csv::read_csv(path)?;
-            let scaling = Scaling::fit(&series);
-            Ok((series, Some(scaling)))
+        None => Ok(circle()),
+        Some(path) => from_csv::read_csv(path, reading),
+    }
+}
+
+/// What was done with a series' gaps: config.json's `gaps`, and the summary line's.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Gaps {
+    pub missing: Missing,
+    /// Missing cells in the file.
+    pub cells: usize,
+    /// Of them, filled by interpolation.
+    pub filled: usize,
+    /// Windows left out because they touch a gap.
+    pub skipped_windows: usize,
+}
+
+impl std::fmt::Display for Gaps {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self.missing {
+            _ if self.cells == 0 => f.write_str("no gaps"),
+            Missing::Interpolate => write!(f, "{} missing cells interpolated", self.filled),
+            _ => write!(f, "{} missing cells: {} windows skipped", self.cells, self.skipped_windows),
         }
     }
+}
+
+/// How a series is brought to the model's units.
+#[derive(Debug, Clone)]
+pub enum Scale {
+    /// As it is (the built-in circle already lies in [-1, 1]).
+    Unscaled,
+    /// Fitted on the rows the training windows read, onto [-bound, bound].
+    Fit { bound: f64 },
+    /// A run's own scaling (predict, forecast, a resumed run).
+    Given(Scaling),
 }
 
 /// Windows and targets of one part of the series: `x` [windows, seq_len, features], `y` [windows, features].
@@ -88,24 +141,59 @@ impl Part {
     }
 }
 
-/// A series as the model sees it: scaled, cut into the blog's windows, the last
-/// `floor(windows * test_fraction)` held out in time order.
+/// A series as the model sees it: cut into the blog's windows (none touching a gap), the last
+/// `floor(windows * test_fraction)` held out in time order, and scaled with what the training
+/// windows alone show, so that nothing of the held-out tail leaks into training.
 pub struct Windows {
     pub series: Series,
     pub scaling: Option<Scaling>,
     pub ds: TrignoDS,
+    /// Each window's target row in the series (`seq_len..rows` when nothing is skipped).
+    pub targets: Vec<usize>,
     /// Windows before the held-out tail.
     pub n_train: usize,
+    /// Windows left out because they touch a gap.
+    pub skipped: usize,
     /// `fingerprint` of the model's rows.
     pub fingerprint: String,
 }
 
 impl Windows {
-    pub fn new(series: Series, scaling: Option<Scaling>, seq_len: usize, test_fraction: f64) -> Result<Windows> {
+    pub fn new(series: Series, scale: Scale, seq_len: usize, test_fraction: f64) -> Result<Windows> {
+        let n = series.rows.len();
+        if n <= seq_len {
+            bail!("the series has {n} rows, which is not longer than --seq-len {seq_len}: no window fits");
+        }
+        let gap: Vec<bool> = (0..n).map(|i| series.has_gap(i)).collect();
+        let targets: Vec<usize> = (seq_len..n).filter(|&t| !gap[t - seq_len..=t].contains(&true)).collect();
+        if targets.is_empty() {
+            bail!(
+                "no {} consecutive rows without a gap (--seq-len {seq_len} reads {seq_len} rows and predicts the next): no window fits",
+                seq_len + 1
+            );
+        }
+        let skipped = n - seq_len - targets.len();
+        let n_train = split_point(targets.len(), test_fraction)?;
+        let scaling = match scale {
+            Scale::Unscaled => None,
+            Scale::Given(s) => Some(s),
+            Scale::Fit { bound } => {
+                // The rows the training windows read, inputs and targets: nothing after the last one.
+                let mut seen = vec![false; n];
+                for &t in &targets[..n_train] {
+                    seen[t - seq_len..=t].iter_mut().for_each(|s| *s = true);
+                }
+                Some(Scaling::fit(series.rows.iter().zip(&seen).filter(|(_, &s)| s).map(|(r, _)| r.as_slice()), series.features(), bound))
+            }
+        };
         let rows = model_rows(&series, scaling.as_ref());
-        let ds = TrignoDS::new(&rows, series.features(), seq_len)?;
-        let n_train = split_point(ds.len(), test_fraction)?;
-        Ok(Windows { fingerprint: fingerprint(&rows), series, scaling, ds, n_train })
+        let ds = TrignoDS::at(&rows, series.features(), seq_len, &targets);
+        Ok(Windows { fingerprint: fingerprint(&rows), series, scaling, ds, targets, n_train, skipped })
+    }
+
+    pub fn gaps(&self, missing: Missing) -> Gaps {
+        let filled = if missing == Missing::Interpolate { self.series.gaps } else { 0 };
+        Gaps { missing, cells: self.series.gaps, filled, skipped_windows: self.skipped }
     }
 
     pub fn all(&self) -> Part {
@@ -140,28 +228,28 @@ pub struct TrignoDS {
 }
 
 impl TrignoDS {
-    #[allow(non_snake_case)]
+    /// Every window of the series.
     pub fn new(data: &[f32], input_size: usize, seq_length: usize) -> Result<TrignoDS> {
         let steps = data.len() / input_size;
         if steps <= seq_length {
             bail!("the series has {steps} rows, which is not longer than --seq-len {seq_length}: no window fits");
         }
-        let (X, Y) = Self::make_data(data, input_size, seq_length);
-        Ok(TrignoDS { seq_length, X, Y })
+        Ok(Self::at(data, input_size, seq_length, &(seq_length..steps).collect::<Vec<_>>()))
     }
 
+    /// The windows whose targets are these rows (each `>= seq_length`).
     #[allow(non_snake_case)]
-    fn make_data(data: &[f32], input_size: usize, seq_length: usize) -> (Tensor, Tensor) {
-        let steps = data.len() / input_size;
-        let n = steps - seq_length;
+    pub fn at(data: &[f32], input_size: usize, seq_length: usize, targets: &[usize]) -> TrignoDS {
+        let n = targets.len();
         let mut x = Vec::with_capacity(n * seq_length * input_size);
-        for i in 0..n {
-            x.extend_from_slice(&data[i * input_size..(i + seq_length) * input_size]);
+        let mut y = Vec::with_capacity(n * input_size);
+        for &t in targets {
+            x.extend_from_slice(&data[(t - seq_length) * input_size..t * input_size]);
+            y.extend_from_slice(&data[t * input_size..(t + 1) * input_size]);
         }
-        let y = &data[seq_length * input_size..];
         let X = Tensor::from_slice(&x).view([n as i64, seq_length as i64, input_size as i64]);
-        let Y = Tensor::from_slice(y).view([n as i64, input_size as i64]);
-        (X, Y)
+        let Y = Tensor::from_slice(&y).view([n as i64, input_size as i64]);
+        TrignoDS { seq_length, X, Y }
     }
 
     pub fn len(&self) -> usize {

@@ -55,15 +55,34 @@ pub fn png(path: &Path, size: (u32, u32), draw: impl FnOnce(&DrawingArea<BitMapB
 pub type Chart<'a, 'b> =
     ChartContext<'a, BitMapBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
 
-/// A linear chart in the house style, its mesh drawn: axis descriptions (x, y) and the decimals of
-/// their tick labels.
+/// How an x axis labels its ticks: with so many decimals, or with a time column's labels (the x
+/// is then the row).
+pub enum Ticks<'t> {
+    Decimals(usize),
+    Labels(&'t [String]),
+}
+
+impl Ticks<'_> {
+    pub fn format(&self, v: &f64) -> String {
+        match self {
+            Ticks::Decimals(d) => tick(v, *d),
+            Ticks::Labels(labels) if (v - v.round()).abs() < 1e-6 && *v >= 0.0 => {
+                labels.get(v.round() as usize).cloned().unwrap_or_default()
+            }
+            Ticks::Labels(_) => String::new(),
+        }
+    }
+}
+
+/// A linear chart in the house style, its mesh drawn: axis descriptions (x, y), the x axis' ticks
+/// and the decimals of the y axis' tick labels.
 pub fn linear_chart<'a, 'b>(
     area: &'a DrawingArea<BitMapBackend<'b>, Shift>,
     title: &str,
     x: (f64, f64),
     y: (f64, f64),
     desc: (&str, &str),
-    decimals: (usize, usize),
+    ticks: (&Ticks, usize),
 ) -> Result<Chart<'a, 'b>> {
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 22))
@@ -76,8 +95,8 @@ pub fn linear_chart<'a, 'b>(
         .configure_mesh()
         .x_desc(desc.0)
         .y_desc(desc.1)
-        .x_label_formatter(&|v| tick(v, decimals.0))
-        .y_label_formatter(&|v| tick(v, decimals.1))
+        .x_label_formatter(&|v| ticks.0.format(v))
+        .y_label_formatter(&|v| tick(v, ticks.1))
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(drawing_error)?;

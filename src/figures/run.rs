@@ -2,8 +2,8 @@
 //! predictions against the targets (the blog's last figure), and the phase portrait.
 //! `vanilla-rnn plot DIR` redraws them; `train` draws them into DIR/plots.
 
-use super::{drawing_error, legend, linear_chart, png, span, tick, BLUE, COLORS, GREY, ORANGE, RED};
-use crate::data::circle_x;
+use super::{drawing_error, legend, linear_chart, png, span, tick, Ticks, BLUE, COLORS, GREEN, GREY, ORANGE, RED};
+use crate::data::{circle_x, Time};
 use crate::files::config::RunConfig;
 use crate::train::EpochMetrics;
 use anyhow::{anyhow, bail, Context, Result};
@@ -24,15 +24,19 @@ pub struct RunData {
     pub features: Vec<String>,
     pub metrics: Vec<EpochMetrics>,
     pub predictions: Vec<Prediction>,
+    /// The baselines' test losses (baselines.csv; absent in runs before 0.2).
+    pub baselines: Vec<(String, f64)>,
     /// The whole series: each row's x, and the rows.
     pub xs: Vec<f64>,
     pub rows: Vec<Vec<f64>>,
     /// The built-in circle (x is the blog's linspace), rather than a CSV (x is the row).
     pub builtin: bool,
+    /// The CSV's time column, which labels the x axis.
+    pub time: Option<Time>,
 }
 
-/// A CSV's rows, after checking its header is `expected` (or, with `None`, any header).
-fn csv_rows(path: &Path, expected: Option<&[&str]>) -> Result<Vec<Vec<String>>> {
+/// A CSV's header and rows, after checking its header is `expected` (or, with `None`, any header).
+fn csv_rows(path: &Path, expected: Option<&[&str]>) -> Result<(Vec<String>, Vec<Vec<String>>)> {
     let mut r = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
     let header: Vec<String> = r.headers().with_context(|| format!("{}: no header", path.display()))?.iter().map(String::from).collect();
     if let Some(expected) = expected.filter(|e| header != *e) {
@@ -42,57 +46,97 @@ fn csv_rows(path: &Path, expected: Option<&[&str]>) -> Result<Vec<Vec<String>>> 
     for rec in r.records() {
         rows.push(rec.with_context(|| format!("{}: malformed", path.display()))?.iter().map(String::from).collect());
     }
-    Ok(rows)
+    Ok((header, rows))
 }
 
 fn parse_num(s: &str, path: &Path) -> Result<f64> {
     s.parse::<f64>().map_err(|_| anyhow!("{}: {s:?} is not a number", path.display()))
 }
 
+fn read_metrics(path: &Path) -> Result<Vec<EpochMetrics>> {
+    let mut metrics = Vec::new();
+    for r in csv_rows(path, Some(&["epoch", "train_loss", "test_loss", "seconds"]))?.1 {
+        let epoch = r[0].parse::<usize>().map_err(|_| anyhow!("{}: bad epoch {:?}", path.display(), r[0]))?;
+        let [train_loss, test_loss, seconds] = [&r[1], &r[2], &r[3]].map(|c| parse_num(c, path));
+        metrics.push(EpochMetrics { epoch, train_loss: train_loss?, test_loss: test_loss?, seconds: seconds? });
+    }
+    Ok(metrics)
+}
+
+/// predictions.csv: `index[,time],split,target_<f>...,pred_<f>...`, and the time labels it holds.
+fn read_predictions(path: &Path, features: &[String]) -> Result<(Vec<Prediction>, Vec<String>)> {
+    let f = features.len();
+    let (header, rows) = csv_rows(path, None)?;
+    let timed = header.get(1).is_some_and(|h| h == "time");
+    let first = if timed { 3 } else { 2 };
+    let need = first + 2 * f;
+    if let Some(have) = std::iter::once(header.len()).chain(rows.iter().map(|r| r.len())).find(|&n| n != need) {
+        bail!("{}: rows have {have} columns; features {:?} need {need}", path.display(), features);
+    }
+    let (mut predictions, mut labels) = (Vec::new(), Vec::new());
+    for r in &rows {
+        let index = r[0].parse::<usize>().map_err(|_| anyhow!("{}: bad index {:?}", path.display(), r[0]))?;
+        let cells = r[first..].iter().map(|c| parse_num(c, path)).collect::<Result<Vec<_>>>()?;
+        let test = r[first - 1] == "test";
+        predictions.push(Prediction { index, test, targets: cells[..f].to_vec(), preds: cells[f..].to_vec() });
+        if timed {
+            labels.push((index, r[1].clone()));
+        }
+    }
+    // Time labels by row, as far as the predictions go (the first seq_len rows are unknown here).
+    let mut by_row = vec![String::new(); labels.iter().map(|(i, _)| i + 1).max().unwrap_or(0)];
+    for (i, l) in labels {
+        by_row[i] = l;
+    }
+    Ok((predictions, by_row))
+}
+
+/// baselines.csv: `name,test_loss`; none in runs before 0.2.
+fn read_baselines(path: &Path) -> Result<Vec<(String, f64)>> {
+    if !path.exists() {
+        return Ok(vec![]);
+    }
+    csv_rows(path, Some(&["name", "test_loss"]))?.1.into_iter().map(|r| Ok((r[0].clone(), parse_num(&r[1], path)?))).collect()
+}
+
 impl RunData {
     pub fn read(dir: &Path) -> Result<RunData> {
         let run =
             RunConfig::in_dir(dir)?.ok_or_else(|| anyhow!("{} has no config.json: not a vanilla-rnn run directory", dir.display()))?;
-        let f = run.features.len();
-        let mpath = dir.join("metrics.csv");
-        let mut metrics = Vec::new();
-        for r in csv_rows(&mpath, Some(&["epoch", "train_loss", "test_loss", "seconds"]))? {
-            let epoch = r[0].parse::<usize>().map_err(|_| anyhow!("{}: bad epoch {:?}", mpath.display(), r[0]))?;
-            let [train_loss, test_loss, seconds] = [&r[1], &r[2], &r[3]].map(|c| parse_num(c, &mpath));
-            metrics.push(EpochMetrics { epoch, train_loss: train_loss?, test_loss: test_loss?, seconds: seconds? });
-        }
-        let ppath = dir.join("predictions.csv");
-        let mut predictions = Vec::new();
-        let prows = csv_rows(&ppath, None)?;
-        if let Some(r) = prows.first().filter(|r| r.len() != 2 + 2 * f) {
-            bail!("{}: rows have {} columns; features {:?} need {}", ppath.display(), r.len(), run.features, 2 + 2 * f);
-        }
-        for r in &prows {
-            let index = r[0].parse::<usize>().map_err(|_| anyhow!("{}: bad index {:?}", ppath.display(), r[0]))?;
-            let cells = r[2..].iter().map(|c| parse_num(c, &ppath)).collect::<Result<Vec<_>>>()?;
-            predictions.push(Prediction { index, test: r[1] == "test", targets: cells[..f].to_vec(), preds: cells[f..].to_vec() });
-        }
+        let metrics = read_metrics(&dir.join("metrics.csv"))?;
+        let (predictions, labels) = read_predictions(&dir.join("predictions.csv"), &run.features)?;
+        let baselines = read_baselines(&dir.join("baselines.csv"))?;
         let builtin = run.settings.data.is_none();
-        let (xs, rows) = match &run.settings.data {
-            None => {
-                let s = crate::data::circle();
-                ((0..s.rows.len()).map(circle_x).collect(), s.rows)
-            }
-            Some(p) => match crate::data::from_csv::read_csv(p) {
-                Ok(s) => ((0..s.rows.len()).map(|i| i as f64).collect(), s.rows),
-                // The CSV moved: the targets are the series but for its first seq_len rows.
-                Err(_) => (predictions.iter().map(|p| p.index as f64).collect(), predictions.iter().map(|p| p.targets.clone()).collect()),
-            },
+        let series = match &run.settings.data {
+            None => Some(crate::data::circle()),
+            Some(p) => crate::data::from_csv::read_csv(p, &run.reading()).ok(),
         };
-        Ok(RunData { features: run.features, metrics, predictions, xs, rows, builtin })
+        let (xs, rows, time) = match series {
+            Some(s) if builtin => ((0..s.rows.len()).map(circle_x).collect(), s.rows, None),
+            Some(s) => ((0..s.rows.len()).map(|i| i as f64).collect(), s.rows, s.time),
+            // The CSV moved: the targets are the series but for its first seq_len rows.
+            None => (
+                predictions.iter().map(|p| p.index as f64).collect(),
+                predictions.iter().map(|p| p.targets.clone()).collect(),
+                run.time_column.clone().map(|name| Time { name, labels }),
+            ),
+        };
+        Ok(RunData { features: run.features, metrics, predictions, baselines, xs, rows, builtin, time })
     }
 
-    /// The x axis: the circle's x, or the row of the series.
-    fn x_label(&self) -> &'static str {
-        if self.builtin {
-            "x"
-        } else {
-            "row"
+    /// The x axis: the circle's x, the time column, or the row of the series.
+    fn x_label(&self) -> &str {
+        match &self.time {
+            _ if self.builtin => "x",
+            Some(t) => &t.name,
+            None => "row",
+        }
+    }
+
+    fn ticks(&self) -> Ticks<'_> {
+        match &self.time {
+            Some(t) => Ticks::Labels(&t.labels),
+            None => Ticks::Decimals(0),
         }
     }
 
@@ -133,7 +177,7 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
         let (y0, y1) = span(rows.iter().flatten().copied());
         let title =
             if run.builtin { "The series: sin and cos of x = linspace(0, 100, 1000)".to_string() } else { "The series".to_string() };
-        let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (run.x_label(), "value"), (0, 1))?;
+        let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (run.x_label(), "value"), (&run.ticks(), 1))?;
         for (j, name) in run.features.iter().enumerate().take(COLORS.len()) {
             let c = COLORS[j];
             chart
@@ -153,6 +197,10 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
         let all = run.metrics.iter().flat_map(|m| [m.train_loss, m.test_loss]).filter(positive);
         let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
         let (lo, hi) = if lo > hi { (1e-6, 1.0) } else { (lo / 1.5, hi * 1.5) };
+        // The baselines widen the range, down to a thousandth of the lowest loss (a linear
+        // recurrence, such as the circle's, fits to rounding: that line sits at the bottom).
+        let shown = run.baselines.iter().map(|b| b.1).filter(positive);
+        let (lo, hi) = shown.fold((lo, hi), |(a, b), v| (a.min(v / 1.5).max(lo / 1e3), b.max(v * 1.5)));
         let last = run.metrics.last().map_or(1.0, |m| m.epoch as f64).max(1.0);
         let mut chart = ChartBuilder::on(root)
             .caption("Loss per epoch (MSE, log scale)", ("sans-serif", 24))
@@ -180,6 +228,17 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
                 .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         }
+        for ((name, value), c) in run.baselines.iter().zip([GREEN, GREY]) {
+            let y = value.max(lo);
+            if !positive(value) {
+                continue;
+            }
+            chart
+                .draw_series(LineSeries::new(vec![(0.0, y), (last + 0.5, y)], c.stroke_width(2)))
+                .map_err(drawing_error)?
+                .label(format!("{name} baseline, test ({value:.2e})"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        }
         legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     })
@@ -197,7 +256,7 @@ fn draw_predictions(run: &RunData, path: &Path) -> Result<()> {
             let (y0, y1) = span(run.predictions.iter().flat_map(|p| [p.targets[j], p.preds[j]]));
             let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
             let title = if j == 0 { format!("Predictions of the next point against the targets: {name}") } else { name.clone() };
-            let mut chart = linear_chart(area, &title, (x0, x1), (y0, y1), (run.x_label(), name.as_str()), (0, 1))?;
+            let mut chart = linear_chart(area, &title, (x0, x1), (y0, y1), (run.x_label(), name.as_str()), (&run.ticks(), 1))?;
             chart
                 .draw_series(LineSeries::new(xs.iter().zip(&run.predictions).map(|(&x, p)| (x, p.targets[j])), BLACK.stroke_width(3)))
                 .map_err(drawing_error)?
@@ -233,7 +292,7 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
         } else {
             format!("Phase portrait: ({a}, {b})")
         };
-        let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (a.as_str(), b.as_str()), (1, 1))?;
+        let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (a.as_str(), b.as_str()), (&Ticks::Decimals(1), 1))?;
         let truth: Vec<(f64, f64)> = if circle {
             (0..=360).map(|d| (d as f64).to_radians()).map(|t| (t.sin(), t.cos())).collect()
         } else {

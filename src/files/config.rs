@@ -1,7 +1,7 @@
 //! config.json: a run's settings, and what a later `predict`, `forecast`, `plot` or `--resume`
 //! needs to read its weights and its series.
 
-use crate::data::Scaling;
+use crate::data::{Gaps, Reading, Scaling};
 use crate::exact::backward::Backward;
 use crate::exact::optim::AdamPath;
 use crate::train::settings::Settings;
@@ -22,8 +22,14 @@ pub struct RunConfig {
     /// Where it trained: "cpu" or "cuda(0)".
     pub device: String,
     pub features: Vec<String>,
-    /// A CSV series' scaling onto [-1, 1]; none for the built-in circle.
+    /// The CSV's time column, as given or found (older files: absent).
+    #[serde(default)]
+    pub time_column: Option<String>,
+    /// A CSV series' scaling into the model's range; none for the built-in circle.
     pub scaling: Option<Scaling>,
+    /// What was done with the series' gaps (older files: absent, none were allowed).
+    #[serde(default)]
+    pub gaps: Gaps,
     pub windows: usize,
     pub train_windows: usize,
     /// data::fingerprint of the series as the model saw it
@@ -82,6 +88,9 @@ impl RunConfig {
             if s.min.len() != f || s.max.len() != f {
                 return Err(format!("scaling has {} minima and {} maxima for {f} features", s.min.len(), s.max.len()));
             }
+            if !(s.bound > 0.0 && s.bound <= 1.0) {
+                return Err(format!("scaling.bound {} is not in (0, 1]", s.bound));
+            }
             if let Some(j) = (0..f).find(|&j| !(s.min[j].is_finite() && s.max[j].is_finite() && s.min[j] <= s.max[j])) {
                 return Err(format!(
                     "scaling of feature {} ({}) is [{}, {}], not a finite range",
@@ -96,6 +105,12 @@ impl RunConfig {
             return Err(format!("train_windows {} does not fit windows {}", self.train_windows, self.windows));
         }
         Ok(())
+    }
+
+    /// How to read the run's series again: the time column and features it used, and its gap rule.
+    pub fn reading(&self) -> Reading {
+        let csv = self.settings.data.is_some();
+        Reading { time_column: self.time_column.clone(), columns: csv.then(|| self.features.clone()), missing: self.settings.missing }
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {

@@ -7,6 +7,7 @@
 //! the parser, so that `--resume` can tell a flag the user typed from a default without asking
 //! the parser by name. The defaults are `Settings::DEFAULT`, and the help shows them from there.
 
+use crate::data::{Missing, Reading};
 use crate::exact::backward::Backward;
 use crate::model::loss::LossKind;
 use crate::model::Activation;
@@ -51,8 +52,24 @@ pub struct Settings {
     pub clip_grad_norm: Option<f64>,
     pub test_fraction: f64,
     pub data: Option<PathBuf>,
+    /// The CSV's time column as given (config.json's `time_column` says which one was used).
+    #[serde(default)]
+    pub time_column: Option<String>,
+    /// The CSV's feature columns as given (config.json's `features` says which were used).
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
+    #[serde(default)]
+    pub missing: Missing,
+    /// A CSV's training rows are scaled onto [-scale_bound, scale_bound]. (Runs before 0.2 wrote
+    /// none, and mapped the whole series onto [-1, 1].)
+    #[serde(default = "full_range")]
+    pub scale_bound: f64,
     pub threads: i32,
     pub device: DeviceArg,
+}
+
+fn full_range() -> f64 {
+    1.0
 }
 
 impl Settings {
@@ -72,9 +89,20 @@ impl Settings {
         clip_grad_norm: None,
         test_fraction: 0.2,
         data: None,
+        time_column: None,
+        columns: None,
+        missing: Missing::Error,
+        scale_bound: 0.8,
         threads: 1,
         device: DeviceArg::Cpu,
     };
+}
+
+impl Settings {
+    /// How to read the CSV series, as given.
+    pub fn reading(&self) -> Reading {
+        Reading { time_column: self.time_column.clone(), columns: self.columns.clone(), missing: self.missing }
+    }
 }
 
 impl Default for Settings {
@@ -99,12 +127,21 @@ pub struct ModelArgs {
     pub activation: Option<Activation>,
 }
 
-/// The series: shared by train, bench, predict and forecast.
+/// The series: shared by train, bench, predict and forecast (the last two read a run's from its
+/// config.json, and these flags change it).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct DataArgs {
-    /// Your own series: a CSV with a header row and one numeric column per feature [default: the built-in circle]
+    /// Your own series: a CSV (`,` `;` or tab) with a header row, one numeric column per feature, and maybe a time column [default: the built-in circle]
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
+    /// The CSV's time column: labels the outputs, never a feature [default: the first column, when its values are not numbers]
+    #[arg(long, value_name = "NAME", value_parser = checked_text(check::time_column))]
+    pub time_column: Option<String>,
+    /// The CSV's columns to learn, in this order [default: every column but the time column]
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',', num_args = 1..)]
+    pub columns: Option<Vec<String>>,
+    #[arg(long, value_enum, help = help("What a missing cell (empty, NA, NaN) becomes", Settings::DEFAULT.missing))]
+    pub missing: Option<Missing>,
 }
 
 /// How a model is trained: shared by train and bench.
@@ -131,6 +168,8 @@ pub struct TrainingArgs {
     pub clip_grad_norm: Option<f64>,
     #[arg(long, value_parser = checked(check::test_fraction), help = help("Fraction of the windows, at the end of the series, held out for the test loss", Settings::DEFAULT.test_fraction))]
     pub test_fraction: Option<f64>,
+    #[arg(long, value_name = "B", value_parser = checked(check::scale_bound), help = help("A CSV's training rows are scaled onto [-B, B]; below 1, the tanh output can reach held-out values beyond them", Settings::DEFAULT.scale_bound))]
+    pub scale_bound: Option<f64>,
     #[arg(long, value_parser = checked(check::threads),
           help = help("libtorch intra-op threads (1 is fastest at the blog's size, and bitwise reproducible)", Settings::DEFAULT.threads))]
     pub threads: Option<i32>,
@@ -272,7 +311,15 @@ impl SettingsArgs {
         let (model, t) = (&self.run.model, &self.run.training);
         m.value("seq-len", &model.seq_len, &mut s.seq_len)?;
         m.value("activation", &model.activation, &mut s.activation)?;
-        m.optional("data", &self.run.data.data, &mut s.data)?;
+        let data = &self.run.data;
+        m.optional("data", &data.data, &mut s.data)?;
+        m.optional("time-column", &data.time_column, &mut s.time_column)?;
+        if let Some(c) = &data.columns {
+            check::columns(c).map_err(|e| anyhow::anyhow!("--columns: {e}"))?;
+        }
+        m.optional("columns", &data.columns, &mut s.columns)?;
+        m.value("missing", &data.missing, &mut s.missing)?;
+        m.value("scale-bound", &t.scale_bound, &mut s.scale_bound)?;
         m.value("hidden", &t.hidden, &mut s.hidden)?;
         m.value("batch-size", &t.batch_size, &mut s.batch_size)?;
         m.value("lr", &t.lr, &mut s.lr)?;
@@ -335,6 +382,40 @@ pub mod check {
     pub fn threads(v: &i32) -> Result<(), String> {
         within(*v, 1, 1024)
     }
+    pub fn scale_bound(v: &f64) -> Result<(), String> {
+        if *v > 0.0 && *v <= 1.0 {
+            Ok(())
+        } else {
+            Err(format!("{v} is not in (0, 1]"))
+        }
+    }
+    pub fn time_column(v: &String) -> Result<(), String> {
+        if v.trim().is_empty() {
+            return Err("an empty name names no column".into());
+        }
+        Ok(())
+    }
+    pub fn columns(v: &[String]) -> Result<(), String> {
+        if v.is_empty() {
+            return Err("names no column".into());
+        }
+        for (k, name) in v.iter().enumerate() {
+            time_column(name)?;
+            if v[..k].contains(name) {
+                return Err(format!("names {name} twice"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A text flag's parser: the setting's check on the trimmed text.
+fn checked_text(check: fn(&String) -> Result<(), String>) -> impl Fn(&str) -> Result<String, String> + Clone + Send + Sync + 'static {
+    move |text: &str| {
+        let v = text.trim().to_string();
+        check(&v)?;
+        Ok(v)
+    }
 }
 
 /// A flag's parser: the text as a number, then the setting's check.
@@ -361,6 +442,13 @@ impl Settings {
         field("lr", check::lr(&self.lr))?;
         field("test_fraction", check::test_fraction(&self.test_fraction))?;
         field("threads", check::threads(&self.threads))?;
+        field("scale_bound", check::scale_bound(&self.scale_bound))?;
+        if let Some(t) = &self.time_column {
+            field("time_column", check::time_column(t))?;
+        }
+        if let Some(c) = &self.columns {
+            field("columns", check::columns(c))?;
+        }
         match self.clip_grad_norm {
             Some(v) => field("clip_grad_norm", check::clip_grad_norm(&v)),
             None => Ok(()),
@@ -390,10 +478,14 @@ mod tests {
 
     /// Every setting, given a value other than its default: each must reach its field, and each
     /// must be refused by name when it contradicts a resumed run.
-    const EVERY_FLAG: [(&str, &str); 15] = [
+    const EVERY_FLAG: [(&str, &str); 19] = [
         ("--seq-len", "7"),
         ("--activation", "relu"),
         ("--data", "x.csv"),
+        ("--time-column", "date"),
+        ("--columns", "a,b"),
+        ("--missing", "skip"),
+        ("--scale-bound", "1"),
         ("--hidden", "5"),
         ("--batch-size", "3"),
         ("--lr", "0.5"),
@@ -449,6 +541,9 @@ mod tests {
             (Settings { test_fraction: 1.0, ..Settings::DEFAULT }, "settings.test_fraction"),
             (Settings { threads: 0, ..Settings::DEFAULT }, "settings.threads"),
             (Settings { clip_grad_norm: Some(-1.0), ..Settings::DEFAULT }, "settings.clip_grad_norm"),
+            (Settings { scale_bound: 1.5, ..Settings::DEFAULT }, "settings.scale_bound: 1.5 is not in (0, 1]"),
+            (Settings { time_column: Some(" ".into()), ..Settings::DEFAULT }, "settings.time_column"),
+            (Settings { columns: Some(vec!["a".into(), "a".into()]), ..Settings::DEFAULT }, "settings.columns: names a twice"),
         ] {
             let err = edit.validate().unwrap_err();
             assert!(err.starts_with(field), "{err}");
@@ -463,6 +558,7 @@ mod tests {
         let old = r#"{"out":"runs/x","hidden":32,"seq_len":4,"batch_size":16,"epochs":40,"lr":0.003,"seed":42,"no_shuffle":false,
             "init":null,"loss":"last","activation":"tanh","clip_grad_norm":null,"test_fraction":0.2,"data":null,"threads":1,
             "device":"cpu","backward":"manual","checkpoint_every":0}"#;
-        assert_eq!(serde_json::from_str::<Settings>(old).unwrap(), Settings::DEFAULT);
+        let read = serde_json::from_str::<Settings>(old).unwrap();
+        assert_eq!(read, Settings { scale_bound: 1.0, ..Settings::DEFAULT }, "scaled onto [-1, 1] as runs then were");
     }
 }

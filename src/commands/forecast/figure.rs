@@ -1,18 +1,23 @@
 //! The forecast against the truth, one panel per feature (the first four).
 
-use super::{Forecast, NEAR};
-use crate::figures::{drawing_error, legend, linear_chart, png, span};
+use super::{Forecast, Horizon, NEAR};
+use crate::figures::{drawing_error, legend, linear_chart, png, span, Ticks, GREY, ORANGE};
 use anyhow::Result;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
 pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
     let shown = fc.names.len().min(4);
-    png(path, (1400, 330 * shown as u32), |root| {
-        let panels = root.split_evenly((shown, 1));
+    let extra = usize::from(!fc.horizons.is_empty());
+    png(path, (1400, 330 * (shown + extra) as u32), |root| {
+        let panels = root.split_evenly((shown + extra, 1));
+        if let Some(area) = panels.get(shown) {
+            draw_horizons(fc, area)?;
+        }
         let x0 = fc.context.first().map_or(fc.from, |c| c.index) as f64;
         let x1 = (fc.from + fc.generated.len()) as f64;
-        for (j, area) in panels.iter().enumerate() {
+        for (j, area) in panels.iter().take(shown).enumerate() {
             let values = fc.generated.iter().flat_map(|g| std::iter::once(g.pred[j]).chain(g.truth.as_ref().map(|t| t[j])));
             let (y0, y1) = span(values.chain(fc.context.iter().map(|c| c.values[j])));
             let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
@@ -26,7 +31,11 @@ pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
             } else {
                 fc.names[j].clone()
             };
-            let mut chart = linear_chart(area, &title, (x0, x1), (y0, y1), ("row of the series", fc.names[j].as_str()), (0, 1))?;
+            let (x_desc, ticks) = match &fc.time {
+                Some(t) => (t.name.as_str(), Ticks::Labels(&t.labels)),
+                None => ("row of the series", Ticks::Decimals(0)),
+            };
+            let mut chart = linear_chart(area, &title, (x0, x1), (y0, y1), (x_desc, fc.names[j].as_str()), (&ticks, 1))?;
             let truth: Vec<(f64, f64)> = fc
                 .context
                 .iter()
@@ -38,7 +47,7 @@ pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
                 .map_err(drawing_error)?
                 .label(if fc.builtin { "truth (the circle, continued)" } else { "truth" })
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
-            let c = RGBColor(255, 127, 14);
+            let c = ORANGE;
             chart
                 .draw_series(LineSeries::new(fc.generated.iter().map(|g| (g.index as f64, g.pred[j])), c.stroke_width(2)))
                 .map_err(drawing_error)?
@@ -48,4 +57,24 @@ pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// The closed loop's MSE at each horizon over every held-out start, against persistence's.
+fn draw_horizons(fc: &Forecast, area: &DrawingArea<BitMapBackend, Shift>) -> Result<()> {
+    let last = fc.horizons.last().map_or(1, |h| h.h) as f64;
+    let (y0, y1) = span(fc.horizons.iter().flat_map(|h| [h.rnn, h.persistence]));
+    let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
+    let starts = fc.horizons.first().map_or(0, |h| h.starts);
+    let title = format!("Error at each horizon, closed loop from each of {starts} held-out starts (MSE, model units)");
+    let mut chart = linear_chart(area, &title, (0.5, last + 0.5), (y0.max(0.0), y1), ("steps ahead (h)", "MSE"), (&Ticks::Decimals(0), 3))?;
+    let series: [(&str, RGBColor, fn(&Horizon) -> f64); 2] =
+        [("RNN, predictions fed back", ORANGE, |h| h.rnn), ("persistence (the last value, held)", GREY, |h| h.persistence)];
+    for (name, c, value) in series {
+        chart
+            .draw_series(LineSeries::new(fc.horizons.iter().map(|h| (h.h as f64, value(h))), c.stroke_width(2)))
+            .map_err(drawing_error)?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }

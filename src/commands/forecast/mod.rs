@@ -4,9 +4,10 @@
 
 pub mod figure;
 
-use super::predict::{load_model, series_for, TrainedArgs};
-use crate::data::{self, split_point};
+use super::predict::{load_model, windows_for, TrainedArgs};
+use crate::data::{self, Time, Windows};
 use crate::files::atomic::{csv_field, format_num, Csv};
+use crate::model::RNN;
 use anyhow::{anyhow, bail, Result};
 use std::path::PathBuf;
 use tch::{Device, Kind, Tensor};
@@ -48,6 +49,18 @@ pub struct Generated {
     pub truth: Option<Vec<f64>>,
     /// Distance to the truth in model units, when known.
     pub distance: Option<f64>,
+    /// Persistence's distance (the last row before the forecast, held) to the truth, when known.
+    pub persistence: Option<f64>,
+}
+
+/// Error at one horizon, over every held-out start whose truth is known there: mean squared
+/// error in model units (at h = 1, metrics.csv's test_loss and baselines.csv's persistence).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Horizon {
+    pub h: usize,
+    pub starts: usize,
+    pub rnn: f64,
+    pub persistence: f64,
 }
 
 pub struct Forecast {
@@ -58,6 +71,10 @@ pub struct Forecast {
     pub context: Vec<Row>,
     /// The built-in circle, whose truth continues past its last row.
     pub builtin: bool,
+    /// The time column's name and labels, when the series has one.
+    pub time: Option<Time>,
+    /// The closed loop's error at each horizon, from every held-out start.
+    pub horizons: Vec<Horizon>,
 }
 
 impl Forecast {
@@ -78,60 +95,156 @@ impl Forecast {
         self.generated.iter().filter(|g| g.distance.is_some()).count()
     }
 
-    /// `step,index,pred_<f>...,true_<f>...,distance`
+    /// A row's time label, when the series has one and the row is in it.
+    pub fn label(&self, index: usize) -> Option<&str> {
+        self.time.as_ref().and_then(|t| t.labels.get(index)).map(String::as_str)
+    }
+
+    /// `step,index[,time],pred_<f>...,true_<f>...,distance,persistence_distance`
     pub fn csv(&self) -> Csv {
         let mut header = vec!["step".to_string(), "index".to_string()];
+        if self.time.is_some() {
+            header.push("time".into());
+        }
         header.extend(self.names.iter().map(|n| csv_field(&format!("pred_{n}"))));
         header.extend(self.names.iter().map(|n| csv_field(&format!("true_{n}"))));
-        header.push("distance".into());
+        header.extend(["distance".to_string(), "persistence_distance".to_string()]);
         let mut csv = Csv::new(&header);
         for (k, g) in self.generated.iter().enumerate() {
             let mut row = vec![(k + 1).to_string(), g.index.to_string()];
+            if self.time.is_some() {
+                row.push(self.label(g.index).map(csv_field).unwrap_or_default());
+            }
             row.extend(g.pred.iter().map(|&v| format_num(v)));
             match &g.truth {
                 Some(t) => row.extend(t.iter().map(|&v| format_num(v))),
                 None => row.extend(self.names.iter().map(|_| String::new())),
             }
             row.push(g.distance.map(format_num).unwrap_or_default());
+            row.push(g.persistence.map(format_num).unwrap_or_default());
             csv.row(&row);
+        }
+        csv
+    }
+
+    /// `h,starts,rnn_mse,persistence_mse`
+    pub fn horizons_csv(&self) -> Csv {
+        let mut csv = Csv::new(&["h", "starts", "rnn_mse", "persistence_mse"].map(String::from));
+        for h in &self.horizons {
+            csv.row(&[h.h.to_string(), h.starts.to_string(), format_num(h.rnn), format_num(h.persistence)]);
         }
         csv
     }
 }
 
+/// The model's rows: the series scaled, and for the circle, continued past its end.
+struct Truth<'a> {
+    windows: &'a Windows,
+    scaled: Vec<f32>,
+    builtin: bool,
+}
+
+impl Truth<'_> {
+    /// Row `index` in the user's units, when known (not past the end, not a gap).
+    fn row(&self, index: usize) -> Option<Vec<f64>> {
+        match self.windows.series.rows.get(index) {
+            Some(row) if row.iter().any(|v| v.is_nan()) => None,
+            Some(row) => Some(row.clone()),
+            None if self.builtin => Some(data::circle_row(index)),
+            None => None,
+        }
+    }
+
+    /// Row `index` in model units, when known.
+    fn scaled(&self, index: usize) -> Option<Vec<f64>> {
+        let scaling = self.windows.scaling.as_ref();
+        self.row(index).map(|r| r.iter().enumerate().map(|(j, &v)| scaling.map_or(v, |s| s.scale(j, v))).collect())
+    }
+}
+
+/// The closed loop on a batch of windows: `steps` predictions each, fed back, in model units.
+fn roll(rnn: &RNN, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
+    let seq = window.size()[1];
+    let mut out = Vec::with_capacity(steps);
+    for _ in 0..steps {
+        let y = rnn.predict(&window);
+        out.push(Vec::try_from(y.flatten(0, -1).to_kind(Kind::Float).to_device(Device::Cpu)).map_err(|e| anyhow!("{e}"))?);
+        window = Tensor::cat(&[window.narrow(1, 1, seq - 1), y.unsqueeze(1)], 1);
+    }
+    Ok(out)
+}
+
+/// Sum over features of the squared differences.
+fn squares(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>()
+}
+
+/// Mean over features of the squared differences.
+fn mse(a: &[f64], b: &[f64]) -> f64 {
+    squares(a, b) / a.len() as f64
+}
+
+/// Every held-out window as a start: the closed loop's MSE at each horizon against
+/// persistence's, as far as the held-out rows reach.
+fn horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<Horizon>> {
+    let w = truth.windows;
+    let starts = &w.targets[w.n_train..];
+    let Some(&first) = starts.first() else { return Ok(vec![]) };
+    let (n, f) = (w.series.rows.len(), w.series.features());
+    let reach = steps.min(n - first);
+    let rolled = roll(rnn, w.test().x, reach)?;
+    let mut out = Vec::with_capacity(reach);
+    for (k, preds) in rolled.iter().enumerate() {
+        let (mut rnn_sum, mut held_sum, mut count) = (0.0, 0.0, 0);
+        for (i, &s) in starts.iter().enumerate() {
+            let (Some(t), Some(last)) = (truth.scaled(s + k).filter(|_| s + k < n), truth.scaled(s - 1)) else { continue };
+            let p: Vec<f64> = preds[i * f..(i + 1) * f].iter().map(|&v| v as f64).collect();
+            rnn_sum += mse(&p, &t);
+            held_sum += mse(&last, &t);
+            count += 1;
+        }
+        if count > 0 {
+            out.push(Horizon { h: k + 1, starts: count, rnn: rnn_sum / count as f64, persistence: held_sum / count as f64 });
+        }
+    }
+    Ok(out)
+}
+
 pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
     let loaded = load_model(&args.trained.weights, &args.trained.model)?;
-    let data = args.trained.data.data.as_deref();
-    let (series, scaling) = series_for(&loaded, data)?;
-    let (seq, f, n) = (loaded.seq_len as usize, series.features(), series.rows.len());
-    if n <= seq {
-        bail!("the series has {n} rows, which is not longer than the model's seq_len {seq}");
-    }
-    let from = match args.from {
-        Some(i) => i,
-        None => split_point(n - seq, loaded.test_fraction())? + seq, // the first row after the training part
-    };
+    let windows = windows_for(&loaded, &args.trained.data)?;
+    let builtin =
+        loaded.run.as_ref().map_or(args.trained.data.data.is_none(), |r| r.settings.data.is_none() && args.trained.data.data.is_none());
+    let (seq, f, n) = (loaded.seq_len as usize, windows.series.features(), windows.series.rows.len());
+    // the first row after the training part
+    let from = args.from.unwrap_or_else(|| windows.targets.get(windows.n_train).copied().unwrap_or(n));
     if from < seq || from > n {
         bail!("--from {from}: the forecast needs the {seq} rows before it, so it must be between {seq} and {n}");
     }
-    let scaled = data::model_rows(&series, scaling.as_ref());
-    let scale = |j: usize, v: f64| scaling.as_ref().map_or(v, |s| s.scale(j, v));
-    let unscale = |j: usize, v: f64| scaling.as_ref().map_or(v, |s| s.unscale(j, v));
-    let builtin = data.is_none();
-    let mut window = Tensor::from_slice(&scaled[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
-    let mut generated = Vec::with_capacity(args.steps as usize);
-    for index in from..from + args.steps as usize {
-        let y = loaded.rnn.predict(&window);
-        let y_model: Vec<f32> = Vec::try_from(y.view([-1]).to_kind(Kind::Float).to_device(Device::Cpu)).map_err(|e| anyhow!("{e}"))?;
-        let truth = match series.rows.get(index) {
-            Some(row) => Some(row.clone()),
-            None if builtin => Some(data::circle_row(index)),
-            None => None,
-        };
-        let distance = truth.as_ref().map(|t| (0..f).map(|j| (y_model[j] as f64 - scale(j, t[j])).powi(2)).sum::<f64>().sqrt());
-        generated.push(Generated { index, pred: (0..f).map(|j| unscale(j, y_model[j] as f64)).collect(), truth, distance });
-        window = Tensor::cat(&[window.narrow(1, 1, seq as i64 - 1), y.view([1, 1, f as i64])], 1);
+    if let Some(gap) = (from - seq..from).find(|&i| windows.series.has_gap(i)) {
+        bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
     }
-    let context = (from - seq..from).map(|index| Row { index, values: series.rows[index].clone() }).collect();
-    Ok(Forecast { from, names: series.names, generated, context, builtin })
+    let truth = Truth { scaled: data::model_rows(&windows.series, windows.scaling.as_ref()), windows: &windows, builtin };
+    let unscale = |j: usize, v: f64| windows.scaling.as_ref().map_or(v, |s| s.unscale(j, v));
+    let window = Tensor::from_slice(&truth.scaled[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
+    let last = truth.scaled(from - 1).unwrap_or_default();
+    let distance = |a: &[f64], t: &[f64]| squares(a, t).sqrt();
+    let generated = roll(&loaded.rnn, window, args.steps as usize)?
+        .into_iter()
+        .zip(from..)
+        .map(|(y, index)| {
+            let y: Vec<f64> = y.iter().map(|&v| v as f64).collect();
+            let t = truth.scaled(index);
+            Generated {
+                index,
+                pred: (0..f).map(|j| unscale(j, y[j])).collect(),
+                truth: truth.row(index),
+                distance: t.as_ref().map(|t| distance(&y, t)),
+                persistence: t.as_ref().map(|t| distance(&last, t)),
+            }
+        })
+        .collect();
+    let horizons = horizons(&loaded.rnn, &truth, args.steps as usize)?;
+    let context = (from - seq..from).map(|index| Row { index, values: windows.series.rows[index].clone() }).collect();
+    Ok(Forecast { from, names: windows.series.names.clone(), generated, context, builtin, time: windows.series.time.clone(), horizons })
 }
