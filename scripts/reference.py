@@ -189,7 +189,7 @@ def main():
     p.add_argument("--time-column")
     p.add_argument("--columns", type=lambda v: v.split(","))
     p.add_argument("--missing", choices=["error", "interpolate", "skip"], default="error")
-    p.add_argument("--scale-bound", type=float, default=0.8)
+    p.add_argument("--scale-bound", type=float, default=0.6)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args()

@@ -93,6 +93,9 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
         );
     }
     let saved = run.as_ref().map_or(&Settings::DEFAULT, |r| &r.settings);
+    // The run's thread count: libtorch's GEMM splits its rows by thread, and a split changes
+    // the last bits of some rows; with the run's own, predict gives back train's predictions.
+    tch::set_num_threads(saved.threads);
     let seq_len = model.seq_len.unwrap_or(saved.seq_len);
     let activation = model.activation.unwrap_or(saved.activation);
     let mut vs = nn::VarStore::new(Device::Cpu);
@@ -118,6 +121,12 @@ pub fn windows_for(loaded: &Loaded, given: &DataArgs) -> Result<Windows> {
         reading.columns = given.columns.clone();
     }
     reading.missing = given.missing.unwrap_or(reading.missing);
+    if let (Some(r), Some(p), None) = (run, &given.data, &given.columns) {
+        let header = data::from_csv::header(p)?;
+        if !r.features.iter().all(|f| header.contains(f)) {
+            bail!("the model was trained on the columns {}; {} has {}", r.features.join(", "), p.display(), header.join(", "));
+        }
+    }
     let series = data::load(path.as_deref(), &reading).with_context(|| match (&given.data, &path) {
         (None, Some(p)) => format!("cannot read the run's series {} (config.json's settings.data; --data names another)", p.display()),
         _ => "cannot read the series".to_string(),

@@ -73,6 +73,11 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
     Ok(Series { names, rows, time, gaps })
 }
 
+/// The header's column names.
+pub fn header(path: &Path) -> Result<Vec<String>> {
+    Ok(Table::read(path)?.header)
+}
+
 /// Fills each gap of each column linearly in row order between the values either side; a gap
 /// at an edge takes the nearest value.
 pub fn interpolate(rows: &mut [Vec<f64>]) {

@@ -92,7 +92,7 @@ impl Settings {
         time_column: None,
         columns: None,
         missing: Missing::Error,
-        scale_bound: 0.8,
+        scale_bound: 0.6,
         threads: 1,
         device: DeviceArg::Cpu,
     };

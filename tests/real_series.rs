@@ -1,0 +1,204 @@
+//! Real series (tests/data, see SOURCES.md there): a time column, gaps, no leakage from the
+//! held-out tail, the baselines, and predict/forecast/plot that take the run's own series.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// baselines.csv's two numbers, after checking its shape.
+fn baselines(dir: &Path) -> (f64, f64) {
+    let text = read(&dir.join("baselines.csv"));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[0], "name,test_loss");
+    let value = |line: &str, name: &str| -> f64 {
+        let (n, v) = line.split_once(',').unwrap();
+        assert_eq!(n, name);
+        v.parse().unwrap()
+    };
+    (value(lines[1], "persistence"), value(lines[2], "linear"))
+}
+
+fn final_test_loss(dir: &Path) -> f64 {
+    read(&dir.join("metrics.csv")).lines().last().unwrap().split(',').nth(2).unwrap().parse().unwrap()
+}
+
+fn config(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(&dir.join("config.json"))).unwrap()
+}
+
+fn train(out: &Path, args: &[&str]) -> Run {
+    let mut a = vec!["train", "--out", s(out)];
+    a.extend_from_slice(args);
+    let r = run(&a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r
+}
+
+#[test]
+fn sunspots_train_on_their_years_beat_persistence_and_predict_forecast_and_plot_their_own_series() {
+    let dir = scratch("real-sunspots");
+    let out = dir.join("run");
+    let r = train(&out, &["--data", s(&data("sunspots.csv")), "--time-column", "YEAR"]);
+    let (persistence, linear) = baselines(&out);
+    let test = final_test_loss(&out);
+    assert!(r.stderr.contains(&format!("test MSE {test:.3e}; persistence {persistence:.3e}, linear {linear:.3e}")), "{}", r.stderr);
+    assert!(test < persistence, "the RNN beats next = last: {test} against {persistence}");
+    assert!(linear < persistence, "and so does the linear autoregression: {linear}");
+    let c = config(&out);
+    assert_eq!(c["features"], serde_json::json!(["SUNACTIVITY"]), "YEAR is not a feature");
+    assert_eq!(c["time_column"], "YEAR");
+    let predictions = read(&out.join("predictions.csv"));
+    assert!(predictions.starts_with("index,time,split,target_SUNACTIVITY,pred_SUNACTIVITY\n4,1704,train,3.6e1,"), "{predictions:.90}");
+    assert!(predictions.trim_end().lines().last().unwrap().starts_with("308,2008,test,2.9e0,"));
+
+    // Without --data, predict and forecast use the run's series, not the built-in circle.
+    let r = run(&["predict", "--weights", s(&out.join("weights.safetensors"))]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let differs = r.stdout.lines().zip(predictions.lines()).find(|(a, b)| a != b);
+    assert!(differs.is_none() && r.stdout.len() == predictions.len(), "predict gives back the run's own predictions: {differs:?}");
+    let r = run(&["forecast", "--weights", s(&out.join("weights.safetensors")), "--steps", "70"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let forecast = read(&out.join("forecast.csv"));
+    assert!(
+        forecast.starts_with("step,index,time,pred_SUNACTIVITY,true_SUNACTIVITY,distance,persistence_distance\n1,248,1948,"),
+        "{forecast:.120}"
+    );
+    assert!(forecast.contains("\n61,308,2008,") && forecast.contains("\n62,309,,"), "the truth (and time) known to 2008, none after");
+    let horizons = read(&out.join("forecast_horizons.csv"));
+    assert!(horizons.starts_with("h,starts,rnn_mse,persistence_mse\n1,61,"), "{horizons:.60}");
+    assert_eq!(horizons.lines().count(), 1 + 61, "as far as the held-out rows reach");
+    // plot finds the series again, and labels its x axis with the years
+    std::fs::remove_dir_all(out.join("plots")).unwrap();
+    assert_eq!(run(&["plot", s(&out)]).code, 0);
+    assert!(out.join("plots/loss.png").exists() && out.join("plots/predictions.png").exists());
+}
+
+#[test]
+fn the_nile_trains_on_its_years_against_both_baselines() {
+    let dir = scratch("real-nile");
+    let out = dir.join("run");
+    train(&out, &["--quiet", "--data", s(&data("nile.csv")), "--time-column", "year"]);
+    let (persistence, linear) = baselines(&out);
+    let test = final_test_loss(&out);
+    // docs/real_series.md: ahead of persistence on every seed, level with the linear baseline
+    assert!(test < persistence, "RNN {test}, persistence {persistence}");
+    assert!(linear < persistence && test < 1.5 * linear, "RNN {test}, linear {linear}");
+    assert!(read(&out.join("predictions.csv")).starts_with("index,time,split,target_volume,pred_volume\n4,1875,train,"));
+}
+
+#[test]
+fn co2s_gaps_are_refused_interpolated_or_skipped_and_the_run_says_which() {
+    let dir = scratch("real-co2");
+    let co2 = data("co2.csv");
+    let r = run(&["train", "--out", s(&dir.join("refused")), "--data", s(&co2), "--time-column", "date"]);
+    assert_clean_error(&r, 1, "row 8, column 2 (co2): missing value (--missing interpolate");
+    assert!(!dir.join("refused").exists());
+
+    let out = dir.join("interpolated");
+    let r = train(&out, &["--epochs", "2", "--data", s(&co2), "--time-column", "date", "--missing", "interpolate"]);
+    assert!(r.stderr.contains("(59 missing cells interpolated)"), "{}", r.stderr);
+    let gaps = &config(&out)["gaps"];
+    assert_eq!((gaps["missing"].as_str(), gaps["cells"].as_u64(), gaps["filled"].as_u64()), (Some("interpolate"), Some(59), Some(59)));
+    assert_eq!(config(&out)["windows"], 2284 - 4, "every window is kept");
+    // row 8 (the file's row 8, the series' row 6) sits halfway between its neighbours
+    let p = read(&out.join("predictions.csv"));
+    let target = |index: &str| -> f64 {
+        p.lines().find(|l| l.starts_with(&format!("{index},"))).unwrap().split(',').nth(3).unwrap().parse().unwrap()
+    };
+    assert_eq!(target("6"), target("5") + (target("7") - target("5")) * 0.5, "{}", &p[..300]);
+
+    let out = dir.join("skipped");
+    let r = train(&out, &["--epochs", "2", "--data", s(&co2), "--time-column", "date", "--missing", "skip"]);
+    let c = config(&out);
+    let skipped = c["gaps"]["skipped_windows"].as_u64().unwrap();
+    assert!(r.stderr.contains(&format!("(59 missing cells: {skipped} windows skipped)")), "{}", r.stderr);
+    assert!(skipped >= 59 && skipped <= 59 * 5, "each gap removes the up to 5 windows that touch it: {skipped}");
+    assert_eq!(c["windows"].as_u64().unwrap() + skipped, 2284 - 4);
+    let p = read(&out.join("predictions.csv"));
+    assert!(!p.lines().any(|l| l.split(',').nth(3) == Some("")), "no window's target is a gap");
+    // the series' gaps begin at rows 6 and 9..=13: targets 6..=17 read one, 18 is the first after
+    assert!(p.contains("\n5,") && !p.contains("\n6,") && !p.contains("\n17,") && p.contains("\n18,"), "{}", &p[..400]);
+}
+
+#[test]
+fn a_first_column_of_dates_is_the_time_column_without_the_flag() {
+    let dir = scratch("real-dates");
+    let csv = dir.join("passengers.csv");
+    write_series(&csv, "month,passengers", 144, |i| {
+        format!("{}-{:02},{}", 1949 + i / 12, 1 + i % 12, 100.0 + i as f64 + 30.0 * (i as f64 * std::f64::consts::PI / 6.0).sin())
+    });
+    let out = dir.join("run");
+    train(&out, &["--quiet", "--epochs", "3", "--data", s(&csv)]);
+    assert_eq!(config(&out)["time_column"], "month");
+    assert!(read(&out.join("predictions.csv")).starts_with("index,time,split,target_passengers,pred_passengers\n4,1949-05,train,"));
+    let r = run(&["forecast", "--weights", s(&out.join("weights.safetensors")), "--steps", "3"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(read(&out.join("forecast.csv")).contains(",1958-"), "held-out months label the forecast");
+}
+
+#[test]
+fn changing_only_the_held_out_tail_changes_no_training_step() {
+    let dir = scratch("real-leak");
+    // The Nile: 96 windows, the last 19 held out, so rows 81.. are read by held-out windows only.
+    let text = read(&data("nile.csv"));
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    for line in lines.iter_mut().skip(1 + 85) {
+        let (year, v) = line.split_once(',').unwrap();
+        *line = format!("{year},{}", v.parse::<f64>().unwrap() * 3.0 + 500.0);
+    }
+    let changed = dir.join("changed.csv");
+    std::fs::write(&changed, lines.join("\n") + "\n").unwrap();
+    let (a, b) = (dir.join("original"), dir.join("changed"));
+    train(&a, &["--quiet", "--epochs", "5", "--data", s(&data("nile.csv")), "--time-column", "year"]);
+    train(&b, &["--quiet", "--epochs", "5", "--data", s(&changed), "--time-column", "year"]);
+    assert_eq!(read(&a.join("steps.csv")), read(&b.join("steps.csv")), "every training loss the same, to the bit");
+    assert_eq!(std::fs::read(a.join("weights.safetensors")).unwrap(), std::fs::read(b.join("weights.safetensors")).unwrap());
+    assert_eq!(config(&a)["scaling"], config(&b)["scaling"], "the scaling sees the training rows only");
+    assert_ne!(final_test_loss(&a), final_test_loss(&b), "the held-out tail did change");
+}
+
+#[test]
+fn another_file_must_have_the_models_columns() {
+    let dir = scratch("real-columns");
+    let out = dir.join("run");
+    train(&out, &["--quiet", "--epochs", "1", "--data", s(&data("sunspots.csv")), "--time-column", "YEAR"]);
+    let weights = out.join("weights.safetensors");
+    let r = run(&["predict", "--weights", s(&weights), "--data", s(&data("nile.csv"))]);
+    assert_clean_error(&r, 1, "the model was trained on the columns SUNACTIVITY; ");
+    assert!(r.stderr.contains("nile.csv has year, volume"), "{}", r.stderr);
+    // the same columns in another file (here the first 200 years) are fine
+    let head: String = read(&data("sunspots.csv")).lines().take(201).map(|l| l.to_string() + "\n").collect();
+    let other = dir.join("head.csv");
+    std::fs::write(&other, head).unwrap();
+    let r = run(&["predict", "--weights", s(&weights), "--data", s(&other)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), 1 + 196);
+}
+
+#[test]
+fn a_csv_run_directory_from_before_the_time_column_still_predicts_and_plots() {
+    let dir = scratch("real-old-dir");
+    let csv = dir.join("s.csv");
+    write_series(&csv, "a,b", 60, |i| format!("{},{}", (i as f64 * 0.3).sin() * 5.0, i % 4));
+    let out = dir.join("run");
+    train(&out, &["--quiet", "--epochs", "1", "--data", s(&csv), "--scale-bound", "1"]);
+    // config.json as 0.1 wrote it: no time_column, gaps, bound or reading settings
+    let mut c = config(&out);
+    c.as_object_mut().unwrap().retain(|k, _| !["time_column", "gaps"].contains(&k.as_str()));
+    c["settings"].as_object_mut().unwrap().retain(|k, _| !["time_column", "columns", "missing", "scale_bound"].contains(&k.as_str()));
+    c["scaling"].as_object_mut().unwrap().remove("bound");
+    std::fs::write(out.join("config.json"), serde_json::to_string_pretty(&c).unwrap()).unwrap();
+    let r = run(&["predict", "--weights", s(&out.join("weights.safetensors"))]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout == read(&out.join("predictions.csv")), "read back as it was written");
+    assert_eq!(run(&["plot", s(&out)]).code, 0);
+}
