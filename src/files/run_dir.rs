@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// The outputs of a finished run, derived from its final weights: a new run in the directory
 /// removes them before it trains, so that whatever it leaves (finished, stopped or failed)
 /// never sits beside another run's weights.
-pub const FINISHED_OUTPUTS: [&str; 8] = [
+pub const FINISHED_OUTPUTS: [&str; 9] = [
     "predictions.csv",
     "model.pt",
     "plots/data.png",
@@ -23,6 +23,7 @@ pub const FINISHED_OUTPUTS: [&str; 8] = [
     "plots/phase.png",
     "forecast.csv",
     "forecast.png",
+    "forecast_horizons.csv",
 ];
 
 /// A run directory this process holds: until it is dropped (or the process dies, killed or
