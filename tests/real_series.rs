@@ -106,6 +106,8 @@ fn co2s_gaps_are_refused_interpolated_or_skipped_and_the_run_says_which() {
     let out = dir.join("interpolated");
     let r = train(&out, &["--epochs", "2", "--data", s(&co2), "--time-column", "date", "--missing", "interpolate"]);
     assert!(r.stderr.contains("(59 missing cells interpolated)"), "{}", r.stderr);
+    let (persistence, linear) = baselines(&out);
+    assert!(linear < persistence && persistence < 1e-3, "a smooth weekly series: next = last is close ({persistence}, {linear})");
     let gaps = &config(&out)["gaps"];
     assert_eq!((gaps["missing"].as_str(), gaps["cells"].as_u64(), gaps["filled"].as_u64()), (Some("interpolate"), Some(59), Some(59)));
     assert_eq!(config(&out)["windows"], 2284 - 4, "every window is kept");
