@@ -116,7 +116,11 @@ fn an_edited_config_json_is_refused_by_predict_forecast_export_and_plot() {
         ("test-fraction-2", |c| c["settings"]["test_fraction"] = 2.into(), "settings.test_fraction: 2 is not in [0, 1)"),
         ("one-feature", |c| c["features"] = serde_json::json!(["sin"]), "names 1 (sin)"),
         ("scaling", |c| c["scaling"] = serde_json::json!({"min": [0.0], "max": [1.0]}), "scaling has 1 minima and 1 maxima for 2 features"),
-        ("bound", |c| c["scaling"] = serde_json::json!({"min": [0.0, 0.0], "max": [1.0, 1.0], "bound": 0.0}), "scaling.bound 0 is not in (0, 1]"),
+        (
+            "bound",
+            |c| c["scaling"] = serde_json::json!({"min": [0.0, 0.0], "max": [1.0, 1.0], "bound": 0.0}),
+            "scaling.bound 0 is not in (0, 1]",
+        ),
         ("scale-bound", |c| c["settings"]["scale_bound"] = 7.into(), "settings.scale_bound: 7 is not in (0, 1]"),
         ("columns", |c| c["settings"]["columns"] = serde_json::json!(["sin", "sin"]), "settings.columns: names sin twice"),
     ];

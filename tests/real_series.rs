@@ -123,7 +123,7 @@ fn co2s_gaps_are_refused_interpolated_or_skipped_and_the_run_says_which() {
     let c = config(&out);
     let skipped = c["gaps"]["skipped_windows"].as_u64().unwrap();
     assert!(r.stderr.contains(&format!("(59 missing cells: {skipped} windows skipped)")), "{}", r.stderr);
-    assert!(skipped >= 59 && skipped <= 59 * 5, "each gap removes the up to 5 windows that touch it: {skipped}");
+    assert!((59..=59 * 5).contains(&skipped), "each gap removes the up to 5 windows that touch it: {skipped}");
     assert_eq!(c["windows"].as_u64().unwrap() + skipped, 2284 - 4);
     let p = read(&out.join("predictions.csv"));
     assert!(!p.lines().any(|l| l.split(',').nth(3) == Some("")), "no window's target is a gap");

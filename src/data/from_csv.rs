@@ -94,9 +94,9 @@ pub fn interpolate(rows: &mut [Vec<f64>]) {
         for pair in known.windows(2) {
             let (a, b) = (pair[0], pair[1]);
             let (va, vb) = (rows[a][j], rows[b][j]);
-            for i in a + 1..b {
+            for (i, row) in rows.iter_mut().enumerate().take(b).skip(a + 1) {
                 // The same expression, in the same order, as scripts/reference.py.
-                rows[i][j] = va + (vb - va) * ((i - a) as f64 / (b - a) as f64);
+                row[j] = va + (vb - va) * ((i - a) as f64 / (b - a) as f64);
             }
         }
     }

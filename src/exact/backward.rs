@@ -20,10 +20,11 @@
 //! The engine reaches the steps in reverse time, so every parameter's contributions add up
 //! from the last step back: ((g_T + g_T-1) + ...) + g_0.
 
+use super::kernels;
 use crate::model::loss::{batch_loss, loss, truth, LossKind};
 use crate::model::{Activation, RNN};
 use serde::{Deserialize, Serialize};
-use tch::{Reduction, Tensor};
+use tch::{Device, Kind, Reduction, Tensor};
 
 /// Who computes the gradients. Both give the same bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -95,6 +96,172 @@ pub fn loss_and_grads(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKi
 }
 
 /// Contributions to one gradient, added in the order they arrive (as the engine's InputBuffer).
+/// The gradients of W_h, b_h, W_y, b_y (None where the loss does not reach a parameter), as
+/// tensors or, from `direct`, as plain values.
+pub enum Grads {
+    Tensors([Option<Tensor>; 4]),
+    Values([Option<Vec<f32>>; 4]),
+}
+
+impl Grads {
+    /// As tensors shaped like `params`.
+    pub fn tensors(self, params: &[&Tensor]) -> [Option<Tensor>; 4] {
+        match self {
+            Grads::Tensors(t) => t,
+            Grads::Values(v) => {
+                let mut i = 0;
+                v.map(|g| {
+                    let shape = params[i].size();
+                    i += 1;
+                    g.map(|g| Tensor::from_slice(&g).view(shape.as_slice()))
+                })
+            }
+        }
+    }
+}
+
+/// `--backward manual`: the loss and the gradients. On the CPU, for the blog's model (tanh,
+/// `--loss last`, float32), the step's kernels are called directly (`Direct`); otherwise through
+/// ATen (`loss_and_grads`).
+pub fn manual(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKind) -> (Tensor, Grads) {
+    if kind == LossKind::Last && rnn.activation == Activation::Tanh {
+        if let Some(step) = Direct::forward(rnn, inputs) {
+            if let Some(grads) = step.backward(rnn, targets) {
+                return (step.loss(targets), Grads::Values(grads));
+            }
+        }
+    }
+    let (value, grads) = loss_and_grads(rnn, inputs, targets, kind);
+    (value, Grads::Tensors(grads))
+}
+
+/// A contiguous float32 CPU tensor's values, borrowed (None for any other tensor).
+fn values(t: &Tensor) -> Option<&[f32]> {
+    let plain = t.device() == Device::Cpu && t.kind() == Kind::Float && t.is_contiguous() && kernels::fits(t.numel());
+    // SAFETY: contiguous float32 CPU memory of numel values, which nothing writes while the
+    // borrow of `t` lives (the weights change only in the optimizer, after the step).
+    plain.then(|| unsafe { std::slice::from_raw_parts(t.data_ptr() as *const f32, t.numel()) })
+}
+
+/// The blog's step with each kernel called as ATen calls it (exact::kernels): `RNN::unroll` and
+/// `loss_and_grads` for tanh and `--loss last`, the same formulas in the same order, without the
+/// ~50 ATen calls around them. Every run checks it against autograd on its first batch, and the
+/// unit tests below on many shapes.
+struct Direct {
+    rows: usize,
+    /// data_t = [h_{t-1} : x_t], [rows, hidden + features], for every step.
+    data: Vec<Vec<f32>>,
+    /// h_t for every step but the last (which reads only y).
+    h: Vec<Vec<f32>>,
+    /// The last step's y, [rows, features].
+    y: Vec<f32>,
+}
+
+impl Direct {
+    /// `RNN::unroll` from zeros, keeping what the backward reads.
+    fn forward(rnn: &RNN, inputs: &Tensor) -> Option<Direct> {
+        let x = values(inputs)?;
+        let (wh, bh) = (values(&rnn.get_ht.ws)?, values(rnn.get_ht.bs.as_ref()?)?);
+        let (wy, by) = (values(&rnn.get_yt.ws)?, values(rnn.get_yt.bs.as_ref()?)?);
+        let [rows, steps, f] = <[i64; 3]>::try_from(inputs.size()).ok()?.map(|v| v as usize);
+        let (h, k) = (bh.len(), bh.len() + f);
+        if rows == 0 || steps == 0 || wy.len() != f * k {
+            return None;
+        }
+        let mut out = Direct { rows, data: Vec::with_capacity(steps), h: Vec::with_capacity(steps), y: vec![0f32; rows * f] };
+        let mut z = vec![0f32; rows * h];
+        for t in 0..steps {
+            // torch.concat((hiddens, inputs), dim=1), hiddens zeros at t = 0
+            let mut data = vec![0f32; rows * k];
+            for (r, row) in data.chunks_exact_mut(k).enumerate() {
+                if let Some(prev) = out.h.last() {
+                    row[..h].copy_from_slice(&prev[r * h..(r + 1) * h]);
+                }
+                row[h..].copy_from_slice(&x[(r * steps + t) * f..(r * steps + t + 1) * f]);
+            }
+            if t + 1 < steps {
+                kernels::linear(bh, &data, wh, &mut z);
+                let mut ht = vec![0f32; rows * h];
+                kernels::tanh(&z, &mut ht);
+                out.h.push(ht);
+            } else {
+                let mut zy = vec![0f32; rows * f];
+                kernels::linear(by, &data, wy, &mut zy);
+                kernels::tanh(&zy, &mut out.y);
+            }
+            out.data.push(data);
+        }
+        Some(out)
+    }
+
+    /// The loss, by ATen's own reduction: `nn.MSELoss()(y, targets)`.
+    fn loss(&self, targets: &Tensor) -> Tensor {
+        let y = Tensor::from_slice(&self.y).view([self.rows as i64, -1]);
+        y.mse_loss(targets, Reduction::Mean)
+    }
+
+    /// `loss_and_grads`'s backward: W_h, b_h, W_y, b_y's gradients (None for W_h and b_h when
+    /// one step leaves the hidden layer out of the loss).
+    fn backward(&self, rnn: &RNN, targets: &Tensor) -> Option<[Option<Vec<f32>>; 4]> {
+        let (rows, steps) = (self.rows, self.data.len());
+        let (wh, wy) = (values(&rnn.get_ht.ws)?, values(&rnn.get_yt.ws)?);
+        let (h, f) = (rnn.hidden_length as usize, self.y.len() / rows);
+        let k = h + f;
+        // d loss / d y, then through tanh: ATen's mse_loss_backward with the seed 1, tanh_backward.
+        let mut dy = vec![0f32; rows * f];
+        kernels::mse_loss_backward(1.0, &self.y, values(targets)?, &mut dy);
+        let mut dz_y = Tensor::empty([rows as i64, f as i64], (Kind::Float, Device::Cpu));
+        let dz = values_mut(&mut dz_y);
+        kernels::tanh_backward(&dy, &self.y, dz);
+        let mut g_wy = vec![0f32; f * k];
+        kernels::weight_grad(dz, &self.data[steps - 1], f, &mut g_wy);
+        let mut g_data = vec![0f32; rows * k];
+        if steps > 1 {
+            kernels::input_grad(dz, wy, f, &mut g_data);
+        }
+        let g_by = bias_grad(&dz_y)?;
+        // The hidden layer, from the second-to-last step back to the first.
+        let (mut g_wh, mut g_bh): (Option<Vec<f32>>, Option<Vec<f32>>) = (None, None);
+        let mut dz_h = Tensor::empty([rows as i64, h as i64], (Kind::Float, Device::Cpu));
+        let (mut dh, mut w_grad) = (vec![0f32; rows * h], vec![0f32; h * k]);
+        for t in (0..steps - 1).rev() {
+            for (row, g) in dh.chunks_exact_mut(h).zip(g_data.chunks_exact(k)) {
+                row.copy_from_slice(&g[..h]); // d data_{t+1}'s first H columns (CatBackward0's narrow)
+            }
+            let dz = values_mut(&mut dz_h);
+            kernels::tanh_backward(&dh, &self.h[t], dz);
+            kernels::weight_grad(dz, &self.data[t], h, &mut w_grad);
+            accumulate(&mut g_wh, &w_grad);
+            if t > 0 {
+                kernels::input_grad(dz, wh, h, &mut g_data);
+            }
+            accumulate(&mut g_bh, &bias_grad(&dz_h)?);
+        }
+        Some([g_wh, g_bh, Some(g_wy), Some(g_by)])
+    }
+}
+
+/// A buffer's values to write; it must be a fresh contiguous float32 CPU tensor.
+fn values_mut(t: &mut Tensor) -> &mut [f32] {
+    assert!(t.device() == Device::Cpu && t.kind() == Kind::Float && t.is_contiguous());
+    // SAFETY: the tensor owns its memory (made by Tensor::empty here), and `&mut` keeps every
+    // other reader away while the slice lives.
+    unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut f32, t.numel()) }
+}
+
+/// The bias gradient: the sum over the batch, by ATen's own reduction (the engine's `sum_to`).
+fn bias_grad(dz: &Tensor) -> Option<Vec<f32>> {
+    Vec::try_from(dz.sum_dim_intlist([0i64].as_slice(), false, None)).ok()
+}
+
+/// `acc = acc + g`, or `g` for the first contribution.
+fn accumulate(acc: &mut Option<Vec<f32>>, g: &[f32]) {
+    match acc {
+        Some(a) => kernels::add_into(a, g),
+        None => *acc = Some(g.to_vec()),
+    }
+}
+
 #[derive(Default)]
 struct Sum(Option<Tensor>);
 
@@ -122,7 +289,8 @@ pub fn agrees_with_autograd(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: 
     zero_grads();
     let autograd_loss = batch_loss(rnn, inputs, targets, kind);
     autograd_loss.backward();
-    let (manual_loss, grads) = loss_and_grads(rnn, inputs, targets, kind);
+    let (manual_loss, grads) = manual(rnn, inputs, targets, kind);
+    let grads = grads.tensors(&params);
     let agree = same_bits(&autograd_loss.detach(), &manual_loss)
         && params.iter().zip(&grads).all(|(p, g)| match g {
             Some(g) => same_bits(&p.grad(), g),

@@ -3,4 +3,5 @@
 //! Every change here is checked bitwise against PyTorch by tests/pytorch.rs.
 
 pub mod backward;
+pub mod kernels;
 pub mod optim;

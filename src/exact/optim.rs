@@ -7,6 +7,8 @@
 //! operations in the same order, with the state PyTorch keeps (a float32 step count, exp_avg,
 //! exp_avg_sq).
 
+use super::backward::Grads;
+use super::kernels::with_avx2;
 use tch::{Kind, Tensor};
 
 #[derive(Debug, Clone, Copy)]
@@ -144,6 +146,25 @@ impl Adam {
                 }
             }
         });
+    }
+
+    /// `set_grads` for gradients as plain values (`--backward manual` on the CPU): copied into
+    /// each `.grad` without an ATen call where it is plain CPU float32.
+    pub fn set_grad_values(&mut self, grads: &[Option<Vec<f32>>; 4]) {
+        let params: Vec<&Tensor> = self.params.iter().collect();
+        if !self.params.iter().all(|p| cpu_f32(&p.grad())) {
+            let tensors = Grads::Values(grads.clone()).tensors(&params);
+            return self.set_grads(&tensors);
+        }
+        self.grads_zeroed = false;
+        for (p, g) in self.params.iter().zip(grads) {
+            if let Some(g) = g.as_ref().filter(|g| !g.is_empty()) {
+                assert_eq!(g.len(), p.numel(), "a gradient for every weight");
+                // SAFETY: a contiguous f32 CPU gradient buffer, written only here while `&mut self`
+                // keeps every other user of the optimizer's tensors away.
+                unsafe { elements(&p.grad()) }.copy_from_slice(g);
+            }
+        }
     }
 
     /// True when every gradient is finite.
@@ -404,28 +425,6 @@ fn take(new: &[f32], param: &mut [f32], grad: &mut [f32]) {
 // The passes compiled for AVX2 + FMA when the CPU has them: the same IEEE operations per
 // element, on eight at a time (mul_add would otherwise be a libm call). Any vector width gives
 // the same bits; the self-check runs these very functions.
-#[cfg(target_arch = "x86_64")]
-fn has_avx2_fma() -> bool {
-    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *HAS.get_or_init(|| std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"))
-}
-
-/// Calls `$kernel($args)` compiled for AVX2 + FMA when the CPU has them, else as it is.
-macro_rules! with_avx2 {
-    ($kernel:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
-        #[cfg(target_arch = "x86_64")]
-        if has_avx2_fma() {
-            #[target_feature(enable = "avx2,fma")]
-            unsafe fn simd($($arg: $ty),*) -> $ret {
-                $kernel($($arg),*)
-            }
-            // SAFETY: the CPU has AVX2 and FMA.
-            return unsafe { simd($($arg),*) };
-        }
-        $kernel($($arg),*)
-    }};
-}
-
 fn update_moments(grad: &[f32], exp_avg: &mut [f32], exp_avg_sq: &mut [f32], w: f32, c2: f32, b2: f32) {
     with_avx2!(moments(grad: &[f32], exp_avg: &mut [f32], exp_avg_sq: &mut [f32], w: f32, c2: f32, b2: f32) -> ())
 }

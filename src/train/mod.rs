@@ -9,7 +9,7 @@ pub mod progress;
 pub mod settings;
 
 use crate::data::{epoch_order, Part, Windows};
-use crate::exact::backward::{agrees_with_autograd, loss_and_grads, Backward};
+use crate::exact::backward::{agrees_with_autograd, manual, Backward, Grads};
 use crate::exact::optim::{clip_grad_norm, Adam, AdamConfig, AdamPath, AdamState};
 use crate::model::loss::{batch_loss, evaluate};
 use crate::model::RNN;
@@ -264,8 +264,11 @@ impl Trainer {
                 loss
             }
             Backward::Manual => {
-                let (loss, grads) = loss_and_grads(&self.rnn, &batch.x, &batch.y, self.settings.loss);
-                self.optimizer.set_grads(&grads);
+                let (loss, grads) = manual(&self.rnn, &batch.x, &batch.y, self.settings.loss);
+                match &grads {
+                    Grads::Tensors(g) => self.optimizer.set_grads(g),
+                    Grads::Values(g) => self.optimizer.set_grad_values(g),
+                }
                 loss
             }
         };

@@ -389,7 +389,7 @@ pub mod check {
             Err(format!("{v} is not in (0, 1]"))
         }
     }
-    pub fn time_column(v: &String) -> Result<(), String> {
+    pub fn time_column(v: &str) -> Result<(), String> {
         if v.trim().is_empty() {
             return Err("an empty name names no column".into());
         }
@@ -410,7 +410,7 @@ pub mod check {
 }
 
 /// A text flag's parser: the setting's check on the trimmed text.
-fn checked_text(check: fn(&String) -> Result<(), String>) -> impl Fn(&str) -> Result<String, String> + Clone + Send + Sync + 'static {
+fn checked_text(check: fn(&str) -> Result<(), String>) -> impl Fn(&str) -> Result<String, String> + Clone + Send + Sync + 'static {
     move |text: &str| {
         let v = text.trim().to_string();
         check(&v)?;

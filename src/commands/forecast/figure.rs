@@ -67,7 +67,8 @@ fn draw_horizons(fc: &Forecast, area: &DrawingArea<BitMapBackend, Shift>) -> Res
     let starts = fc.horizons.first().map_or(0, |h| h.starts);
     let title = format!("Error at each horizon, closed loop from each of {starts} held-out starts (MSE, model units)");
     let mut chart = linear_chart(area, &title, (0.5, last + 0.5), (y0.max(0.0), y1), ("steps ahead (h)", "MSE"), (&Ticks::Decimals(0), 3))?;
-    let series: [(&str, RGBColor, fn(&Horizon) -> f64); 2] =
+    type Line = (&'static str, RGBColor, fn(&Horizon) -> f64);
+    let series: [Line; 2] =
         [("RNN, predictions fed back", ORANGE, |h| h.rnn), ("persistence (the last value, held)", GREY, |h| h.persistence)];
     for (name, c, value) in series {
         chart
