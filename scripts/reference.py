@@ -71,6 +71,16 @@ def is_missing(text):
     return text == "" or text.lower() in ("na", "nan")
 
 
+def number(text, decimal_comma):
+    """float(text), or in a ; or tab file with one decimal comma ("1,5")."""
+    try:
+        return float(text)
+    except ValueError:
+        if decimal_comma and text.count(",") == 1 and "." not in text:
+            return float(text.replace(",", "."))
+        raise
+
+
 def read_csv(path, time_column=None, columns=None, missing="error"):
     """names, values (NaN for a gap kept by --missing skip), time labels (or None), gaps found."""
     with open(path, newline="", encoding="utf-8-sig") as f:
@@ -86,13 +96,13 @@ def read_csv(path, time_column=None, columns=None, missing="error"):
     else:
         first = next((r[0].strip() for r in body if not is_missing(r[0].strip())), None)
         try:
-            float(first)
+            number(first, delimiter != ",")
             t = None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, AttributeError):
             t = None if first is None else 0
     features = [header.index(c) for c in columns] if columns else [j for j in range(len(header)) if j != t]
     labels = [r[t].strip() for r in body] if t is not None else None
-    values = np.array([[math.nan if is_missing(r[j].strip()) else float(r[j]) for j in features] for r in body], dtype=np.float64)
+    values = np.array([[math.nan if is_missing(r[j].strip()) else number(r[j].strip(), delimiter != ",") for j in features] for r in body], dtype=np.float64)
     gaps = int(np.isnan(values).sum())
     if gaps and missing == "error":
         sys.exit(f"error: {path} has {gaps} missing cells (--missing interpolate or skip)")

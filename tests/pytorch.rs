@@ -234,7 +234,7 @@ fn a_users_csv_trains_bitwise_as_in_python() {
     parity("csv", &["--epochs", "5", "--batch-size", "10", "--hidden", "12", "--seq-len", "6", "--data", s(&csv)]);
 }
 
-/// A dated series (semicolons, a date column found without the flag, a column left out) with
+/// A dated series (semicolons, decimal commas, a date column found without the flag, a column left out) with
 /// gaps: interpolated, and skipped, each as reference.py reads it.
 #[test]
 fn a_dated_csv_with_gaps_trains_bitwise_as_in_python_both_ways() {
@@ -244,7 +244,8 @@ fn a_dated_csv_with_gaps_trains_bitwise_as_in_python_both_ways() {
         let v = i as f64 * 0.11;
         let level =
             if [17, 18, 40, 120, 201].contains(&i) { "NA".to_string() } else { format!("{}", 5.0 + 3.0 * v.sin() + 0.01 * i as f64) };
-        let flow = if i == 90 { String::new() } else { format!("{}", 200.0 * (v * 0.5).cos()) };
+        // a decimal comma, as a ; file may write it
+        let flow = if i == 90 { String::new() } else { format!("{}", 200.0 * (v * 0.5).cos()).replace('.', ",") };
         format!("2020-{:02}-{:02};{level};{flow};{}", 1 + i / 28, 1 + i % 28, i % 3)
     });
     let mut args =

@@ -102,6 +102,14 @@ pub fn interpolate(rows: &mut [Vec<f64>]) {
     }
 }
 
+/// A number as Rust reads it, or, in a `;` or tab file, with one decimal comma (`1,5`).
+fn number(text: &str, decimal_comma: bool) -> Option<f64> {
+    text.parse().ok().or_else(|| {
+        let comma = decimal_comma && text.matches(',').count() == 1 && !text.contains('.');
+        comma.then(|| text.replace(',', ".").parse().ok()).flatten()
+    })
+}
+
 /// A gap: an empty cell, `NA` or `NaN` (any case).
 fn is_missing(text: &str) -> bool {
     text.is_empty() || text.eq_ignore_ascii_case("na") || text.eq_ignore_ascii_case("nan")
@@ -112,13 +120,16 @@ struct Table {
     header: Vec<String>,
     cells: Vec<Vec<String>>,
     path: std::path::PathBuf,
+    /// `;` or tab files may write `1,5` for 1.5.
+    decimal_comma: bool,
 }
 
 impl Table {
     fn read(path: &Path) -> Result<Table> {
         let bytes = std::fs::read(path).with_context(|| format!("cannot open {}", path.display()))?;
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).delimiter(delimiter(bytes)).from_reader(bytes);
+        let delimiter = delimiter(bytes);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).delimiter(delimiter).from_reader(bytes);
         let header =
             reader.byte_headers().map_err(|e| anyhow!("{}: cannot read the header row: {}", path.display(), csv_error(&e)))?.clone();
         let mut names: Vec<String> = Vec::with_capacity(header.len());
@@ -155,7 +166,7 @@ impl Table {
         if cells.is_empty() {
             bail!("{}: has a header but no data rows", path.display());
         }
-        Ok(Table { header: names, cells, path: path.to_path_buf() })
+        Ok(Table { header: names, cells, path: path.to_path_buf(), decimal_comma: delimiter != b',' })
     }
 
     /// Row `r`'s value in column `j`: NaN for a gap (unless gaps are refused).
@@ -168,7 +179,7 @@ impl Table {
             }
             return Ok(f64::NAN);
         }
-        let v: f64 = text.parse().map_err(|_| {
+        let v: f64 = number(text, self.decimal_comma).ok_or_else(|| {
             let hint = if j == 0 && untimed { " (is it a time column? --time-column names it)" } else { "" };
             anyhow!("{path}: row {line}, column {} ({name}): {:?} is not a number{hint}", j + 1, short(text))
         })?;
@@ -190,7 +201,7 @@ impl Table {
             return self.column(name, "--time-column").map(Some);
         }
         let first = self.cells.iter().map(|r| r[0].trim()).find(|c| !is_missing(c));
-        let textual = first.is_some_and(|c| c.parse::<f64>().is_err());
+        let textual = first.is_some_and(|c| number(c, self.decimal_comma).is_none());
         Ok(textual.then_some(0))
     }
 
@@ -305,10 +316,12 @@ mod tests {
 
     #[test]
     fn semicolons_and_tabs_are_detected_from_the_header() {
-        for text in ["a;b\n1,5;2\n", "a\tb\n1,5\t2\n"] {
-            let s = read(&text.replace("1,5", "1.5"), &plain()).unwrap();
-            assert_eq!(s.rows, vec![vec![1.5, 2.0]], "{text:?}");
+        for text in ["a;b\n1,5;2\n", "a\tb\n1,5\t2\n", "a;b\n1.5;2\n"] {
+            let s = read(text, &plain()).unwrap();
+            assert_eq!(s.rows, vec![vec![1.5, 2.0]], "{text:?}: a decimal comma is read in a ; or tab file");
         }
+        let e = read("a,b\n2,\"1,5\"\n", &plain()).unwrap_err().to_string();
+        assert!(e.contains("\"1,5\" is not a number"), "but not in a , file: {e}");
         let s = read("\"a;x\",b\n1,2\n", &plain()).unwrap();
         assert_eq!(s.names, vec!["a;x", "b"], "a quoted delimiter does not count");
     }
