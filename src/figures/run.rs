@@ -180,11 +180,19 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
         let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (run.x_label(), "value"), (&run.ticks(), 1))?;
         for (j, name) in run.features.iter().enumerate().take(COLORS.len()) {
             let c = COLORS[j];
-            chart
-                .draw_series(LineSeries::new(xs.iter().zip(rows.iter()).map(|(&x, r)| (x, r[j])), c.stroke_width(2)))
-                .map_err(drawing_error)?
-                .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            // A gap kept by --missing skip breaks the line rather than drawing it to NaN.
+            let points: Vec<(f64, f64)> = xs.iter().zip(rows.iter()).map(|(&x, r)| (x, r[j])).collect();
+            let mut pieces = points.split(|p| !p.1.is_finite()).filter(|piece| !piece.is_empty());
+            if let Some(first) = pieces.next() {
+                chart
+                    .draw_series(LineSeries::new(first.to_vec(), c.stroke_width(2)))
+                    .map_err(drawing_error)?
+                    .label(name.as_str())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            }
+            for piece in pieces {
+                chart.draw_series(LineSeries::new(piece.to_vec(), c.stroke_width(2))).map_err(drawing_error)?;
+            }
         }
         legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         Ok(())
