@@ -1,9 +1,9 @@
 //! vanilla-rnn: the blog's from-scratch vanilla RNN ([sin, cos] circle), ported to Rust on
 //! libtorch through tch-rs.
 //!
-//! Read in the blog's order: `data` (TrignoDS), `model` (the RNN's `forward`, the loop over time,
+//! Read in the blog's order: `data` (TrignoDS; a user's CSV; the baselines), `model` (the RNN's `forward`, the loop over time,
 //! the loss), `train` (the trainer, its settings). Then what serves them: `exact` (PyTorch's
-//! Adam and the backward pass, bit for bit), `files` (config.json, checkpoints, weights, the
+//! Adam, the backward pass and the step's kernels, bit for bit), `files` (config.json, checkpoints, weights, the
 //! TorchScript export, atomic writes), `figures` (the plots), and `commands` (train, predict,
 //! forecast, plot, bench: what `main` runs). Imports point down that list, never back up.
 
