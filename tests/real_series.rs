@@ -209,3 +209,22 @@ fn a_csv_run_directory_from_before_the_time_column_still_predicts_and_plots() {
     assert!(r.stdout == read(&out.join("predictions.csv")), "read back as it was written");
     assert_eq!(run(&["plot", s(&out)]).code, 0);
 }
+
+#[test]
+fn a_run_finds_its_series_from_another_directory() {
+    let dir = scratch("real-elsewhere");
+    std::fs::copy(data("nile.csv"), dir.join("nile.csv")).unwrap();
+    // trained with a path relative to where train ran
+    let r = collect(
+        bin()
+            .current_dir(&dir)
+            .args(["train", "--quiet", "--epochs", "1", "--data", "nile.csv", "--time-column", "year", "--out", "run"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let weights = dir.join("run/weights.safetensors");
+    let r = collect(bin().current_dir(std::env::temp_dir()).args(["predict", "--weights", s(&weights)]).output().unwrap());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout == read(&dir.join("run/predictions.csv")), "the run's own predictions");
+}

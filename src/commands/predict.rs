@@ -112,7 +112,7 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
 pub fn windows_for(loaded: &Loaded, given: &DataArgs) -> Result<Windows> {
     let run = loaded.run.as_ref();
     let saved = run.map(|r| &r.settings);
-    let path = given.data.clone().or_else(|| saved.and_then(|s| s.data.clone()));
+    let path = given.data.clone().or_else(|| run.and_then(|r| r.series_path()));
     let mut reading = run.map_or_else(Default::default, |r| r.reading());
     if given.time_column.is_some() {
         reading.time_column = given.time_column.clone();

@@ -79,6 +79,7 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
         adam: Some(trainer.adam_path()),
         device: format!("{:?}", trainer.device).to_lowercase(),
         features: windows.series.names.clone(),
+        data_file: settings.data.as_ref().and_then(|p| std::fs::canonicalize(p).ok()),
         time_column: windows.series.time.as_ref().map(|t| t.name.clone()),
         scaling: windows.scaling.clone(),
         gaps: windows.gaps(settings.missing),

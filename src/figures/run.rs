@@ -107,9 +107,9 @@ impl RunData {
         let (predictions, labels) = read_predictions(&dir.join("predictions.csv"), &run.features)?;
         let baselines = read_baselines(&dir.join("baselines.csv"))?;
         let builtin = run.settings.data.is_none();
-        let series = match &run.settings.data {
+        let series = match run.series_path() {
             None => Some(crate::data::circle()),
-            Some(p) => crate::data::from_csv::read_csv(p, &run.reading()).ok(),
+            Some(p) => crate::data::from_csv::read_csv(&p, &run.reading()).ok(),
         };
         let (xs, rows, time) = match series {
             Some(s) if builtin => ((0..s.rows.len()).map(circle_x).collect(), s.rows, None),

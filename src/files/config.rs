@@ -22,6 +22,10 @@ pub struct RunConfig {
     /// Where it trained: "cpu" or "cuda(0)".
     pub device: String,
     pub features: Vec<String>,
+    /// The CSV's absolute path when the run began (settings.data is as typed, relative to where
+    /// train ran); older files: absent.
+    #[serde(default)]
+    pub data_file: Option<std::path::PathBuf>,
     /// The CSV's time column, as given or found (older files: absent).
     #[serde(default)]
     pub time_column: Option<String>,
@@ -105,6 +109,14 @@ impl RunConfig {
             return Err(format!("train_windows {} does not fit windows {}", self.train_windows, self.windows));
         }
         Ok(())
+    }
+
+    /// The run's CSV: where it was when the run began, or as typed when that is gone (or unknown).
+    pub fn series_path(&self) -> Option<std::path::PathBuf> {
+        match (&self.data_file, &self.settings.data) {
+            (Some(abs), _) if abs.exists() => Some(abs.clone()),
+            (_, typed) => typed.clone(),
+        }
     }
 
     /// How to read the run's series again: the time column and features it used, and its gap rule.
