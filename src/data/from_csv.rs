@@ -46,13 +46,13 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
     let time = table.time_column(reading)?;
     let features = table.features(reading, time)?;
     let name = |j: usize| short(&table.header[j]);
-    let mut rows = Vec::with_capacity(table.cells.len());
+    let mut rows = Vec::with_capacity(table.records.len());
     let mut labels = Vec::new();
-    for (r, record) in table.cells.iter().enumerate() {
-        let line = r + 2; // 1-based, after the header
+    for r in 0..table.records.len() {
+        let line = table.line(r);
         if let Some(t) = time {
-            let label = record[t].trim();
-            if is_missing(label) {
+            let label = table.cell(r, t);
+            if is_missing(&label) {
                 bail!("{}: row {line}, column {} ({}): the time column is empty; every row needs its time", path.display(), t + 1, name(t));
             }
             labels.push(label.to_string());
@@ -115,10 +115,10 @@ fn is_missing(text: &str) -> bool {
     text.is_empty() || text.eq_ignore_ascii_case("na") || text.eq_ignore_ascii_case("nan")
 }
 
-/// The file as text cells, its delimiter detected from the header line.
+/// The file's records (one buffer each), its delimiter detected from the header line.
 struct Table {
     header: Vec<String>,
-    cells: Vec<Vec<String>>,
+    records: Vec<csv::ByteRecord>,
     path: std::path::PathBuf,
     /// `;` or tab files may write `1,5` for 1.5.
     decimal_comma: bool,
@@ -126,15 +126,20 @@ struct Table {
 
 impl Table {
     fn read(path: &Path) -> Result<Table> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot open {}", path.display()))?;
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        let delimiter = delimiter(bytes);
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).delimiter(delimiter).from_reader(bytes);
+        use std::io::{BufRead, Seek};
+        let open = || std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()));
+        let mut first_line = Vec::new();
+        std::io::BufReader::new(open()?).read_until(b'\n', &mut first_line).with_context(|| format!("cannot read {}", path.display()))?;
+        let delimiter = delimiter(&first_line);
+        let mut file = open()?;
+        file.rewind().with_context(|| format!("cannot read {}", path.display()))?;
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).delimiter(delimiter).from_reader(std::io::BufReader::new(file));
         let header =
             reader.byte_headers().map_err(|e| anyhow!("{}: cannot read the header row: {}", path.display(), csv_error(&e)))?.clone();
         let mut names: Vec<String> = Vec::with_capacity(header.len());
         let mut seen = std::collections::HashMap::new();
         for (j, raw) in header.iter().enumerate() {
+            let raw = if j == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
             let name =
                 std::str::from_utf8(raw).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && !s.contains('\0')).with_context(
                     || format!("{}: header column {} is empty or not UTF-8 text (is the file UTF-8 CSV?)", path.display(), j + 1),
@@ -153,7 +158,7 @@ impl Table {
         if names.is_empty() {
             bail!("{}: the file is empty (expected a header row, then one column per feature)", path.display());
         }
-        let mut cells = Vec::new();
+        let mut records = Vec::new();
         let mut record = csv::ByteRecord::new();
         loop {
             match reader.read_byte_record(&mut record) {
@@ -161,18 +166,32 @@ impl Table {
                 Ok(true) => {}
                 Err(e) => bail!("{}: {}", path.display(), csv_error(&e)),
             }
-            cells.push(record.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect());
+            records.push(std::mem::take(&mut record));
         }
-        if cells.is_empty() {
+        if records.is_empty() {
             bail!("{}: has a header but no data rows", path.display());
         }
-        Ok(Table { header: names, cells, path: path.to_path_buf(), decimal_comma: delimiter != b',' })
+        Ok(Table { header: names, records, path: path.to_path_buf(), decimal_comma: delimiter != b',' })
+    }
+
+    /// The file's line where row `r` begins (1-based; the header is line 1).
+    fn line(&self, r: usize) -> u64 {
+        self.records[r].position().map_or(r as u64 + 2, |p| p.line())
+    }
+
+    /// Row `r`'s text in column `j`, trimmed.
+    fn cell(&self, r: usize, j: usize) -> std::borrow::Cow<'_, str> {
+        match String::from_utf8_lossy(&self.records[r][j]) {
+            std::borrow::Cow::Borrowed(t) => std::borrow::Cow::Borrowed(t.trim()),
+            std::borrow::Cow::Owned(t) => std::borrow::Cow::Owned(t.trim().to_string()),
+        }
     }
 
     /// Row `r`'s value in column `j`: NaN for a gap (unless gaps are refused).
     fn value(&self, r: usize, j: usize, missing: Missing, untimed: bool) -> Result<f64> {
-        let (path, line, name) = (self.path.display(), r + 2, short(&self.header[j])); // 1-based, after the header
-        let text = self.cells[r][j].trim();
+        let (path, line, name) = (self.path.display(), self.line(r), short(&self.header[j]));
+        let text = self.cell(r, j);
+        let text = text.as_ref();
         if is_missing(text) {
             if missing == Missing::Error {
                 bail!("{path}: row {line}, column {} ({name}): missing value (--missing interpolate fills gaps, --missing skip leaves out the windows that touch them)", j + 1);
@@ -200,8 +219,8 @@ impl Table {
         if let Some(name) = &reading.time_column {
             return self.column(name, "--time-column").map(Some);
         }
-        let first = self.cells.iter().map(|r| r[0].trim()).find(|c| !is_missing(c));
-        let textual = first.is_some_and(|c| number(c, self.decimal_comma).is_none());
+        let first = (0..self.records.len()).map(|r| self.cell(r, 0)).find(|c| !is_missing(c));
+        let textual = first.is_some_and(|c| number(&c, self.decimal_comma).is_none());
         Ok(textual.then_some(0))
     }
 
