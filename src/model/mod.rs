@@ -4,8 +4,10 @@
 //!   y_t = g(W_y . [h_{t-1} : x_t] + b_y)      get_yt, g = tanh
 //!
 //! As in the blog, `forward` computes one step and `unroll` iterates over time by calling it,
-//! from a zero hidden state. Every path runs that one loop: training with either backward,
-//! evaluation, predict, forecast and the TorchScript export. `loss` is what training minimises.
+//! from a zero hidden state. Every path runs that one loop: training with autograd (and with
+//! --backward manual outside its fast case), evaluation, predict, forecast and the TorchScript
+//! export. (--backward manual on one CPU thread calls the same kernels directly, exact::kernels,
+//! and each run checks it against this loop under autograd.) `loss` is what training minimises.
 
 pub mod loss;
 
