@@ -228,3 +228,22 @@ fn a_run_finds_its_series_from_another_directory() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout == read(&dir.join("run/predictions.csv")), "the run's own predictions");
 }
+
+#[test]
+fn the_circle_model_reads_another_file_of_sin_cos_as_it_is() {
+    let dir = scratch("real-circle-file");
+    let out = dir.join("run");
+    train(&out, &["--quiet"]);
+    // the run's own targets as a plain CSV: the model saw such values unscaled, and so does this
+    let rows: String = read(&out.join("predictions.csv"))
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').skip(2).take(2).collect::<Vec<_>>().join(",") + "\n")
+        .collect();
+    let csv = dir.join("circle.csv");
+    std::fs::write(&csv, format!("sin,cos\n{rows}")).unwrap();
+    let r = run(&["predict", "--weights", s(&out.join("weights.safetensors")), "--data", s(&csv), "--out", s(&dir.join("p.csv"))]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mse: f64 = r.stderr.split("MSE over all windows ").nth(1).unwrap().split(';').next().unwrap().parse().unwrap();
+    assert!(mse < 1e-3, "one-step MSE {mse}: {}", r.stderr);
+}

@@ -108,10 +108,9 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
 /// The windows to run a trained model on. With a config.json beside the weights, the run's own
 /// series: its file (or `--data`, another file with the same columns), time column, features,
 /// gap rule and scaling, any of which a flag may change; the features must be the model's. Without
-/// one, the flags alone, and a CSV scaled as train would scale it.
+/// one, the flags alone, and a CSV scaled as train would scale it by default.
 pub fn windows_for(loaded: &Loaded, given: &DataArgs) -> Result<Windows> {
     let run = loaded.run.as_ref();
-    let saved = run.map(|r| &r.settings);
     let path = given.data.clone().or_else(|| run.and_then(|r| r.series_path()));
     let mut reading = run.map_or_else(Default::default, |r| r.reading());
     if given.time_column.is_some() {
@@ -128,7 +127,7 @@ pub fn windows_for(loaded: &Loaded, given: &DataArgs) -> Result<Windows> {
         }
     }
     let series = data::load(path.as_deref(), &reading).with_context(|| match (&given.data, &path) {
-        (None, Some(p)) => format!("cannot read the run's series {} (config.json's settings.data; --data names another)", p.display()),
+        (None, Some(p)) => format!("cannot read the run's series {} (from its config.json; --data names another)", p.display()),
         _ => "cannot read the series".to_string(),
     })?;
     if let Some(r) = run.filter(|r| r.features != series.names) {
@@ -137,9 +136,11 @@ pub fn windows_for(loaded: &Loaded, given: &DataArgs) -> Result<Windows> {
     if series.features() as i64 != loaded.rnn.input_length {
         bail!("the model takes {} features, the series has {} ({})", loaded.rnn.input_length, series.features(), series.names.join(", "));
     }
-    let scale = match (run.and_then(|r| r.scaling.clone()), &path) {
-        (Some(s), _) => Scale::Given(s),
-        (None, Some(_)) => Scale::Fit { bound: saved.map_or(Settings::DEFAULT.scale_bound, |s| s.scale_bound) },
+    // The run's scaling; a run without one (the circle) saw its values as they are, and so does
+    // another file given to it; bare weights scale a CSV as train would.
+    let scale = match (run, &path) {
+        (Some(r), _) => r.scaling.clone().map_or(Scale::Unscaled, Scale::Given),
+        (None, Some(_)) => Scale::Fit { bound: Settings::DEFAULT.scale_bound },
         (None, None) => Scale::Unscaled,
     };
     Windows::new(series, scale, loaded.seq_len as usize, loaded.test_fraction())
