@@ -75,7 +75,7 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
 
 /// The header's column names.
 pub fn header(path: &Path) -> Result<Vec<String>> {
-    Ok(Table::read(path)?.header)
+    Ok(Table::open(path)?.1)
 }
 
 /// Fills each gap of each column linearly in row order between the values either side; a gap
@@ -125,15 +125,17 @@ struct Table {
 }
 
 impl Table {
-    fn read(path: &Path) -> Result<Table> {
+    /// The file opened past its header row: the reader, the column names (checked: UTF-8, not
+    /// empty, no name twice) and the delimiter, detected from the first line.
+    fn open(path: &Path) -> Result<(csv::Reader<std::io::BufReader<std::fs::File>>, Vec<String>, u8)> {
         use std::io::{BufRead, Seek};
-        let open = || std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()));
+        let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut buffered = std::io::BufReader::new(file);
         let mut first_line = Vec::new();
-        std::io::BufReader::new(open()?).read_until(b'\n', &mut first_line).with_context(|| format!("cannot read {}", path.display()))?;
+        buffered.read_until(b'\n', &mut first_line).with_context(|| format!("cannot read {}", path.display()))?;
+        buffered.rewind().with_context(|| format!("cannot read {}", path.display()))?;
         let delimiter = delimiter(&first_line);
-        let mut file = open()?;
-        file.rewind().with_context(|| format!("cannot read {}", path.display()))?;
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).delimiter(delimiter).from_reader(std::io::BufReader::new(file));
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).delimiter(delimiter).from_reader(buffered);
         let header =
             reader.byte_headers().map_err(|e| anyhow!("{}: cannot read the header row: {}", path.display(), csv_error(&e)))?.clone();
         let mut names: Vec<String> = Vec::with_capacity(header.len());
@@ -158,6 +160,11 @@ impl Table {
         if names.is_empty() {
             bail!("{}: the file is empty (expected a header row, then one column per feature)", path.display());
         }
+        Ok((reader, names, delimiter))
+    }
+
+    fn read(path: &Path) -> Result<Table> {
+        let (mut reader, names, delimiter) = Self::open(path)?;
         let mut records = Vec::new();
         let mut record = csv::ByteRecord::new();
         loop {

@@ -20,7 +20,7 @@
 //! The engine reaches the steps in reverse time, so every parameter's contributions add up
 //! from the last step back: ((g_T + g_T-1) + ...) + g_0.
 
-use super::kernels;
+use super::kernels::{self, values, values_mut};
 use crate::model::loss::{batch_loss, loss, truth, LossKind};
 use crate::model::{Activation, RNN};
 use serde::{Deserialize, Serialize};
@@ -136,14 +136,6 @@ pub fn manual(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKind) -> (
     (value, Grads::Tensors(grads))
 }
 
-/// A contiguous float32 CPU tensor's values, borrowed (None for any other tensor).
-fn values(t: &Tensor) -> Option<&[f32]> {
-    let plain = t.device() == Device::Cpu && t.kind() == Kind::Float && t.is_contiguous() && kernels::fits(t.numel());
-    // SAFETY: contiguous float32 CPU memory of numel values, which nothing writes while the
-    // borrow of `t` lives (the weights change only in the optimizer, after the step).
-    plain.then(|| unsafe { std::slice::from_raw_parts(t.data_ptr() as *const f32, t.numel()) })
-}
-
 /// The blog's step with each kernel called as ATen calls it (exact::kernels): `RNN::unroll` and
 /// `loss_and_grads` for tanh and `--loss last`, the same formulas in the same order, without the
 /// ~50 ATen calls around them. Every run checks it against autograd on its first batch, and the
@@ -240,14 +232,6 @@ impl Direct {
         }
         Some([g_wh, g_bh, Some(g_wy), Some(g_by)])
     }
-}
-
-/// A buffer's values to write; it must be a fresh contiguous float32 CPU tensor.
-fn values_mut(t: &mut Tensor) -> &mut [f32] {
-    assert!(t.device() == Device::Cpu && t.kind() == Kind::Float && t.is_contiguous());
-    // SAFETY: the tensor owns its memory (made by Tensor::empty here), and `&mut` keeps every
-    // other reader away while the slice lives.
-    unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut f32, t.numel()) }
 }
 
 /// The bias gradient: the sum over the batch, by ATen's own reduction (the engine's `sum_to`).

@@ -9,6 +9,7 @@
 //! is its column-major [c, r] transpose, which is how the transposes below are chosen.
 
 use std::os::raw::{c_char, c_int};
+use tch::{Device, Kind, Tensor};
 
 extern "C" {
     // MKL, linked into libtorch_cpu (LP64: 32-bit integers).
@@ -61,6 +62,32 @@ const VML_MODE: u64 = 0x2 | 0x0014_0000 | 0x100;
 /// Whether these kernels can stand in for ATen's: a size that fits MKL's 32-bit integers.
 pub fn fits(values: usize) -> bool {
     values <= c_int::MAX as usize
+}
+
+/// A contiguous float32 CPU tensor: memory these kernels (and exact::optim's passes) can read.
+pub fn cpu_f32(t: &Tensor) -> bool {
+    t.defined() && t.device() == Device::Cpu && t.kind() == Kind::Float && t.is_contiguous()
+}
+
+/// A contiguous float32 CPU tensor's values, borrowed (None for any other tensor).
+pub fn values(t: &Tensor) -> Option<&[f32]> {
+    if !(cpu_f32(t) && fits(t.numel())) {
+        return None;
+    }
+    if t.numel() == 0 {
+        return Some(&[]);
+    }
+    // SAFETY: contiguous float32 CPU memory of numel values; the callers read tensors that
+    // nothing writes while the borrow of `t` lives (the weights change only in the optimizer).
+    Some(unsafe { std::slice::from_raw_parts(t.data_ptr() as *const f32, t.numel()) })
+}
+
+/// A buffer's values to write: a non-empty contiguous float32 CPU tensor this code made.
+pub fn values_mut(t: &mut Tensor) -> &mut [f32] {
+    assert!(cpu_f32(t) && t.numel() > 0);
+    // SAFETY: the tensor owns its memory (made by Tensor::empty), and `&mut` keeps every other
+    // reader away while the slice lives.
+    unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut f32, t.numel()) }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -141,7 +168,6 @@ pub fn add_into(acc: &mut [f32], g: &[f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tch::{Device, Kind, Tensor};
 
     fn values(t: &Tensor) -> Vec<f32> {
         Vec::try_from(t.contiguous().flatten(0, -1)).unwrap()

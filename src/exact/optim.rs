@@ -8,7 +8,7 @@
 //! exp_avg_sq).
 
 use super::backward::Grads;
-use super::kernels::with_avx2;
+use super::kernels::{cpu_f32, with_avx2};
 use tch::{Kind, Tensor};
 
 #[derive(Debug, Clone, Copy)]
@@ -310,11 +310,6 @@ struct Buffers {
     g: *mut f32,
     m: *mut f32,
     v: *mut f32,
-}
-
-/// A contiguous float32 CPU tensor.
-fn cpu_f32(t: &Tensor) -> bool {
-    t.defined() && t.device() == tch::Device::Cpu && t.kind() == Kind::Float && t.is_contiguous()
 }
 
 /// The elements of a non-empty contiguous f32 CPU tensor.

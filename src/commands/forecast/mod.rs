@@ -193,11 +193,13 @@ fn horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<Horizon>> {
     let (n, f) = (w.series.rows.len(), w.series.features());
     let reach = steps.min(n - first);
     let rolled = roll(rnn, w.test().x, reach)?;
+    // Each row in model units once (None for a gap); every start and horizon reads them.
+    let rows: Vec<Option<Vec<f64>>> = (0..n).map(|i| truth.scaled(i)).collect();
     let mut out = Vec::with_capacity(reach);
     for (k, preds) in rolled.iter().enumerate() {
         let (mut rnn_sum, mut held_sum, mut count) = (0.0, 0.0, 0);
         for (i, &s) in starts.iter().enumerate() {
-            let (Some(t), Some(last)) = (truth.scaled(s + k).filter(|_| s + k < n), truth.scaled(s - 1)) else { continue };
+            let (Some(Some(t)), Some(last)) = (rows.get(s + k), &rows[s - 1]) else { continue };
             let p: Vec<f64> = preds[i * f..(i + 1) * f].iter().map(|&v| v as f64).collect();
             rnn_sum += mse(&p, &t);
             held_sum += mse(&last, &t);
