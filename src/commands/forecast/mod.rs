@@ -201,8 +201,8 @@ fn horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<Horizon>> {
         for (i, &s) in starts.iter().enumerate() {
             let (Some(Some(t)), Some(last)) = (rows.get(s + k), &rows[s - 1]) else { continue };
             let p: Vec<f64> = preds[i * f..(i + 1) * f].iter().map(|&v| v as f64).collect();
-            rnn_sum += mse(&p, &t);
-            held_sum += mse(&last, &t);
+            rnn_sum += mse(&p, t);
+            held_sum += mse(last, t);
             count += 1;
         }
         if count > 0 {
