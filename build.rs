@@ -2,18 +2,31 @@
 //
 // torch-sys declares `links = "tch"` and exports the libtorch it found as DEP_TCH_LIBTORCH_LIB.
 // Link arguments printed by a dependency's build script do not reach our binary, so we repeat
-// tch's own: an rpath (no LD_LIBRARY_PATH needed) and `--no-as-needed -ltorch`, without which
-// the linker drops libtorch_cuda (nothing references it by symbol) and `--device cuda` sees no GPU.
+// what it needs:
+// - Linux: an rpath (no LD_LIBRARY_PATH needed) and `--no-as-needed -ltorch`, without which the
+//   linker drops libtorch_cuda (nothing references it by symbol) and `--device cuda` sees no GPU.
+// - macOS: an rpath, so the binary finds libtorch's dylibs without DYLD_LIBRARY_PATH (no CUDA).
+// - Elsewhere (Windows): nothing; put libtorch's lib folder on PATH to run the binary.
+// Nothing here needs MKL: the fast step finds MKL in libtorch at run time (src/fast/kernels.rs).
 fn main() {
     versions();
     println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if os == "linux" {
-        if let Some(lib) = std::env::var_os("DEP_TCH_LIBTORCH_LIB") {
-            println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.to_string_lossy());
+    let lib = std::env::var_os("DEP_TCH_LIBTORCH_LIB");
+    match os.as_str() {
+        "linux" => {
+            if let Some(lib) = &lib {
+                println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.to_string_lossy());
+            }
+            println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
+            println!("cargo:rustc-link-arg=-ltorch");
         }
-        println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
-        println!("cargo:rustc-link-arg=-ltorch");
+        "macos" => {
+            if let Some(lib) = &lib {
+                println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.to_string_lossy());
+            }
+        }
+        other => println!("cargo:warning=vanilla-rnn sets no rpath on {other}: put libtorch's lib folder on the library path to run it"),
     }
 }
 

@@ -2,9 +2,14 @@
 """The shape of src/: which module imports which (and any cycle), the longest functions, the lines.
 
     python3 scripts/arch.py            # a report
-    python3 scripts/arch.py --check    # exit 1 on an import cycle, or a function over 60 lines
-                                       # without a comment above it saying why it is long
-                                       # (tests/layout.rs runs this)
+    python3 scripts/arch.py --check    # exit 1 on an import cycle, an import that points up
+                                       # LAYERS, or a function over 60 lines without a comment
+                                       # above it saying why it is long (tests/layout.rs runs this)
+
+Imports point one way: a module imports only from its own top-level module (without a cycle)
+and from the top-level modules before it in LAYERS. The blog's rooms (data, model) come first,
+then train's numerics (exact, fast), train itself, then what serves a run (files, figures), and
+the commands on top. lib.rs and README say the same.
 
 A module is a file under src/ (src/a/b.rs and src/a/b/mod.rs are `a::b`); an import is any
 `crate::a::b` path, `use super::...` included, resolved to the longest module it names. A
@@ -99,6 +104,14 @@ def cycles(graph):
 
 
 LONGEST = 60
+LAYERS = ["data", "model", "exact", "fast", "train", "files", "figures", "commands", "main"]
+
+
+def upward(graph):
+    """Imports from a top-level module that is not before the importer's in LAYERS."""
+    top = lambda m: m.split("::")[0]
+    return sorted((a, b) for a, deps in graph.items() for b in deps
+                  if top(a) != top(b) and LAYERS.index(top(b)) > LAYERS.index(top(a)))
 
 
 def functions(path):
@@ -135,6 +148,7 @@ def main():
     for name in graph:
         graph[name] = {d for d in graph[name] if not d.startswith(name + "::") and d != "lib"}
     found = cycles(graph)
+    up = upward(graph)
     fns = []
     for name, path in names.items():
         fns += [(n, f"{name}::{f}", line, why) for n, f, line, why in functions(path)]
@@ -142,14 +156,17 @@ def main():
     if "--check" in sys.argv:
         for c in found:
             print("modules importing each other in a cycle: " + ", ".join(c))
+        for a, b in up:
+            print(f"{a} imports {b}, which comes after it in LAYERS ({', '.join(LAYERS)})")
         long = [f for f in fns if f[0] > LONGEST and not f[3]]
         for n, f, line, _ in long:
             print(f"{f} (line {line}) is {n} lines, over {LONGEST}, and no comment above it says why it is long")
-        sys.exit(1 if found or long else 0)
+        sys.exit(1 if found or up or long else 0)
     print("imports (module: what it imports):")
     for name in sorted(graph):
         print(f"  {name}: {', '.join(sorted(graph[name])) or '-'}")
     print(f"cycles: {len(found)}" + "".join(f"\n  {' <-> '.join(c)}" for c in found))
+    print(f"imports pointing up {' > '.join(LAYERS)}: {len(up)}" + "".join(f"\n  {a} -> {b}" for a, b in up))
     print("longest functions:")
     for n, f, line, _ in fns[:5]:
         print(f"  {n:4d}  {f} (line {line})")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: microseconds per training step of the Rust trainer against scripts/reference.py,
-# on this machine, in this command, alternating runs (Rust with autograd, Rust with --backward
-# manual, Python faithful, Python indexing, Rust, ...), timing only the training loop (see
+# on this machine, in this command, alternating runs (Rust with autograd, Rust with the fast
+# step, Python faithful, Python indexing, Rust, ...), timing only the training loop (see
 # `vanilla-rnn bench` and scripts/bench.py).
 # Prints a markdown table with medians, spreads and ratios (Python / Rust), then a scaling table.
 # One-thread runs are pinned to one core (taskset -c 0), so that they compare on a shared machine.
@@ -54,7 +54,7 @@ for threads in 1 2; do
   for c in "${configs[@]}"; do
     read -r h b s rs ps <<< "$c"
     for ((r = 0; r < repeats; r++)); do
-      for backward in autograd manual; do
+      for backward in autograd fast; do
         "${on[@]}" "$bin" bench --backward "$backward" --lr 1e-3 --seed 0 --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$rs" --warmup $((rs / 10 + 2)) >> "$raw"
       done
       "${on[@]}" "$PYTHON" scripts/bench.py --mode faithful --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
@@ -72,7 +72,7 @@ scaling_points=1
 [[ "${BENCH_ONLY:-}" == peers ]] && scaling_points=0
 scaling() {
   for ((r = 0; r < 3; r++)); do
-    for backward in autograd manual; do
+    for backward in autograd fast; do
       "${pin[@]}" "$bin" bench --backward "$backward" --lr 1e-3 --seed 0 --hidden "$1" --batch-size "$2" --seq-len "$3" --steps "$4" --warmup 5 --profile | sed 's/^/S /' >> "$raw"
     done
   done
@@ -102,7 +102,7 @@ print("| threads | hidden | batch | seq_len | backward | Rust µs/step | Python 
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for key in sorted({k[:4] for k in runs if not k[4].startswith(("python-compile", "jax"))}) if runs else []:
     faithful, indexing = (runs[key + (i,)] for i in ("python-faithful", "python-indexing"))
-    for backward in ("autograd", "manual"):
+    for backward in ("autograd", "fast"):
         rust = runs[key + ("rust-" + backward,)]
         print(f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {backward} | {med(rust):.0f} (±{spread(rust)}) | {med(faithful):.0f} (±{spread(faithful)}) | "
               f"{med(indexing):.0f} (±{spread(indexing)}) | **{med(faithful) / med(rust):.2f}×** | **{med(indexing) / med(rust):.2f}×** | "
@@ -112,22 +112,22 @@ if runs:
 peer_key = (1, 32, 32, 4)
 if runs.get(peer_key + ("jax-jit",)):
     print("Side by side at the blog's size (hidden 32, batch 32, seq_len 4), one thread pinned to one core, the same alternation:\n")
-    print("| program | µs per step | spread | its time / `vanilla-rnn --backward manual` | its time / `vanilla-rnn` (autograd) |")
+    print("| program | µs per step | spread | its time / `vanilla-rnn --backward fast` | its time / `vanilla-rnn` (autograd) |")
     print("|---|---|---|---|---|")
-    manual, autograd = med(runs[peer_key + ("rust-manual",)]), med(runs[peer_key + ("rust-autograd",)])
-    names = {"jax-jit": "JAX `jax.jit` of the whole step (scripts/bench_jax.py)", "rust-manual": "`vanilla-rnn bench --backward manual`",
+    fast, autograd = med(runs[peer_key + ("rust-fast",)]), med(runs[peer_key + ("rust-autograd",)])
+    names = {"jax-jit": "JAX `jax.jit` of the whole step (scripts/bench_jax.py)", "rust-fast": "`vanilla-rnn bench --backward fast`",
              "python-compile": "PyTorch `torch.compile`: loss and `optimizer.step` (bench.py --mode compile)", "rust-autograd": "`vanilla-rnn bench` (autograd)",
              "python-indexing": "eager PyTorch, batches by tensor indexing", "python-faithful": "the blog's `DataLoader` loop"}
     for impl in sorted(names, key=lambda i: med(runs[peer_key + (i,)])):
         v = runs[peer_key + (impl,)]
-        print(f"| {names[impl]} | {med(v):.0f} | ±{spread(v)} | {med(v) / manual:.2f} | {med(v) / autograd:.2f} |")
+        print(f"| {names[impl]} | {med(v):.0f} | ±{spread(v)} | {med(v) / fast:.2f} | {med(v) / autograd:.2f} |")
     print()
 if scaling:
-    print("| hidden | batch | seq_len | autograd µs/step | data | forward | backward | optimizer | manual µs/step | data | forward + backward | optimizer |")
+    print("| hidden | batch | seq_len | autograd µs/step | data | forward | backward | optimizer | fast µs/step | data | forward + backward | optimizer |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for rs in scaling.values():
     a = median_run([r for r in rs if r["backward"] == "autograd"])
-    m = median_run([r for r in rs if r["backward"] == "manual"])
+    m = median_run([r for r in rs if r["backward"] == "fast"])
     d, f, b, o = a["phases_us"]
     md, _, mb, mo = m["phases_us"]
     print(f"| {a['hidden']} | {a['batch']} | {a['seq_len']} | {a['us_per_step']:.0f} | {d:.0f} | {f:.0f} | {b:.0f} | {o:.0f} | "

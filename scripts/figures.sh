@@ -26,7 +26,7 @@ for g in "${grid[@]}"; do
 done
 
 # 2. The default run (seed 42), both backwards, timed whole (process start and libtorch load included).
-for backward in autograd manual; do
+for backward in autograd fast; do
   start=$EPOCHREALTIME
   "$VANILLA_RNN" train --quiet --backward "$backward" --out "$root/default-$backward"
   echo "$start $EPOCHREALTIME" > "$root/default-$backward/wall_clock"
@@ -68,11 +68,11 @@ for (b, lr), runs in sorted(groups.items()):
     print(f"| {b} | {lr:g} | {seeds} | {runs[0][2]:,} | {min(mse):.1e} | {statistics.median(mse):.1e} | {max(mse):.1e} |")
 
 print("\n## The default run (seed 42)\n")
-a, m = os.path.join(root, "default-autograd"), os.path.join(root, "default-manual")
+a, m = os.path.join(root, "default-autograd"), os.path.join(root, "default-fast")
 same = open(os.path.join(a, "weights.safetensors"), "rb").read() == open(os.path.join(m, "weights.safetensors"), "rb").read()
 print("| backward | steps | final train MSE | final test MSE | training seconds | whole command, seconds |")
 print("|---|---|---|---|---|---|")
-for name, run in (("autograd", a), ("manual", m)):
+for name, run in (("autograd", a), ("fast", m)):
     start, end = map(float, open(os.path.join(run, "wall_clock")).read().split())
     wall = end - start
     print(f"| {name} | {len(rows(os.path.join(run, 'steps.csv'))):,} | {last(run, 'train_loss'):.1e} | {last(run, 'test_loss'):.1e} | {last(run, 'seconds'):.2f} | {wall:.2f} |")

@@ -1,17 +1,23 @@
 //! vanilla-rnn: the blog's from-scratch vanilla RNN ([sin, cos] circle), ported to Rust on
 //! libtorch through tch-rs.
 //!
-//! Read in the blog's order: `data` (TrignoDS; a user's CSV; the baselines), `model` (the RNN's `forward`, the loop over time,
-//! the loss), `train` (the trainer, its settings). Then what serves them: `exact` (PyTorch's
-//! Adam, the backward pass and the step's kernels, bit for bit), `files` (config.json, checkpoints, weights, the
-//! TorchScript export, atomic writes), `figures` (the plots), and `commands` (train, predict,
-//! forecast, plot, bench: what `main` runs). Imports point down that list, never back up.
+//! Read in the blog's order: `data` (TrignoDS; a user's CSV; the baselines), `model` (the RNN's
+//! `forward`, the loop over time, the loss), `train` (the trainer, its settings). What serves
+//! training: `exact` (PyTorch's Adam and clipping, bit for bit) and `fast` (the blog's step
+//! without autograd's engine, the same bits). What serves a run: `files` (config.json,
+//! checkpoints, weights, the TorchScript export, atomic writes) and `figures`. On top, `commands`
+//! (train, predict, forecast, plot, bench: what `main` runs).
+//!
+//! Imports point one way: a module imports only from the modules declared before it below (and
+//! within its own folder, without a cycle). scripts/arch.py --check holds the code to that.
 
 pub mod data;
 pub mod model;
-pub mod train;
 
 pub mod exact;
+pub mod fast;
+pub mod train;
+
 pub mod figures;
 pub mod files;
 

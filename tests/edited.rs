@@ -153,12 +153,12 @@ fn plot_names_the_csv_that_lost_a_column() {
     let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     let cut: String = metrics.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n").collect();
     std::fs::write(out.join("metrics.csv"), cut).unwrap();
-    assert_clean_error(&run(&["plot", s(&out)]), 1, "metrics.csv: the header is \"epoch,train_loss,test_loss\"");
+    assert_clean_error(&run(&["plot", s(&out)]), 1, "metrics.csv: no column \"seconds\" (its header is \"epoch,train_loss,test_loss\")");
     std::fs::write(out.join("metrics.csv"), metrics).unwrap();
     let predictions = std::fs::read_to_string(out.join("predictions.csv")).unwrap();
     let cut: String = predictions.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n").collect();
     std::fs::write(out.join("predictions.csv"), cut).unwrap();
-    assert_clean_error(&run(&["plot", s(&out)]), 1, "predictions.csv: rows have 5 columns");
+    assert_clean_error(&run(&["plot", s(&out)]), 1, "predictions.csv: no column \"pred_cos\"");
 }
 
 const OUTPUTS: [&str; 6] = ["predictions.csv", "model.pt", "plots/data.png", "plots/loss.png", "plots/predictions.png", "plots/phase.png"];
@@ -193,13 +193,14 @@ fn a_failed_or_stopped_run_in_a_reused_directory_leaves_none_of_the_earlier_runs
 fn a_directory_in_use_is_refused_and_the_run_using_it_goes_on_untouched() {
     let dir = scratch("in-use");
     let out = dir.join("run");
-    let args = ["--epochs", "150", "--checkpoint-every", "1"];
+    // long enough (a few seconds) that the three commands below run while it trains
+    let args = ["--epochs", "600", "--checkpoint-every", "1"];
     let mut child =
         bin().args([&["train", "--out", s(&out)][..], &args[..]].concat()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     // A real sign of training: the first epoch's line (stderr is a pipe, so plain lines).
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let first = lines.next().expect("a line").unwrap();
-    assert!(first.starts_with("epoch    1/150"), "{first}");
+    assert!(first.starts_with("epoch    1/600"), "{first}");
     for other in
         [vec!["train", "--quiet", "--epochs", "1", "--out", s(&out)], vec!["train", "--quiet", "--resume", s(&out)], vec!["plot", s(&out)]]
     {

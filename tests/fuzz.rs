@@ -15,7 +15,7 @@ use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use std::path::{Path, PathBuf};
 use vanilla_rnn::data::{circle, Missing, Reading, Scale, Windows};
-use vanilla_rnn::exact::backward::Backward;
+use vanilla_rnn::fast::BackwardArg;
 use vanilla_rnn::files::checkpoint::Checkpoint;
 use vanilla_rnn::train::{Laps, Trainer};
 
@@ -231,7 +231,7 @@ fn apply(edit: &Edit, tensors: &mut std::collections::BTreeMap<String, RawTensor
 fn resume_one_step(path: &Path) {
     let Ok(ck) = Checkpoint::load(path) else { return };
     let Ok(windows) = Windows::new(circle(), Scale::Unscaled, ck.settings.seq_len as usize, ck.settings.test_fraction) else { return };
-    let Ok(mut t) = Trainer::resume(&ck.settings, &windows, ck.state, Backward::Autograd) else { return };
+    let Ok(mut t) = Trainer::resume(&ck.settings, &windows, ck.state, BackwardArg::Autograd) else { return };
     let batch = t.batches(t.position.epoch + 1).into_iter().next().expect("a batch");
     let _ = t.step(&batch, &mut Laps::off());
 }
@@ -258,7 +258,7 @@ fn the_corpus_checkpoint_resumes_and_steps_unedited() {
     // Guards the property above: the seed itself gets all the way to a step.
     let ck = Checkpoint::load(&corpus_checkpoint()).unwrap();
     let windows = Windows::new(circle(), Scale::Unscaled, ck.settings.seq_len as usize, ck.settings.test_fraction).unwrap();
-    let mut t = Trainer::resume(&ck.settings, &windows, ck.state, Backward::Autograd).unwrap();
+    let mut t = Trainer::resume(&ck.settings, &windows, ck.state, BackwardArg::Autograd).unwrap();
     let batch = t.batches(t.position.epoch + 1).into_iter().next().unwrap();
     assert!(matches!(t.step(&batch, &mut Laps::off()).unwrap(), vanilla_rnn::train::StepOutcome::Loss(_)));
 }

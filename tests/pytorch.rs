@@ -161,20 +161,27 @@ fn python_weights_load_into_rust_predict_and_init() {
 }
 
 /// Trains the same run in scripts/reference.py and in Rust, with either backward (autograd and
-/// --backward manual), and demands bitwise equal files.
+/// the fast step), and demands bitwise equal files. The fast step computes the blog's model only
+/// (tanh, --loss last): elsewhere `--backward fast` says so and trains with autograd.
 fn parity(name: &str, args: &[&str]) {
+    let fast_applies = !args.windows(2).any(|w| w == ["--activation", "relu"] || w == ["--loss", "all"]);
     let dir = scratch(&format!("parity-{name}"));
     let python = dir.join("python");
     let mut b = vec!["scripts/reference.py", "--quiet", "--threads", "1", "--out", s(&python)];
     b.extend_from_slice(args);
     assert_py_ok(&py(&b), "reference.py");
-    for backward in ["autograd", "manual"] {
+    for backward in ["autograd", "fast"] {
         let rust = dir.join(format!("rust-{backward}"));
         let mut a = vec!["train", "--threads", "1", "--backward", backward, "--out", s(&rust)];
         a.extend_from_slice(args);
         let r = run(&a);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        assert!(!r.stderr.contains("using autograd"), "--backward manual fell back to autograd: {}", r.stderr);
+        if backward == "fast" {
+            assert_eq!(!r.stderr.contains("note: the fast step is not used"), fast_applies, "{}", r.stderr);
+            let config = std::fs::read_to_string(rust.join("config.json")).unwrap();
+            let ran = if fast_applies { "\"backward\": \"fast\"" } else { "\"backward\": \"autograd\"" };
+            assert!(config.contains(ran), "config.json says who computed the gradients: {config}");
+        }
         assert_py_ok(&py(&["scripts/compare.py", s(&rust), s(&python)]), &format!("parity {name} --backward {backward} {args:?}"));
     }
 }
@@ -216,6 +223,14 @@ fn training_is_bitwise_pytorchs_loss_last_relu() {
 #[test]
 fn training_is_bitwise_pytorchs_loss_all_relu() {
     parity_matrix("all", "relu");
+}
+
+/// Small hidden sizes too, where MKL's products take other kernels than at the blog's 32.
+#[test]
+fn training_is_bitwise_pytorchs_at_small_hidden_sizes() {
+    for hidden in ["1", "4"] {
+        parity(&format!("hidden-{hidden}"), &["--epochs", "2", "--hidden", hidden]);
+    }
 }
 
 #[test]

@@ -99,7 +99,7 @@ fn without_a_terminal_each_epoch_is_one_plain_line_then_a_summary() {
         assert!(l.starts_with(&format!("epoch    {}/3  train ", i + 1)) && l.contains(" test "), "{l}");
     }
     assert!(
-        lines[3].starts_with("trained 3 epochs (150 steps, autograd backward) in ")
+        lines[3].starts_with("trained 3 epochs (150 steps, fast backward) in ")
             && lines[3].contains("test MSE")
             && lines[3].ends_with(&format!("wrote {}", dir.display())),
         "{}",

@@ -2,8 +2,8 @@
 //! start, no libtorch load, no data preparation). It times `Trainer::step`, the very step
 //! `train` runs, with train's settings and flags, on full batches only (as scripts/bench.py).
 
-use crate::exact::backward::Backward;
 use crate::exact::optim::AdamPath;
+use crate::fast::Backward;
 use crate::train::settings::{BackwardArgs, RunArgs, SettingsArgs};
 use crate::train::{Initial, Laps, Phase, StepOutcome, Trainer};
 use anyhow::{bail, Result};
@@ -31,7 +31,7 @@ pub struct BenchArgs {
 #[derive(Debug, Serialize)]
 pub struct BenchResult {
     pub implementation: &'static str,
-    /// The backward that ran: autograd, or manual (when asked for and it agreed with autograd)
+    /// Who computed the gradients: autograd, or the fast step (where it applied and agreed)
     pub backward: Backward,
     /// Which implementation of Adam's step ran
     pub adam: AdamPath,
@@ -44,7 +44,7 @@ pub struct BenchResult {
     pub windows_per_s: f64,
     /// With --profile: microseconds per step in data (the epoch's gather, the batch slice),
     /// forward (to the loss), backward (zero_grad, backward, reading the loss) and the optimizer
-    /// (finiteness, clipping, Adam). With --backward manual, forward and backward are one
+    /// (finiteness, clipping, Adam). With the fast step, forward and backward are one
     /// function: null, then their sum.
     pub phases_us: Option<[f64; 4]>,
 }
@@ -91,7 +91,7 @@ pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
         windows_per_s: (steps * batch) as f64 / seconds,
         phases_us: args.profile.then(|| {
             let mut us = laps.seconds.map(|s| s / steps as f64 * 1e6);
-            if trainer.backward == Backward::Manual {
+            if trainer.backward == Backward::Fast {
                 us[Phase::Forward as usize] = f64::NAN; // serialized as null
             }
             us

@@ -2,8 +2,9 @@
 //! series' own units; and the loading of a trained model that predict, forecast and export share.
 
 use crate::data::{self, Scale, Windows};
-use crate::files::atomic::{csv_field, format_num, Csv};
+use crate::files::atomic::Csv;
 use crate::files::config::RunConfig;
+use crate::files::tables::{self, Prediction};
 use crate::files::weights::{read_params, sizes_of};
 use crate::model::loss::evaluate;
 use crate::model::RNN;
@@ -34,32 +35,26 @@ pub struct PredictArgs {
     pub out: Option<PathBuf>,
 }
 
-/// `index,split,target_<f>...,pred_<f>...`, with `time` after `index` when the series has a time
-/// column: index is the target's row in the series.
+/// predictions.csv of `windows` (files::tables has its format): each window's target and the
+/// model's prediction, in the series' units.
 pub fn predictions_csv(rnn: &RNN, windows: &Windows) -> Result<Csv> {
     let preds = rnn.predict(&windows.ds.X.to_device(rnn.get_ht.ws.device()));
     let preds: Vec<f32> = Vec::try_from(preds.to_device(Device::Cpu).flatten(0, -1))?;
     let (series, f) = (&windows.series, windows.series.features());
-    let mut header = vec!["index".to_string()];
-    if series.time.is_some() {
-        header.push("time".into());
-    }
-    header.push("split".into());
-    header.extend(series.names.iter().map(|n| csv_field(&format!("target_{n}"))));
-    header.extend(series.names.iter().map(|n| csv_field(&format!("pred_{n}"))));
-    let mut csv = Csv::new(&header);
-    for (i, &index) in windows.targets.iter().enumerate() {
-        let mut row = vec![index.to_string()];
-        row.extend(series.label(index).map(csv_field));
-        row.push(if i < windows.n_train { "train" } else { "test" }.to_string());
-        row.extend(series.rows[index].iter().map(|&v| format_num(v)));
-        row.extend((0..f).map(|j| {
-            let y = preds[i * f + j] as f64;
-            format_num(windows.scaling.as_ref().map_or(y, |s| s.unscale(j, y)))
-        }));
-        csv.row(&row);
-    }
-    Ok(csv)
+    let unscale = |j: usize, y: f64| windows.scaling.as_ref().map_or(y, |s| s.unscale(j, y));
+    let rows: Vec<Prediction> = windows
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(i, &index)| Prediction {
+            index,
+            time: series.label(index).map(String::from),
+            split: if i < windows.n_train { "train" } else { "test" }.to_string(),
+            targets: series.rows[index].clone(),
+            preds: (0..f).map(|j| unscale(j, preds[i * f + j] as f64)).collect(),
+        })
+        .collect();
+    Ok(tables::predictions_csv(&series.names, series.time.is_some(), &rows))
 }
 
 /// A model read back from a weights file, with what its run's config.json says about it.

@@ -4,13 +4,13 @@
 use super::predict::predictions_csv;
 use crate::data::baselines::Baselines;
 use crate::data::{self, Gaps, Scale, Scaling, Windows};
-use crate::exact::backward::Backward;
+use crate::fast::Backward;
 use crate::figures;
-use crate::files::atomic::{format_num, Csv};
 use crate::files::checkpoint::Checkpoint;
 use crate::files::config::{RunConfig, Versions};
 use crate::files::export::export_torchscript;
 use crate::files::run_dir::RunDir;
+use crate::files::tables::{baselines_csv, BaselineScore};
 use crate::files::weights::read_params;
 use crate::train::interrupt::Stop;
 use crate::train::progress::Progress;
@@ -45,12 +45,9 @@ pub struct Summary {
     pub gaps: Gaps,
 }
 
-/// baselines.csv: `name,test_loss`, in metrics.csv's units.
-fn baselines_csv(b: &Baselines) -> Csv {
-    let mut csv = Csv::new(&["name".to_string(), "test_loss".to_string()]);
-    csv.row(&["persistence".to_string(), format_num(b.persistence)]);
-    csv.row(&["linear".to_string(), format_num(b.linear)]);
-    csv
+/// The baselines' rows of baselines.csv.
+fn baseline_scores(b: &Baselines) -> Vec<BaselineScore> {
+    [("persistence", b.persistence), ("linear", b.linear)].map(|(name, test_loss)| BaselineScore { name: name.into(), test_loss }).to_vec()
 }
 
 /// The trainer, new (from --init's weights, or --seed's) or resumed from its checkpoint.
@@ -65,8 +62,8 @@ fn trainer_for(settings: &Settings, windows: &Windows, resumed: Option<Checkpoin
         }
         (None, None) => Trainer::start(settings, windows, Initial::Seeded, requested)?,
     };
-    if trainer.backward != requested && !controls.quiet {
-        eprintln!("note: --backward manual does not give autograd's gradients bit for bit here; using autograd");
+    if let Some(note) = trainer.fast_note.as_ref().filter(|_| !controls.quiet) {
+        eprintln!("note: {note}");
     }
     Ok(trainer)
 }
@@ -149,7 +146,7 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
     dir.remove_finished_outputs()?;
     let baselines = Baselines::of(&windows)?;
-    baselines_csv(&baselines).save(&out.join("baselines.csv"))?;
+    baselines_csv(&baseline_scores(&baselines)).save(&out.join("baselines.csv"))?;
 
     // The loop, saving its progress as it goes.
     let run = run_config(&settings, &windows, &trainer);

@@ -222,21 +222,11 @@ pub fn fingerprint(rows: &[f32]) -> String {
 /// The blog's TrignoDS: `X[i] = data[i : i+seq_length]`, `Y[i] = data[i+seq_length]`.
 #[allow(non_snake_case)]
 pub struct TrignoDS {
-    pub seq_length: usize,
     pub X: Tensor, // [windows, seq_length, input_size]
     pub Y: Tensor, // [windows, input_size]
 }
 
 impl TrignoDS {
-    /// Every window of the series.
-    pub fn new(data: &[f32], input_size: usize, seq_length: usize) -> Result<TrignoDS> {
-        let steps = data.len() / input_size;
-        if steps <= seq_length {
-            bail!("the series has {steps} rows, which is not longer than --seq-len {seq_length}: no window fits");
-        }
-        Ok(Self::at(data, input_size, seq_length, &(seq_length..steps).collect::<Vec<_>>()))
-    }
-
     /// The windows whose targets are these rows (each `>= seq_length`).
     #[allow(non_snake_case)]
     pub fn at(data: &[f32], input_size: usize, seq_length: usize, targets: &[usize]) -> TrignoDS {
@@ -249,7 +239,7 @@ impl TrignoDS {
         }
         let X = Tensor::from_slice(&x).view([n as i64, seq_length as i64, input_size as i64]);
         let Y = Tensor::from_slice(&y).view([n as i64, input_size as i64]);
-        TrignoDS { seq_length, X, Y }
+        TrignoDS { X, Y }
     }
 
     pub fn len(&self) -> usize {
@@ -294,7 +284,7 @@ mod tests {
     fn windows_are_the_blogs_trignods() {
         // rows r0..r5 of a 2-feature series: r_i = [i, 10 i]
         let data: Vec<f32> = (0..6).flat_map(|i| [i as f32, 10.0 * i as f32]).collect();
-        let ds = TrignoDS::new(&data, 2, 4).unwrap();
+        let ds = TrignoDS::at(&data, 2, 4, &[4, 5]);
         assert_eq!(ds.len(), 2);
         assert_eq!(ds.X.size(), vec![2, 4, 2]);
         let x: Vec<f32> = Vec::try_from(ds.X.flatten(0, -1)).unwrap();
@@ -306,9 +296,9 @@ mod tests {
 
     #[test]
     fn a_series_no_longer_than_seq_len_is_refused() {
-        let data = vec![0f32; 8];
-        let err = TrignoDS::new(&data, 2, 4).err().unwrap().to_string();
-        assert!(err.contains("not longer than --seq-len 4"), "{err}");
+        let series = Series { names: vec!["a".into()], rows: vec![vec![0.0]; 4], time: None, gaps: 0 };
+        let err = Windows::new(series, Scale::Unscaled, 4, 0.2).err().unwrap().to_string();
+        assert!(err.contains("4 rows, which is not longer than --seq-len 4"), "{err}");
     }
 
     #[test]

@@ -12,11 +12,12 @@ pub struct Scaling {
     pub max: Vec<f64>,
     /// Where `min` and `max` land; below 1, the tanh output can still reach values beyond them.
     /// (Runs before 0.2 mapped onto [-1, 1] and wrote no bound.)
-    #[serde(default = "full_range")]
+    #[serde(default = "bound_before_0_2")]
     pub bound: f64,
 }
 
-fn full_range() -> f64 {
+/// The scaling bound of runs before 0.2, which wrote none: the whole of [-1, 1].
+pub fn bound_before_0_2() -> f64 {
     1.0
 }
 

@@ -7,8 +7,7 @@
 //! operations in the same order, with the state PyTorch keeps (a float32 step count, exp_avg,
 //! exp_avg_sq).
 
-use super::backward::Grads;
-use super::kernels::{cpu_f32, with_avx2};
+use super::simd::{cpu_f32, with_avx2};
 use tch::{Kind, Tensor};
 
 #[derive(Debug, Clone, Copy)]
@@ -132,39 +131,27 @@ impl Adam {
         }
     }
 
-    /// Hands the optimizer gradients computed outside autograd (`--backward manual`): copies each
-    /// into its parameter's `.grad`, which must exist (a first autograd backward made it); None
-    /// leaves it as autograd would have, untouched.
-    pub fn set_grads(&mut self, grads: &[Option<Tensor>]) {
-        self.grads_zeroed = false;
-        tch::no_grad(|| {
-            for (p, g) in self.params.iter().zip(grads) {
-                if let Some(g) = g {
-                    let mut pg = p.grad();
-                    assert!(pg.defined(), "set_grads before any backward defined the gradient");
-                    pg.copy_(g);
+    /// Hands the optimizer gradients computed outside autograd (the fast step), as plain values
+    /// in state_dict order: each copied into its parameter's `.grad`, which must already be a
+    /// float32 CPU buffer (a first autograd backward makes it); None leaves a gradient as
+    /// autograd would have, untouched.
+    pub fn set_grad_values(&mut self, grads: &[Option<Vec<f32>>; 4]) -> anyhow::Result<()> {
+        for (p, g) in self.params.iter().zip(grads) {
+            if let Some(g) = g.as_ref() {
+                if !cpu_f32(&p.grad()) || g.len() != p.numel() {
+                    anyhow::bail!("the fast step's gradients need float32 CPU gradient buffers of their parameters' sizes");
                 }
             }
-        });
-    }
-
-    /// `set_grads` for gradients as plain values (`--backward manual` on the CPU): copied into
-    /// each `.grad` without an ATen call where it is plain CPU float32.
-    pub fn set_grad_values(&mut self, grads: &[Option<Vec<f32>>; 4]) {
-        let params: Vec<&Tensor> = self.params.iter().collect();
-        if !self.params.iter().all(|p| cpu_f32(&p.grad())) {
-            let tensors = Grads::Values(grads.clone()).tensors(&params);
-            return self.set_grads(&tensors);
         }
         self.grads_zeroed = false;
         for (p, g) in self.params.iter().zip(grads) {
             if let Some(g) = g.as_ref().filter(|g| !g.is_empty()) {
-                assert_eq!(g.len(), p.numel(), "a gradient for every weight");
-                // SAFETY: a contiguous f32 CPU gradient buffer, written only here while `&mut self`
-                // keeps every other user of the optimizer's tensors away.
+                // SAFETY: a contiguous f32 CPU gradient buffer of g.len() values (checked above),
+                // written only here while `&mut self` keeps every other user away.
                 unsafe { elements(&p.grad()) }.copy_from_slice(g);
             }
         }
+        Ok(())
     }
 
     /// True when every gradient is finite.
@@ -183,8 +170,7 @@ impl Adam {
     /// On the CPU it runs as one pass over the elements (`step_cpu`), elsewhere as the tensor
     /// operations of adam.py (`step_tensor_ops`); both are bitwise PyTorch's (tests/pytorch.rs).
     /// Returns false when the step would make a weight non-finite (a huge learning rate): the
-    /// weights and step counts are left as they were (the tensor-operation path also restores
-    /// the moments; the CPU path has updated them in place, and the run stops there anyway).
+    /// weights, moments and step counts are left as they were, on either path.
     pub fn step(&mut self) -> bool {
         if *CPU_PATH_IS_EXACT.get_or_init(cpu_path_is_exact) {
             if let Some(applied) = self.step_cpu() {
@@ -246,8 +232,9 @@ impl Adam {
     /// (nothing done) when a tensor or gradient is not a contiguous float32 CPU tensor.
     ///
     /// Phases, so that no slice of a buffer is alive while ATen touches it: the moments in
-    /// place; their square roots (ATen, into fresh buffers); the new weights computed over the
-    /// roots; a check that all are finite; then the weights copied in and the gradients zeroed.
+    /// place (a copy kept); their square roots (ATen, into fresh buffers); the new weights
+    /// computed over the roots; a check that all are finite (if not, the moments put back); then
+    /// the weights copied in and the gradients zeroed.
     fn step_cpu(&mut self) -> Option<bool> {
         let AdamConfig { beta1, beta2, eps, .. } = self.config;
         let (w, b2, c2, eps) = ((1.0 - beta1) as f32, beta2 as f32, (1.0 - beta2) as f32, eps as f32);
@@ -270,6 +257,8 @@ impl Adam {
         // each slice lives within one statement, with no ATen call or autograd graph touching
         // them meanwhile.
         let slice = |ptr: *mut f32, n: usize| unsafe { std::slice::from_raw_parts_mut(ptr, n) };
+        // The moments before this step, put back if it is refused (a few kilobytes here).
+        let before: Vec<(Vec<f32>, Vec<f32>)> = bufs.iter().map(|b| (slice(b.m, b.n).to_vec(), slice(b.v, b.n).to_vec())).collect();
         for b in bufs.iter().filter(|b| b.n > 0) {
             update_moments(slice(b.g, b.n), slice(b.m, b.n), slice(b.v, b.n), w, c2, b2);
         }
@@ -290,6 +279,10 @@ impl Adam {
             finite &= new_params(slice(r, b.n), slice(b.m, b.n), slice(b.p, b.n), bc2, eps, nss);
         }
         if !finite {
+            for (b, (m, v)) in bufs.iter().zip(&before) {
+                slice(b.m, b.n).copy_from_slice(m);
+                slice(b.v, b.n).copy_from_slice(v);
+            }
             return Some(false);
         }
         for &(b, r, _, _) in &parts {
@@ -520,15 +513,19 @@ mod tests {
             done
         }
         assert!(!paths_agree(Adam::step_tensor_ops, one_ulp_off));
-        // and on this machine the CPU path either agrees, or is not used
-        let p = Tensor::from_slice(&[1.0f32]).set_requires_grad(true);
-        let expected = if cpu_path_is_exact() { AdamPath::CpuFused } else { AdamPath::TensorOps };
-        assert_eq!(Adam::new(&[&p], AdamConfig::with_lr(0.1)).path(), expected);
     }
 
     #[test]
-    fn a_step_that_would_make_a_weight_non_finite_leaves_the_weights_on_either_path() {
-        for (step, restores_moments) in [(Adam::step as fn(&mut Adam) -> bool, false), (Adam::step_tensor_ops, true)] {
+    fn the_cpu_path_takes_float32_cpu_tensors_only() {
+        let p = Tensor::from_slice(&[1.0f64]).set_requires_grad(true);
+        assert_eq!(Adam::new(&[&p], AdamConfig::with_lr(0.1)).path(), AdamPath::TensorOps, "float64");
+        let p = Tensor::from_slice(&[1.0f32, 2.0]).set_requires_grad(true);
+        assert_eq!(Adam::new(&[&p], AdamConfig::with_lr(0.1)).path(), AdamPath::CpuFused, "on this x86_64 machine it agrees");
+    }
+
+    #[test]
+    fn a_step_that_would_make_a_weight_non_finite_leaves_weights_and_moments_on_either_path() {
+        for step in [Adam::step as fn(&mut Adam) -> bool, Adam::step_tensor_ops] {
             let p = Tensor::from_slice(&[1.0f32, 0.0, -2.0]).set_requires_grad(true);
             let mut adam = Adam::new(&[&p], AdamConfig::with_lr(1e-2));
             (&p * 3.0).sum(None).backward();
@@ -540,9 +537,7 @@ mod tests {
             assert!(!step(&mut adam));
             assert!(p.detach().equal(&weights), "the weights are left as they were");
             assert_eq!(adam.state[0].step, 1.0, "and so is the step count");
-            if restores_moments {
-                assert!(adam.state[0].exp_avg.equal(&m) && adam.state[0].exp_avg_sq.equal(&v), "this path restores the moments too");
-            }
+            assert!(adam.state[0].exp_avg.equal(&m) && adam.state[0].exp_avg_sq.equal(&v), "and so are the moments");
         }
     }
 

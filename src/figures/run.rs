@@ -5,19 +5,11 @@
 use super::{drawing_error, legend, linear_chart, png, span, tick, Ticks, BLUE, COLORS, GREEN, GREY, ORANGE, RED};
 use crate::data::{circle_x, Time};
 use crate::files::config::RunConfig;
+use crate::files::tables::{read_baselines, read_metrics, read_predictions, BaselineScore, Prediction};
 use crate::train::EpochMetrics;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use plotters::prelude::*;
 use std::path::Path;
-
-/// One row of predictions.csv.
-pub struct Prediction {
-    /// The target's row in the series.
-    pub index: usize,
-    pub test: bool,
-    pub targets: Vec<f64>,
-    pub preds: Vec<f64>,
-}
 
 /// What a run's files hold.
 pub struct RunData {
@@ -25,7 +17,7 @@ pub struct RunData {
     pub metrics: Vec<EpochMetrics>,
     pub predictions: Vec<Prediction>,
     /// The baselines' test losses (baselines.csv; absent in runs before 0.2).
-    pub baselines: Vec<(String, f64)>,
+    pub baselines: Vec<BaselineScore>,
     /// The whole series: each row's x, and the rows.
     pub xs: Vec<f64>,
     pub rows: Vec<Vec<f64>>,
@@ -35,68 +27,13 @@ pub struct RunData {
     pub time: Option<Time>,
 }
 
-/// A CSV's header and rows, after checking its header is `expected` (or, with `None`, any header).
-fn csv_rows(path: &Path, expected: Option<&[&str]>) -> Result<(Vec<String>, Vec<Vec<String>>)> {
-    let mut r = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let header: Vec<String> = r.headers().with_context(|| format!("{}: no header", path.display()))?.iter().map(String::from).collect();
-    if let Some(expected) = expected.filter(|e| header != *e) {
-        bail!("{}: the header is {:?}, expected {:?}", path.display(), header.join(","), expected.join(","));
+/// Time labels by row, as far as the predictions go (the first seq_len rows are unknown here).
+fn labels_by_row(predictions: &[Prediction]) -> Vec<String> {
+    let mut by_row = vec![String::new(); predictions.iter().map(|p| p.index + 1).max().unwrap_or(0)];
+    for p in predictions {
+        by_row[p.index] = p.time.clone().unwrap_or_default();
     }
-    let mut rows = Vec::new();
-    for rec in r.records() {
-        rows.push(rec.with_context(|| format!("{}: malformed", path.display()))?.iter().map(String::from).collect());
-    }
-    Ok((header, rows))
-}
-
-fn parse_num(s: &str, path: &Path) -> Result<f64> {
-    s.parse::<f64>().map_err(|_| anyhow!("{}: {s:?} is not a number", path.display()))
-}
-
-fn read_metrics(path: &Path) -> Result<Vec<EpochMetrics>> {
-    let mut metrics = Vec::new();
-    for r in csv_rows(path, Some(&["epoch", "train_loss", "test_loss", "seconds"]))?.1 {
-        let epoch = r[0].parse::<usize>().map_err(|_| anyhow!("{}: bad epoch {:?}", path.display(), r[0]))?;
-        let [train_loss, test_loss, seconds] = [&r[1], &r[2], &r[3]].map(|c| parse_num(c, path));
-        metrics.push(EpochMetrics { epoch, train_loss: train_loss?, test_loss: test_loss?, seconds: seconds? });
-    }
-    Ok(metrics)
-}
-
-/// predictions.csv: `index[,time],split,target_<f>...,pred_<f>...`, and the time labels it holds.
-fn read_predictions(path: &Path, features: &[String]) -> Result<(Vec<Prediction>, Vec<String>)> {
-    let f = features.len();
-    let (header, rows) = csv_rows(path, None)?;
-    let timed = header.get(1).is_some_and(|h| h == "time");
-    let first = if timed { 3 } else { 2 };
-    let need = first + 2 * f;
-    if let Some(have) = std::iter::once(header.len()).chain(rows.iter().map(|r| r.len())).find(|&n| n != need) {
-        bail!("{}: rows have {have} columns; features {:?} need {need}", path.display(), features);
-    }
-    let (mut predictions, mut labels) = (Vec::new(), Vec::new());
-    for r in &rows {
-        let index = r[0].parse::<usize>().map_err(|_| anyhow!("{}: bad index {:?}", path.display(), r[0]))?;
-        let cells = r[first..].iter().map(|c| parse_num(c, path)).collect::<Result<Vec<_>>>()?;
-        let test = r[first - 1] == "test";
-        predictions.push(Prediction { index, test, targets: cells[..f].to_vec(), preds: cells[f..].to_vec() });
-        if timed {
-            labels.push((index, r[1].clone()));
-        }
-    }
-    // Time labels by row, as far as the predictions go (the first seq_len rows are unknown here).
-    let mut by_row = vec![String::new(); labels.iter().map(|(i, _)| i + 1).max().unwrap_or(0)];
-    for (i, l) in labels {
-        by_row[i] = l;
-    }
-    Ok((predictions, by_row))
-}
-
-/// baselines.csv: `name,test_loss`; none in runs before 0.2.
-fn read_baselines(path: &Path) -> Result<Vec<(String, f64)>> {
-    if !path.exists() {
-        return Ok(vec![]);
-    }
-    csv_rows(path, Some(&["name", "test_loss"]))?.1.into_iter().map(|r| Ok((r[0].clone(), parse_num(&r[1], path)?))).collect()
+    by_row
 }
 
 impl RunData {
@@ -104,7 +41,7 @@ impl RunData {
         let run =
             RunConfig::in_dir(dir)?.ok_or_else(|| anyhow!("{} has no config.json: not a vanilla-rnn run directory", dir.display()))?;
         let metrics = read_metrics(&dir.join("metrics.csv"))?;
-        let (predictions, labels) = read_predictions(&dir.join("predictions.csv"), &run.features)?;
+        let predictions = read_predictions(&dir.join("predictions.csv"), &run.features)?;
         let baselines = read_baselines(&dir.join("baselines.csv"))?;
         let builtin = run.settings.data.is_none();
         let series = match run.series_path() {
@@ -118,7 +55,7 @@ impl RunData {
             None => (
                 predictions.iter().map(|p| p.index as f64).collect(),
                 predictions.iter().map(|p| p.targets.clone()).collect(),
-                run.time_column.clone().map(|name| Time { name, labels }),
+                run.time_column.clone().map(|name| Time { name, labels: labels_by_row(&predictions) }),
             ),
         };
         Ok(RunData { features: run.features, metrics, predictions, baselines, xs, rows, builtin, time })
@@ -207,7 +144,7 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
         let (lo, hi) = if lo > hi { (1e-6, 1.0) } else { (lo / 1.5, hi * 1.5) };
         // The baselines widen the range, down to a thousandth of the lowest loss (a linear
         // recurrence, such as the circle's, fits to rounding: that line sits at the bottom).
-        let shown = run.baselines.iter().map(|b| b.1).filter(positive);
+        let shown = run.baselines.iter().map(|b| b.test_loss).filter(positive);
         let (lo, hi) = shown.fold((lo, hi), |(a, b), v| (a.min(v / 1.5).max(lo / 1e3), b.max(v * 1.5)));
         let last = run.metrics.last().map_or(1.0, |m| m.epoch as f64).max(1.0);
         let mut chart = ChartBuilder::on(root)
@@ -236,9 +173,10 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
                 .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         }
-        for ((name, value), c) in run.baselines.iter().zip([GREEN, GREY]) {
+        for (BaselineScore { name, test_loss }, c) in run.baselines.iter().zip([GREEN, GREY]) {
+            let value = *test_loss;
             let y = value.max(lo);
-            if !positive(value) {
+            if !positive(&value) {
                 continue;
             }
             chart
@@ -256,7 +194,7 @@ fn draw_predictions(run: &RunData, path: &Path) -> Result<()> {
     let shown = run.features.len().min(4);
     png(path, (1400, 330 * shown as u32), |root| {
         let panels = root.split_evenly((shown, 1));
-        let boundary = run.predictions.iter().find(|p| p.test).map(|p| run.x_of(p.index));
+        let boundary = run.predictions.iter().find(|p| p.is_test()).map(|p| run.x_of(p.index));
         let xs: Vec<f64> = run.predictions.iter().map(|p| run.x_of(p.index)).collect();
         let (x0, x1) = span(xs.iter().copied());
         for (j, area) in panels.iter().enumerate() {
@@ -311,10 +249,10 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
             .map_err(drawing_error)?
             .label(if circle { "unit circle" } else { "true path" })
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREY.stroke_width(3)));
-        for (name, c, test) in [("predicted, train", BLUE, false), ("predicted, test", ORANGE, true)] {
+        for (name, c, split) in [("predicted, train", BLUE, "train"), ("predicted, test", ORANGE, "test")] {
             chart
                 .draw_series(
-                    run.predictions.iter().filter(|p| p.test == test).map(|p| Circle::new((p.preds[0], p.preds[1]), 2, c.filled())),
+                    run.predictions.iter().filter(|p| p.split == split).map(|p| Circle::new((p.preds[0], p.preds[1]), 2, c.filled())),
                 )
                 .map_err(drawing_error)?
                 .label(name)

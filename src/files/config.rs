@@ -2,8 +2,8 @@
 //! needs to read its weights and its series.
 
 use crate::data::{Gaps, Reading, Scaling};
-use crate::exact::backward::Backward;
 use crate::exact::optim::AdamPath;
+use crate::fast::Backward;
 use crate::train::settings::Settings;
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
@@ -12,8 +12,8 @@ use std::path::Path;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunConfig {
     pub settings: Settings,
-    /// Who computed the gradients when this was written: autograd after a fallback from
-    /// --backward manual (older files: absent, read as autograd).
+    /// Who computed the gradients: "autograd" or "fast" (older files: absent, read as autograd;
+    /// "manual", read as fast).
     #[serde(default)]
     pub backward: Backward,
     /// Which implementation of Adam's step ran (older files: absent).

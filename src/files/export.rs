@@ -3,7 +3,7 @@
 
 use super::atomic::atomic_write;
 use crate::first_line;
-use crate::model::{Outputs, RNN};
+use crate::model::RNN;
 use anyhow::{anyhow, Result};
 use std::path::Path;
 use tch::{nn, CModule, Device, Kind, Tensor};
@@ -16,8 +16,7 @@ pub fn export_torchscript(rnn: &RNN, seq_len: i64, path: &Path) -> Result<()> {
     copy.copy_parameters(rnn.named_parameters().iter().map(|(_, t)| *t))?;
     vs.freeze();
     let example = Tensor::zeros([2, seq_len, rnn.input_length], (Kind::Float, Device::Cpu));
-    let mut closure =
-        |xs: &[Tensor]| vec![copy.unroll(&xs[0], traced_zeros(&xs[0], copy.hidden_length), Outputs::Last).last_y().shallow_clone()];
+    let mut closure = |xs: &[Tensor]| copy.unroll(&xs[0], traced_zeros(&xs[0], copy.hidden_length)).split_off(seq_len as usize - 1);
     let module = CModule::create_by_tracing("VanillaRNN", "forward", &[example], &mut closure)
         .map_err(|e| anyhow!("tracing the model failed: {}", first_line(e)))?;
     atomic_write(path, |tmp| module.save(tmp).map_err(|e| anyhow!(first_line(e))))

@@ -2,11 +2,11 @@
 //! goes on: config.json, metrics.csv, steps.csv, the weights and the checkpoint, written together
 //! at each save (what a stopped run keeps).
 
-use super::atomic::{format_num, Csv};
 use super::checkpoint::Checkpoint;
 use super::config::RunConfig;
+use super::tables::{metrics_csv, steps_csv};
 use super::weights::{save_ot, save_safetensors};
-use crate::train::{EpochMetrics, StepLoss, Trainer};
+use crate::train::Trainer;
 use anyhow::{bail, Context, Result};
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
@@ -96,22 +96,4 @@ impl RunDir {
         let checkpoint = Checkpoint { settings: run.settings.clone(), series: run.series_fingerprint.clone(), state: t.state() };
         checkpoint.save(&dir.join("checkpoint.safetensors"))
     }
-}
-
-/// `epoch,train_loss,test_loss,seconds`
-pub fn metrics_csv(metrics: &[EpochMetrics]) -> Csv {
-    let mut csv = Csv::new(&["epoch", "train_loss", "test_loss", "seconds"].map(String::from));
-    for m in metrics {
-        csv.row(&[m.epoch.to_string(), format_num(m.train_loss), format_num(m.test_loss), format!("{:.3}", m.seconds)]);
-    }
-    csv
-}
-
-/// `epoch,step,loss`
-pub fn steps_csv(steps: &[StepLoss]) -> Csv {
-    let mut csv = Csv::new(&["epoch", "step", "loss"].map(String::from));
-    for (i, s) in steps.iter().enumerate() {
-        csv.row(&[s.epoch.to_string(), (i + 1).to_string(), format_num(s.loss)]);
-    }
-    csv
 }

@@ -1,6 +1,6 @@
 //! What training minimises, and how a model is scored: `nn.MSELoss` over the loop's outputs.
 
-use super::{Outputs, Unrolled, RNN};
+use super::RNN;
 use serde::{Deserialize, Serialize};
 use tch::{Reduction, Tensor};
 
@@ -13,16 +13,6 @@ pub enum LossKind {
     All,
 }
 
-impl LossKind {
-    /// The outputs the loss reads.
-    pub fn outputs(self) -> Outputs {
-        match self {
-            LossKind::Last => Outputs::Last,
-            LossKind::All => Outputs::Every,
-        }
-    }
-}
-
 impl std::fmt::Display for LossKind {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str(match self {
@@ -32,29 +22,19 @@ impl std::fmt::Display for LossKind {
     }
 }
 
-/// The point y_t predicts: the next input, or after the last step the window's target.
-pub fn truth(fw: &Unrolled, targets: &Tensor, t: usize) -> Tensor {
-    match fw.xs.get(t + 1) {
-        Some(next) => next.shallow_clone(),
-        None => targets.shallow_clone(),
-    }
-}
-
-/// The loss of an unrolled batch: the final step's MSE (the blog), or the mean over steps of
-/// each step's MSE against its next point (`--loss all`).
-pub fn loss(fw: &Unrolled, targets: &Tensor, kind: LossKind) -> Tensor {
+/// The loss of one batch, from a zero hidden state, recorded for autograd: the final step's MSE
+/// (the blog), or the mean over steps of each y_t's MSE against the point after x_t.
+pub fn batch_loss(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKind) -> Tensor {
+    let outputs = rnn.unroll(inputs, rnn.zero_hidden(inputs));
     match kind {
-        LossKind::Last => fw.last_y().mse_loss(targets, Reduction::Mean),
+        LossKind::Last => outputs.last().expect("a window has at least one step").mse_loss(targets, Reduction::Mean),
         LossKind::All => {
-            let losses: Vec<Tensor> = (0..fw.steps.len()).map(|t| fw.y(t).mse_loss(&truth(fw, targets, t), Reduction::Mean)).collect();
+            let steps = outputs.len() as i64;
+            let next = |t: i64| if t + 1 < steps { inputs.select(1, t + 1) } else { targets.shallow_clone() };
+            let losses: Vec<Tensor> = outputs.iter().zip(0..).map(|(y, t)| y.mse_loss(&next(t), Reduction::Mean)).collect();
             Tensor::stack(&losses, 0).mean(None)
         }
     }
-}
-
-/// The loss of one batch, from a zero hidden state, recorded for autograd.
-pub fn batch_loss(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKind) -> Tensor {
-    loss(&rnn.unroll(inputs, rnn.zero_hidden(inputs), kind.outputs()), targets, kind)
 }
 
 /// One-step-ahead MSE of the final output over a set of windows, in one batch (NaN for none).

@@ -1,6 +1,6 @@
 //! Training, as the blog runs it: epochs of batches of windows; for each batch the loop over
-//! time from a zero hidden state, the MSE, the gradients (autograd, or the same bits by hand),
-//! Adam. A `Trainer` is built by `start` or `resume`; `train` is the epoch loop; `Trainer::step`
+//! time from a zero hidden state, the MSE, the gradients (autograd, or the same bits from the
+//! fast step), Adam. A `Trainer` is built by `start` or `resume`; `train` is the epoch loop; `Trainer::step`
 //! is one optimizer step. Around them, what real runs need: a stop on divergence and on Ctrl-C,
 //! and the progress handed back (`save`) so the caller can write it. Files are not written here.
 
@@ -9,8 +9,8 @@ pub mod progress;
 pub mod settings;
 
 use crate::data::{epoch_order, Part, Windows};
-use crate::exact::backward::{agrees_with_autograd, manual, Backward, Grads};
 use crate::exact::optim::{clip_grad_norm, Adam, AdamConfig, AdamPath, AdamState};
+use crate::fast::{self, Backward, BackwardArg};
 use crate::model::loss::{batch_loss, evaluate};
 use crate::model::RNN;
 use anyhow::{bail, Context, Result};
@@ -95,7 +95,7 @@ pub enum Ended {
 pub enum Phase {
     /// Slicing the batch from the epoch's windows.
     Data,
-    /// The loop over time, to the loss (autograd only).
+    /// The loop over time, to the loss (autograd only; the fast step counts it as backward).
     Forward,
     /// The gradients, and reading the loss.
     Backward,
@@ -149,9 +149,11 @@ pub struct Trainer {
     _vs: nn::VarStore,
     pub rnn: RNN,
     optimizer: Adam,
-    /// The backward in use: --backward manual only once it gave autograd's bits on this run's
-    /// own batches (`manual_agrees`).
+    /// Who computes the gradients: the fast step only once it gave autograd's bits on this
+    /// run's own batches (`fast_agrees`).
     pub backward: Backward,
+    /// Why the fast step does not run, when it was asked for (or MKL is missing).
+    pub fast_note: Option<String>,
     train: Part,
     test: Part,
     pub position: Position,
@@ -163,7 +165,7 @@ pub struct Trainer {
 
 impl Trainer {
     /// A new run on `windows`.
-    pub fn start(settings: &Settings, windows: &Windows, initial: Initial, backward: Backward) -> Result<Trainer> {
+    pub fn start(settings: &Settings, windows: &Windows, initial: Initial, backward: BackwardArg) -> Result<Trainer> {
         Trainer::new(settings, windows, backward, |rnn| match initial {
             Initial::Seeded => {
                 rnn.init_like_pytorch(settings.seed);
@@ -174,7 +176,7 @@ impl Trainer {
     }
 
     /// A run going on from `state`, checked against the settings before anything is restored.
-    pub fn resume(settings: &Settings, windows: &Windows, state: TrainState, backward: Backward) -> Result<Trainer> {
+    pub fn resume(settings: &Settings, windows: &Windows, state: TrainState, backward: BackwardArg) -> Result<Trainer> {
         let per_epoch = batches_per_epoch(windows.n_train, settings);
         let Position { epoch, batch, .. } = state.position;
         let done_steps = epoch * per_epoch + batch;
@@ -196,7 +198,7 @@ impl Trainer {
     }
 
     /// The model initialised on the CPU (as PyTorch would, or from a file), then moved.
-    fn new(settings: &Settings, windows: &Windows, backward: Backward, init: impl FnOnce(&mut RNN) -> Result<()>) -> Result<Trainer> {
+    fn new(settings: &Settings, windows: &Windows, backward: BackwardArg, init: impl FnOnce(&mut RNN) -> Result<()>) -> Result<Trainer> {
         let device = resolve_device(settings.device)?;
         tch::set_num_threads(settings.threads);
         let mut vs = nn::VarStore::new(Device::Cpu);
@@ -212,7 +214,8 @@ impl Trainer {
             _vs: vs,
             rnn,
             optimizer,
-            backward,
+            backward: Backward::Autograd,
+            fast_note: None,
             train,
             test,
             position: Position::default(),
@@ -221,22 +224,37 @@ impl Trainer {
             elapsed_before: 0.0,
             started: Instant::now(),
         };
-        if backward == Backward::Manual && !t.manual_agrees() {
-            t.backward = Backward::Autograd;
-        }
+        t.choose_backward(backward);
         t.started = Instant::now();
         Ok(t)
     }
 
-    /// Whether --backward manual gives autograd's bits, loss and gradients, on this run's first
+    /// The fast step where it applies and agrees with autograd, unless --backward autograd.
+    /// A note says why not when it was asked for, or when this libtorch has no MKL.
+    fn choose_backward(&mut self, asked: BackwardArg) {
+        if asked == BackwardArg::Autograd {
+            return;
+        }
+        let s = &self.settings;
+        let why = match fast::why_not(s.activation, s.loss, self.device) {
+            None if self.fast_agrees() => {
+                self.backward = Backward::Fast;
+                return;
+            }
+            None => "it did not give autograd's bits on this run's batches",
+            Some(why) => why,
+        };
+        if asked == BackwardArg::Fast || fast::kernels::mkl().is_none() {
+            self.fast_note = Some(format!("the fast step is not used ({why}); training with autograd, the same bits, slower"));
+        }
+    }
+
+    /// Whether the fast step gives autograd's bits, loss and gradients, on this run's first
     /// batch and on its last (which may be smaller). This also leaves every gradient defined,
-    /// as `Adam::set_grads` needs.
-    fn manual_agrees(&self) -> bool {
+    /// as `Adam::set_grad_values` needs.
+    fn fast_agrees(&self) -> bool {
         let batches = self.batches(1);
-        let agrees = [batches.first(), batches.last()]
-            .into_iter()
-            .flatten()
-            .all(|b| agrees_with_autograd(&self.rnn, &b.x, &b.y, self.settings.loss));
+        let agrees = [batches.first(), batches.last()].into_iter().flatten().all(|b| fast::agrees_with_autograd(&self.rnn, &b.x, &b.y));
         agrees
     }
 
@@ -255,20 +273,20 @@ impl Trainer {
     /// One optimizer step on one batch: the loop over time to the loss, the gradients, (clipping),
     /// Adam. Refuses a non-finite loss or gradient before it touches the weights.
     pub fn step(&mut self, batch: &Part, laps: &mut Laps) -> Result<StepOutcome> {
-        let loss = match self.backward {
-            Backward::Autograd => {
+        let fast = match self.backward {
+            Backward::Fast => fast::loss_and_grads(self.optimizer.params(), &batch.x, &batch.y),
+            Backward::Autograd => None,
+        };
+        let loss = match fast {
+            Some((loss, grads)) => {
+                self.optimizer.set_grad_values(&grads)?;
+                loss
+            }
+            None => {
                 let loss = batch_loss(&self.rnn, &batch.x, &batch.y, self.settings.loss);
                 laps.lap(Phase::Forward);
                 self.optimizer.zero_grad();
                 loss.backward();
-                loss
-            }
-            Backward::Manual => {
-                let (loss, grads) = manual(&self.rnn, &batch.x, &batch.y, self.settings.loss);
-                match &grads {
-                    Grads::Tensors(g) => self.optimizer.set_grads(g),
-                    Grads::Values(g) => self.optimizer.set_grad_values(g),
-                }
                 loss
             }
         };

@@ -8,7 +8,7 @@
 //! the parser by name. The defaults are `Settings::DEFAULT`, and the help shows them from there.
 
 use crate::data::{Missing, Reading};
-use crate::exact::backward::Backward;
+use crate::fast::BackwardArg;
 use crate::model::loss::LossKind;
 use crate::model::Activation;
 use anyhow::{bail, Result};
@@ -62,14 +62,10 @@ pub struct Settings {
     pub missing: Missing,
     /// A CSV's training rows are scaled onto [-scale_bound, scale_bound]. (Runs before 0.2 wrote
     /// none, and mapped the whole series onto [-1, 1].)
-    #[serde(default = "full_range")]
+    #[serde(default = "crate::data::scaling::bound_before_0_2")]
     pub scale_bound: f64,
     pub threads: i32,
     pub device: DeviceArg,
-}
-
-fn full_range() -> f64 {
-    1.0
 }
 
 impl Settings {
@@ -201,9 +197,9 @@ pub struct SettingsArgs {
 /// Who computes the gradients: shared by train and bench.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct BackwardArgs {
-    /// How the gradients are computed (the same bits either way)
-    #[arg(long, value_enum, default_value_t = Backward::Autograd)]
-    pub backward: Backward,
+    /// Who computes the gradients (the same bits either way)
+    #[arg(long, value_enum, default_value_t = BackwardArg::Auto)]
+    pub backward: BackwardArg,
 }
 
 /// What belongs to this process only: never saved, free to change on resume.

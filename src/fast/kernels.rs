@@ -5,56 +5,71 @@
 //! each around sub-microsecond kernels; these skip that and compute the same bits (unit tests
 //! below compare each with ATen, and every run checks the whole step against autograd).
 //!
+//! MKL's two entry points are looked up at run time in the libtorch the process loaded (`mkl`),
+//! never linked: a libtorch built without MKL (aarch64, macOS, Windows, some conda builds) links
+//! and runs, and its runs train with autograd.
+//!
 //! All matrices are row-major, contiguous float32. MKL is column-major: a row-major [r, c] matrix
 //! is its column-major [c, r] transpose, which is how the transposes below are chosen.
 
+use crate::exact::simd::{cpu_f32, with_avx2};
 use std::os::raw::{c_char, c_int};
-use tch::{Device, Kind, Tensor};
+use tch::Tensor;
 
-extern "C" {
-    // MKL, linked into libtorch_cpu (LP64: 32-bit integers).
-    #[allow(clippy::too_many_arguments)]
-    fn sgemm_(
-        transa: *const c_char,
-        transb: *const c_char,
-        m: *const c_int,
-        n: *const c_int,
-        k: *const c_int,
-        alpha: *const f32,
-        a: *const f32,
-        lda: *const c_int,
-        b: *const f32,
-        ldb: *const c_int,
-        beta: *const f32,
-        c: *mut f32,
-        ldc: *const c_int,
-    );
-    fn vmsTanh(n: c_int, a: *const f32, y: *mut f32, mode: u64);
+/// MKL's `sgemm_` (LP64: 32-bit integers).
+type Sgemm = unsafe extern "C" fn(
+    transa: *const c_char,
+    transb: *const c_char,
+    m: *const c_int,
+    n: *const c_int,
+    k: *const c_int,
+    alpha: *const f32,
+    a: *const f32,
+    lda: *const c_int,
+    b: *const f32,
+    ldb: *const c_int,
+    beta: *const f32,
+    c: *mut f32,
+    ldc: *const c_int,
+);
+/// MKL VML's `vmsTanh`.
+type VmsTanh = unsafe extern "C" fn(n: c_int, a: *const f32, y: *mut f32, mode: u64);
+
+/// MKL's entry points as the loaded libtorch exports them.
+pub struct Mkl {
+    sgemm: Sgemm,
+    vms_tanh: VmsTanh,
 }
 
-#[cfg(target_arch = "x86_64")]
-pub fn has_avx2_fma() -> bool {
-    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *HAS.get_or_init(|| std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"))
-}
-
-/// Calls `$kernel($args)` compiled for AVX2 + FMA when the CPU has them, else as it is: the same
-/// IEEE operations per element, on eight at a time (`mul_add` would otherwise be a libm call).
-macro_rules! with_avx2 {
-    ($kernel:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
-        #[cfg(target_arch = "x86_64")]
-        if $crate::exact::kernels::has_avx2_fma() {
-            #[target_feature(enable = "avx2,fma")]
-            unsafe fn simd($($arg: $ty),*) -> $ret {
-                $kernel($($arg),*)
+/// MKL in this process, or None when the libtorch loaded does not export it.
+pub fn mkl() -> Option<&'static Mkl> {
+    static MKL: std::sync::OnceLock<Option<Mkl>> = std::sync::OnceLock::new();
+    MKL.get_or_init(|| {
+        let (sgemm, vms_tanh) = (lookup(c"sgemm_")?, lookup(c"vmsTanh")?);
+        // SAFETY: the symbols are MKL's functions of these signatures (MKL's LP64 interface,
+        // which libtorch's own calls use).
+        Some(unsafe {
+            Mkl {
+                sgemm: std::mem::transmute::<*mut std::ffi::c_void, Sgemm>(sgemm),
+                vms_tanh: std::mem::transmute::<*mut std::ffi::c_void, VmsTanh>(vms_tanh),
             }
-            // SAFETY: the CPU has AVX2 and FMA.
-            return unsafe { simd($($arg),*) };
-        }
-        $kernel($($arg),*)
-    }};
+        })
+    })
+    .as_ref()
 }
-pub(crate) use with_avx2;
+
+/// A function of the process's global symbols (libtorch's among them), by name.
+#[cfg(unix)]
+fn lookup(name: &std::ffi::CStr) -> Option<*mut std::ffi::c_void> {
+    // SAFETY: dlsym with RTLD_DEFAULT only reads the loaded objects' symbol tables.
+    let f = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
+    (!f.is_null()).then_some(f)
+}
+
+#[cfg(not(unix))]
+fn lookup(_name: &std::ffi::CStr) -> Option<*mut std::ffi::c_void> {
+    None
+}
 
 /// ATen's mode for VML (aten/src/ATen/cpu/vml.h): VML_HA | VML_FTZDAZ_OFF | VML_ERRMODE_IGNORE.
 const VML_MODE: u64 = 0x2 | 0x0014_0000 | 0x100;
@@ -62,11 +77,6 @@ const VML_MODE: u64 = 0x2 | 0x0014_0000 | 0x100;
 /// Whether these kernels can stand in for ATen's: a size that fits MKL's 32-bit integers.
 pub fn fits(values: usize) -> bool {
     values <= c_int::MAX as usize
-}
-
-/// A contiguous float32 CPU tensor: memory these kernels (and exact::optim's passes) can read.
-pub fn cpu_f32(t: &Tensor) -> bool {
-    t.defined() && t.device() == Device::Cpu && t.kind() == Kind::Float && t.is_contiguous()
 }
 
 /// A contiguous float32 CPU tensor's values, borrowed (None for any other tensor).
@@ -91,48 +101,62 @@ pub fn values_mut(t: &mut Tensor) -> &mut [f32] {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn gemm(ta: u8, tb: u8, m: usize, n: usize, k: usize, a: &[f32], lda: usize, b: &[f32], ldb: usize, beta: f32, c: &mut [f32], ldc: usize) {
+fn gemm(
+    mkl: &Mkl,
+    ta: u8,
+    tb: u8,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    ldb: usize,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
     let (ta, tb) = (ta as c_char, tb as c_char);
     let [m, n, k, lda, ldb, ldc] = [m, n, k, lda, ldb, ldc].map(|v| v as c_int);
     let alpha = 1.0f32;
     // SAFETY: the slices hold the matrices the dimensions describe (checked by the callers'
     // asserts); MKL reads a and b and writes c only.
-    unsafe { sgemm_(&ta, &tb, &m, &n, &k, &alpha, a.as_ptr(), &lda, b.as_ptr(), &ldb, &beta, c.as_mut_ptr(), &ldc) }
+    unsafe { (mkl.sgemm)(&ta, &tb, &m, &n, &k, &alpha, a.as_ptr(), &lda, b.as_ptr(), &ldb, &beta, c.as_mut_ptr(), &ldc) }
 }
 
 /// `out[rows, outs] = bias + x[rows, ins] @ w[outs, ins]^T`: ATen's `addmm(bias, x, w.t())`, which
 /// copies the bias into every row and then accumulates the product onto it (beta 1).
-pub fn linear(bias: &[f32], x: &[f32], w: &[f32], out: &mut [f32]) {
+pub fn linear(mkl: &Mkl, bias: &[f32], x: &[f32], w: &[f32], out: &mut [f32]) {
     let (outs, ins) = (bias.len(), w.len() / bias.len());
     let rows = x.len() / ins;
     assert!(w.len() == outs * ins && x.len() == rows * ins && out.len() == rows * outs);
     for row in out.chunks_exact_mut(outs) {
         row.copy_from_slice(bias);
     }
-    gemm(b'T', b'N', outs, rows, ins, w, ins, x, ins, 1.0, out, outs);
+    gemm(mkl, b'T', b'N', outs, rows, ins, w, ins, x, ins, 1.0, out, outs);
 }
 
 /// `out[outs, ins] = dz[rows, outs]^T @ x[rows, ins]`: the weight gradient, ATen's `dz.t().mm(x)`.
-pub fn weight_grad(dz: &[f32], x: &[f32], outs: usize, out: &mut [f32]) {
+pub fn weight_grad(mkl: &Mkl, dz: &[f32], x: &[f32], outs: usize, out: &mut [f32]) {
     let rows = dz.len() / outs;
     let ins = x.len() / rows;
     assert!(dz.len() == rows * outs && x.len() == rows * ins && out.len() == outs * ins);
-    gemm(b'N', b'T', ins, outs, rows, x, ins, dz, outs, 0.0, out, ins);
+    gemm(mkl, b'N', b'T', ins, outs, rows, x, ins, dz, outs, 0.0, out, ins);
 }
 
 /// `out[rows, ins] = dz[rows, outs] @ w[outs, ins]`: the input gradient, ATen's `dz.mm(w)`.
-pub fn input_grad(dz: &[f32], w: &[f32], outs: usize, out: &mut [f32]) {
+pub fn input_grad(mkl: &Mkl, dz: &[f32], w: &[f32], outs: usize, out: &mut [f32]) {
     let rows = dz.len() / outs;
     let ins = w.len() / outs;
     assert!(dz.len() == rows * outs && w.len() == outs * ins && out.len() == rows * ins);
-    gemm(b'N', b'N', ins, rows, outs, w, ins, dz, outs, 0.0, out, ins);
+    gemm(mkl, b'N', b'N', ins, rows, outs, w, ins, dz, outs, 0.0, out, ins);
 }
 
 /// `y = tanh(x)`, elementwise: what ATen's `tanh` runs on a contiguous float tensor.
-pub fn tanh(x: &[f32], y: &mut [f32]) {
+pub fn tanh(mkl: &Mkl, x: &[f32], y: &mut [f32]) {
     assert!(x.len() == y.len() && fits(x.len()));
     // SAFETY: x and y hold n values each.
-    unsafe { vmsTanh(x.len() as c_int, x.as_ptr(), y.as_mut_ptr(), VML_MODE) }
+    unsafe { (mkl.vms_tanh)(x.len() as c_int, x.as_ptr(), y.as_mut_ptr(), VML_MODE) }
 }
 
 /// ATen's `tanh_backward(grad, y)`: `grad * (1 - y * y)`, where the compiler that built ATen's
@@ -168,6 +192,7 @@ pub fn add_into(acc: &mut [f32], g: &[f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tch::{Device, Kind};
 
     fn values(t: &Tensor) -> Vec<f32> {
         Vec::try_from(t.contiguous().flatten(0, -1)).unwrap()
@@ -186,31 +211,33 @@ mod tests {
 
     #[test]
     fn the_products_are_atens_bit_for_bit() {
+        let mkl = mkl().expect("the pinned libtorch exports MKL");
         for (seed, &(rows, ins, outs)) in SHAPES.iter().enumerate() {
             let seed = seed as u64 * 10;
             let (x, w, b, dz) =
                 (random(&[rows, ins], seed), random(&[outs, ins], seed + 1), random(&[outs], seed + 2), random(&[rows, outs], seed + 3));
             let (xv, wv, bv, dzv) = (values(&x), values(&w), values(&b), values(&dz));
             let mut out = vec![0f32; (rows * outs) as usize];
-            linear(&bv, &xv, &wv, &mut out);
+            linear(mkl, &bv, &xv, &wv, &mut out);
             assert!(same_bits(&out, &values(&b.addmm(&x, &w.tr()))), "linear {rows}x{ins}x{outs}");
             let mut out = vec![0f32; (outs * ins) as usize];
-            weight_grad(&dzv, &xv, outs as usize, &mut out);
+            weight_grad(mkl, &dzv, &xv, outs as usize, &mut out);
             assert!(same_bits(&out, &values(&dz.tr().mm(&x))), "weight_grad {rows}x{ins}x{outs}");
             let mut out = vec![0f32; (rows * ins) as usize];
-            input_grad(&dzv, &wv, outs as usize, &mut out);
+            input_grad(mkl, &dzv, &wv, outs as usize, &mut out);
             assert!(same_bits(&out, &values(&dz.mm(&w))), "input_grad {rows}x{ins}x{outs}");
         }
     }
 
     #[test]
     fn the_elementwise_kernels_are_atens_bit_for_bit() {
+        let mkl = mkl().expect("the pinned libtorch exports MKL");
         for (n, seed) in [(1024i64, 1u64), (1, 2), (17, 3), (100_000, 4)] {
             let x = random(&[n], seed) * 3.0;
             let g = random(&[n], seed + 100);
             let (xv, gv) = (values(&x), values(&g));
             let mut out = vec![0f32; n as usize];
-            tanh(&xv, &mut out);
+            tanh(mkl, &xv, &mut out);
             assert!(same_bits(&out, &values(&x.tanh())), "tanh {n}");
             let y = x.tanh();
             tanh_backward(&gv, &values(&y), &mut out);

@@ -1,0 +1,283 @@
+//! The fast step: the blog's training step (tanh, the loss of the last step, float32 on one CPU
+//! thread) computed from the weights as they are, with the kernels ATen itself would call
+//! (`kernels`), without autograd's engine or ATen's dispatch around them. It gives autograd's
+//! loss and gradients bit for bit, and is used only once it did so on the run's own batches
+//! (`agrees_with_autograd`); anywhere else training takes autograd. The model knows nothing of
+//! it.
+//!
+//! For step t, with data_t = [h_{t-1} : x_t] (h_{-1} is zeros):
+//!   h_t = tanh(b_h + data_t . W_h^T)     y_t = tanh(b_y + data_t . W_y^T)
+//! the loss reads the last y only, and with dz the gradient at a layer's pre-activation,
+//! autograd's AddmmBackward0 gives
+//!   dW = dz^T . data_t   (mm_mat2_backward)      db = sum over the batch of dz (sum_to)
+//!   d data_t = dz . W   (mm_mat1_backward), whose first H columns are dh_{t-1} (CatBackward0).
+//! The engine reaches the steps in reverse time, so each parameter's contributions add up from
+//! the last step back: ((g_T + g_T-1) + ...) + g_0.
+
+pub mod kernels;
+
+use crate::model::loss::{batch_loss, LossKind};
+use crate::model::{Activation, RNN};
+use kernels::{values, values_mut, Mkl};
+use serde::{Deserialize, Serialize};
+use tch::{Device, Kind, Reduction, Tensor};
+
+/// `--backward`: who computes the gradients. Every choice gives the same bits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackwardArg {
+    /// the fast step where it applies and gave autograd's bits on this run's batches, else autograd
+    #[default]
+    Auto,
+    /// libtorch's autograd: loss.backward(), as in the blog
+    Autograd,
+    /// as auto, with a note when autograd runs instead
+    #[value(alias = "manual")]
+    Fast,
+}
+
+/// Who computed a run's gradients (config.json's `backward`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backward {
+    #[default]
+    Autograd,
+    /// Runs before 0.3 called it `manual`.
+    #[serde(alias = "manual")]
+    Fast,
+}
+
+impl std::fmt::Display for Backward {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Backward::Autograd => "autograd",
+            Backward::Fast => "fast",
+        })
+    }
+}
+
+/// Why the fast step cannot train this run; None when it can (if it agrees with autograd).
+pub fn why_not(activation: Activation, loss: LossKind, device: Device) -> Option<&'static str> {
+    if kernels::mkl().is_none() {
+        Some("this libtorch exports no MKL (sgemm_, vmsTanh)")
+    } else if device != Device::Cpu {
+        Some("it runs on the CPU only")
+    } else if activation != Activation::Tanh || loss != LossKind::Last {
+        Some("it computes the blog's model only (--activation tanh, --loss last)")
+    } else if tch::get_num_threads() != 1 {
+        // ATen splits elementwise work between threads, these kernels do not (14% slower at
+        // hidden 1024 / batch 256 on two threads).
+        Some("it runs on one thread only (--threads 1)")
+    } else {
+        None
+    }
+}
+
+/// The gradients of W_h, b_h, W_y, b_y (state_dict order) as plain values; None where autograd
+/// leaves a gradient untouched (W_h and b_h when seq_len is 1).
+pub type Grads = [Option<Vec<f32>>; 4];
+
+/// The loss of one batch and its gradients, for the parameters `params` (state_dict order: W_h,
+/// b_h, W_y, b_y). None when the tensors are not contiguous float32 on the CPU, or MKL is absent.
+pub fn loss_and_grads(params: &[Tensor], inputs: &Tensor, targets: &Tensor) -> Option<(Tensor, Grads)> {
+    let mkl = kernels::mkl()?;
+    let [wh, bh, wy, by] = <&[Tensor; 4]>::try_from(params).ok()?;
+    let weights = Weights { wh: values(wh)?, bh: values(bh)?, wy: values(wy)?, by: values(by)? };
+    let step = Forward::of(mkl, &weights, inputs)?;
+    let grads = step.backward(mkl, &weights, targets)?;
+    Some((step.loss(targets), grads))
+}
+
+struct Weights<'a> {
+    wh: &'a [f32],
+    bh: &'a [f32],
+    wy: &'a [f32],
+    by: &'a [f32],
+}
+
+/// The forward pass from zeros, keeping what the backward reads.
+struct Forward {
+    rows: usize,
+    /// data_t = [h_{t-1} : x_t], [rows, hidden + features], for every step.
+    data: Vec<Vec<f32>>,
+    /// h_t for every step but the last (the loss reads only its y).
+    h: Vec<Vec<f32>>,
+    /// The last step's y, [rows, features].
+    y: Vec<f32>,
+}
+
+impl Forward {
+    fn of(mkl: &Mkl, w: &Weights, inputs: &Tensor) -> Option<Forward> {
+        let x = values(inputs)?;
+        let [rows, steps, f] = <[i64; 3]>::try_from(inputs.size()).ok()?.map(|v| v as usize);
+        let (h, k) = (w.bh.len(), w.bh.len() + f);
+        if rows == 0 || steps == 0 || w.wy.len() != f * k || w.wh.len() != h * k || w.by.len() != f {
+            return None;
+        }
+        let mut out = Forward { rows, data: Vec::with_capacity(steps), h: Vec::with_capacity(steps), y: vec![0f32; rows * f] };
+        let mut z = vec![0f32; rows * h];
+        for t in 0..steps {
+            // torch.concat((hiddens, inputs), dim=1), hiddens zeros at t = 0
+            let mut data = vec![0f32; rows * k];
+            for (r, row) in data.chunks_exact_mut(k).enumerate() {
+                if let Some(prev) = out.h.last() {
+                    row[..h].copy_from_slice(&prev[r * h..(r + 1) * h]);
+                }
+                row[h..].copy_from_slice(&x[(r * steps + t) * f..(r * steps + t + 1) * f]);
+            }
+            if t + 1 < steps {
+                kernels::linear(mkl, w.bh, &data, w.wh, &mut z);
+                let mut ht = vec![0f32; rows * h];
+                kernels::tanh(mkl, &z, &mut ht);
+                out.h.push(ht);
+            } else {
+                let mut zy = vec![0f32; rows * f];
+                kernels::linear(mkl, w.by, &data, w.wy, &mut zy);
+                kernels::tanh(mkl, &zy, &mut out.y);
+            }
+            out.data.push(data);
+        }
+        Some(out)
+    }
+
+    /// The loss, by ATen's own reduction: `nn.MSELoss()(y, targets)`.
+    fn loss(&self, targets: &Tensor) -> Tensor {
+        let y = Tensor::from_slice(&self.y).view([self.rows as i64, -1]);
+        y.mse_loss(targets, Reduction::Mean)
+    }
+
+    /// The gradients, from the loss back to the first step.
+    fn backward(&self, mkl: &Mkl, w: &Weights, targets: &Tensor) -> Option<Grads> {
+        let (rows, steps) = (self.rows, self.data.len());
+        let (h, f) = (w.bh.len(), self.y.len() / rows);
+        let k = h + f;
+        // d loss / d y, then through tanh: ATen's mse_loss_backward with the seed 1, tanh_backward.
+        let mut dy = vec![0f32; rows * f];
+        kernels::mse_loss_backward(1.0, &self.y, values(targets)?, &mut dy);
+        let mut dz_y = Tensor::empty([rows as i64, f as i64], (Kind::Float, Device::Cpu));
+        let dz = values_mut(&mut dz_y);
+        kernels::tanh_backward(&dy, &self.y, dz);
+        let mut g_wy = vec![0f32; f * k];
+        kernels::weight_grad(mkl, dz, &self.data[steps - 1], f, &mut g_wy);
+        let mut g_data = vec![0f32; rows * k];
+        if steps > 1 {
+            kernels::input_grad(mkl, dz, w.wy, f, &mut g_data);
+        }
+        let g_by = bias_grad(&dz_y)?;
+        // The hidden layer, from the second-to-last step back to the first.
+        let (mut g_wh, mut g_bh): (Option<Vec<f32>>, Option<Vec<f32>>) = (None, None);
+        let mut dz_h = Tensor::empty([rows as i64, h as i64], (Kind::Float, Device::Cpu));
+        let (mut dh, mut w_grad) = (vec![0f32; rows * h], vec![0f32; h * k]);
+        for t in (0..steps - 1).rev() {
+            for (row, g) in dh.chunks_exact_mut(h).zip(g_data.chunks_exact(k)) {
+                row.copy_from_slice(&g[..h]); // d data_{t+1}'s first H columns (CatBackward0's narrow)
+            }
+            let dz = values_mut(&mut dz_h);
+            kernels::tanh_backward(&dh, &self.h[t], dz);
+            kernels::weight_grad(mkl, dz, &self.data[t], h, &mut w_grad);
+            accumulate(&mut g_wh, &w_grad);
+            if t > 0 {
+                kernels::input_grad(mkl, dz, w.wh, h, &mut g_data);
+            }
+            accumulate(&mut g_bh, &bias_grad(&dz_h)?);
+        }
+        Some([g_wh, g_bh, Some(g_wy), Some(g_by)])
+    }
+}
+
+/// The bias gradient: the sum over the batch, by ATen's own reduction (the engine's `sum_to`).
+fn bias_grad(dz: &Tensor) -> Option<Vec<f32>> {
+    Vec::try_from(dz.sum_dim_intlist([0i64].as_slice(), false, None)).ok()
+}
+
+/// `acc = acc + g`, or `g` for the first contribution (the engine's InputBuffer).
+fn accumulate(acc: &mut Option<Vec<f32>>, g: &[f32]) {
+    match acc {
+        Some(a) => kernels::add_into(a, g),
+        None => *acc = Some(g.to_vec()),
+    }
+}
+
+/// Whether the fast step gives autograd's loss and gradients, bit for bit, on one batch of the
+/// blog's model. Leaves the parameters' gradients defined and zeroed, ready for the optimizer.
+pub fn agrees_with_autograd(rnn: &RNN, inputs: &Tensor, targets: &Tensor) -> bool {
+    let params: Vec<Tensor> = rnn.named_parameters().iter().map(|(_, p)| p.shallow_clone()).collect();
+    let zero_grads = || {
+        for p in &params {
+            let mut g = p.grad();
+            if g.defined() {
+                let _ = g.zero_();
+            }
+        }
+    };
+    zero_grads();
+    let autograd_loss = batch_loss(rnn, inputs, targets, LossKind::Last);
+    autograd_loss.backward();
+    let agree = match loss_and_grads(&params, inputs, targets) {
+        None => false,
+        Some((loss, grads)) => {
+            same_bits(&autograd_loss.detach(), &loss)
+                && params.iter().zip(&grads).all(|(p, g)| match g {
+                    Some(g) => same_bits(&p.grad(), &Tensor::from_slice(g).view(p.size().as_slice())),
+                    None => !p.grad().defined() || p.grad().count_nonzero(None::<i64>).int64_value(&[]) == 0,
+                })
+        }
+    };
+    zero_grads();
+    agree
+}
+
+/// Same shape and the same float32 bits in every element (NaN included; -0 is not 0).
+fn same_bits(a: &Tensor, b: &Tensor) -> bool {
+    a.defined() && b.defined() && a.size() == b.size() && a.view_dtype(Kind::Int).equal(&b.view_dtype(Kind::Int))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::nn;
+
+    #[test]
+    fn gradients_are_autograds_bit_for_bit() {
+        tch::set_num_threads(1);
+        let mut cases = 0;
+        for (input, hidden, batch, seq_len) in
+            [(2, 32, 32, 4), (2, 32, 16, 1), (3, 7, 5, 2), (1, 64, 33, 9), (5, 17, 1, 6), (2, 256, 128, 4)]
+        {
+            for seed in [0, 1] {
+                let vs = nn::VarStore::new(Device::Cpu);
+                let mut rnn = RNN::new(&vs.root(), input, hidden, Activation::Tanh);
+                rnn.init_like_pytorch(seed);
+                let (inputs, targets) = crate::seeded(seed + 1, || {
+                    (
+                        Tensor::randn([batch, seq_len, input], (Kind::Float, Device::Cpu)),
+                        Tensor::randn([batch, input], (Kind::Float, Device::Cpu)),
+                    )
+                });
+                assert!(
+                    agrees_with_autograd(&rnn, &inputs, &targets),
+                    "input {input} hidden {hidden} batch {batch} seq_len {seq_len} seed {seed}"
+                );
+                cases += 1;
+            }
+        }
+        assert_eq!(cases, 12);
+    }
+
+    #[test]
+    fn the_comparison_sees_one_ulp_and_the_sign_of_zero() {
+        let a = Tensor::from_slice(&[1.0f32, 0.0, 2.5]);
+        assert!(same_bits(&a, &a.copy()));
+        assert!(!same_bits(&a, &Tensor::from_slice(&[f32::from_bits(1.0f32.to_bits() + 1), 0.0, 2.5])));
+        assert!(!same_bits(&a, &Tensor::from_slice(&[1.0f32, -0.0, 2.5])));
+        assert!(!same_bits(&a, &a.narrow(0, 0, 2)));
+    }
+
+    #[test]
+    fn it_steps_aside_where_it_does_not_compute_the_blogs_step() {
+        tch::set_num_threads(1);
+        assert_eq!(why_not(Activation::Tanh, LossKind::Last, Device::Cpu), None, "the pinned libtorch exports MKL");
+        assert!(why_not(Activation::Relu, LossKind::Last, Device::Cpu).is_some());
+        assert!(why_not(Activation::Tanh, LossKind::All, Device::Cpu).is_some());
+        assert!(why_not(Activation::Tanh, LossKind::Last, Device::Cuda(0)).is_some());
+    }
+}
