@@ -55,18 +55,37 @@ impl std::fmt::Display for Backward {
     }
 }
 
+/// Why the fast step does not train a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhyNot {
+    /// The libtorch loaded exports no MKL: worth a note on every run it would have served.
+    NoMkl,
+    /// The run is not the blog's step on one CPU thread, or the step did not agree.
+    NotThisRun(&'static str),
+}
+
+impl std::fmt::Display for WhyNot {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            WhyNot::NoMkl => "this libtorch exports no MKL (sgemm_, vmsTanh)",
+            WhyNot::NotThisRun(why) => why,
+        })
+    }
+}
+
 /// Why the fast step cannot train this run; None when it can (if it agrees with autograd).
-pub fn why_not(activation: Activation, loss: LossKind, device: Device) -> Option<&'static str> {
+pub fn why_not(activation: Activation, loss: LossKind, device: Device) -> Option<WhyNot> {
+    let other = |why| Some(WhyNot::NotThisRun(why));
     if kernels::mkl().is_none() {
-        Some("this libtorch exports no MKL (sgemm_, vmsTanh)")
+        Some(WhyNot::NoMkl)
     } else if device != Device::Cpu {
-        Some("it runs on the CPU only")
+        other("it runs on the CPU only")
     } else if activation != Activation::Tanh || loss != LossKind::Last {
-        Some("it computes the blog's model only (--activation tanh, --loss last)")
+        other("it computes the blog's model only (--activation tanh, --loss last)")
     } else if tch::get_num_threads() != 1 {
         // ATen splits elementwise work between threads, these kernels do not (14% slower at
         // hidden 1024 / batch 256 on two threads).
-        Some("it runs on one thread only (--threads 1)")
+        other("it runs on one thread only (--threads 1)")
     } else {
         None
     }

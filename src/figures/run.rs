@@ -249,11 +249,10 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
             .map_err(drawing_error)?
             .label(if circle { "unit circle" } else { "true path" })
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREY.stroke_width(3)));
-        for (name, c, split) in [("predicted, train", BLUE, "train"), ("predicted, test", ORANGE, "test")] {
+        for (name, c, test) in [("predicted, train", BLUE, false), ("predicted, test", ORANGE, true)] {
+            let in_split = |p: &&Prediction| if test { p.is_test() } else { p.is_train() };
             chart
-                .draw_series(
-                    run.predictions.iter().filter(|p| p.split == split).map(|p| Circle::new((p.preds[0], p.preds[1]), 2, c.filled())),
-                )
+                .draw_series(run.predictions.iter().filter(in_split).map(|p| Circle::new((p.preds[0], p.preds[1]), 2, c.filled())))
                 .map_err(drawing_error)?
                 .label(name)
                 .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));

@@ -241,10 +241,10 @@ impl Trainer {
                 self.backward = Backward::Fast;
                 return;
             }
-            None => "it did not give autograd's bits on this run's batches",
+            None => fast::WhyNot::NotThisRun("it did not give autograd's bits on this run's batches"),
             Some(why) => why,
         };
-        if asked == BackwardArg::Fast || fast::kernels::mkl().is_none() {
+        if asked == BackwardArg::Fast || why == fast::WhyNot::NoMkl {
             self.fast_note = Some(format!("the fast step is not used ({why}); training with autograd, the same bits, slower"));
         }
     }
