@@ -1,7 +1,7 @@
 //! `vanilla-rnn predict`: a trained model's prediction of every window's next point, in the
 //! series' own units; and the loading of a trained model that predict, forecast and export share.
 
-use crate::data::{self, Scale, Windows};
+use crate::data::{self, Scale, Source, Windows};
 use crate::files::atomic::Csv;
 use crate::files::config::RunConfig;
 use crate::files::tables::{self, Prediction};
@@ -104,7 +104,7 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
 /// series: its file (or `--data`, another file with the same columns), time column, features,
 /// gap rule and scaling, any of which a flag may change; the features must be the model's. Without
 /// one, the flags alone, and a CSV scaled as train would scale it by default.
-pub fn windows_for(loaded: &Loaded, given: &DataArgs) -> Result<Windows> {
+pub fn windows_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
     let run = loaded.run.as_ref();
     let path = given.data.clone().or_else(|| run.and_then(|r| r.series_path()));
     let mut reading = run.map_or_else(Default::default, |r| r.reading());
@@ -121,8 +121,11 @@ pub fn windows_for(loaded: &Loaded, given: &DataArgs) -> Result<Windows> {
             bail!("the model was trained on the columns {}; {} has {}", r.features.join(", "), p.display(), header.join(", "));
         }
     }
-    let series = data::load(path.as_deref(), &reading).with_context(|| match (&given.data, &path) {
-        (None, Some(p)) => format!("cannot read the run's series {} (from its config.json; --data names another)", p.display()),
+    let source = Source::new(path, reading);
+    let series = source.load().with_context(|| match (&given.data, &source) {
+        (None, Source::Csv { path, .. }) => {
+            format!("cannot read the run's series {} (from its config.json; --data names another)", path.display())
+        }
         _ => "cannot read the series".to_string(),
     })?;
     if let Some(r) = run.filter(|r| r.features != series.names) {
@@ -133,18 +136,24 @@ pub fn windows_for(loaded: &Loaded, given: &DataArgs) -> Result<Windows> {
     }
     // The run's scaling; a run without one (the circle) saw its values as they are, and so does
     // another file given to it; bare weights scale a CSV as train would.
-    let scale = match (run, &path) {
-        (Some(r), _) => r.scaling.clone().map_or(Scale::Unscaled, Scale::Given),
-        (None, Some(_)) => Scale::Fit { bound: Settings::DEFAULT.scale_bound },
-        (None, None) => Scale::Unscaled,
+    let scale = match run {
+        Some(r) => r.scaling.clone().map_or(Scale::Unscaled, Scale::Given),
+        None => source.fresh_scale(Settings::DEFAULT.scale_bound),
     };
-    Windows::new(series, scale, loaded.seq_len as usize, loaded.test_fraction())
+    let windows = Windows::new(series, scale, loaded.seq_len as usize, loaded.test_fraction())?;
+    Ok(RunSeries { source, windows })
+}
+
+/// The series a trained model runs on: where it came from, and its windows.
+pub struct RunSeries {
+    pub source: Source,
+    pub windows: Windows,
 }
 
 /// `vanilla-rnn predict`: the predictions, and their one-step MSE over all windows.
 pub fn predict(args: &PredictArgs) -> Result<(Csv, f64)> {
     let loaded = load_model(&args.trained.weights, &args.trained.model)?;
-    let windows = windows_for(&loaded, &args.trained.data)?;
+    let RunSeries { windows, .. } = windows_for(&loaded, &args.trained.data)?;
     let mse = evaluate(&loaded.rnn, &windows.ds.X, &windows.ds.Y);
     Ok((predictions_csv(&loaded.rnn, &windows)?, mse))
 }

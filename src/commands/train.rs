@@ -3,7 +3,7 @@
 
 use super::predict::predictions_csv;
 use crate::data::baselines::Baselines;
-use crate::data::{self, Gaps, Scale, Scaling, Windows};
+use crate::data::{Gaps, Scale, Scaling, Windows};
 use crate::fast::Backward;
 use crate::figures;
 use crate::files::checkpoint::Checkpoint;
@@ -90,13 +90,12 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
 /// The windows of the settings' series, the chronological tail held out: a CSV scaled by what its
 /// training windows show, or by `saved`, the scaling a resumed run began with.
 pub fn windows_of(settings: &Settings, saved: Option<Scaling>) -> Result<Windows> {
-    let series = data::load(settings.data.as_deref(), &settings.reading())?;
-    let scale = match (&settings.data, saved) {
-        (None, _) => Scale::Unscaled,
-        (Some(_), Some(saved)) => Scale::Given(saved),
-        (Some(_), None) => Scale::Fit { bound: settings.scale_bound },
+    let source = settings.source();
+    let scale = match saved {
+        Some(saved) if !source.is_circle() => Scale::Given(saved),
+        _ => source.fresh_scale(settings.scale_bound),
     };
-    Windows::new(series, scale, settings.seq_len as usize, settings.test_fraction)
+    Windows::new(source.load()?, scale, settings.seq_len as usize, settings.test_fraction)
 }
 
 /// The data; for a resumed run, the very series it began with, scaled as it was (config.json).

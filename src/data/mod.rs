@@ -9,7 +9,7 @@ pub use from_csv::{Missing, Reading};
 pub use scaling::{model_rows, Scaling};
 
 use anyhow::{bail, Result};
-use std::path::Path;
+use std::path::PathBuf;
 use tch::{Device, Kind, Tensor};
 
 /// A multivariate series, one row per time step, in the units the user knows. A NaN is a gap
@@ -75,11 +75,54 @@ pub fn circle() -> Series {
     Series { names: vec!["sin".into(), "cos".into()], rows: (0..CIRCLE_ROWS).map(circle_row).collect(), time: None, gaps: 0 }
 }
 
-/// The built-in circle (`None`), or the user's CSV read as `reading` says.
-pub fn load(path: Option<&Path>, reading: &Reading) -> Result<Series> {
-    match path {
-        None => Ok(circle()),
-        Some(path) => from_csv::read_csv(path, reading),
+/// Where a series comes from: the built-in circle, or a user's CSV and how to read it. Everything
+/// that differs between the two is decided here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Circle,
+    Csv { path: PathBuf, reading: Reading },
+}
+
+impl Source {
+    /// The CSV at `path`, read as `reading` says; the circle when there is no path.
+    pub fn new(path: Option<PathBuf>, reading: Reading) -> Source {
+        match path {
+            None => Source::Circle,
+            Some(path) => Source::Csv { path, reading },
+        }
+    }
+
+    pub fn is_circle(&self) -> bool {
+        matches!(self, Source::Circle)
+    }
+
+    pub fn load(&self) -> Result<Series> {
+        match self {
+            Source::Circle => Ok(circle()),
+            Source::Csv { path, reading } => from_csv::read_csv(path, reading),
+        }
+    }
+
+    /// The scaling of a run that saved none: the circle as it is (it lies in [-1, 1] already), a
+    /// CSV fitted on its training rows onto [-bound, bound].
+    pub fn fresh_scale(&self, bound: f64) -> Scale {
+        match self {
+            Source::Circle => Scale::Unscaled,
+            Source::Csv { .. } => Scale::Fit { bound },
+        }
+    }
+
+    /// The x of row `index` on a figure: the blog's linspace for the circle, else the row.
+    pub fn x(&self, index: usize) -> f64 {
+        match self {
+            Source::Circle => circle_x(index),
+            Source::Csv { .. } => index as f64,
+        }
+    }
+
+    /// Row `index` past the series' end, where it is known: the circle goes on, a CSV does not.
+    pub fn row_past_the_end(&self, index: usize) -> Option<Vec<f64>> {
+        self.is_circle().then(|| circle_row(index))
     }
 }
 

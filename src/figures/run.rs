@@ -3,7 +3,7 @@
 //! `vanilla-rnn plot DIR` redraws them; `train` draws them into DIR/plots.
 
 use super::{drawing_error, legend, linear_chart, png, span, tick, Ticks, BLUE, COLORS, GREEN, GREY, ORANGE, RED};
-use crate::data::{circle_x, Time};
+use crate::data::{Source, Time};
 use crate::files::config::RunConfig;
 use crate::files::tables::{read_baselines, read_metrics, read_predictions, BaselineScore, Prediction};
 use crate::train::EpochMetrics;
@@ -21,8 +21,8 @@ pub struct RunData {
     /// The whole series: each row's x, and the rows.
     pub xs: Vec<f64>,
     pub rows: Vec<Vec<f64>>,
-    /// The built-in circle (x is the blog's linspace), rather than a CSV (x is the row).
-    pub builtin: bool,
+    /// The circle (x is the blog's linspace), or a CSV (x is the row).
+    pub source: Source,
     /// The CSV's time column, which labels the x axis.
     pub time: Option<Time>,
 }
@@ -43,14 +43,9 @@ impl RunData {
         let metrics = read_metrics(&dir.join("metrics.csv"))?;
         let predictions = read_predictions(&dir.join("predictions.csv"), &run.features)?;
         let baselines = read_baselines(&dir.join("baselines.csv"))?;
-        let builtin = run.settings.data.is_none();
-        let series = match run.series_path() {
-            None => Some(crate::data::circle()),
-            Some(p) => crate::data::from_csv::read_csv(&p, &run.reading()).ok(),
-        };
-        let (xs, rows, time) = match series {
-            Some(s) if builtin => ((0..s.rows.len()).map(circle_x).collect(), s.rows, None),
-            Some(s) => ((0..s.rows.len()).map(|i| i as f64).collect(), s.rows, s.time),
+        let source = run.source();
+        let (xs, rows, time) = match source.load().ok() {
+            Some(s) => ((0..s.rows.len()).map(|i| source.x(i)).collect(), s.rows, s.time),
             // The CSV moved: the targets are the series but for its first seq_len rows.
             None => (
                 predictions.iter().map(|p| p.index as f64).collect(),
@@ -58,13 +53,13 @@ impl RunData {
                 run.time_column.clone().map(|name| Time { name, labels: labels_by_row(&predictions) }),
             ),
         };
-        Ok(RunData { features: run.features, metrics, predictions, baselines, xs, rows, builtin, time })
+        Ok(RunData { features: run.features, metrics, predictions, baselines, xs, rows, source, time })
     }
 
     /// The x axis: the circle's x, the time column, or the row of the series.
     fn x_label(&self) -> &str {
         match &self.time {
-            _ if self.builtin => "x",
+            _ if self.source.is_circle() => "x",
             Some(t) => &t.name,
             None => "row",
         }
@@ -78,11 +73,7 @@ impl RunData {
     }
 
     fn x_of(&self, index: usize) -> f64 {
-        if self.builtin {
-            circle_x(index)
-        } else {
-            index as f64
-        }
+        self.source.x(index)
     }
 }
 
@@ -112,8 +103,11 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
     png(path, (1400, 450), |root| {
         let (x0, x1) = span(xs.iter().copied());
         let (y0, y1) = span(rows.iter().flatten().copied());
-        let title =
-            if run.builtin { "The series: sin and cos of x = linspace(0, 100, 1000)".to_string() } else { "The series".to_string() };
+        let title = if run.source.is_circle() {
+            "The series: sin and cos of x = linspace(0, 100, 1000)".to_string()
+        } else {
+            "The series".to_string()
+        };
         let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (run.x_label(), "value"), (&run.ticks(), 1))?;
         for (j, name) in run.features.iter().enumerate().take(COLORS.len()) {
             let c = COLORS[j];
@@ -232,7 +226,7 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
     png(path, (750, 750), |root| {
         let (x0, x1) = span(run.predictions.iter().flat_map(|p| [p.targets[0], p.preds[0]]));
         let (y0, y1) = span(run.predictions.iter().flat_map(|p| [p.targets[1], p.preds[1]]));
-        let circle = run.builtin;
+        let circle = run.source.is_circle();
         let title = if circle {
             "Phase portrait: predicted (sin, cos) on the unit circle".to_string()
         } else {

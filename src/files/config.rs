@@ -1,7 +1,7 @@
 //! config.json: a run's settings, and what a later `predict`, `forecast`, `plot` or `--resume`
 //! needs to read its weights and its series.
 
-use crate::data::{Gaps, Reading, Scaling};
+use crate::data::{Gaps, Reading, Scaling, Source};
 use crate::exact::optim::AdamPath;
 use crate::fast::Backward;
 use crate::train::settings::Settings;
@@ -123,6 +123,11 @@ impl RunConfig {
     pub fn reading(&self) -> Reading {
         let csv = self.settings.data.is_some();
         Reading { time_column: self.time_column.clone(), columns: csv.then(|| self.features.clone()), missing: self.settings.missing }
+    }
+
+    /// The run's series, read again as it was read: the circle, or its CSV (`series_path`).
+    pub fn source(&self) -> Source {
+        Source::new(self.series_path(), self.reading())
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {

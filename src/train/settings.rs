@@ -7,7 +7,7 @@
 //! the parser, so that `--resume` can tell a flag the user typed from a default without asking
 //! the parser by name. The defaults are `Settings::DEFAULT`, and the help shows them from there.
 
-use crate::data::{Missing, Reading};
+use crate::data::{Missing, Reading, Source};
 use crate::fast::BackwardArg;
 use crate::model::loss::LossKind;
 use crate::model::Activation;
@@ -95,9 +95,10 @@ impl Settings {
 }
 
 impl Settings {
-    /// How to read the CSV series, as given.
-    pub fn reading(&self) -> Reading {
-        Reading { time_column: self.time_column.clone(), columns: self.columns.clone(), missing: self.missing }
+    /// The series: the circle, or the CSV read as the settings say.
+    pub fn source(&self) -> Source {
+        let reading = Reading { time_column: self.time_column.clone(), columns: self.columns.clone(), missing: self.missing };
+        Source::new(self.data.clone(), reading)
     }
 }
 

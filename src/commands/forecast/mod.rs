@@ -4,8 +4,8 @@
 
 pub mod figure;
 
-use super::predict::{load_model, windows_for, TrainedArgs};
-use crate::data::{self, Time, Windows};
+use super::predict::{load_model, windows_for, RunSeries, TrainedArgs};
+use crate::data::{self, Source, Time, Windows};
 use crate::files::atomic::{csv_field, format_num, Csv};
 use crate::model::RNN;
 use anyhow::{anyhow, bail, Result};
@@ -141,7 +141,7 @@ impl Forecast {
 struct Truth<'a> {
     windows: &'a Windows,
     scaled: Vec<f32>,
-    builtin: bool,
+    source: &'a Source,
 }
 
 impl Truth<'_> {
@@ -150,8 +150,7 @@ impl Truth<'_> {
         match self.windows.series.rows.get(index) {
             Some(row) if row.iter().any(|v| v.is_nan()) => None,
             Some(row) => Some(row.clone()),
-            None if self.builtin => Some(data::circle_row(index)),
-            None => None,
+            None => self.source.row_past_the_end(index),
         }
     }
 
@@ -214,9 +213,8 @@ fn horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<Horizon>> {
 
 pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
     let loaded = load_model(&args.trained.weights, &args.trained.model)?;
-    let windows = windows_for(&loaded, &args.trained.data)?;
-    let builtin =
-        loaded.run.as_ref().map_or(args.trained.data.data.is_none(), |r| r.settings.data.is_none() && args.trained.data.data.is_none());
+    let RunSeries { source, windows } = windows_for(&loaded, &args.trained.data)?;
+    let builtin = source.is_circle();
     let (seq, f, n) = (loaded.seq_len as usize, windows.series.features(), windows.series.rows.len());
     // the first row after the training part
     let from = args.from.unwrap_or_else(|| windows.targets.get(windows.n_train).copied().unwrap_or(n));
@@ -226,7 +224,7 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
     if let Some(gap) = (from - seq..from).find(|&i| windows.series.has_gap(i)) {
         bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
     }
-    let truth = Truth { scaled: data::model_rows(&windows.series, windows.scaling.as_ref()), windows: &windows, builtin };
+    let truth = Truth { scaled: data::model_rows(&windows.series, windows.scaling.as_ref()), windows: &windows, source: &source };
     let unscale = |j: usize, v: f64| windows.scaling.as_ref().map_or(v, |s| s.unscale(j, v));
     let window = Tensor::from_slice(&truth.scaled[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
     let last = truth.scaled(from - 1).unwrap_or_default();
