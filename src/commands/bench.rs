@@ -4,7 +4,7 @@
 
 use crate::exact::optim::AdamPath;
 use crate::fast::Backward;
-use crate::train::settings::{BackwardArgs, RunArgs, SettingsArgs};
+use crate::train::settings::{BackwardArgs, RunArgs};
 use crate::train::{Initial, Laps, Phase, StepOutcome, Trainer};
 use anyhow::{bail, Result};
 use serde::Serialize;
@@ -50,8 +50,7 @@ pub struct BenchResult {
 }
 
 pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
-    let given = SettingsArgs { run: args.settings.clone(), epochs: None };
-    let settings = given.new_run()?;
+    let settings = args.settings.new_run()?;
     let windows = super::train::windows_of(&settings, None)?;
     let batch = settings.batch_size as usize;
     if batch > windows.n_train {

@@ -91,8 +91,8 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
     // The run's thread count: libtorch's GEMM splits its rows by thread, and a split changes
     // the last bits of some rows; with the run's own, predict gives back train's predictions.
     tch::set_num_threads(saved.threads);
-    let seq_len = model.seq_len.unwrap_or(saved.seq_len);
-    let activation = model.activation.unwrap_or(saved.activation);
+    let seq_len = model.0.seq_len().unwrap_or(saved.seq_len);
+    let activation = model.0.activation().unwrap_or(saved.activation);
     let mut vs = nn::VarStore::new(Device::Cpu);
     let rnn = RNN::new(&vs.root(), sizes.features, sizes.hidden, activation);
     rnn.copy_parameters(params.iter().map(|(_, t)| t))?;
@@ -105,24 +105,26 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
 /// gap rule and scaling, any of which a flag may change; the features must be the model's. Without
 /// one, the flags alone, and a CSV scaled as train would scale it by default.
 pub fn windows_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
+    let given = &given.0;
+    let (data, time_column, columns) = (given.data().flatten(), given.time_column().flatten(), given.columns().flatten());
     let run = loaded.run.as_ref();
-    let path = given.data.clone().or_else(|| run.and_then(|r| r.series_path()));
+    let path = data.clone().or_else(|| run.and_then(|r| r.series_path()));
     let mut reading = run.map_or_else(Default::default, |r| r.reading());
-    if given.time_column.is_some() {
-        reading.time_column = given.time_column.clone();
+    if time_column.is_some() {
+        reading.time_column = time_column;
     }
-    if given.columns.is_some() {
-        reading.columns = given.columns.clone();
+    if columns.is_some() {
+        reading.columns = columns.clone();
     }
-    reading.missing = given.missing.unwrap_or(reading.missing);
-    if let (Some(r), Some(p), None) = (run, &given.data, &given.columns) {
+    reading.missing = given.missing().unwrap_or(reading.missing);
+    if let (Some(r), Some(p), None) = (run, &data, &columns) {
         let header = data::from_csv::header(p)?;
         if !r.features.iter().all(|f| header.contains(f)) {
             bail!("the model was trained on the columns {}; {} has {}", r.features.join(", "), p.display(), header.join(", "));
         }
     }
     let source = Source::new(path, reading);
-    let series = source.load().with_context(|| match (&given.data, &source) {
+    let series = source.load().with_context(|| match (&data, &source) {
         (None, Source::Csv { path, .. }) => {
             format!("cannot read the run's series {} (from its config.json; --data names another)", path.display())
         }

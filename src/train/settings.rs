@@ -1,17 +1,22 @@
-//! Every setting of a run, with its default, in one place.
+//! Every setting of a run, declared once (`settings!` below): its field and type, its default,
+//! its flag and help, its check, which commands take it, and whether `--resume` may change it.
+//! The `Settings` struct, `Settings::DEFAULT`, the command lines' flags and help, config.json's
+//! validation and the resume merge are all made from that one list.
 //!
 //! *Settings* change the numbers: they are saved in config.json and the checkpoint, and a
 //! resumed run keeps them whole. *Controls* belong to one process (where to write, whether to
-//! print, how often to checkpoint, which backward computes the same bits) and are never saved.
-//! On the command line each setting is an `Option`: given or not, with no default filled in by
-//! the parser, so that `--resume` can tell a flag the user typed from a default without asking
-//! the parser by name. The defaults are `Settings::DEFAULT`, and the help shows them from there.
+//! print, how often to checkpoint, who computes the gradients) and are never saved. Whether a
+//! flag was typed comes from clap (`ArgMatches::value_source`), so that `--resume` can tell a
+//! flag the user typed from a default.
 
 use crate::data::{Missing, Reading, Source};
 use crate::fast::BackwardArg;
 use crate::model::loss::LossKind;
 use crate::model::Activation;
 use anyhow::{bail, Result};
+use clap::builder::EnumValueParser;
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction, ArgMatches};
 use serde::{Deserialize, Serialize};
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
@@ -35,63 +40,225 @@ impl Display for DeviceArg {
     }
 }
 
-/// What a run computes with. Serialized as config.json's `settings` (older files also hold the
-/// controls `out`, `backward` and `checkpoint_every` there; they are read and ignored).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Settings {
-    pub hidden: i64,
-    pub seq_len: i64,
-    pub batch_size: i64,
-    pub epochs: i64,
-    pub lr: f64,
-    pub seed: u64,
-    pub no_shuffle: bool,
-    pub init: Option<PathBuf>,
-    pub loss: LossKind,
-    pub activation: Activation,
-    pub clip_grad_norm: Option<f64>,
-    pub test_fraction: f64,
-    pub data: Option<PathBuf>,
+/// Which command lines take a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// The model's shape that a weights file does not hold: train, bench, predict, forecast, export.
+    Model,
+    /// The series: train, bench, predict, forecast.
+    Data,
+    /// How a model is trained: train and bench.
+    Training,
+    /// --epochs: train only.
+    Epochs,
+}
+
+/// What `--resume` does with a setting typed again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// It must repeat the run's value.
+    Fixed,
+    /// It may grow (--epochs: train on), checked by `SettingsArgs::resumed`.
+    Grows,
+}
+
+/// The help's default: the value itself, words for it, or none (a switch).
+enum Shown {
+    Value,
+    Words(&'static str),
+    Nothing,
+}
+
+/// One setting, as the command lines see it.
+pub struct Decl {
+    pub field: &'static str,
+    pub flag: &'static str,
+    pub group: Group,
+    pub resume: Resume,
+    help: &'static str,
+    shown: Shown,
+    /// The flag's parser, action and value name.
+    arg: fn(Arg) -> Arg,
+}
+
+/// A check for a setting no value of its type can break.
+fn any<T>(_: &T) -> Result<(), String> {
+    Ok(())
+}
+
+/// A check of an optional setting: its value's, when it has one.
+fn when_set<T>(check: fn(&T) -> Result<(), String>) -> impl Fn(&Option<T>) -> Result<(), String> {
+    move |v| v.as_ref().map_or(Ok(()), check)
+}
+
+/// How each kind of setting reads from the command line: a plain value, an optional one (a value
+/// of its inner type), a switch (typed = on), a list (comma-separated).
+macro_rules! from_matches {
+    (plain, $m:expr, $id:expr) => {
+        $m.get_one($id).cloned().expect("a typed flag has a value")
+    };
+    (optional, $m:expr, $id:expr) => {
+        $m.get_one($id).cloned()
+    };
+    (switch, $m:expr, $id:expr) => {
+        true
+    };
+    (list, $m:expr, $id:expr) => {
+        $m.get_many::<String>($id).map(|v| v.cloned().collect())
+    };
+}
+
+macro_rules! settings {
+    ($(
+        $(#[$meta:meta])*
+        $field:ident: $ty:ty = $default:expr, $kind:ident, $group:ident, $resume:ident,
+            flag $flag:literal, $help:literal, $shown:expr, check $check:expr, arg $arg:expr;
+    )*) => {
+        /// What a run computes with. Serialized as config.json's `settings` (older files also hold
+        /// the controls `out`, `backward` and `checkpoint_every` there; they are read and ignored).
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub struct Settings {
+            $( $(#[$meta])* pub $field: $ty, )*
+        }
+
+        impl Settings {
+            /// The defaults, measured (README, "Why these defaults"): the blog's model (hidden 32,
+            /// seq_len 4, tanh, loss of the last step), with Adam at lr 3e-3 on batches of 16 for
+            /// 40 epochs.
+            pub const DEFAULT: Settings = Settings { $( $field: $default, )* };
+
+            /// Runs every setting's check (the command line's own), naming the first field that
+            /// fails: for settings read back from config.json or a checkpoint, which a user may
+            /// have edited.
+            pub fn validate(&self) -> Result<(), String> {
+                $( ($check)(&self.$field).map_err(|e| format!("settings.{}: {e}", stringify!($field)))?; )*
+                Ok(())
+            }
+        }
+
+        /// Every setting's flag, in the order the help lists them.
+        pub const SETTINGS: &[Decl] = &[
+            $( Decl {
+                field: stringify!($field),
+                flag: $flag,
+                group: Group::$group,
+                resume: Resume::$resume,
+                help: $help,
+                shown: $shown,
+                arg: $arg,
+            }, )*
+        ];
+
+        impl Given {
+            /// The settings of `groups` typed on this command line, each checked.
+            fn from_matches(m: &ArgMatches, groups: &[Group]) -> Result<Given, String> {
+                let mut given = Given { values: Settings::DEFAULT, typed: vec![] };
+                $(
+                    let id = stringify!($field);
+                    if groups.contains(&Group::$group) && m.value_source(id) == Some(ValueSource::CommandLine) {
+                        given.values.$field = from_matches!($kind, m, id);
+                        ($check)(&given.values.$field).map_err(|e| format!("--{}: {e}", $flag))?;
+                        given.typed.push(id);
+                    }
+                )*
+                Ok(given)
+            }
+
+            $(
+                /// The setting, when it was typed.
+                pub fn $field(&self) -> Option<$ty> {
+                    self.typed(stringify!($field)).then(|| self.values.$field.clone())
+                }
+            )*
+
+            /// Puts the typed settings onto `base`: a new run's defaults, or a resumed run's
+            /// settings, which a flag may repeat but not contradict (but one that may grow).
+            fn merge(&self, base: &mut Settings, resuming: bool) -> Result<()> {
+                $(
+                    if self.typed(stringify!($field)) {
+                        if resuming && Resume::$resume == Resume::Fixed && self.values.$field != base.$field {
+                            bail!(
+                                "--{flag} {} contradicts the run being resumed, which was started with --{flag} {} (drop the flag, or start a new run)",
+                                shown(&self.values.$field),
+                                shown(&base.$field),
+                                flag = $flag
+                            );
+                        }
+                        base.$field = self.values.$field.clone();
+                    }
+                )*
+                Ok(())
+            }
+        }
+    };
+}
+
+settings! {
+    hidden: i64 = 32, plain, Training, Fixed,
+        flag "hidden", "Length of the hidden state h_t", Shown::Value,
+        check check::hidden, arg |a| a.value_parser(checked(check::hidden));
+    seq_len: i64 = 4, plain, Model, Fixed,
+        flag "seq-len", "Past points the model reads to predict the next one (the blog's seq_length)", Shown::Value,
+        check check::seq_len, arg |a| a.value_parser(checked(check::seq_len));
+    batch_size: i64 = 16, plain, Training, Fixed,
+        flag "batch-size", "Windows per optimizer step", Shown::Value,
+        check check::batch_size, arg |a| a.value_parser(checked(check::batch_size));
+    epochs: i64 = 40, plain, Epochs, Grows,
+        flag "epochs", "Passes over the training windows; 0 writes the initial model and its outputs", Shown::Value,
+        check check::epochs, arg |a| a.value_parser(checked(check::epochs));
+    lr: f64 = 3e-3, plain, Training, Fixed,
+        flag "lr", "Adam's learning rate (its other settings are PyTorch's defaults)", Shown::Value,
+        check check::lr, arg |a| a.value_parser(checked(check::lr));
+    seed: u64 = 42, plain, Training, Fixed,
+        flag "seed", "Seed of the initial weights (as torch.manual_seed) and of the batch order", Shown::Value,
+        check any, arg |a| a.value_parser(checked(any::<u64>));
+    no_shuffle: bool = false, switch, Training, Fixed,
+        flag "no-shuffle", "Keep the windows in order instead of shuffling them each epoch", Shown::Nothing,
+        check any, arg |a| a.action(ArgAction::SetTrue);
+    init: Option<PathBuf> = None, optional, Training, Fixed,
+        flag "init", "Start from these weights (.safetensors, torch.save .pt, or tch .ot) instead of --seed's", Shown::Nothing,
+        check any, arg |a| a.value_parser(clap::value_parser!(PathBuf)).value_name("FILE");
+    loss: LossKind = LossKind::Last, plain, Training, Fixed,
+        flag "loss", "Which outputs the loss reads", Shown::Value,
+        check any, arg |a| a.value_parser(EnumValueParser::<LossKind>::new());
+    activation: Activation = Activation::Tanh, plain, Model, Fixed,
+        flag "activation", "Non-linearity of the hidden state (the output keeps tanh)", Shown::Value,
+        check any, arg |a| a.value_parser(EnumValueParser::<Activation>::new());
+    clip_grad_norm: Option<f64> = None, optional, Training, Fixed,
+        flag "clip-grad-norm", "Rescale gradients whose global L2 norm exceeds this (torch.nn.utils.clip_grad_norm_)", Shown::Words("no clipping"),
+        check when_set(check::clip_grad_norm), arg |a| a.value_parser(checked(check::clip_grad_norm)).value_name("F");
+    test_fraction: f64 = 0.2, plain, Training, Fixed,
+        flag "test-fraction", "Fraction of the windows, at the end of the series, held out for the test loss", Shown::Value,
+        check check::test_fraction, arg |a| a.value_parser(checked(check::test_fraction));
+    data: Option<PathBuf> = None, optional, Data, Fixed,
+        flag "data", "Your own series: a CSV (`,` `;` or tab) with a header row, one numeric column per feature, and maybe a time column", Shown::Words("the built-in circle"),
+        check any, arg |a| a.value_parser(clap::value_parser!(PathBuf)).value_name("FILE");
     /// The CSV's time column as given (config.json's `time_column` says which one was used).
     #[serde(default)]
-    pub time_column: Option<String>,
+    time_column: Option<String> = None, optional, Data, Fixed,
+        flag "time-column", "The CSV's time column: labels the outputs, never a feature", Shown::Words("the first column, when its values are not numbers"),
+        check when_set(|v: &String| check::time_column(v)), arg |a| a.value_parser(checked_text(check::time_column)).value_name("NAME");
     /// The CSV's feature columns as given (config.json's `features` says which were used).
     #[serde(default)]
-    pub columns: Option<Vec<String>>,
+    columns: Option<Vec<String>> = None, list, Data, Fixed,
+        flag "columns", "The CSV's columns to learn, in this order", Shown::Words("every column but the time column"),
+        check when_set(|v: &Vec<String>| check::columns(v)), arg |a| a.value_delimiter(',').num_args(1..).value_name("A,B,...");
     #[serde(default)]
-    pub missing: Missing,
+    missing: Missing = Missing::Error, plain, Data, Fixed,
+        flag "missing", "What a missing cell (empty, NA, NaN) becomes", Shown::Value,
+        check any, arg |a| a.value_parser(EnumValueParser::<Missing>::new());
     /// A CSV's training rows are scaled onto [-scale_bound, scale_bound]. (Runs before 0.2 wrote
     /// none, and mapped the whole series onto [-1, 1].)
     #[serde(default = "crate::data::scaling::bound_before_0_2")]
-    pub scale_bound: f64,
-    pub threads: i32,
-    pub device: DeviceArg,
-}
-
-impl Settings {
-    /// The defaults, measured (README, "Why these defaults"): the blog's model (hidden 32, seq_len
-    /// 4, tanh, loss of the last step), with Adam at lr 3e-3 on batches of 16 for 40 epochs.
-    pub const DEFAULT: Settings = Settings {
-        hidden: 32,
-        seq_len: 4,
-        batch_size: 16,
-        epochs: 40,
-        lr: 3e-3,
-        seed: 42,
-        no_shuffle: false,
-        init: None,
-        loss: LossKind::Last,
-        activation: Activation::Tanh,
-        clip_grad_norm: None,
-        test_fraction: 0.2,
-        data: None,
-        time_column: None,
-        columns: None,
-        missing: Missing::Error,
-        scale_bound: 0.6,
-        threads: 1,
-        device: DeviceArg::Cpu,
-    };
+    scale_bound: f64 = 0.6, plain, Training, Fixed,
+        flag "scale-bound", "A CSV's training rows are scaled onto [-B, B]; below 1, the tanh output can reach held-out values beyond them", Shown::Value,
+        check check::scale_bound, arg |a| a.value_parser(checked(check::scale_bound)).value_name("B");
+    threads: i32 = 1, plain, Training, Fixed,
+        flag "threads", "libtorch intra-op threads (1 is fastest at the blog's size, and bitwise reproducible)", Shown::Value,
+        check check::threads, arg |a| a.value_parser(checked(check::threads));
+    device: DeviceArg = DeviceArg::Cpu, plain, Training, Fixed,
+        flag "device", "Where to train", Shown::Value,
+        check any, arg |a| a.value_parser(EnumValueParser::<DeviceArg>::new());
 }
 
 impl Settings {
@@ -108,91 +275,141 @@ impl Default for Settings {
     }
 }
 
-/// Help text with the default it falls back to.
-fn help(text: &str, default: impl Display) -> String {
-    format!("{text} [default: {default}]")
+/// How a setting's value reads in a message: as config.json writes it, strings unquoted.
+fn shown(v: &impl Serialize) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Null) => "(unset)".into(),
+        Ok(v) => v.to_string(),
+        Err(_) => "?".into(),
+    }
 }
 
-/// The model's settings that a weights file does not hold: shared by train, bench, predict,
-/// forecast and export (the last three read them from the run's config.json when there is one).
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct ModelArgs {
-    #[arg(long, value_parser = checked(check::seq_len),
-          help = help("Past points the model reads to predict the next one (the blog's seq_length)", Settings::DEFAULT.seq_len))]
-    pub seq_len: Option<i64>,
-    #[arg(long, value_enum, help = help("Non-linearity of the hidden state (the output keeps tanh)", Settings::DEFAULT.activation))]
-    pub activation: Option<Activation>,
+/// The settings typed on one command line: their values (the rest at their defaults) and which
+/// were typed.
+#[derive(Debug, Clone)]
+pub struct Given {
+    values: Settings,
+    typed: Vec<&'static str>,
 }
 
-/// The series: shared by train, bench, predict and forecast (the last two read a run's from its
-/// config.json, and these flags change it).
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct DataArgs {
-    /// Your own series: a CSV (`,` `;` or tab) with a header row, one numeric column per feature, and maybe a time column [default: the built-in circle]
-    #[arg(long, value_name = "FILE")]
-    pub data: Option<PathBuf>,
-    /// The CSV's time column: labels the outputs, never a feature [default: the first column, when its values are not numbers]
-    #[arg(long, value_name = "NAME", value_parser = checked_text(check::time_column))]
-    pub time_column: Option<String>,
-    /// The CSV's columns to learn, in this order [default: every column but the time column]
-    #[arg(long, value_name = "A,B,...", value_delimiter = ',', num_args = 1..)]
-    pub columns: Option<Vec<String>>,
-    #[arg(long, value_enum, help = help("What a missing cell (empty, NA, NaN) becomes", Settings::DEFAULT.missing))]
-    pub missing: Option<Missing>,
+impl Default for Given {
+    fn default() -> Given {
+        Given { values: Settings::DEFAULT, typed: vec![] }
+    }
 }
 
-/// How a model is trained: shared by train and bench.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct TrainingArgs {
-    #[arg(long, value_parser = checked(check::hidden), help = help("Length of the hidden state h_t", Settings::DEFAULT.hidden))]
-    pub hidden: Option<i64>,
-    #[arg(long, value_parser = checked(check::batch_size), help = help("Windows per optimizer step", Settings::DEFAULT.batch_size))]
-    pub batch_size: Option<i64>,
-    #[arg(long, value_parser = checked(check::lr), help = help("Adam's learning rate (its other settings are PyTorch's defaults)", Settings::DEFAULT.lr))]
-    pub lr: Option<f64>,
-    #[arg(long, help = help("Seed of the initial weights (as torch.manual_seed) and of the batch order", Settings::DEFAULT.seed))]
-    pub seed: Option<u64>,
-    /// Keep the windows in order instead of shuffling them each epoch
-    #[arg(long)]
-    pub no_shuffle: bool,
-    /// Start from these weights (.safetensors, torch.save .pt, or tch .ot) instead of --seed's
-    #[arg(long, value_name = "FILE")]
-    pub init: Option<PathBuf>,
-    #[arg(long, value_enum, help = help("Which outputs the loss reads", Settings::DEFAULT.loss))]
-    pub loss: Option<LossKind>,
-    /// Rescale gradients whose global L2 norm exceeds this (torch.nn.utils.clip_grad_norm_) [default: no clipping]
-    #[arg(long, value_name = "F", value_parser = checked(check::clip_grad_norm))]
-    pub clip_grad_norm: Option<f64>,
-    #[arg(long, value_parser = checked(check::test_fraction), help = help("Fraction of the windows, at the end of the series, held out for the test loss", Settings::DEFAULT.test_fraction))]
-    pub test_fraction: Option<f64>,
-    #[arg(long, value_name = "B", value_parser = checked(check::scale_bound), help = help("A CSV's training rows are scaled onto [-B, B]; below 1, the tanh output can reach held-out values beyond them", Settings::DEFAULT.scale_bound))]
-    pub scale_bound: Option<f64>,
-    #[arg(long, value_parser = checked(check::threads),
-          help = help("libtorch intra-op threads (1 is fastest at the blog's size, and bitwise reproducible)", Settings::DEFAULT.threads))]
-    pub threads: Option<i32>,
-    #[arg(long, value_enum, help = help("Where to train", Settings::DEFAULT.device))]
-    pub device: Option<DeviceArg>,
+impl Given {
+    /// Whether the setting `field` was typed.
+    pub fn typed(&self, field: &str) -> bool {
+        self.typed.contains(&field)
+    }
+
+    /// The settings of a new run: the defaults, with what was given.
+    pub fn new_run(&self) -> Result<Settings> {
+        let mut s = Settings::DEFAULT;
+        self.merge(&mut s, false)?;
+        Ok(s)
+    }
 }
 
-/// The settings `train` and `bench` share: all but --epochs.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub model: ModelArgs,
-    #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub training: TrainingArgs,
+/// The flags of the settings in `groups`. `from_run`: the command reads a trained run's
+/// settings (predict, forecast, export), so a flag overrides the run's value, and the help says so.
+fn flags(groups: &[Group], from_run: bool) -> Vec<Arg> {
+    let mut out = vec![];
+    for d in SETTINGS.iter().filter(|d| groups.contains(&d.group)) {
+        let default = match d.shown {
+            Shown::Value => Some(shown_default(d.field)),
+            Shown::Words(w) => Some(w.to_string()),
+            Shown::Nothing => None,
+        };
+        let help = match (default, from_run) {
+            (None, _) => d.help.to_string(),
+            (Some(default), false) => format!("{} [default: {default}]", d.help),
+            (Some(default), true) => format!("{} [default: the run's, from config.json beside the weights; else {default}]", d.help),
+        };
+        out.push((d.arg)(Arg::new(d.field).long(d.flag).value_name(d.field.to_uppercase()).help(help)));
+    }
+    out
 }
 
-/// Every setting of `train`, as typed on the command line.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct SettingsArgs {
-    #[command(flatten)]
-    pub run: RunArgs,
-    #[arg(long, value_parser = checked(check::epochs),
-          help = help("Passes over the training windows; 0 writes the initial model and its outputs", Settings::DEFAULT.epochs))]
-    pub epochs: Option<i64>,
+/// A setting's default as config.json writes it.
+fn shown_default(field: &str) -> String {
+    let all = serde_json::to_value(Settings::DEFAULT).unwrap_or_default();
+    all.get(field).map_or_else(|| "?".into(), shown)
+}
+
+/// A clap `Args` of the settings in some groups, read into a `Given`.
+macro_rules! settings_args {
+    ($(#[$doc:meta])* $name:ident, [$($group:ident),*], from_run: $from_run:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default)]
+        pub struct $name(pub Given);
+
+        impl $name {
+            const GROUPS: &'static [Group] = &[$(Group::$group),*];
+        }
+
+        impl clap::FromArgMatches for $name {
+            fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+                Given::from_matches(m, Self::GROUPS).map($name).map_err(|e| clap::Error::raw(clap::error::ErrorKind::ValueValidation, e + "\n"))
+            }
+            fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+                *self = Self::from_arg_matches(m)?;
+                Ok(())
+            }
+        }
+
+        impl clap::Args for $name {
+            fn augment_args(cmd: clap::Command) -> clap::Command {
+                cmd.args(flags(Self::GROUPS, $from_run))
+            }
+            fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+                Self::augment_args(cmd)
+            }
+        }
+    };
+}
+
+settings_args!(
+    /// Every setting of `train`, as typed on the command line.
+    SettingsArgs, [Model, Data, Training, Epochs], from_run: false
+);
+settings_args!(
+    /// The settings `bench` takes: all but --epochs.
+    RunArgs, [Model, Data, Training], from_run: false
+);
+settings_args!(
+    /// The model's settings that a weights file does not hold (predict, forecast, export).
+    ModelArgs, [Model], from_run: true
+);
+settings_args!(
+    /// The series (predict, forecast): another file, or the run's read otherwise.
+    DataArgs, [Data], from_run: true
+);
+
+impl SettingsArgs {
+    /// The settings of a new run: the defaults, with what was given.
+    pub fn new_run(&self) -> Result<Settings> {
+        self.0.new_run()
+    }
+
+    /// The settings of a resumed run: the saved ones, unchanged but for `--epochs`, which may
+    /// grow to train on (not below the `done` epochs). Any other flag must repeat the saved value.
+    pub fn resumed(&self, mut saved: Settings, dir: &Path, done: usize) -> Result<Settings> {
+        self.0.merge(&mut saved, true)?;
+        if self.0.typed("epochs") && (saved.epochs as usize) < done {
+            bail!("--epochs {} is fewer than the {done} epochs the run in {} has already done", saved.epochs, dir.display());
+        }
+        Ok(saved)
+    }
+}
+
+impl RunArgs {
+    /// A run's settings from bench's flags: the defaults, with what was given.
+    pub fn new_run(&self) -> Result<Settings> {
+        self.0.new_run()
+    }
 }
 
 /// Who computes the gradients: shared by train and bench.
@@ -236,98 +453,6 @@ impl Controls {
             (None, Some(out)) => Ok(out.clone()),
             (None, None) => Ok(PathBuf::from("runs/latest")),
         }
-    }
-}
-
-/// How a setting's value reads in a message: as config.json writes it, strings unquoted.
-fn shown(v: &impl Serialize) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Null) => "(unset)".into(),
-        Ok(v) => v.to_string(),
-        Err(_) => "?".into(),
-    }
-}
-
-/// Puts the command line's settings onto `base`: the defaults for a new run, or the settings of
-/// a run being resumed, which a flag may repeat but not contradict.
-struct Merge {
-    resuming: bool,
-}
-
-impl Merge {
-    fn value<T: PartialEq + Serialize + Clone>(&self, flag: &str, given: &Option<T>, base: &mut T) -> Result<()> {
-        if let Some(v) = given {
-            if self.resuming && v != base {
-                bail!(
-                    "--{flag} {} contradicts the run being resumed, which was started with --{flag} {} (drop the flag, or start a new run)",
-                    shown(v),
-                    shown(base)
-                );
-            }
-            *base = v.clone();
-        }
-        Ok(())
-    }
-
-    /// A setting that is unset by default (`--init`, `--data`, `--clip-grad-norm`).
-    fn optional<T: PartialEq + Serialize + Clone>(&self, flag: &str, given: &Option<T>, base: &mut Option<T>) -> Result<()> {
-        self.value(flag, &given.clone().map(Some), base)
-    }
-
-    fn switch(&self, flag: &str, given: bool, base: &mut bool) -> Result<()> {
-        self.value(flag, &given.then_some(true), base)
-    }
-}
-
-impl SettingsArgs {
-    /// The settings of a new run: the defaults, with what was given.
-    pub fn new_run(&self) -> Result<Settings> {
-        let mut s = Settings::DEFAULT;
-        self.merge(&Merge { resuming: false }, &mut s)?;
-        if let Some(epochs) = self.epochs {
-            s.epochs = epochs;
-        }
-        Ok(s)
-    }
-
-    /// The settings of a resumed run: the saved ones, unchanged but for `--epochs`, which may
-    /// grow to train on (not below the `done` epochs). Any other flag must repeat the saved value.
-    pub fn resumed(&self, mut saved: Settings, dir: &Path, done: usize) -> Result<Settings> {
-        self.merge(&Merge { resuming: true }, &mut saved)?;
-        if let Some(epochs) = self.epochs {
-            if (epochs as usize) < done {
-                bail!("--epochs {epochs} is fewer than the {done} epochs the run in {} has already done", dir.display());
-            }
-            saved.epochs = epochs;
-        }
-        Ok(saved)
-    }
-
-    fn merge(&self, m: &Merge, s: &mut Settings) -> Result<()> {
-        let (model, t) = (&self.run.model, &self.run.training);
-        m.value("seq-len", &model.seq_len, &mut s.seq_len)?;
-        m.value("activation", &model.activation, &mut s.activation)?;
-        let data = &self.run.data;
-        m.optional("data", &data.data, &mut s.data)?;
-        m.optional("time-column", &data.time_column, &mut s.time_column)?;
-        if let Some(c) = &data.columns {
-            check::columns(c).map_err(|e| anyhow::anyhow!("--columns: {e}"))?;
-        }
-        m.optional("columns", &data.columns, &mut s.columns)?;
-        m.value("missing", &data.missing, &mut s.missing)?;
-        m.value("scale-bound", &t.scale_bound, &mut s.scale_bound)?;
-        m.value("hidden", &t.hidden, &mut s.hidden)?;
-        m.value("batch-size", &t.batch_size, &mut s.batch_size)?;
-        m.value("lr", &t.lr, &mut s.lr)?;
-        m.value("seed", &t.seed, &mut s.seed)?;
-        m.switch("no-shuffle", t.no_shuffle, &mut s.no_shuffle)?;
-        m.optional("init", &t.init, &mut s.init)?;
-        m.value("loss", &t.loss, &mut s.loss)?;
-        m.optional("clip-grad-norm", &t.clip_grad_norm, &mut s.clip_grad_norm)?;
-        m.value("test-fraction", &t.test_fraction, &mut s.test_fraction)?;
-        m.value("threads", &t.threads, &mut s.threads)?;
-        m.value("device", &t.device, &mut s.device)
     }
 }
 
@@ -427,32 +552,6 @@ where
     }
 }
 
-impl Settings {
-    /// Runs every setting's check (the command line's own), naming the first field that fails:
-    /// for settings read back from config.json or a checkpoint, which a user may have edited.
-    pub fn validate(&self) -> Result<(), String> {
-        let field = |name: &str, r: Result<(), String>| r.map_err(|e| format!("settings.{name}: {e}"));
-        field("hidden", check::hidden(&self.hidden))?;
-        field("seq_len", check::seq_len(&self.seq_len))?;
-        field("batch_size", check::batch_size(&self.batch_size))?;
-        field("epochs", check::epochs(&self.epochs))?;
-        field("lr", check::lr(&self.lr))?;
-        field("test_fraction", check::test_fraction(&self.test_fraction))?;
-        field("threads", check::threads(&self.threads))?;
-        field("scale_bound", check::scale_bound(&self.scale_bound))?;
-        if let Some(t) = &self.time_column {
-            field("time_column", check::time_column(t))?;
-        }
-        if let Some(c) = &self.columns {
-            field("columns", check::columns(c))?;
-        }
-        match self.clip_grad_norm {
-            Some(v) => field("clip_grad_norm", check::clip_grad_norm(&v)),
-            None => Ok(()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,6 +595,24 @@ mod tests {
         ("--device", "auto"),
         ("--epochs", "3"),
     ];
+
+    /// The list above is every setting flag `train` has (read from its command definition), so
+    /// a setting added without a value here fails this test.
+    #[test]
+    fn every_flag_lists_every_setting_of_the_command() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let mut defined: Vec<String> = cmd
+            .get_arguments()
+            .filter(|a| SETTINGS.iter().any(|d| a.get_id() == d.field))
+            .map(|a| format!("--{}", a.get_long().unwrap()))
+            .collect();
+        let mut listed: Vec<String> = EVERY_FLAG.iter().map(|(f, _)| f.to_string()).collect();
+        defined.sort();
+        listed.sort();
+        assert_eq!(listed, defined);
+        assert_eq!(defined.len(), SETTINGS.len(), "train takes every setting");
+    }
 
     #[test]
     fn every_flag_sets_its_setting() {
