@@ -5,6 +5,7 @@ use clap::Parser;
 use std::path::Path;
 use vanilla_rnn::commands::forecast::{self, ForecastArgs};
 use vanilla_rnn::commands::predict::{self, PredictArgs};
+use vanilla_rnn::commands::trained;
 use vanilla_rnn::commands::{Cli, Command};
 use vanilla_rnn::files::export::export_torchscript;
 use vanilla_rnn::files::run_dir::RunDir;
@@ -57,7 +58,7 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("wrote {} in {}", written.join(", "), dir.join("plots").display());
         }
         Command::Export { weights, out, model } => {
-            let loaded = predict::load_model(&weights, &model)?;
+            let loaded = trained::load_model(&weights, &model)?;
             export_torchscript(&loaded.rnn, loaded.seq_len, &out)?;
             eprintln!("wrote {} (TorchScript; input [batch, {}, {}])", out.display(), loaded.seq_len, loaded.rnn.input_length);
         }
@@ -101,7 +102,7 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
         "forecast {} steps from row {}: the first {} stay within {} of the truth; {} of the {} with a known truth do (Euclidean, model units); wrote {} and {}",
         args.steps,
         fc.from,
-        fc.horizon(),
+        fc.steps_near(),
         forecast::NEAR,
         fc.within(),
         fc.with_truth(),

@@ -51,7 +51,7 @@ pub struct BenchResult {
 
 pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
     let settings = args.settings.new_run()?;
-    let windows = super::train::windows_of(&settings, None)?;
+    let windows = super::train::windows(&settings, None)?;
     let batch = settings.batch_size as usize;
     if batch > windows.n_train {
         bail!("--batch-size {batch} is larger than the {} training windows", windows.n_train);

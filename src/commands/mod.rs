@@ -6,6 +6,7 @@ pub mod bench;
 pub mod forecast;
 pub mod predict;
 pub mod train;
+pub mod trained;
 
 use crate::train::settings::ModelArgs;
 use clap::{Parser, Subcommand};

@@ -3,7 +3,7 @@
 
 use super::predict::predictions_csv;
 use crate::data::baselines::Baselines;
-use crate::data::{Gaps, Scale, Scaling, Windows};
+use crate::data::{Gaps, Scaling, ScalingRule, Windows};
 use crate::fast::Backward;
 use crate::figures;
 use crate::files::checkpoint::Checkpoint;
@@ -89,22 +89,22 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
 
 /// The windows of the settings' series, the chronological tail held out: a CSV scaled by what its
 /// training windows show, or by `saved`, the scaling a resumed run began with.
-pub fn windows_of(settings: &Settings, saved: Option<Scaling>) -> Result<Windows> {
+pub fn windows(settings: &Settings, saved: Option<Scaling>) -> Result<Windows> {
     let source = settings.source();
     let scale = match saved {
-        Some(saved) if !source.is_circle() => Scale::Given(saved),
+        Some(saved) if !source.is_circle() => ScalingRule::Given(saved),
         _ => source.fresh_scale(settings.scale_bound),
     };
     Windows::new(source.load()?, scale, settings.seq_len as usize, settings.test_fraction)
 }
 
 /// The data; for a resumed run, the very series it began with, scaled as it was (config.json).
-fn windows_for(settings: &Settings, resumed: Option<&Checkpoint>, out: &Path) -> Result<Windows> {
+fn run_windows(settings: &Settings, resumed: Option<&Checkpoint>, out: &Path) -> Result<Windows> {
     let saved = match resumed {
         Some(_) => RunConfig::in_dir(out)?.and_then(|r| r.scaling),
         None => None,
     };
-    let windows = windows_of(settings, saved)?;
+    let windows = windows(settings, saved)?;
     if let Some(ck) = resumed.filter(|ck| ck.series != windows.fingerprint) {
         bail!(
             "the series is not the one this run was trained on (fingerprint {}, the checkpoint has {}): was {} changed?",
@@ -136,7 +136,7 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let controls = &args.controls;
     let out = controls.out_dir()?;
     let (dir, resumed, settings) = settings_for(args, &out)?;
-    let windows = windows_for(&settings, resumed.as_ref(), &out)?;
+    let windows = run_windows(&settings, resumed.as_ref(), &out)?;
     let dir = match dir {
         Some(dir) => dir,
         None => RunDir::prepare(&out)?,
@@ -151,7 +151,7 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let run = run_config(&settings, &windows, &trainer);
     let progress = Progress::new(controls.quiet, trainer.position.epoch as u64, settings.epochs as u64);
     let mut save = |t: &Trainer| dir.save_progress(&run, t);
-    let ended = train::train(&mut trainer, controls.checkpoint_every, stop, &progress, &mut save)?;
+    let ended = train::run_epochs(&mut trainer, controls.checkpoint_every, stop, &progress, &mut save)?;
     let (epoch, step, seconds) = (trainer.position.epoch, trainer.steps.len(), trainer.elapsed());
     let gaps = run.gaps.clone();
     let summary = |ended, test_loss| Summary {

@@ -18,7 +18,7 @@ pub struct Baselines {
 
 impl Baselines {
     pub fn of(windows: &Windows) -> Result<Baselines> {
-        let (train, test) = (windows.train(), windows.test());
+        let (train, test) = (windows.training(), windows.test());
         if test.is_empty() {
             return Ok(Baselines { persistence: f64::NAN, linear: f64::NAN });
         }
@@ -40,11 +40,11 @@ impl Baselines {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Scale, Series, Windows};
+    use crate::data::{ScalingRule, Series, Windows};
 
     fn windows(rows: Vec<Vec<f64>>) -> Windows {
         let series = Series { names: vec!["a".into()], rows, time: None, gaps: 0 };
-        Windows::new(series, Scale::Unscaled, 2, 0.25).unwrap()
+        Windows::new(series, ScalingRule::Unscaled, 2, 0.25).unwrap()
     }
 
     #[test]

@@ -105,10 +105,10 @@ impl Source {
 
     /// The scaling of a run that saved none: the circle as it is (it lies in [-1, 1] already), a
     /// CSV fitted on its training rows onto [-bound, bound].
-    pub fn fresh_scale(&self, bound: f64) -> Scale {
+    pub fn fresh_scale(&self, bound: f64) -> ScalingRule {
         match self {
-            Source::Circle => Scale::Unscaled,
-            Source::Csv { .. } => Scale::Fit { bound },
+            Source::Circle => ScalingRule::Unscaled,
+            Source::Csv { .. } => ScalingRule::Fit { bound },
         }
     }
 
@@ -150,7 +150,7 @@ impl std::fmt::Display for Gaps {
 
 /// How a series is brought to the model's units.
 #[derive(Debug, Clone)]
-pub enum Scale {
+pub enum ScalingRule {
     /// As it is (the built-in circle already lies in [-1, 1]).
     Unscaled,
     /// Fitted on the rows the training windows read, onto [-bound, bound].
@@ -202,7 +202,7 @@ pub struct Windows {
 }
 
 impl Windows {
-    pub fn new(series: Series, scale: Scale, seq_len: usize, test_fraction: f64) -> Result<Windows> {
+    pub fn new(series: Series, scale: ScalingRule, seq_len: usize, test_fraction: f64) -> Result<Windows> {
         let n = series.rows.len();
         if n <= seq_len {
             bail!("the series has {n} rows, which is not longer than --seq-len {seq_len}: no window fits");
@@ -218,9 +218,9 @@ impl Windows {
         let skipped = n - seq_len - targets.len();
         let n_train = split_point(targets.len(), test_fraction)?;
         let scaling = match scale {
-            Scale::Unscaled => None,
-            Scale::Given(s) => Some(s),
-            Scale::Fit { bound } => {
+            ScalingRule::Unscaled => None,
+            ScalingRule::Given(s) => Some(s),
+            ScalingRule::Fit { bound } => {
                 // The rows the training windows read, inputs and targets: nothing after the last one.
                 let mut seen = vec![false; n];
                 for &t in &targets[..n_train] {
@@ -243,7 +243,7 @@ impl Windows {
         Part { x: self.ds.X.shallow_clone(), y: self.ds.Y.shallow_clone() }
     }
 
-    pub fn train(&self) -> Part {
+    pub fn training(&self) -> Part {
         self.all().slice(0, self.n_train)
     }
 
@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn a_series_no_longer_than_seq_len_is_refused() {
         let series = Series { names: vec!["a".into()], rows: vec![vec![0.0]; 4], time: None, gaps: 0 };
-        let err = Windows::new(series, Scale::Unscaled, 4, 0.2).err().unwrap().to_string();
+        let err = Windows::new(series, ScalingRule::Unscaled, 4, 0.2).err().unwrap().to_string();
         assert!(err.contains("4 rows, which is not longer than --seq-len 4"), "{err}");
     }
 

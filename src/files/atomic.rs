@@ -1,5 +1,4 @@
-//! Files a run writes: each one whole or not at all (temporary name, fsync, rename), and the
-//! CSV text they hold.
+//! Files a run writes: each one whole or not at all (temporary name, fsync, rename).
 
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -39,46 +38,6 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
-/// A CSV in memory, written atomically at the end.
-pub struct Csv(String);
-
-impl Csv {
-    pub fn new(header: &[String]) -> Csv {
-        Csv(header.join(",") + "\n")
-    }
-
-    pub fn row(&mut self, cells: &[String]) {
-        self.0.push_str(&cells.join(","));
-        self.0.push('\n');
-    }
-
-    pub fn save(&self, path: &Path) -> Result<()> {
-        write_bytes(path, self.0.as_bytes())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Shortest text that reads back to the same f64 (`nan` for NaN, as Python writes it).
-pub fn format_num(v: f64) -> String {
-    if v.is_nan() {
-        "nan".into()
-    } else {
-        format!("{v:e}")
-    }
-}
-
-/// A CSV cell holding a user's column name: quoted when it needs to be.
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,13 +56,5 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file is left behind");
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn numbers_read_back_exactly() {
-        for v in [0.1f64, 1e-300, -2.5e7, 0.84147096f32 as f64] {
-            assert_eq!(format_num(v).parse::<f64>().unwrap(), v);
-        }
-        assert_eq!(format_num(f64::NAN), "nan");
     }
 }

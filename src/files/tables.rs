@@ -1,11 +1,52 @@
 //! The CSV tables a run writes, each with its one writer and its one reader, side by side:
-//! metrics.csv, steps.csv, baselines.csv and predictions.csv. Readers go by header name, so a
+//! metrics.csv, steps.csv, baselines.csv and predictions.csv (forecast's CSVs are written with
+//! the same `Csv`). Readers go by header name, so a
 //! column added later (or a split label other than train and test) breaks no reader.
 
-use super::atomic::{csv_field, format_num, Csv};
+use super::atomic::write_bytes;
 use crate::train::{EpochMetrics, StepLoss};
 use anyhow::{anyhow, Context, Result};
 use std::path::Path;
+
+/// A CSV in memory, written atomically at the end.
+pub struct Csv(String);
+
+impl Csv {
+    pub fn new(header: &[String]) -> Csv {
+        Csv(header.join(",") + "\n")
+    }
+
+    pub fn row(&mut self, cells: &[String]) {
+        self.0.push_str(&cells.join(","));
+        self.0.push('\n');
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        write_bytes(path, self.0.as_bytes())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Shortest text that reads back to the same f64 (`nan` for NaN, as Python writes it).
+pub fn format_num(v: f64) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// A CSV cell holding a user's column name: quoted when it needs to be.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
 
 /// A CSV read back: its header and its rows, with cells found by column name.
 struct Table<'a> {
@@ -189,6 +230,14 @@ mod tests {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
         p
+    }
+
+    #[test]
+    fn numbers_read_back_exactly() {
+        for v in [0.1f64, 1e-300, -2.5e7, 0.84147096f32 as f64] {
+            assert_eq!(format_num(v).parse::<f64>().unwrap(), v);
+        }
+        assert_eq!(format_num(f64::NAN), "nan");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Training, as the blog runs it: epochs of batches of windows; for each batch the loop over
 //! time from a zero hidden state, the MSE, the gradients (autograd, or the same bits from the
-//! fast step), Adam. A `Trainer` is built by `start` or `resume`; `train` is the epoch loop; `Trainer::step`
+//! fast step), Adam. A `Trainer` is built by `start` or `resume`; `run_epochs` is the epoch loop; `Trainer::step`
 //! is one optimizer step. Around them, what real runs need: a stop on divergence and on Ctrl-C,
 //! and the progress handed back (`save`) so the caller can write it. Files are not written here.
 
@@ -207,7 +207,7 @@ impl Trainer {
         vs.set_device(device);
         let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, t)| *t).collect();
         let optimizer = Adam::new(&params, AdamConfig::with_lr(settings.lr));
-        let (train, test) = (windows.train().to_device(device), windows.test().to_device(device));
+        let (train, test) = (windows.training().to_device(device), windows.test().to_device(device));
         let mut t = Trainer {
             settings: settings.clone(),
             device,
@@ -352,7 +352,7 @@ impl Trainer {
 /// The training loop: the epochs left, each a pass over its batches, one step per batch. The
 /// progress goes to `save` every `checkpoint_every` epochs (0: never), at the end, and before
 /// returning early on divergence or a stop request.
-pub fn train(
+pub fn run_epochs(
     t: &mut Trainer,
     checkpoint_every: u64,
     stop: &Stop,

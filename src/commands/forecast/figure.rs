@@ -1,6 +1,6 @@
 //! The forecast against the truth, one panel per feature (the first four).
 
-use super::{Forecast, Horizon, NEAR};
+use super::{Forecast, HorizonScore, NEAR};
 use crate::figures::{drawing_error, legend, linear_chart, png, span, Ticks, GREY, ORANGE};
 use anyhow::Result;
 use plotters::coord::Shift;
@@ -26,7 +26,7 @@ pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
                     "Closed-loop forecast from row {}: {} (first {} steps within {NEAR} of the truth)",
                     fc.from,
                     fc.names[j],
-                    fc.horizon()
+                    fc.steps_near()
                 )
             } else {
                 fc.names[j].clone()
@@ -67,7 +67,7 @@ fn draw_horizons(fc: &Forecast, area: &DrawingArea<BitMapBackend, Shift>) -> Res
     let starts = fc.horizons.first().map_or(0, |h| h.starts);
     let title = format!("Error at each horizon, closed loop from each of {starts} held-out starts (MSE, model units)");
     let mut chart = linear_chart(area, &title, (0.5, last + 0.5), (y0.max(0.0), y1), ("steps ahead (h)", "MSE"), (&Ticks::Decimals(0), 3))?;
-    type Line = (&'static str, RGBColor, fn(&Horizon) -> f64);
+    type Line = (&'static str, RGBColor, fn(&HorizonScore) -> f64);
     let series: [Line; 2] =
         [("RNN, predictions fed back", ORANGE, |h| h.rnn), ("persistence (the last value, held)", GREY, |h| h.persistence)];
     for (name, c, value) in series {

@@ -4,9 +4,9 @@
 
 pub mod figure;
 
-use super::predict::{load_model, windows_for, RunSeries, TrainedArgs};
+use super::trained::{load_model, series_for, RunSeries, TrainedArgs};
 use crate::data::{self, Source, Time, Windows};
-use crate::files::atomic::{csv_field, format_num, Csv};
+use crate::files::tables::{csv_field, format_num, Csv};
 use crate::model::RNN;
 use anyhow::{anyhow, bail, Result};
 use std::path::PathBuf;
@@ -56,7 +56,7 @@ pub struct Generated {
 /// Error at one horizon, over every held-out start whose truth is known there: mean squared
 /// error in model units (at h = 1, metrics.csv's test_loss and baselines.csv's persistence).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Horizon {
+pub struct HorizonScore {
     pub h: usize,
     pub starts: usize,
     pub rnn: f64,
@@ -74,7 +74,7 @@ pub struct Forecast {
     /// The time column's name and labels, when the series has one.
     pub time: Option<Time>,
     /// The closed loop's error at each horizon, from every held-out start.
-    pub horizons: Vec<Horizon>,
+    pub horizons: Vec<HorizonScore>,
 }
 
 impl Forecast {
@@ -83,7 +83,7 @@ impl Forecast {
     }
 
     /// Steps from the start that all stay within NEAR of the truth.
-    pub fn horizon(&self) -> usize {
+    pub fn steps_near(&self) -> usize {
         self.near().take_while(|&n| n).count()
     }
 
@@ -140,7 +140,7 @@ impl Forecast {
 /// The model's rows: the series scaled, and for the circle, continued past its end.
 struct Truth<'a> {
     windows: &'a Windows,
-    scaled: Vec<f32>,
+    model_rows: Vec<f32>,
     source: &'a Source,
 }
 
@@ -155,7 +155,7 @@ impl Truth<'_> {
     }
 
     /// Row `index` in model units, when known.
-    fn scaled(&self, index: usize) -> Option<Vec<f64>> {
+    fn scaled_row(&self, index: usize) -> Option<Vec<f64>> {
         let scaling = self.windows.scaling.as_ref();
         self.row(index).map(|r| r.iter().enumerate().map(|(j, &v)| scaling.map_or(v, |s| s.scale(j, v))).collect())
     }
@@ -185,7 +185,7 @@ fn mse(a: &[f64], b: &[f64]) -> f64 {
 
 /// Every held-out window as a start: the closed loop's MSE at each horizon against
 /// persistence's, as far as the held-out rows reach.
-fn horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<Horizon>> {
+fn score_horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<HorizonScore>> {
     let w = truth.windows;
     let starts = &w.targets[w.n_train..];
     let Some(&first) = starts.first() else { return Ok(vec![]) };
@@ -193,7 +193,7 @@ fn horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<Horizon>> {
     let reach = steps.min(n - first);
     let rolled = roll(rnn, w.test().x, reach)?;
     // Each row in model units once (None for a gap); every start and horizon reads them.
-    let rows: Vec<Option<Vec<f64>>> = (0..n).map(|i| truth.scaled(i)).collect();
+    let rows: Vec<Option<Vec<f64>>> = (0..n).map(|i| truth.scaled_row(i)).collect();
     let mut out = Vec::with_capacity(reach);
     for (k, preds) in rolled.iter().enumerate() {
         let (mut rnn_sum, mut held_sum, mut count) = (0.0, 0.0, 0);
@@ -205,7 +205,7 @@ fn horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<Horizon>> {
             count += 1;
         }
         if count > 0 {
-            out.push(Horizon { h: k + 1, starts: count, rnn: rnn_sum / count as f64, persistence: held_sum / count as f64 });
+            out.push(HorizonScore { h: k + 1, starts: count, rnn: rnn_sum / count as f64, persistence: held_sum / count as f64 });
         }
     }
     Ok(out)
@@ -213,7 +213,7 @@ fn horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<Horizon>> {
 
 pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
     let loaded = load_model(&args.trained.weights, &args.trained.model)?;
-    let RunSeries { source, windows } = windows_for(&loaded, &args.trained.data)?;
+    let RunSeries { source, windows } = series_for(&loaded, &args.trained.data)?;
     let builtin = source.is_circle();
     let (seq, f, n) = (loaded.seq_len as usize, windows.series.features(), windows.series.rows.len());
     // the first row after the training part
@@ -224,17 +224,17 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
     if let Some(gap) = (from - seq..from).find(|&i| windows.series.has_gap(i)) {
         bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
     }
-    let truth = Truth { scaled: data::model_rows(&windows.series, windows.scaling.as_ref()), windows: &windows, source: &source };
+    let truth = Truth { model_rows: data::model_rows(&windows.series, windows.scaling.as_ref()), windows: &windows, source: &source };
     let unscale = |j: usize, v: f64| windows.scaling.as_ref().map_or(v, |s| s.unscale(j, v));
-    let window = Tensor::from_slice(&truth.scaled[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
-    let last = truth.scaled(from - 1).unwrap_or_default();
+    let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
+    let last = truth.scaled_row(from - 1).unwrap_or_default();
     let distance = |a: &[f64], t: &[f64]| squares(a, t).sqrt();
     let generated = roll(&loaded.rnn, window, args.steps as usize)?
         .into_iter()
         .zip(from..)
         .map(|(y, index)| {
             let y: Vec<f64> = y.iter().map(|&v| v as f64).collect();
-            let t = truth.scaled(index);
+            let t = truth.scaled_row(index);
             Generated {
                 index,
                 pred: (0..f).map(|j| unscale(j, y[j])).collect(),
@@ -244,7 +244,7 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
             }
         })
         .collect();
-    let horizons = horizons(&loaded.rnn, &truth, args.steps as usize)?;
+    let horizons = score_horizons(&loaded.rnn, &truth, args.steps as usize)?;
     let context = (from - seq..from).map(|index| Row { index, values: windows.series.rows[index].clone() }).collect();
     Ok(Forecast { from, names: windows.series.names.clone(), generated, context, builtin, time: windows.series.time.clone(), horizons })
 }

@@ -1,0 +1,118 @@
+//! A trained model read back (its weights, and the config.json beside them) and the series to
+//! run it on: what predict, forecast and export share.
+
+use crate::data::{self, ScalingRule, Source, Windows};
+use crate::files::config::RunConfig;
+use crate::files::weights::{read_params, sizes_of};
+use crate::model::RNN;
+use crate::train::settings::{DataArgs, ModelArgs, Settings};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use tch::{nn, Device};
+
+/// A trained model and the series to run it on: shared by predict and forecast.
+#[derive(Debug, clap::Args)]
+pub struct TrainedArgs {
+    /// Weights: .safetensors, .pt (torch.save of a state_dict) or .ot; a config.json beside them is read too
+    #[arg(long, value_name = "FILE")]
+    pub weights: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// A model read back from a weights file, with what its run's config.json says about it.
+pub struct Loaded {
+    _vs: nn::VarStore,
+    pub rnn: RNN,
+    pub seq_len: i64,
+    pub run: Option<RunConfig>,
+}
+
+impl Loaded {
+    /// The run's held-out fraction (or train's default), which labels each window.
+    pub fn test_fraction(&self) -> f64 {
+        self.run.as_ref().map_or(Settings::DEFAULT.test_fraction, |r| r.settings.test_fraction)
+    }
+}
+
+/// Loads weights; sizes come from the tensors, seq_len and activation from the flags, else the
+/// config.json beside them, else train's defaults.
+pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
+    let params = read_params(weights)?;
+    let sizes = sizes_of(weights, &params)?;
+    let run = RunConfig::beside(weights)?;
+    if let Some(r) = run.as_ref().filter(|r| r.features.len() as i64 != sizes.features) {
+        bail!(
+            "{} holds a model of {} features, but the config.json beside it names {} ({}): are they from the same run?",
+            weights.display(),
+            sizes.features,
+            r.features.len(),
+            r.features.join(", ")
+        );
+    }
+    let saved = run.as_ref().map_or(&Settings::DEFAULT, |r| &r.settings);
+    // The run's thread count: libtorch's GEMM splits its rows by thread, and a split changes
+    // the last bits of some rows; with the run's own, predict gives back train's predictions.
+    tch::set_num_threads(saved.threads);
+    let seq_len = model.0.seq_len().unwrap_or(saved.seq_len);
+    let activation = model.0.activation().unwrap_or(saved.activation);
+    let mut vs = nn::VarStore::new(Device::Cpu);
+    let rnn = RNN::new(&vs.root(), sizes.features, sizes.hidden, activation);
+    rnn.copy_parameters(params.iter().map(|(_, t)| t))?;
+    vs.freeze();
+    Ok(Loaded { _vs: vs, rnn, seq_len, run })
+}
+
+/// The windows to run a trained model on. With a config.json beside the weights, the run's own
+/// series: its file (or `--data`, another file with the same columns), time column, features,
+/// gap rule and scaling, any of which a flag may change; the features must be the model's. Without
+/// one, the flags alone, and a CSV scaled as train would scale it by default.
+pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
+    let given = &given.0;
+    let (data, time_column, columns) = (given.data().flatten(), given.time_column().flatten(), given.columns().flatten());
+    let run = loaded.run.as_ref();
+    let path = data.clone().or_else(|| run.and_then(|r| r.series_path()));
+    let mut reading = run.map_or_else(Default::default, |r| r.reading());
+    if time_column.is_some() {
+        reading.time_column = time_column;
+    }
+    if columns.is_some() {
+        reading.columns = columns.clone();
+    }
+    reading.missing = given.missing().unwrap_or(reading.missing);
+    if let (Some(r), Some(p), None) = (run, &data, &columns) {
+        let header = data::from_csv::header(p)?;
+        if !r.features.iter().all(|f| header.contains(f)) {
+            bail!("the model was trained on the columns {}; {} has {}", r.features.join(", "), p.display(), header.join(", "));
+        }
+    }
+    let source = Source::new(path, reading);
+    let series = source.load().with_context(|| match (&data, &source) {
+        (None, Source::Csv { path, .. }) => {
+            format!("cannot read the run's series {} (from its config.json; --data names another)", path.display())
+        }
+        _ => "cannot read the series".to_string(),
+    })?;
+    if let Some(r) = run.filter(|r| r.features != series.names) {
+        bail!("the model was trained on the columns {}, the series has {}", r.features.join(", "), series.names.join(", "));
+    }
+    if series.features() as i64 != loaded.rnn.input_length {
+        bail!("the model takes {} features, the series has {} ({})", loaded.rnn.input_length, series.features(), series.names.join(", "));
+    }
+    // The run's scaling; a run without one (the circle) saw its values as they are, and so does
+    // another file given to it; bare weights scale a CSV as train would.
+    let scale = match run {
+        Some(r) => r.scaling.clone().map_or(ScalingRule::Unscaled, ScalingRule::Given),
+        None => source.fresh_scale(Settings::DEFAULT.scale_bound),
+    };
+    let windows = Windows::new(series, scale, loaded.seq_len as usize, loaded.test_fraction())?;
+    Ok(RunSeries { source, windows })
+}
+
+/// The series a trained model runs on: where it came from, and its windows.
+pub struct RunSeries {
+    pub source: Source,
+    pub windows: Windows,
+}
