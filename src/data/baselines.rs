@@ -22,17 +22,17 @@ impl Baselines {
         if test.is_empty() {
             return Ok(Baselines { persistence: f64::NAN, linear: f64::NAN });
         }
-        let last = test.x.select(1, -1);
-        let persistence = f64::try_from(last.mse_loss(&test.y, Reduction::Mean))?;
+        let last = test.X.select(1, -1);
+        let persistence = f64::try_from(last.mse_loss(&test.Y, Reduction::Mean))?;
         // [window's inputs, flattened | 1] in float64; gelsy copes with collinear inputs (the circle's).
         let design = |x: &Tensor| {
             let flat = x.flatten(1, -1).to_kind(Kind::Double);
             let ones = Tensor::ones([flat.size()[0], 1], (Kind::Double, flat.device()));
             Tensor::cat(&[flat, ones], 1)
         };
-        let (w, _, _, _) = design(&train.x).f_linalg_lstsq(&train.y.to_kind(Kind::Double), None, "gelsy")?;
-        let pred = design(&test.x).matmul(&w);
-        let linear = f64::try_from((pred - test.y.to_kind(Kind::Double)).square().mean(None))?;
+        let (w, _, _, _) = design(&train.X).f_linalg_lstsq(&train.Y.to_kind(Kind::Double), None, "gelsy")?;
+        let pred = design(&test.X).matmul(&w);
+        let linear = f64::try_from((pred - test.Y.to_kind(Kind::Double)).square().mean(None))?;
         Ok(Baselines { persistence, linear })
     }
 }

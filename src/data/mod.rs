@@ -159,31 +159,6 @@ pub enum ScalingRule {
     Given(Scaling),
 }
 
-/// Windows and targets of one part of the series: `x` [windows, seq_len, features], `y` [windows, features].
-pub struct Part {
-    pub x: Tensor,
-    pub y: Tensor,
-}
-
-impl Part {
-    pub fn len(&self) -> usize {
-        self.y.size()[0] as usize
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// `count` windows from `first`.
-    pub fn slice(&self, first: usize, count: usize) -> Part {
-        Part { x: self.x.narrow(0, first as i64, count as i64), y: self.y.narrow(0, first as i64, count as i64) }
-    }
-
-    pub fn to_device(&self, device: Device) -> Part {
-        Part { x: self.x.to_device(device), y: self.y.to_device(device) }
-    }
-}
-
 /// A series as the model sees it: cut into the blog's windows (none touching a gap), the last
 /// `floor(windows * test_fraction)` held out in time order, and scaled with what the training
 /// windows alone show, so that nothing of the held-out tail leaks into training.
@@ -239,16 +214,14 @@ impl Windows {
         Gaps { missing, cells: self.series.gaps, filled, skipped_windows: self.skipped }
     }
 
-    pub fn all(&self) -> Part {
-        Part { x: self.ds.X.shallow_clone(), y: self.ds.Y.shallow_clone() }
+    /// The training windows, the first `n_train` (sharing the tensors).
+    pub fn training(&self) -> TrignoDS {
+        self.ds.slice(0, self.n_train)
     }
 
-    pub fn training(&self) -> Part {
-        self.all().slice(0, self.n_train)
-    }
-
-    pub fn test(&self) -> Part {
-        self.all().slice(self.n_train, self.ds.len() - self.n_train)
+    /// The held-out windows, the chronological tail (sharing the tensors).
+    pub fn test(&self) -> TrignoDS {
+        self.ds.slice(self.n_train, self.ds.len() - self.n_train)
     }
 }
 
@@ -291,6 +264,16 @@ impl TrignoDS {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// `count` windows from `first` (views of the same tensors).
+    pub fn slice(&self, first: usize, count: usize) -> TrignoDS {
+        let (first, count) = (first as i64, count as i64);
+        TrignoDS { X: self.X.narrow(0, first, count), Y: self.Y.narrow(0, first, count) }
+    }
+
+    pub fn to_device(&self, device: Device) -> TrignoDS {
+        TrignoDS { X: self.X.to_device(device), Y: self.Y.to_device(device) }
     }
 }
 

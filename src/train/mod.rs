@@ -8,7 +8,7 @@ pub mod interrupt;
 pub mod progress;
 pub mod settings;
 
-use crate::data::{epoch_order, Part, Windows};
+use crate::data::{epoch_order, TrignoDS, Windows};
 use crate::exact::optim::{clip_grad_norm, Adam, AdamConfig, AdamPath, AdamState};
 use crate::fast::{self, Backward, BackwardArg};
 use crate::model::loss::{batch_loss, evaluate};
@@ -154,8 +154,8 @@ pub struct Trainer {
     pub backward: Backward,
     /// Why the fast step does not run, when it was asked for (or MKL is missing).
     pub fast_note: Option<String>,
-    train: Part,
-    test: Part,
+    train: TrignoDS,
+    test: TrignoDS,
     pub position: Position,
     pub metrics: Vec<EpochMetrics>,
     pub steps: Vec<StepLoss>,
@@ -254,7 +254,7 @@ impl Trainer {
     /// as `Adam::set_grad_values` needs.
     fn fast_agrees(&self) -> bool {
         let batches = self.batches(1);
-        let agrees = [batches.first(), batches.last()].into_iter().flatten().all(|b| fast::agrees_with_autograd(&self.rnn, &b.x, &b.y));
+        let agrees = [batches.first(), batches.last()].into_iter().flatten().all(|b| fast::agrees_with_autograd(&self.rnn, &b.X, &b.Y));
         agrees
     }
 
@@ -263,18 +263,18 @@ impl Trainer {
     }
 
     /// Epoch `epoch`'s batches: its windows in its order, gathered once, then sliced.
-    pub fn batches(&self, epoch: usize) -> Vec<Part> {
+    pub fn batches(&self, epoch: usize) -> Vec<TrignoDS> {
         let order = epoch_order(self.train.len(), !self.settings.no_shuffle, self.settings.seed, epoch).to_device(self.device);
-        let windows = Part { x: self.train.x.index_select(0, &order), y: self.train.y.index_select(0, &order) };
+        let windows = TrignoDS { X: self.train.X.index_select(0, &order), Y: self.train.Y.index_select(0, &order) };
         let size = self.settings.batch_size as usize;
         (0..self.train.len()).step_by(size).map(|first| windows.slice(first, size.min(self.train.len() - first))).collect()
     }
 
     /// One optimizer step on one batch: the loop over time to the loss, the gradients, (clipping),
     /// Adam. Refuses a non-finite loss or gradient before it touches the weights.
-    pub fn step(&mut self, batch: &Part, laps: &mut Laps) -> Result<StepOutcome> {
+    pub fn step(&mut self, batch: &TrignoDS, laps: &mut Laps) -> Result<StepOutcome> {
         let fast = match self.backward {
-            Backward::Fast => fast::loss_and_grads(self.optimizer.params(), &batch.x, &batch.y),
+            Backward::Fast => fast::loss_and_grads(self.optimizer.params(), &batch.X, &batch.Y),
             Backward::Autograd => None,
         };
         let loss = match fast {
@@ -283,7 +283,7 @@ impl Trainer {
                 loss
             }
             None => {
-                let loss = batch_loss(&self.rnn, &batch.x, &batch.y, self.settings.loss);
+                let loss = batch_loss(&self.rnn, &batch.X, &batch.Y, self.settings.loss);
                 laps.lap(Phase::Forward);
                 self.optimizer.zero_grad();
                 loss.backward();
@@ -328,7 +328,7 @@ impl Trainer {
 
     /// The one-step-ahead MSE of the held-out tail now.
     pub fn test_loss(&self) -> f64 {
-        evaluate(&self.rnn, &self.test.x, &self.test.y)
+        evaluate(&self.rnn, &self.test.X, &self.test.Y)
     }
 
     /// Seconds of training, across resumes.

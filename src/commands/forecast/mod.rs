@@ -191,7 +191,7 @@ fn score_horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<HorizonS
     let Some(&first) = starts.first() else { return Ok(vec![]) };
     let (n, f) = (w.series.rows.len(), w.series.features());
     let reach = steps.min(n - first);
-    let rolled = roll(rnn, w.test().x, reach)?;
+    let rolled = roll(rnn, w.test().X, reach)?;
     // Each row in model units once (None for a gap); every start and horizon reads them.
     let rows: Vec<Option<Vec<f64>>> = (0..n).map(|i| truth.scaled_row(i)).collect();
     let mut out = Vec::with_capacity(reach);
