@@ -89,7 +89,7 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
 /// `forecast`: the CSV and its figure beside it.
 fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
     let fc = forecast::forecast(args)?;
-    let out = args.out.clone().unwrap_or_else(|| args.trained.weights.parent().unwrap_or(Path::new(".")).join("forecast.csv"));
+    let out = args.out.clone().unwrap_or_else(|| args.trained.weights().parent().unwrap_or(Path::new(".")).join("forecast.csv"));
     fc.csv().save(&out)?;
     let stem = out.file_stem().map_or("forecast".into(), |s| s.to_string_lossy().into_owned());
     let horizons = out.with_file_name(format!("{stem}_horizons.csv"));
@@ -126,6 +126,27 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
     Ok(())
 }
 
+/// clap's message without its usage block: the error on one line (with what clap lists under it:
+/// the missing arguments, the possible values), then clap's tips (a similar argument, how to
+/// pass a value), each on a line of its own.
+fn usage_error(clap_text: &str) -> String {
+    let mut lines = clap_text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    let mut first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string();
+    let mut tips = String::new();
+    for line in lines {
+        if line.starts_with("tip:") {
+            tips += &format!("  {line}\n");
+        } else {
+            first += &format!(" {line}");
+        }
+    }
+    format!("error: {first} (see --help)\n{tips}")
+}
+
 fn main() {
     // Every failure a user can cause is an error value; this only guards against our own bugs,
     // so that even those end in one line rather than a backtrace.
@@ -143,10 +164,7 @@ fn main() {
                 let _ = e.print();
                 std::process::exit(if e.kind() == DisplayHelpOnMissingArgumentOrSubcommand { 2 } else { 0 });
             }
-            // clap's message is several lines (tip, usage); one is enough, with where to look.
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("error: {first} (see --help)");
+            eprint!("{}", usage_error(&e.render().to_string()));
             std::process::exit(2);
         }
     };

@@ -127,6 +127,30 @@ fn predict_reproduces_the_runs_predictions_from_each_weights_format() {
 }
 
 #[test]
+fn predict_and_forecast_take_the_run_directory() {
+    let dir = scratch("by-dir");
+    let out = dir.join("run");
+    assert_eq!(train_quick(&out, &[]).code, 0);
+    let r = run(&["predict", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, read(&out.join("predictions.csv")), "RUN is its weights and config.json");
+    let r = run(&["forecast", s(&out), "--steps", "3", "--out", s(&dir.join("f.csv"))]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(dir.join("f.csv")).unwrap().lines().count(), 4, "a header and 3 steps");
+    assert_clean_error(&run(&["predict"]), 2, "the following required arguments were not provided: <RUN>");
+    let w = out.join("weights.safetensors");
+    assert_clean_error(&run(&["predict", s(&out), "--weights", s(&w)]), 2, "cannot be used with '--weights <FILE>'");
+    // weights moved away from their config.json: the message says what is missing
+    let bare = dir.join("bare");
+    std::fs::create_dir_all(&bare).unwrap();
+    std::fs::copy(out.join("weights.safetensors"), bare.join("w.safetensors")).unwrap();
+    let csv = dir.join("one.csv");
+    std::fs::write(&csv, "v\n1\n2\n3\n4\n5\n6\n7\n8\n").unwrap();
+    let r = run(&["predict", "--weights", s(&bare.join("w.safetensors")), "--data", s(&csv)]);
+    assert_clean_error(&r, 1, "no config.json beside the weights says which series they were trained on");
+}
+
+#[test]
 fn init_from_a_run_continues_from_its_weights() {
     let dir = scratch("init");
     assert_eq!(train_quick(&dir.join("a"), &[]).code, 0);
@@ -174,12 +198,30 @@ fn usage_errors_exit_2_with_one_line() {
         (vec!["train", "--out", o, "--lr", "0"], "--lr"),
         (vec!["train", "--out", o, "--test-fraction", "1"], "--test-fraction"),
         (vec!["train", "--out", o, "--loss", "median"], "--loss"),
-        (vec!["train", "--out", o, "--device", "tpu"], "--device"),
-        (vec!["frobnicate"], "frobnicate"),
+        (vec!["train", "--out", o, "--lr", "-1"], "--lr <LR>': -1 is not a positive finite number"),
+        (vec!["forecast", "--weights", "w.safetensors"], "the following required arguments were not provided: --steps <STEPS>"),
+        (vec!["train", "--out", o, "--activation", "sigmoid"], "[possible values: tanh, relu]"),
     ] {
         assert_clean_error(&run(&args), 2, needle);
     }
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "nothing written");
+}
+
+/// A usage error that clap has a tip for keeps it, on a line of its own after the error.
+#[test]
+fn usage_errors_keep_claps_tips() {
+    for (args, needle, tip) in [
+        (vec!["train", "--hiden", "3"], "unexpected argument '--hiden'", "tip: a similar argument exists: '--hidden'"),
+        (vec!["frobnicate"], "frobnicate", "tip: a similar subcommand exists: 'forecast'"),
+        (vec!["train", "--device", "tpu"], "[possible values: cpu, cuda, auto]", "tip: a similar value exists: 'cpu'"),
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "the error and its tip: {}", r.stderr);
+        assert!(lines[0].starts_with("error: ") && lines[0].contains(needle), "{}", lines[0]);
+        assert_eq!(lines[1].trim(), tip);
+    }
 }
 
 #[test]

@@ -23,9 +23,9 @@ pub struct Cli {
 pub enum Command {
     /// Train the RNN and write config.json, metrics.csv, steps.csv, weights.safetensors, weights.ot, predictions.csv, model.pt, checkpoint.safetensors and plots/*.png into --out
     Train(train::TrainArgs),
-    /// Predict every window of a series with trained weights
+    /// Predict every window of a trained run's series (RUN, or --weights): the series, window length and activation come from the run's config.json, and the flags override them
     Predict(predict::PredictArgs),
-    /// Closed-loop forecast: feed each prediction back as the next input; writes a CSV and a plot
+    /// Closed-loop forecast from a trained run (RUN, or --weights): feed each prediction back as the next input; writes a CSV and a plot. The series, window length and activation come from the run's config.json, and the flags override them
     Forecast(forecast::ForecastArgs),
     /// Time the training step: microseconds per step and windows per second, as one JSON line
     Bench(bench::BenchArgs),

@@ -45,7 +45,7 @@ pub fn predictions_csv(rnn: &RNN, windows: &Windows) -> Result<Csv> {
 
 /// `vanilla-rnn predict`: the predictions, and their one-step MSE over all windows.
 pub fn predict(args: &PredictArgs) -> Result<(Csv, f64)> {
-    let loaded = load_model(&args.trained.weights, &args.trained.model)?;
+    let loaded = load_model(&args.trained.weights(), &args.trained.model)?;
     let RunSeries { windows, .. } = series_for(&loaded, &args.trained.data)?;
     let mse = evaluate(&loaded.rnn, &windows.ds.X, &windows.ds.Y);
     Ok((predictions_csv(&loaded.rnn, &windows)?, mse))

@@ -10,16 +10,31 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use tch::{nn, Device};
 
-/// A trained model and the series to run it on: shared by predict and forecast.
+/// A trained model and the series to run it on (predict, forecast): the series, the window
+/// length and the activation come from the run's config.json; the flags override them.
 #[derive(Debug, clap::Args)]
 pub struct TrainedArgs {
-    /// Weights: .safetensors, .pt (torch.save of a state_dict) or .ot; a config.json beside them is read too
+    /// A run directory written by `train` (its weights.safetensors and config.json)
+    #[arg(value_name = "RUN", required_unless_present = "weights", conflicts_with = "weights")]
+    pub run: Option<PathBuf>,
+    /// Weights instead of a run directory: .safetensors, .pt (torch.save of a state_dict) or .ot; a config.json beside them is read too
     #[arg(long, value_name = "FILE")]
-    pub weights: PathBuf,
+    pub weights: Option<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+impl TrainedArgs {
+    /// The weights file: RUN's weights.safetensors, or --weights.
+    pub fn weights(&self) -> PathBuf {
+        match (&self.run, &self.weights) {
+            (_, Some(w)) => w.clone(),
+            (Some(run), None) => run.join("weights.safetensors"),
+            (None, None) => unreachable!("clap requires RUN or --weights"),
+        }
+    }
 }
 
 /// A model read back from a weights file, with what its run's config.json says about it.
@@ -99,7 +114,17 @@ pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
         bail!("the model was trained on the columns {}, the series has {}", r.features.join(", "), series.names.join(", "));
     }
     if series.features() as i64 != loaded.rnn.input_length {
-        bail!("the model takes {} features, the series has {} ({})", loaded.rnn.input_length, series.features(), series.names.join(", "));
+        let why = if run.is_none() {
+            " (no config.json beside the weights says which series they were trained on: give the run directory, or --data and the flags of that run)"
+        } else {
+            ""
+        };
+        bail!(
+            "the model takes {} features, the series has {} ({}){why}",
+            loaded.rnn.input_length,
+            series.features(),
+            series.names.join(", ")
+        );
     }
     // The run's scaling; a run without one (the circle) saw its values as they are, and so does
     // another file given to it; bare weights scale a CSV as train would.

@@ -77,6 +77,8 @@ pub struct Decl {
     pub resume: Resume,
     help: &'static str,
     shown: Shown,
+    /// It takes a value (all but switches).
+    takes_value: bool,
     /// The flag's parser, action and value name.
     arg: fn(Arg) -> Arg,
 }
@@ -145,6 +147,7 @@ macro_rules! settings {
                 resume: Resume::$resume,
                 help: $help,
                 shown: $shown,
+                takes_value: !matches!(stringify!($kind).as_bytes(), b"switch"),
                 arg: $arg,
             }, )*
         ];
@@ -328,7 +331,9 @@ fn flags(groups: &[Group], from_run: bool) -> Vec<Arg> {
             (Some(default), false) => format!("{} [default: {default}]", d.help),
             (Some(default), true) => format!("{} [default: the run's, from config.json beside the weights; else {default}]", d.help),
         };
-        out.push((d.arg)(Arg::new(d.field).long(d.flag).value_name(d.field.to_uppercase()).help(help)));
+        let arg = (d.arg)(Arg::new(d.field).long(d.flag).value_name(d.field.to_uppercase()).help(help));
+        // `--lr -1` is a value to refuse by its range, not an unknown flag `-1`.
+        out.push(if d.takes_value { arg.allow_negative_numbers(true) } else { arg });
     }
     out
 }

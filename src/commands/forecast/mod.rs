@@ -212,7 +212,7 @@ fn score_horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<HorizonS
 }
 
 pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
-    let loaded = load_model(&args.trained.weights, &args.trained.model)?;
+    let loaded = load_model(&args.trained.weights(), &args.trained.model)?;
     let RunSeries { source, windows } = series_for(&loaded, &args.trained.data)?;
     let builtin = source.is_circle();
     let (seq, f, n) = (loaded.seq_len as usize, windows.series.features(), windows.series.rows.len());
