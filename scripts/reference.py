@@ -195,6 +195,8 @@ def main():
     p.add_argument("--activation", choices=["tanh", "relu"], default="tanh")
     p.add_argument("--clip-grad-norm", type=float)
     p.add_argument("--test-fraction", type=float, default=0.2)
+    p.add_argument("--val-fraction", type=float, default=0.0)
+    p.add_argument("--patience", type=int, default=0)
     p.add_argument("--data")
     p.add_argument("--time-column")
     p.add_argument("--columns", type=lambda v: v.split(","))
@@ -210,14 +212,17 @@ def main():
     else:
         (names, values), labels, gaps = circle(), None, 0
     targets = usable_targets(values, a.seq_len)
+    # train | validation | test, in time order
     n_test = int(len(targets) * a.test_fraction)
-    n_train = len(targets) - n_test
+    n_val = int(len(targets) * a.val_fraction)
+    n_train = len(targets) - n_test - n_val
     # Scaled by what the training windows read, and nothing of the held-out tail.
     train_rows = {i for t in targets[:n_train] for i in range(t - a.seq_len, t + 1)}
     scaling = fit_scaling(values, train_rows, a.scale_bound) if a.data else None
     data = (scale(values, scaling) if a.data else values).astype(np.float32)
     ds = TrignoDS(data, a.seq_len, targets)
-    test_x, test_y = ds.X[n_train:], ds.Y[n_train:]
+    val_x, val_y = ds.X[n_train:n_train + n_val], ds.Y[n_train:n_train + n_val]
+    test_x, test_y = ds.X[n_train + n_val:], ds.Y[n_train + n_val:]
 
     torch.manual_seed(a.seed)
     model = RNN(ds.input_size, a.hidden, ds.input_size, a.activation)
@@ -226,18 +231,24 @@ def main():
     criterion = nn.MSELoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=a.lr)
 
-    def test_loss():
-        if n_test == 0:
+    def loss_on(x, y):
+        if len(x) == 0:
             return float("nan")
         with torch.no_grad():
-            return criterion(unroll(model, test_x, a.hidden)[-1], test_y).item()
+            return criterion(unroll(model, x, a.hidden)[-1], y).item()
+
+    def test_loss():
+        return loss_on(test_x, test_y)
 
     os.makedirs(a.out, exist_ok=True)
-    metrics = ["epoch,train_loss,test_loss,seconds"]
+    metrics = ["epoch,train_loss,val_loss,test_loss,seconds"]
+    best_val, best_epoch, best_state = math.inf, None, None  # the epoch of the lowest validation loss
     steps = ["epoch,step,loss"]
     start = time.perf_counter()
     step = 0
     for epoch in range(1, a.epochs + 1):
+        if a.patience and best_epoch is not None and (epoch - 1) - best_epoch >= a.patience:
+            break  # early stopping: --patience epochs without a lower validation loss
         order = epoch_order(n_train, not a.no_shuffle, a.seed, epoch)
         loader = DataLoader(ds, batch_size=a.batch_size, sampler=order.tolist())
         total, batches = 0.0, 0
@@ -259,11 +270,16 @@ def main():
             total += value  # plain left-to-right f64 sum, as the Rust side does
             batches += 1
         seconds = time.perf_counter() - start
-        tl = test_loss()
-        metrics.append(f"{epoch},{num(total / batches)},{num(tl)},{seconds:.3f}")
+        vl, tl = loss_on(val_x, val_y), test_loss()
+        if vl < best_val:
+            best_val, best_epoch = vl, epoch
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        metrics.append(f"{epoch},{num(total / batches)},{num(vl)},{num(tl)},{seconds:.3f}")
         if not a.quiet:
             print(f"epoch {epoch:>4}/{a.epochs}  train {total / batches:.3e}  test {tl:.3e}", file=sys.stderr)
 
+    if best_state is not None:  # the outputs hold the best validation epoch's weights
+        model.load_state_dict(best_state)
     with torch.no_grad():
         preds = unroll(model, ds.X, a.hidden)[-1].double().numpy()
     timed = ["time"] if labels is not None else []
@@ -272,7 +288,8 @@ def main():
         target = [num(v) for v in values[index]]
         pred = [num(unscale(j, preds[i, j], scaling) if scaling else preds[i, j]) for j in range(len(names))]
         time_label = [labels[index]] if labels is not None else []
-        lines.append(",".join([str(index)] + time_label + ["train" if i < n_train else "test"] + target + pred))
+        split = "train" if i < n_train else "val" if i < n_train + n_val else "test"
+        lines.append(",".join([str(index)] + time_label + [split] + target + pred))
 
     from safetensors.torch import save_file
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(a.out, "weights.safetensors"))
@@ -287,7 +304,7 @@ def main():
         "gaps": {"missing": a.missing, "cells": gaps, "filled": gaps if a.missing == "interpolate" else 0,
                  "skipped_windows": len(values) - a.seq_len - len(targets)},
         "scaling": {"min": scaling[0].tolist(), "max": scaling[1].tolist(), "bound": scaling[2]} if scaling else None,
-        "windows": len(ds), "train_windows": n_train,
+        "windows": len(ds), "train_windows": n_train, "val_windows": n_val, "kept_epoch": best_epoch or a.epochs,
         "versions": {"vanilla_rnn": "scripts/reference.py", "tch": "none", "libtorch": torch.__version__},
     }
     with open(os.path.join(a.out, "config.json"), "w") as f:

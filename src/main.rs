@@ -34,11 +34,12 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 _ if args.controls.quiet => {}
                 _ => eprintln!(
-                    "trained {} epochs ({} steps, {} backward) in {:.1}s: test MSE {:.3e}; persistence {:.3e}, linear {:.3e}{}; wrote {out}",
+                    "trained {} epochs ({} steps, {} backward) in {:.1}s{}: test MSE {:.3e}; persistence {:.3e}, linear {:.3e}{}; wrote {out}",
                     s.epoch,
                     s.step,
                     s.backward,
                     s.seconds,
+                    s.kept.as_ref().map_or(String::new(), |k| format!("; kept epoch {} (lowest validation MSE, {:.3e})", k.epoch, k.val_loss)),
                     s.test_loss,
                     s.baselines.persistence,
                     s.baselines.linear,

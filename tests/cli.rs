@@ -28,7 +28,7 @@ fn train_writes_every_promised_file() {
     }
     let metrics = read(&out.join("metrics.csv"));
     let lines: Vec<&str> = metrics.lines().collect();
-    assert_eq!(lines[0], "epoch,train_loss,test_loss,seconds");
+    assert_eq!(lines[0], "epoch,train_loss,val_loss,test_loss,seconds");
     assert_eq!(lines.len(), 3, "one row per epoch");
     assert!(lines[2].starts_with("2,"));
     let preds = read(&out.join("predictions.csv"));
@@ -54,7 +54,7 @@ fn epochs_zero_writes_the_initial_model_and_its_outputs() {
     let dir = scratch("epochs0");
     let r = run(&["train", "--out", s(&dir), "--epochs", "0", "--quiet"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(read(&dir.join("metrics.csv")), "epoch,train_loss,test_loss,seconds\n");
+    assert_eq!(read(&dir.join("metrics.csv")), "epoch,train_loss,val_loss,test_loss,seconds\n");
     assert!(dir.join("weights.safetensors").is_file());
     assert_eq!(read(&dir.join("predictions.csv")).lines().count(), 997);
 }

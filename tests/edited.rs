@@ -153,7 +153,11 @@ fn plot_names_the_csv_that_lost_a_column() {
     let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     let cut: String = metrics.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n").collect();
     std::fs::write(out.join("metrics.csv"), cut).unwrap();
-    assert_clean_error(&run(&["plot", s(&out)]), 1, "metrics.csv: no column \"seconds\" (its header is \"epoch,train_loss,test_loss\")");
+    assert_clean_error(
+        &run(&["plot", s(&out)]),
+        1,
+        "metrics.csv: no column \"seconds\" (its header is \"epoch,train_loss,val_loss,test_loss\")",
+    );
     std::fs::write(out.join("metrics.csv"), metrics).unwrap();
     let predictions = std::fs::read_to_string(out.join("predictions.csv")).unwrap();
     let cut: String = predictions.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n").collect();

@@ -14,7 +14,7 @@ use common::{read_raw, write_raw, RawTensor};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use std::path::{Path, PathBuf};
-use vanilla_rnn::data::{circle, Missing, Reading, ScalingRule, Windows};
+use vanilla_rnn::data::{circle, Missing, Reading, ScalingRule, Split, Windows};
 use vanilla_rnn::fast::BackwardArg;
 use vanilla_rnn::files::checkpoint::Checkpoint;
 use vanilla_rnn::train::{Laps, Trainer};
@@ -87,7 +87,7 @@ proptest! {
             if let Ok(series) = vanilla_rnn::data::from_csv::read_csv(&p, &reading) {
                 // gaps are NaN only when kept for the windows to skip
                 prop_assert!(series.rows.iter().flatten().all(|v| v.is_finite() || (v.is_nan() && missing == Missing::Skip)));
-                let _ = Windows::new(series, ScalingRule::Fit { bound: 0.8 }, 2, 0.2);
+                let _ = Windows::new(series, ScalingRule::Fit { bound: 0.8 }, 2, Split { test_fraction: 0.2, val_fraction: 0.0 });
             }
         }
     }
@@ -230,7 +230,7 @@ fn apply(edit: &Edit, tensors: &mut std::collections::BTreeMap<String, RawTensor
 /// the built-in series, and take one step. Any of these may refuse; none may panic.
 fn resume_one_step(path: &Path) {
     let Ok(ck) = Checkpoint::load(path) else { return };
-    let Ok(windows) = Windows::new(circle(), ScalingRule::Unscaled, ck.settings.seq_len as usize, ck.settings.test_fraction) else {
+    let Ok(windows) = Windows::new(circle(), ScalingRule::Unscaled, ck.settings.seq_len as usize, ck.settings.split()) else {
         return;
     };
     let Ok(mut t) = Trainer::resume(&ck.settings, &windows, ck.state, BackwardArg::Autograd) else { return };
@@ -259,7 +259,7 @@ proptest! {
 fn the_corpus_checkpoint_resumes_and_steps_unedited() {
     // Guards the property above: the seed itself gets all the way to a step.
     let ck = Checkpoint::load(&corpus_checkpoint()).unwrap();
-    let windows = Windows::new(circle(), ScalingRule::Unscaled, ck.settings.seq_len as usize, ck.settings.test_fraction).unwrap();
+    let windows = Windows::new(circle(), ScalingRule::Unscaled, ck.settings.seq_len as usize, ck.settings.split()).unwrap();
     let mut t = Trainer::resume(&ck.settings, &windows, ck.state, BackwardArg::Autograd).unwrap();
     let batch = t.batches(t.position.epoch + 1).into_iter().next().unwrap();
     assert!(matches!(t.step(&batch, &mut Laps::off()).unwrap(), vanilla_rnn::train::StepOutcome::Loss(_)));

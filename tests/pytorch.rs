@@ -233,6 +233,16 @@ fn training_is_bitwise_pytorchs_at_small_hidden_sizes() {
     }
 }
 
+/// A validation split and early stopping: the same epochs run, the same epoch kept, the outputs
+/// of its weights (this run stops at epoch 7 and keeps epoch 5).
+#[test]
+fn training_with_validation_and_early_stopping_is_bitwise_pytorchs() {
+    parity("val-patience", &["--epochs", "30", "--lr", "0.05", "--val-fraction", "0.2", "--patience", "2"]);
+    let python = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("parity-val-patience/python");
+    let metrics = std::fs::read_to_string(python.join("metrics.csv")).unwrap();
+    assert!(metrics.lines().count() < 31, "it stopped early: {metrics}");
+}
+
 #[test]
 fn the_default_run_is_bitwise_pytorchs_for_all_its_steps() {
     parity("default", &[]);

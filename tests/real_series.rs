@@ -27,8 +27,16 @@ fn baselines(dir: &Path) -> (f64, f64) {
     (value(lines[1], "persistence"), value(lines[2], "linear"))
 }
 
+/// metrics.csv's column `name`, by its header.
+fn metrics_column(dir: &Path, name: &str) -> Vec<String> {
+    let text = read(&dir.join("metrics.csv"));
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name} in {header:?}"));
+    text.lines().skip(1).map(|l| l.split(',').nth(col).unwrap().to_string()).collect()
+}
+
 fn final_test_loss(dir: &Path) -> f64 {
-    read(&dir.join("metrics.csv")).lines().last().unwrap().split(',').nth(2).unwrap().parse().unwrap()
+    metrics_column(dir, "test_loss").last().unwrap().parse().unwrap()
 }
 
 fn config(dir: &Path) -> serde_json::Value {
@@ -170,6 +178,18 @@ fn changing_only_the_held_out_tail_changes_no_training_step() {
     assert_eq!(read(&a.join("steps.csv")), read(&b.join("steps.csv")), "every training loss the same, to the bit");
     assert_eq!(std::fs::read(a.join("weights.safetensors")).unwrap(), std::fs::read(b.join("weights.safetensors")).unwrap());
     assert_eq!(config(&a)["scaling"], config(&b)["scaling"], "the scaling sees the training rows only");
+    assert_ne!(final_test_loss(&a), final_test_loss(&b), "the held-out tail did change");
+
+    // With validation and early stopping: the test tail chooses nothing either.
+    let (a, b) = (dir.join("original-val"), dir.join("changed-val"));
+    let flags = ["--quiet", "--epochs", "30", "--lr", "0.05", "--val-fraction", "0.2", "--patience", "2", "--time-column", "year"];
+    train(&a, &[&flags[..], &["--data", s(&data("nile.csv"))]].concat());
+    train(&b, &[&flags[..], &["--data", s(&changed)]].concat());
+    assert_eq!(read(&a.join("steps.csv")), read(&b.join("steps.csv")), "the same steps, and the same epoch to stop at");
+    assert_eq!(metrics_column(&a, "val_loss"), metrics_column(&b, "val_loss"), "the same validation losses");
+    assert_eq!(config(&a)["kept_epoch"], config(&b)["kept_epoch"], "the same epoch kept");
+    assert_eq!(std::fs::read(a.join("weights.safetensors")).unwrap(), std::fs::read(b.join("weights.safetensors")).unwrap());
+    assert!(metrics_column(&a, "val_loss").len() < 30, "early stopping stopped the run");
     assert_ne!(final_test_loss(&a), final_test_loss(&b), "the held-out tail did change");
 }
 

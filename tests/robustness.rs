@@ -49,6 +49,26 @@ fn a_run_stopped_mid_epoch_and_resumed_is_bitwise_the_unstopped_run() {
 }
 
 #[test]
+fn a_run_with_validation_stopped_and_resumed_is_bitwise_the_unstopped_run() {
+    let dir = scratch("resume-val");
+    let rest = ["--lr", "0.05", "--val-fraction", "0.2", "--patience", "2"];
+    let args = [&["--epochs", "30"][..], &rest[..]].concat();
+    let whole = unstopped(&dir, &args);
+    let out = dir.join("stopped");
+    let r = run(&[&["train", "--quiet", "--out", s(&out), "--stop-after-steps", "150"][..], &args[..]].concat());
+    assert_eq!(r.code, 130, "{}", r.stderr);
+    assert!(Checkpoint::load(&out.join("checkpoint.safetensors")).unwrap().state.best.is_some(), "the best epoch's weights are saved");
+    assert_eq!(run(&["train", "--quiet", "--resume", s(&out)]).code, 0);
+    assert_same_run(&whole, &out);
+    let config = |d: &Path| std::fs::read_to_string(d.join("config.json")).unwrap();
+    assert!(config(&out).contains("\"kept_epoch\": 5"), "{}", config(&out));
+    // the kept weights are those a run of 5 epochs ends with
+    let five = dir.join("five");
+    assert_eq!(run(&[&["train", "--quiet", "--out", s(&five), "--epochs", "5"][..], &rest[..]].concat()).code, 0);
+    assert_eq!(read(&five.join("weights.safetensors")), read(&out.join("weights.safetensors")));
+}
+
+#[test]
 fn a_run_may_resume_with_the_other_backward_and_stays_bitwise_the_same() {
     let dir = scratch("resume-backward");
     let whole = unstopped(&dir, &["--epochs", "3"]);

@@ -35,7 +35,7 @@ pub fn predictions_csv(rnn: &RNN, windows: &Windows) -> Result<Csv> {
         .map(|(i, &index)| Prediction {
             index,
             time: series.label(index).map(String::from),
-            split: if i < windows.n_train { "train" } else { "test" }.to_string(),
+            split: windows.split_of(i).to_string(),
             targets: series.rows[index].clone(),
             preds: (0..f).map(|j| unscale(j, preds[i * f + j] as f64)).collect(),
         })

@@ -37,12 +37,20 @@ pub struct Summary {
     pub epoch: usize,
     pub step: usize,
     pub seconds: f64,
-    /// The held-out tail's MSE at the end (NaN when the run did not finish).
+    /// The held-out tail's MSE of the kept weights (NaN when the run did not finish).
     pub test_loss: f64,
+    /// With validation: the epoch kept.
+    pub kept: Option<Kept>,
     /// The baselines' MSE on the same tail.
     pub baselines: Baselines,
     /// What was done with the series' gaps.
     pub gaps: Gaps,
+}
+
+/// The epoch whose weights a run with validation keeps.
+pub struct Kept {
+    pub epoch: usize,
+    pub val_loss: f64,
 }
 
 /// The baselines' rows of baselines.csv.
@@ -82,6 +90,8 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
         gaps: windows.gaps(settings.missing),
         windows: windows.ds.len(),
         train_windows: windows.n_train,
+        val_windows: windows.n_val,
+        kept_epoch: None,
         series_fingerprint: windows.fingerprint.clone(),
         versions: Versions::current(),
     }
@@ -95,7 +105,7 @@ pub fn windows(settings: &Settings, saved: Option<Scaling>) -> Result<Windows> {
         Some(saved) if !source.is_circle() => ScalingRule::Given(saved),
         _ => source.fresh_scale(settings.scale_bound),
     };
-    Windows::new(source.load()?, scale, settings.seq_len as usize, settings.test_fraction)
+    Windows::new(source.load()?, scale, settings.seq_len as usize, settings.split())
 }
 
 /// The data; for a resumed run, the very series it began with, scaled as it was (config.json).
@@ -152,19 +162,10 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let progress = Progress::new(controls.quiet, trainer.position.epoch as u64, settings.epochs as u64);
     let mut save = |t: &Trainer| dir.save_progress(&run, t);
     let ended = train::run_epochs(&mut trainer, controls.checkpoint_every, stop, &progress, &mut save)?;
-    let (epoch, step, seconds) = (trainer.position.epoch, trainer.steps.len(), trainer.elapsed());
+    let (epoch, step, seconds, backward) = (trainer.position.epoch, trainer.steps.len(), trainer.elapsed(), trainer.backward);
     let gaps = run.gaps.clone();
-    let summary = |ended, test_loss| Summary {
-        out: out.clone(),
-        ended,
-        backward: trainer.backward,
-        epoch,
-        step,
-        seconds,
-        test_loss,
-        baselines,
-        gaps,
-    };
+    let kept = train::best_epoch(&trainer.metrics).map(|epoch| Kept { epoch, val_loss: trainer.metrics[epoch - 1].val_loss });
+    let summary = |ended, test_loss| Summary { out: out.clone(), ended, backward, epoch, step, seconds, test_loss, kept, baselines, gaps };
     match ended {
         Ended::Finished => {}
         Ended::Diverged { epoch, step, why } => bail!(
@@ -175,7 +176,8 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
         ended => return Ok(summary(ended, f64::NAN)),
     }
 
-    // The outputs of a finished run.
+    // The outputs of a finished run, from the kept weights.
+    trainer.keep_best()?;
     predictions_csv(&trainer.rnn, &windows)?.save(&out.join("predictions.csv"))?;
     export_torchscript(&trainer.rnn, settings.seq_len, &out.join("model.pt"))?;
     figures::run::draw_all(&out)?;

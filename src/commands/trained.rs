@@ -1,7 +1,7 @@
 //! A trained model read back (its weights, and the config.json beside them) and the series to
 //! run it on: what predict, forecast and export share.
 
-use crate::data::{self, ScalingRule, Source, Windows};
+use crate::data::{self, ScalingRule, Source, Split, Windows};
 use crate::files::config::RunConfig;
 use crate::files::weights::{read_params, sizes_of};
 use crate::model::RNN;
@@ -46,9 +46,9 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// The run's held-out fraction (or train's default), which labels each window.
-    pub fn test_fraction(&self) -> f64 {
-        self.run.as_ref().map_or(Settings::DEFAULT.test_fraction, |r| r.settings.test_fraction)
+    /// The run's split (or train's default), which labels each window.
+    pub fn split(&self) -> Split {
+        self.run.as_ref().map_or(&Settings::DEFAULT, |r| &r.settings).split()
     }
 }
 
@@ -132,7 +132,7 @@ pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
         Some(r) => r.scaling.clone().map_or(ScalingRule::Unscaled, ScalingRule::Given),
         None => source.fresh_scale(Settings::DEFAULT.scale_bound),
     };
-    let windows = Windows::new(series, scale, loaded.seq_len as usize, loaded.test_fraction())?;
+    let windows = Windows::new(series, scale, loaded.seq_len as usize, loaded.split())?;
     Ok(RunSeries { source, windows })
 }
 

@@ -40,11 +40,11 @@ impl Baselines {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{ScalingRule, Series, Windows};
+    use crate::data::{ScalingRule, Series, Split, Windows};
 
     fn windows(rows: Vec<Vec<f64>>) -> Windows {
         let series = Series { names: vec!["a".into()], rows, time: None, gaps: 0 };
-        Windows::new(series, ScalingRule::Unscaled, 2, 0.25).unwrap()
+        Windows::new(series, ScalingRule::Unscaled, 2, Split { test_fraction: 0.25, val_fraction: 0.0 }).unwrap()
     }
 
     #[test]

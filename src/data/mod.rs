@@ -168,8 +168,10 @@ pub struct Windows {
     pub ds: TrignoDS,
     /// Each window's target row in the series (`seq_len..rows` when nothing is skipped).
     pub targets: Vec<usize>,
-    /// Windows before the held-out tail.
+    /// The first windows, trained on.
     pub n_train: usize,
+    /// The windows after them and before the test tail, held out for validation.
+    pub n_val: usize,
     /// Windows left out because they touch a gap.
     pub skipped: usize,
     /// `fingerprint` of the model's rows.
@@ -177,7 +179,7 @@ pub struct Windows {
 }
 
 impl Windows {
-    pub fn new(series: Series, scale: ScalingRule, seq_len: usize, test_fraction: f64) -> Result<Windows> {
+    pub fn new(series: Series, scale: ScalingRule, seq_len: usize, split: Split) -> Result<Windows> {
         let n = series.rows.len();
         if n <= seq_len {
             bail!("the series has {n} rows, which is not longer than --seq-len {seq_len}: no window fits");
@@ -191,7 +193,7 @@ impl Windows {
             );
         }
         let skipped = n - seq_len - targets.len();
-        let n_train = split_point(targets.len(), test_fraction)?;
+        let (n_train, n_val) = split.of(targets.len())?;
         let scaling = match scale {
             ScalingRule::Unscaled => None,
             ScalingRule::Given(s) => Some(s),
@@ -206,7 +208,7 @@ impl Windows {
         };
         let rows = model_rows(&series, scaling.as_ref());
         let ds = TrignoDS::at(&rows, series.features(), seq_len, &targets);
-        Ok(Windows { fingerprint: fingerprint(&rows), series, scaling, ds, targets, n_train, skipped })
+        Ok(Windows { fingerprint: fingerprint(&rows), series, scaling, ds, targets, n_train, n_val, skipped })
     }
 
     pub fn gaps(&self, missing: Missing) -> Gaps {
@@ -219,9 +221,30 @@ impl Windows {
         self.ds.slice(0, self.n_train)
     }
 
+    /// The validation windows, between the training windows and the test tail.
+    pub fn validation(&self) -> TrignoDS {
+        self.ds.slice(self.n_train, self.n_val)
+    }
+
+    /// The first window of the test tail.
+    pub fn test_start(&self) -> usize {
+        self.n_train + self.n_val
+    }
+
     /// The held-out windows, the chronological tail (sharing the tensors).
     pub fn test(&self) -> TrignoDS {
-        self.ds.slice(self.n_train, self.ds.len() - self.n_train)
+        self.ds.slice(self.test_start(), self.ds.len() - self.test_start())
+    }
+
+    /// The split a window belongs to: `train`, `val` or `test`.
+    pub fn split_of(&self, window: usize) -> &'static str {
+        if window < self.n_train {
+            "train"
+        } else if window < self.test_start() {
+            "val"
+        } else {
+            "test"
+        }
     }
 }
 
@@ -278,12 +301,29 @@ impl TrignoDS {
 }
 
 /// Chronological split of the windows: the last `floor(n * test_fraction)` are held out.
-pub fn split_point(windows: usize, test_fraction: f64) -> Result<usize> {
-    let n_test = (windows as f64 * test_fraction).floor() as usize;
-    if n_test >= windows {
-        bail!("--test-fraction {test_fraction} leaves no training window out of {windows}");
+/// How the windows are split in time order: train | validation | test.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Split {
+    pub test_fraction: f64,
+    pub val_fraction: f64,
+}
+
+impl Split {
+    /// The number of training and of validation windows out of `windows`: the last
+    /// `floor(windows * test_fraction)` are the test tail, the `floor(windows * val_fraction)`
+    /// before them validate, the rest train (at least one).
+    pub fn of(self, windows: usize) -> Result<(usize, usize)> {
+        let count = |f: f64| (windows as f64 * f).floor() as usize;
+        let (n_test, n_val) = (count(self.test_fraction), count(self.val_fraction));
+        if n_test + n_val >= windows {
+            bail!(
+                "--test-fraction {} and --val-fraction {} leave no training window out of {windows}",
+                self.test_fraction,
+                self.val_fraction
+            );
+        }
+        Ok((windows - n_test - n_val, n_val))
     }
-    Ok(windows - n_test)
 }
 
 /// The batch order of one epoch, reproducible in Python: `torch.randperm(n, generator=g)` with
@@ -323,7 +363,8 @@ mod tests {
     #[test]
     fn a_series_no_longer_than_seq_len_is_refused() {
         let series = Series { names: vec!["a".into()], rows: vec![vec![0.0]; 4], time: None, gaps: 0 };
-        let err = Windows::new(series, ScalingRule::Unscaled, 4, 0.2).err().unwrap().to_string();
+        let err =
+            Windows::new(series, ScalingRule::Unscaled, 4, Split { test_fraction: 0.2, val_fraction: 0.0 }).err().unwrap().to_string();
         assert!(err.contains("4 rows, which is not longer than --seq-len 4"), "{err}");
     }
 
@@ -339,10 +380,14 @@ mod tests {
 
     #[test]
     fn split_keeps_the_chronological_tail_for_testing() {
-        assert_eq!(split_point(996, 0.2).unwrap(), 797);
-        assert_eq!(split_point(10, 0.0).unwrap(), 10);
-        assert!(split_point(1, 0.99).is_ok());
-        assert_eq!(split_point(3, 0.999).unwrap(), 1, "at least one training window stays");
+        let split = |test_fraction, val_fraction| Split { test_fraction, val_fraction };
+        assert_eq!(split(0.2, 0.0).of(996).unwrap(), (797, 0));
+        assert_eq!(split(0.2, 0.1).of(996).unwrap(), (698, 99), "validation comes out of the windows before the test tail");
+        assert_eq!(split(0.0, 0.0).of(10).unwrap(), (10, 0));
+        assert!(split(0.99, 0.0).of(1).is_ok());
+        assert_eq!(split(0.999, 0.0).of(3).unwrap(), (1, 0), "at least one training window stays");
+        let err = split(0.5, 0.5).of(10).unwrap_err().to_string();
+        assert!(err.contains("--test-fraction 0.5 and --val-fraction 0.5 leave no training window out of 10"), "{err}");
     }
 
     #[test]

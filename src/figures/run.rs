@@ -130,16 +130,24 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
     })
 }
 
+/// A loss that a log axis can show.
+fn positive(v: &f64) -> bool {
+    v.is_finite() && *v > 0.0
+}
+
+/// loss.png's y range: the losses', widened by the baselines down to a thousandth of the lowest
+/// loss (a linear recurrence, such as the circle's, fits to rounding: that line sits at the bottom).
+fn loss_range(run: &RunData) -> (f64, f64) {
+    let all = run.metrics.iter().flat_map(|m| [m.train_loss, m.val_loss, m.test_loss]).filter(positive);
+    let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) = if lo > hi { (1e-6, 1.0) } else { (lo / 1.5, hi * 1.5) };
+    let shown = run.baselines.iter().map(|b| b.test_loss).filter(positive);
+    shown.fold((lo, hi), |(a, b), v| (a.min(v / 1.5).max(lo / 1e3), b.max(v * 1.5)))
+}
+
 fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
     png(path, (900, 550), |root| {
-        let positive = |v: &f64| v.is_finite() && *v > 0.0;
-        let all = run.metrics.iter().flat_map(|m| [m.train_loss, m.test_loss]).filter(positive);
-        let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
-        let (lo, hi) = if lo > hi { (1e-6, 1.0) } else { (lo / 1.5, hi * 1.5) };
-        // The baselines widen the range, down to a thousandth of the lowest loss (a linear
-        // recurrence, such as the circle's, fits to rounding: that line sits at the bottom).
-        let shown = run.baselines.iter().map(|b| b.test_loss).filter(positive);
-        let (lo, hi) = shown.fold((lo, hi), |(a, b), v| (a.min(v / 1.5).max(lo / 1e3), b.max(v * 1.5)));
+        let (lo, hi) = loss_range(run);
         let last = run.metrics.last().map_or(1.0, |m| m.epoch as f64).max(1.0);
         let mut chart = ChartBuilder::on(root)
             .caption("Loss per epoch (MSE, log scale)", ("sans-serif", 24))
@@ -158,9 +166,18 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
             .draw()
             .map_err(drawing_error)?;
         let train = |m: &EpochMetrics| m.train_loss;
+        let val = |m: &EpochMetrics| m.val_loss;
         let test = |m: &EpochMetrics| m.test_loss;
-        for (name, c, loss) in [("train", BLUE, &train as &dyn Fn(&EpochMetrics) -> f64), ("test (held-out tail)", ORANGE, &test)] {
+        let lines = [
+            ("train", BLUE, &train as &dyn Fn(&EpochMetrics) -> f64),
+            ("validation (chooses the epoch)", RED, &val),
+            ("test (held-out tail)", ORANGE, &test),
+        ];
+        for (name, c, loss) in lines {
             let points: Vec<(f64, f64)> = run.metrics.iter().map(|m| (m.epoch as f64, loss(m))).filter(|p| positive(&p.1)).collect();
+            if points.is_empty() {
+                continue; // no validation: no line, no legend entry
+            }
             chart
                 .draw_series(LineSeries::new(points, c.stroke_width(2)))
                 .map_err(drawing_error)?

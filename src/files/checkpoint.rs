@@ -1,5 +1,6 @@
 //! A checkpoint: everything a run needs to go on exactly where it stopped, in one safetensors
-//! file. Tensors: the weights (state_dict names), Adam's state per parameter, the history of
+//! file. Tensors: the weights (state_dict names), Adam's state per parameter, the weights of the
+//! best validation epoch (`best.` and the state_dict name, with --val-fraction), the history of
 //! losses; metadata: the settings and the position in the run. The batch order needs no
 //! generator state: epoch e always draws its order from the seed and e (data::epoch_seed).
 
@@ -16,6 +17,10 @@ use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
 pub const FORMAT: &str = "vanilla-rnn checkpoint v1";
+
+/// history.metrics' columns: epoch, train loss, test loss, seconds, validation loss (checkpoints
+/// before 0.3 have the first four).
+const METRICS_WIDTH: usize = 5;
 
 /// A run's settings, the series it trains on, and where it stands.
 pub struct Checkpoint {
@@ -49,8 +54,11 @@ impl Checkpoint {
             named.push((format!("adam.exp_avg.{name}"), adam.exp_avg.shallow_clone()));
             named.push((format!("adam.exp_avg_sq.{name}"), adam.exp_avg_sq.shallow_clone()));
         }
-        let flat: Vec<f64> = st.metrics.iter().flat_map(|m| [m.epoch as f64, m.train_loss, m.test_loss, m.seconds]).collect();
-        named.push(("history.metrics".into(), Tensor::from_slice(&flat).view([st.metrics.len() as i64, 4])));
+        for (name, p) in PARAM_NAMES.iter().zip(st.best.iter().flatten()) {
+            named.push((format!("best.{name}"), p.shallow_clone()));
+        }
+        let flat: Vec<f64> = st.metrics.iter().flat_map(|m| [m.epoch as f64, m.train_loss, m.test_loss, m.seconds, m.val_loss]).collect();
+        named.push(("history.metrics".into(), Tensor::from_slice(&flat).view([st.metrics.len() as i64, METRICS_WIDTH as i64])));
         named.push(("history.step_epoch".into(), Tensor::from_slice(&st.steps.iter().map(|s| s.epoch as i64).collect::<Vec<_>>())));
         named.push(("history.step_loss".into(), Tensor::from_slice(&st.steps.iter().map(|s| s.loss).collect::<Vec<_>>())));
         let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); named.len()];
@@ -108,10 +116,11 @@ impl Checkpoint {
             adam.push(AdamState { step, exp_avg: exp_avg?, exp_avg_sq: exp_avg_sq? });
             params.push(param);
         }
+        let best = r.best(&params)?;
         let (metrics, steps) = (r.metrics()?, r.steps()?);
         let position =
             Position { epoch: num("epoch")? as usize, batch: num("batch")? as usize, epoch_loss: f64::from_bits(num("epoch_loss_bits")?) };
-        let state = TrainState { params, adam, position, metrics, steps, elapsed: f64::from_bits(num("elapsed_bits")?) };
+        let state = TrainState { params, adam, position, metrics, steps, elapsed: f64::from_bits(num("elapsed_bits")?), best };
         Ok(Checkpoint { settings, series: get("series")?.clone(), state })
     }
 }
@@ -156,17 +165,41 @@ impl Reader<'_> {
         Vec::<f64>::try_from(t.to_kind(Kind::Double).view([-1])).map_err(|e| self.bad(&format!("{name}: {}", first_line(e))))
     }
 
-    /// history.metrics: [epochs, 4] rows of epoch (1, 2, ...), train loss, test loss, seconds.
+    /// history.metrics: [epochs, 5] rows of epoch (1, 2, ...), train loss, test loss, seconds,
+    /// validation loss ([epochs, 4] before 0.3: no validation).
     fn metrics(&self) -> Result<Vec<EpochMetrics>> {
-        let flat = self.values("history.metrics", Dtype::F64, Some(4))?;
-        let mut metrics = Vec::with_capacity(flat.len() / 4);
-        for (i, c) in flat.chunks(4).enumerate() {
+        let width = match self.st.tensor("history.metrics").map(|v| v.shape().to_vec()) {
+            Ok(shape) if shape.len() == 2 && shape[1] == 4 => 4,
+            _ => METRICS_WIDTH,
+        };
+        let flat = self.values("history.metrics", Dtype::F64, Some(width))?;
+        let mut metrics = Vec::with_capacity(flat.len() / width);
+        for (i, c) in flat.chunks(width).enumerate() {
             if c[0] != (i + 1) as f64 {
                 return Err(self.bad(&format!("history.metrics row {} is epoch {}, expected {}", i + 1, c[0], i + 1)));
             }
-            metrics.push(EpochMetrics { epoch: i + 1, train_loss: c[1], test_loss: c[2], seconds: c[3] });
+            let val_loss = c.get(4).copied().unwrap_or(f64::NAN);
+            metrics.push(EpochMetrics { epoch: i + 1, train_loss: c[1], val_loss, test_loss: c[2], seconds: c[3] });
         }
         Ok(metrics)
+    }
+
+    /// The best validation epoch's weights, when the checkpoint has them: all four, each shaped
+    /// like its parameter.
+    fn best(&self, params: &[Tensor]) -> Result<Option<Vec<Tensor>>> {
+        let names: Vec<String> = PARAM_NAMES.iter().map(|n| format!("best.{n}")).collect();
+        if names.iter().all(|n| self.st.tensor(n).is_err()) {
+            return Ok(None);
+        }
+        let mut best = Vec::with_capacity(names.len());
+        for (name, p) in names.iter().zip(params) {
+            let t = self.tensor(name, Dtype::F32, p.dim(), None)?;
+            if t.size() != p.size() {
+                return Err(self.bad(&format!("{name} has shape {:?}, its parameter {:?}", t.size(), p.size())));
+            }
+            best.push(t);
+        }
+        Ok(Some(best))
     }
 
     /// history.step_epoch and history.step_loss: the epoch and loss of every step.

@@ -36,6 +36,13 @@ pub struct RunConfig {
     pub gaps: Gaps,
     pub windows: usize,
     pub train_windows: usize,
+    /// The validation windows after them (older files: absent, none).
+    #[serde(default)]
+    pub val_windows: usize,
+    /// The epoch whose weights the run's outputs hold: the lowest validation loss with
+    /// --val-fraction, else the last (older files: absent).
+    #[serde(default)]
+    pub kept_epoch: Option<usize>,
     /// data::fingerprint of the series as the model saw it
     #[serde(default)]
     pub series_fingerprint: String,
@@ -105,8 +112,11 @@ impl RunConfig {
                 ));
             }
         }
-        if self.train_windows == 0 || self.train_windows > self.windows {
-            return Err(format!("train_windows {} does not fit windows {}", self.train_windows, self.windows));
+        if self.train_windows == 0 || self.train_windows + self.val_windows > self.windows {
+            return Err(format!(
+                "train_windows {} and val_windows {} do not fit windows {}",
+                self.train_windows, self.val_windows, self.windows
+            ));
         }
         Ok(())
     }

@@ -88,11 +88,14 @@ impl RunDir {
     /// Saves the trainer's progress, each file whole or not at all.
     pub fn save_progress(&self, run: &RunConfig, t: &Trainer) -> Result<()> {
         let dir = &self.path;
-        run.save(dir)?;
+        RunConfig { kept_epoch: Some(t.kept_epoch()), ..run.clone() }.save(dir)?;
         metrics_csv(&t.metrics).save(&dir.join("metrics.csv"))?;
         steps_csv(&t.steps).save(&dir.join("steps.csv"))?;
-        save_safetensors(&t.rnn, &dir.join("weights.safetensors"))?;
-        save_ot(&t.rnn, &dir.join("weights.ot"))?;
+        // The weights of the kept epoch (the best validation epoch's, with --val-fraction); the
+        // checkpoint holds the current ones, to go on from.
+        let kept = t.kept_params();
+        save_safetensors(&kept, &dir.join("weights.safetensors"))?;
+        save_ot(&kept, &dir.join("weights.ot"))?;
         let checkpoint = Checkpoint { settings: run.settings.clone(), series: run.series_fingerprint.clone(), state: t.state() };
         checkpoint.save(&dir.join("checkpoint.safetensors"))
     }

@@ -89,11 +89,13 @@ impl<'a> Table<'a> {
     }
 }
 
-/// metrics.csv: `epoch,train_loss,test_loss,seconds`.
+/// metrics.csv: `epoch,train_loss,val_loss,test_loss,seconds` (`val_loss` nan without
+/// --val-fraction).
 pub fn metrics_csv(metrics: &[EpochMetrics]) -> Csv {
-    let mut csv = Csv::new(&["epoch", "train_loss", "test_loss", "seconds"].map(String::from));
+    let mut csv = Csv::new(&["epoch", "train_loss", "val_loss", "test_loss", "seconds"].map(String::from));
     for m in metrics {
-        csv.row(&[m.epoch.to_string(), format_num(m.train_loss), format_num(m.test_loss), format!("{:.3}", m.seconds)]);
+        let losses = [m.train_loss, m.val_loss, m.test_loss].map(format_num);
+        csv.row(&[&[m.epoch.to_string()][..], &losses, &[format!("{:.3}", m.seconds)]].concat());
     }
     csv
 }
@@ -102,10 +104,13 @@ pub fn read_metrics(path: &Path) -> Result<Vec<EpochMetrics>> {
     let t = Table::read(path)?;
     let [epoch, train, test, seconds] = ["epoch", "train_loss", "test_loss", "seconds"].map(|c| t.col(c));
     let (epoch, train, test, seconds) = (epoch?, train?, test?, seconds?);
+    // val_loss: absent before 0.3
+    let val = t.has("val_loss").then(|| t.col("val_loss")).transpose()?;
     let row = |r: &[String]| -> Result<EpochMetrics> {
         Ok(EpochMetrics {
             epoch: t.whole(r, epoch)?,
             train_loss: t.num(r, train)?,
+            val_loss: val.map_or(Ok(f64::NAN), |c| t.num(r, c))?,
             test_loss: t.num(r, test)?,
             seconds: t.num(r, seconds)?,
         })
@@ -249,7 +254,7 @@ mod tests {
         ];
         let p = scratch("predictions.csv", predictions_csv(&names, true, &rows).as_str());
         assert_eq!(read_predictions(&p, &names).unwrap(), rows);
-        let metrics = vec![EpochMetrics { epoch: 1, train_loss: 0.5, test_loss: 0.25, seconds: 1.5 }];
+        let metrics = vec![EpochMetrics { epoch: 1, train_loss: 0.5, val_loss: 0.375, test_loss: 0.25, seconds: 1.5 }];
         let p = scratch("metrics.csv", metrics_csv(&metrics).as_str());
         assert_eq!(read_metrics(&p).unwrap(), metrics);
         let scores = vec![BaselineScore { name: "persistence".into(), test_loss: 0.125 }];
@@ -260,7 +265,12 @@ mod tests {
     #[test]
     fn readers_go_by_header_name_and_keep_other_columns_and_labels_apart() {
         let p = scratch("m2.csv", "seconds,val_loss,test_loss,epoch,train_loss\n2.0,9,0.5,1,0.25\n");
-        assert_eq!(read_metrics(&p).unwrap(), vec![EpochMetrics { epoch: 1, train_loss: 0.25, test_loss: 0.5, seconds: 2.0 }]);
+        assert_eq!(
+            read_metrics(&p).unwrap(),
+            vec![EpochMetrics { epoch: 1, train_loss: 0.25, val_loss: 9.0, test_loss: 0.5, seconds: 2.0 }]
+        );
+        let old = scratch("m0.1.csv", "epoch,train_loss,test_loss,seconds\n1,0.25,0.5,2.0\n");
+        assert!(read_metrics(&old).unwrap()[0].val_loss.is_nan(), "metrics.csv before 0.3 has no val_loss");
         let p = scratch("p2.csv", "split,index,pred_x,target_x,series\nval,7,1.5,2.5,s1\n");
         let read = read_predictions(&p, &["x".to_string()]).unwrap();
         assert_eq!((read[0].index, read[0].split.as_str(), read[0].targets[0], read[0].preds[0]), (7, "val", 2.5, 1.5));

@@ -3,7 +3,7 @@
 
 use super::atomic::atomic_write;
 use crate::first_line;
-use crate::model::{PARAM_NAMES, RNN};
+use crate::model::PARAM_NAMES;
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashMap;
 use std::path::Path;
@@ -102,17 +102,19 @@ pub fn sizes_of(path: &Path, params: &[(String, Tensor)]) -> Result<Sizes> {
     Ok(Sizes { features: input, hidden })
 }
 
-fn cpu_params(rnn: &RNN) -> Vec<(&'static str, Tensor)> {
-    rnn.named_parameters().iter().map(|(n, t)| (*n, t.detach().to_device(tch::Device::Cpu).contiguous())).collect()
+/// The parameters (state_dict order) with their names, on the CPU.
+fn cpu_params(params: &[Tensor]) -> Vec<(&'static str, Tensor)> {
+    PARAM_NAMES.iter().zip(params).map(|(n, t)| (*n, t.detach().to_device(tch::Device::Cpu).contiguous())).collect()
 }
 
-pub fn save_safetensors(rnn: &RNN, path: &Path) -> Result<()> {
-    let params = cpu_params(rnn);
+/// The parameters `params`, in state_dict order, as safetensors.
+pub fn save_safetensors(params: &[Tensor], path: &Path) -> Result<()> {
+    let params = cpu_params(params);
     atomic_write(path, |tmp| Tensor::write_safetensors(&params, tmp).map_err(|e| anyhow!(first_line(e))))
 }
 
 /// The libtorch archive (`torch::save` of named tensors); tch stores `.` as `|` in names.
-pub fn save_ot(rnn: &RNN, path: &Path) -> Result<()> {
-    let params = cpu_params(rnn);
+pub fn save_ot(params: &[Tensor], path: &Path) -> Result<()> {
+    let params = cpu_params(params);
     atomic_write(path, |tmp| Tensor::save_multi(&params, tmp).map_err(|e| anyhow!(first_line(e))))
 }

@@ -26,6 +26,8 @@ pub struct EpochMetrics {
     pub epoch: usize,
     /// The mean of the epoch's batch losses.
     pub train_loss: f64,
+    /// One-step-ahead MSE of the validation windows (NaN without them).
+    pub val_loss: f64,
     /// One-step-ahead MSE of the held-out tail.
     pub test_loss: f64,
     /// Since training began (across resumes).
@@ -60,6 +62,19 @@ pub struct TrainState {
     pub steps: Vec<StepLoss>,
     /// Seconds of training so far.
     pub elapsed: f64,
+    /// The parameters at the epoch of the lowest validation loss so far (with validation).
+    pub best: Option<Vec<Tensor>>,
+}
+
+/// The epoch of the lowest validation loss (the first, on a tie), if any epoch had one.
+pub fn best_epoch(metrics: &[EpochMetrics]) -> Option<usize> {
+    let mut best: Option<&EpochMetrics> = None;
+    for m in metrics.iter().filter(|m| !m.val_loss.is_nan()) {
+        if best.is_none_or(|b| m.val_loss < b.val_loss) {
+            best = Some(m);
+        }
+    }
+    best.map(|m| m.epoch)
 }
 
 /// Where a new run's weights come from.
@@ -155,7 +170,10 @@ pub struct Trainer {
     /// Why the fast step does not run, when it was asked for (or MKL is missing).
     pub fast_note: Option<String>,
     train: TrignoDS,
+    validation: TrignoDS,
     test: TrignoDS,
+    /// The parameters at the best validation epoch so far (`TrainState::best`).
+    best: Option<Vec<Tensor>>,
     pub position: Position,
     pub metrics: Vec<EpochMetrics>,
     pub steps: Vec<StepLoss>,
@@ -194,6 +212,10 @@ impl Trainer {
         })?;
         t.optimizer.restore(state.adam).context("restoring the checkpoint's Adam state")?;
         (t.position, t.metrics, t.steps, t.elapsed_before) = (state.position, state.metrics, state.steps, state.elapsed);
+        if best_epoch(&t.metrics).is_some() != state.best.is_some() {
+            bail!("the checkpoint's validation history and its best weights do not go together");
+        }
+        t.best = state.best.map(|b| b.iter().map(|p| p.to_device(t.device)).collect());
         Ok(t)
     }
 
@@ -207,7 +229,8 @@ impl Trainer {
         vs.set_device(device);
         let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, t)| *t).collect();
         let optimizer = Adam::new(&params, AdamConfig::with_lr(settings.lr));
-        let (train, test) = (windows.training().to_device(device), windows.test().to_device(device));
+        let (train, validation, test) =
+            (windows.training().to_device(device), windows.validation().to_device(device), windows.test().to_device(device));
         let mut t = Trainer {
             settings: settings.clone(),
             device,
@@ -217,7 +240,9 @@ impl Trainer {
             backward: Backward::Autograd,
             fast_note: None,
             train,
+            validation,
             test,
+            best: None,
             position: Position::default(),
             metrics: vec![],
             steps: vec![],
@@ -308,17 +333,49 @@ impl Trainer {
         Ok(StepOutcome::Loss(loss))
     }
 
-    /// Closes epoch `epoch`: its train loss, the test loss, the clock.
+    /// Closes epoch `epoch`: its train loss, the validation and test losses, the clock; and keeps
+    /// the parameters when the validation loss is the lowest yet.
     fn end_epoch(&mut self, epoch: usize) -> EpochMetrics {
+        let val_loss = if self.validation.is_empty() { f64::NAN } else { evaluate(&self.rnn, &self.validation.X, &self.validation.Y) };
         let m = EpochMetrics {
             epoch,
             train_loss: self.position.epoch_loss / self.batches_per_epoch() as f64,
+            val_loss,
             test_loss: self.test_loss(),
             seconds: self.elapsed(),
         };
         self.metrics.push(m);
+        if best_epoch(&self.metrics) == Some(epoch) {
+            self.best = Some(tch::no_grad(|| self.rnn.named_parameters().iter().map(|(_, p)| p.copy()).collect()));
+        }
         self.position = Position { epoch, batch: 0, epoch_loss: 0.0 };
         m
+    }
+
+    /// The epoch whose parameters the run's outputs hold: the best validation epoch, else the last.
+    pub fn kept_epoch(&self) -> usize {
+        best_epoch(&self.metrics).unwrap_or(self.position.epoch)
+    }
+
+    /// The parameters the run's outputs hold (state_dict order): the best validation epoch's, else
+    /// the current ones.
+    pub fn kept_params(&self) -> Vec<Tensor> {
+        match &self.best {
+            Some(best) => best.iter().map(Tensor::shallow_clone).collect(),
+            None => self.rnn.named_parameters().iter().map(|(_, p)| p.detach()).collect(),
+        }
+    }
+
+    /// Puts the kept parameters into the model, for the outputs of a finished run.
+    pub fn keep_best(&mut self) -> Result<()> {
+        let kept = self.kept_params();
+        self.rnn.copy_parameters(&kept)
+    }
+
+    /// Whether --patience epochs have passed without a lower validation loss.
+    fn patience_spent(&self) -> bool {
+        let patience = self.settings.patience as usize;
+        patience > 0 && best_epoch(&self.metrics).is_some_and(|best| self.position.epoch - best >= patience)
     }
 
     /// Which implementation of Adam's step runs.
@@ -345,6 +402,7 @@ impl Trainer {
             metrics: self.metrics.clone(),
             steps: self.steps.clone(),
             elapsed: self.elapsed(),
+            best: self.best.as_ref().map(|b| b.iter().map(Tensor::shallow_clone).collect()),
         }
     }
 }
@@ -361,6 +419,9 @@ pub fn run_epochs(
 ) -> Result<Ended> {
     let epochs = t.settings.epochs as usize;
     for epoch in t.position.epoch + 1..=epochs {
+        if t.patience_spent() {
+            break;
+        }
         for batch in t.batches(epoch).iter().skip(t.position.batch) {
             match t.step(batch, &mut Laps::off())? {
                 StepOutcome::Loss(loss) => {

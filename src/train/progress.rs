@@ -29,14 +29,15 @@ impl Progress {
     }
 
     pub fn epoch(&self, m: &EpochMetrics) {
-        let EpochMetrics { epoch, train_loss, test_loss, seconds } = *m;
+        let EpochMetrics { epoch, train_loss, val_loss, test_loss, seconds } = *m;
+        let val = if val_loss.is_nan() { String::new() } else { format!("  val {val_loss:.3e}") };
         match self {
             Progress::Quiet => {}
             Progress::Lines { epochs } => {
-                eprintln!("epoch {epoch:>4}/{epochs}  train {train_loss:.3e}  test {test_loss:.3e}  {seconds:.1}s")
+                eprintln!("epoch {epoch:>4}/{epochs}  train {train_loss:.3e}{val}  test {test_loss:.3e}  {seconds:.1}s")
             }
             Progress::Bar(bar) => {
-                bar.set_message(format!("train {train_loss:.3e} test {test_loss:.3e}"));
+                bar.set_message(format!("train {train_loss:.3e}{val}  test {test_loss:.3e}"));
                 bar.set_position(epoch as u64);
             }
         }

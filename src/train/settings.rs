@@ -9,7 +9,7 @@
 //! flag was typed comes from clap (`ArgMatches::value_source`), so that `--resume` can tell a
 //! flag the user typed from a default.
 
-use crate::data::{Missing, Reading, Source};
+use crate::data::{Missing, Reading, Source, Split};
 use crate::fast::BackwardArg;
 use crate::model::loss::LossKind;
 use crate::model::Activation;
@@ -233,6 +233,15 @@ settings! {
     test_fraction: f64 = 0.2, plain, Training, Fixed,
         flag "test-fraction", "Fraction of the windows, at the end of the series, held out for the test loss", Shown::Value,
         check check::test_fraction, arg |a| a.value_parser(checked(check::test_fraction));
+    /// Runs before 0.3 held out no validation windows.
+    #[serde(default)]
+    val_fraction: f64 = 0.0, plain, Training, Fixed,
+        flag "val-fraction", "Fraction of the windows, just before the test tail, held out for validation: the epoch with the lowest validation loss is the one kept", Shown::Value,
+        check check::test_fraction, arg |a| a.value_parser(checked(check::test_fraction));
+    #[serde(default)]
+    patience: u64 = 0, plain, Training, Fixed,
+        flag "patience", "With --val-fraction: stop after this many epochs without a lower validation loss (0: train every epoch)", Shown::Value,
+        check any, arg |a| a.value_parser(checked(any::<u64>));
     data: Option<PathBuf> = None, optional, Data, Fixed,
         flag "data", "Your own series: a CSV (`,` `;` or tab) with a header row, one numeric column per feature, and maybe a time column", Shown::Words("the built-in circle"),
         check any, arg |a| a.value_parser(clap::value_parser!(PathBuf)).value_name("FILE");
@@ -265,6 +274,11 @@ settings! {
 }
 
 impl Settings {
+    /// How the windows are split in time order.
+    pub fn split(&self) -> Split {
+        Split { test_fraction: self.test_fraction, val_fraction: self.val_fraction }
+    }
+
     /// The series: the circle, or the CSV read as the settings say.
     pub fn source(&self) -> Source {
         let reading = Reading { time_column: self.time_column.clone(), columns: self.columns.clone(), missing: self.missing };
@@ -579,7 +593,7 @@ mod tests {
 
     /// Every setting, given a value other than its default: each must reach its field, and each
     /// must be refused by name when it contradicts a resumed run.
-    const EVERY_FLAG: [(&str, &str); 19] = [
+    const EVERY_FLAG: [(&str, &str); 21] = [
         ("--seq-len", "7"),
         ("--activation", "relu"),
         ("--data", "x.csv"),
@@ -596,6 +610,8 @@ mod tests {
         ("--loss", "all"),
         ("--clip-grad-norm", "2"),
         ("--test-fraction", "0.5"),
+        ("--val-fraction", "0.1"),
+        ("--patience", "3"),
         ("--threads", "2"),
         ("--device", "auto"),
         ("--epochs", "3"),

@@ -23,7 +23,7 @@ pub struct ForecastArgs {
     /// How many points to generate
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub steps: u64,
-    /// First row to generate; the seq_len rows before it start the loop [default: the first row after the training part]
+    /// First row to generate; the seq_len rows before it start the loop [default: the first row of the test tail]
     #[arg(long, value_name = "INDEX")]
     pub from: Option<usize>,
     /// The CSV to write [default: forecast.csv beside the weights]; the plot goes beside it (.png)
@@ -187,7 +187,7 @@ fn mse(a: &[f64], b: &[f64]) -> f64 {
 /// persistence's, as far as the held-out rows reach.
 fn score_horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<HorizonScore>> {
     let w = truth.windows;
-    let starts = &w.targets[w.n_train..];
+    let starts = &w.targets[w.test_start()..];
     let Some(&first) = starts.first() else { return Ok(vec![]) };
     let (n, f) = (w.series.rows.len(), w.series.features());
     let reach = steps.min(n - first);
@@ -216,8 +216,8 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
     let RunSeries { source, windows } = series_for(&loaded, &args.trained.data)?;
     let builtin = source.is_circle();
     let (seq, f, n) = (loaded.seq_len as usize, windows.series.features(), windows.series.rows.len());
-    // the first row after the training part
-    let from = args.from.unwrap_or_else(|| windows.targets.get(windows.n_train).copied().unwrap_or(n));
+    // the first row of the test tail (after the training and validation windows)
+    let from = args.from.unwrap_or_else(|| windows.targets.get(windows.test_start()).copied().unwrap_or(n));
     if from < seq || from > n {
         bail!("--from {from}: the forecast needs the {seq} rows before it, so it must be between {seq} and {n}");
     }
