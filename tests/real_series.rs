@@ -13,18 +13,19 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// baselines.csv's two numbers, after checking its shape.
-fn baselines(dir: &Path) -> (f64, f64) {
+/// baselines.csv's rows, after checking its header: each baseline and its test loss.
+fn baseline_rows(dir: &Path) -> Vec<(String, f64)> {
     let text = read(&dir.join("baselines.csv"));
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 3, "{text}");
-    assert_eq!(lines[0], "name,test_loss");
-    let value = |line: &str, name: &str| -> f64 {
-        let (n, v) = line.split_once(',').unwrap();
-        assert_eq!(n, name);
-        v.parse().unwrap()
-    };
-    (value(lines[1], "persistence"), value(lines[2], "linear"))
+    assert_eq!(text.lines().next(), Some("name,test_loss"), "{text}");
+    text.lines().skip(1).map(|l| l.split_once(',').unwrap()).map(|(n, v)| (n.to_string(), v.parse().unwrap())).collect()
+}
+
+/// baselines.csv of a series without a season: persistence and linear, in that order.
+fn baselines(dir: &Path) -> (f64, f64) {
+    let rows = baseline_rows(dir);
+    let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["persistence", "linear"]);
+    (rows[0].1, rows[1].1)
 }
 
 /// metrics.csv's column `name`, by its header.
@@ -114,8 +115,15 @@ fn co2s_gaps_are_refused_interpolated_or_skipped_and_the_run_says_which() {
     let out = dir.join("interpolated");
     let r = train(&out, &["--epochs", "2", "--data", s(&co2), "--time-column", "date", "--missing", "interpolate"]);
     assert!(r.stderr.contains("(59 missing cells interpolated)"), "{}", r.stderr);
-    let (persistence, linear) = baselines(&out);
+    // weekly dates: a season of 52 rows, and the seasonal naive beside the other two
+    assert_eq!(config(&out)["season"], 52);
+    let rows = baseline_rows(&out);
+    let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["persistence", "linear", "seasonal_naive"]);
+    let (persistence, linear, seasonal) = (rows[0].1, rows[1].1, rows[2].1);
     assert!(linear < persistence && persistence < 1e-3, "a smooth weekly series: next = last is close ({persistence}, {linear})");
+    assert!(seasonal > persistence, "a year back misses a year of the trend ({seasonal})");
+    assert!(r.stderr.contains(&format!("seasonal naive (52) {seasonal:.3e}")), "{}", r.stderr);
     let gaps = &config(&out)["gaps"];
     assert_eq!((gaps["missing"].as_str(), gaps["cells"].as_u64(), gaps["filled"].as_u64()), (Some("interpolate"), Some(59), Some(59)));
     assert_eq!(config(&out)["windows"], 2284 - 4, "every window is kept");

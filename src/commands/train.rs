@@ -3,7 +3,7 @@
 
 use super::predict::predictions_csv;
 use crate::data::baselines::Baselines;
-use crate::data::{Gaps, Scaling, ScalingRule, Windows};
+use crate::data::{self, Gaps, Scaling, ScalingRule, Windows};
 use crate::fast::Backward;
 use crate::figures;
 use crate::files::checkpoint::Checkpoint;
@@ -53,9 +53,19 @@ pub struct Kept {
     pub val_loss: f64,
 }
 
-/// The baselines' rows of baselines.csv.
+/// The baselines' rows of baselines.csv (`seasonal_naive` only for a series with a season).
 fn baseline_scores(b: &Baselines) -> Vec<BaselineScore> {
-    [("persistence", b.persistence), ("linear", b.linear)].map(|(name, test_loss)| BaselineScore { name: name.into(), test_loss }).to_vec()
+    let mut rows = vec![("persistence", b.persistence), ("linear", b.linear)];
+    rows.extend(b.seasonal.map(|s| ("seasonal_naive", s.test_loss)));
+    rows.into_iter().map(|(name, test_loss)| BaselineScore { name: name.into(), test_loss }).collect()
+}
+
+/// The series' season: --season, else its time column's calendar frequency (none without one).
+fn season_of(settings: &Settings, windows: &Windows) -> Option<usize> {
+    match settings.season {
+        0 => windows.series.time.as_ref().and_then(|t| data::season::from_labels(&t.labels)),
+        n => Some(n as usize),
+    }
 }
 
 /// The trainer, new (from --init's weights, or --seed's) or resumed from its checkpoint.
@@ -92,6 +102,7 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
         train_windows: windows.n_train,
         val_windows: windows.n_val,
         kept_epoch: None,
+        season: season_of(settings, windows),
         series_fingerprint: windows.fingerprint.clone(),
         versions: Versions::current(),
     }
@@ -154,7 +165,7 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
 
     let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
     dir.remove_finished_outputs()?;
-    let baselines = Baselines::of(&windows)?;
+    let baselines = Baselines::of(&windows, season_of(&settings, &windows))?;
     baselines_csv(&baseline_scores(&baselines)).save(&out.join("baselines.csv"))?;
 
     // The loop, saving its progress as it goes.

@@ -1,9 +1,10 @@
-//! What the windows alone predict, for the RNN to beat: persistence (the next point is the last
-//! one seen) and a linear autoregression fitted by least squares on the training windows. Both
-//! are scored as the RNN is, by the MSE on the held-out windows in model units, so that the three
-//! numbers compare directly.
+//! What the series alone predicts, for the RNN to beat: persistence (the next point is the last
+//! one seen), a linear autoregression fitted by least squares on the training windows, and, when
+//! the series has a season, the seasonal naive (the value one season earlier). All are scored as
+//! the RNN is, by the MSE on the held-out windows in model units, so that the numbers compare
+//! directly.
 
-use super::Windows;
+use super::{model_rows, Windows};
 use anyhow::Result;
 use tch::{Kind, Reduction, Tensor};
 
@@ -14,13 +15,25 @@ pub struct Baselines {
     pub persistence: f64,
     /// x_{t+1} = W [x_{t-seq_len+1}, ..., x_t, 1], W fitted by least squares on the training windows.
     pub linear: f64,
+    /// x_{t+1} = x_{t+1-season}, for a series with a season.
+    pub seasonal: Option<SeasonalNaive>,
+}
+
+/// The seasonal naive baseline's season (in rows) and its test loss, over the held-out windows
+/// whose target has a row one season earlier, without a gap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeasonalNaive {
+    pub season: usize,
+    pub test_loss: f64,
 }
 
 impl Baselines {
-    pub fn of(windows: &Windows) -> Result<Baselines> {
+    /// The baselines on `windows`' test tail; the seasonal naive with a `season`.
+    pub fn of(windows: &Windows, season: Option<usize>) -> Result<Baselines> {
         let (train, test) = (windows.training(), windows.test());
+        let seasonal = season.map(|season| SeasonalNaive { season, test_loss: seasonal_naive(windows, season) });
         if test.is_empty() {
-            return Ok(Baselines { persistence: f64::NAN, linear: f64::NAN });
+            return Ok(Baselines { persistence: f64::NAN, linear: f64::NAN, seasonal });
         }
         let last = test.X.select(1, -1);
         let persistence = f64::try_from(last.mse_loss(&test.Y, Reduction::Mean))?;
@@ -33,7 +46,26 @@ impl Baselines {
         let (w, _, _, _) = design(&train.X).f_linalg_lstsq(&train.Y.to_kind(Kind::Double), None, "gelsy")?;
         let pred = design(&test.X).matmul(&w);
         let linear = f64::try_from((pred - test.Y.to_kind(Kind::Double)).square().mean(None))?;
-        Ok(Baselines { persistence, linear })
+        Ok(Baselines { persistence, linear, seasonal })
+    }
+}
+
+/// The seasonal naive's MSE over the test windows whose target row t has a row t - season without
+/// a gap (NaN when none has), in model units.
+fn seasonal_naive(windows: &Windows, season: usize) -> f64 {
+    let rows = model_rows(&windows.series, windows.scaling.as_ref());
+    let f = windows.series.features();
+    let row = |t: usize| &rows[t * f..(t + 1) * f];
+    let (mut sum, mut count) = (0.0f64, 0usize);
+    for &t in &windows.targets[windows.test_start()..] {
+        let Some(earlier) = t.checked_sub(season).map(row).filter(|r| r.iter().all(|v| !v.is_nan())) else { continue };
+        sum += earlier.iter().zip(row(t)).map(|(&p, &y)| (p as f64 - y as f64).powi(2)).sum::<f64>();
+        count += f;
+    }
+    if count == 0 {
+        f64::NAN
+    } else {
+        sum / count as f64
     }
 }
 
@@ -51,7 +83,16 @@ mod tests {
     fn persistence_is_the_last_value_seen() {
         // 0 1 0 1 ...: persistence is always off by one
         let w = windows((0..42).map(|i| vec![(i % 2) as f64]).collect());
-        assert_eq!(Baselines::of(&w).unwrap().persistence, 1.0);
+        assert_eq!(Baselines::of(&w, None).unwrap().persistence, 1.0);
+    }
+
+    #[test]
+    fn the_seasonal_naive_is_the_value_one_season_earlier() {
+        // a period of 3 with a trend of 10 per period: one season back is off by exactly 10
+        let w = windows((0..40).map(|i| vec![(i % 3) as f64 + 10.0 * (i / 3) as f64]).collect());
+        let b = Baselines::of(&w, Some(3)).unwrap();
+        assert_eq!(b.seasonal, Some(SeasonalNaive { season: 3, test_loss: 100.0 }));
+        assert!(Baselines::of(&w, None).unwrap().seasonal.is_none());
     }
 
     #[test]
@@ -63,7 +104,7 @@ mod tests {
             let v = 2.0 * 0.5f64.cos() * rows[t - 1][0] - rows[t - 2][0] + 1.0;
             rows.push(vec![v]);
         }
-        let b = Baselines::of(&windows(rows)).unwrap();
+        let b = Baselines::of(&windows(rows), None).unwrap();
         assert!(b.linear < 1e-10, "{b:?}");
         assert!(b.persistence > 0.1, "{b:?}");
     }

@@ -4,6 +4,7 @@
 pub mod baselines;
 pub mod from_csv;
 pub mod scaling;
+pub mod season;
 
 pub use from_csv::{Missing, Reading};
 pub use scaling::{model_rows, Scaling};

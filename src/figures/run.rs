@@ -2,7 +2,7 @@
 //! predictions against the targets (the blog's last figure), and the phase portrait.
 //! `vanilla-rnn plot DIR` redraws them; `train` draws them into DIR/plots.
 
-use super::{drawing_error, legend, linear_chart, png, span, tick, Ticks, BLUE, COLORS, GREEN, GREY, ORANGE, RED};
+use super::{drawing_error, legend, linear_chart, png, span, tick, Ticks, BLUE, COLORS, GREEN, GREY, ORANGE, PURPLE, RED};
 use crate::data::{Source, Time};
 use crate::files::config::RunConfig;
 use crate::files::tables::{read_baselines, read_metrics, read_predictions, BaselineScore, Prediction};
@@ -184,7 +184,7 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
                 .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         }
-        for (BaselineScore { name, test_loss }, c) in run.baselines.iter().zip([GREEN, GREY]) {
+        for (BaselineScore { name, test_loss }, c) in run.baselines.iter().zip([GREEN, GREY, PURPLE]) {
             let value = *test_loss;
             let y = value.max(lo);
             if !positive(&value) {
@@ -193,7 +193,7 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
             chart
                 .draw_series(LineSeries::new(vec![(0.0, y), (last + 0.5, y)], c.stroke_width(2)))
                 .map_err(drawing_error)?
-                .label(format!("{name} baseline, test ({value:.2e})"))
+                .label(format!("{} baseline, test ({value:.2e})", name.replace('_', " ")))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)?;

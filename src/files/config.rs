@@ -36,6 +36,10 @@ pub struct RunConfig {
     pub gaps: Gaps,
     pub windows: usize,
     pub train_windows: usize,
+    /// The season (rows) of the seasonal naive baseline: --season, or the time column's calendar
+    /// frequency; none without one (older files: absent).
+    #[serde(default)]
+    pub season: Option<usize>,
     /// The validation windows after them (older files: absent, none).
     #[serde(default)]
     pub val_windows: usize,

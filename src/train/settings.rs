@@ -238,6 +238,11 @@ settings! {
     val_fraction: f64 = 0.0, plain, Training, Fixed,
         flag "val-fraction", "Fraction of the windows, just before the test tail, held out for validation: the epoch with the lowest validation loss is the one kept", Shown::Value,
         check check::test_fraction, arg |a| a.value_parser(checked(check::test_fraction));
+    /// Runs before 0.3: no seasonal baseline.
+    #[serde(default)]
+    season: u64 = 0, plain, Training, Fixed,
+        flag "season", "The series' season in rows, for the seasonal naive baseline (0: from the time column's calendar frequency: monthly 12, quarterly 4, weekly 52, daily 7, hourly 24, half-hourly 48; none without one)", Shown::Value,
+        check any, arg |a| a.value_parser(checked(any::<u64>));
     #[serde(default)]
     patience: u64 = 0, plain, Training, Fixed,
         flag "patience", "With --val-fraction: stop after this many epochs without a lower validation loss (0: train every epoch)", Shown::Value,
@@ -593,7 +598,7 @@ mod tests {
 
     /// Every setting, given a value other than its default: each must reach its field, and each
     /// must be refused by name when it contradicts a resumed run.
-    const EVERY_FLAG: [(&str, &str); 21] = [
+    const EVERY_FLAG: [(&str, &str); 22] = [
         ("--seq-len", "7"),
         ("--activation", "relu"),
         ("--data", "x.csv"),
@@ -612,6 +617,7 @@ mod tests {
         ("--test-fraction", "0.5"),
         ("--val-fraction", "0.1"),
         ("--patience", "3"),
+        ("--season", "12"),
         ("--threads", "2"),
         ("--device", "auto"),
         ("--epochs", "3"),
