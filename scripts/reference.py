@@ -81,6 +81,9 @@ def number(text, decimal_comma):
         raise
 
 
+TIME_NAMES = ("year", "date", "time", "month", "ds", "timestamp", "datetime", "day", "week", "quarter", "period", "dt")
+
+
 def read_csv(path, time_column=None, columns=None, missing="error"):
     """names, values (NaN for a gap kept by --missing skip), time labels (or None), gaps found."""
     with open(path, newline="", encoding="utf-8-sig") as f:
@@ -90,17 +93,26 @@ def read_csv(path, time_column=None, columns=None, missing="error"):
     delimiter = max((",", ";", "\t"), key=lambda d: counts[d]) if max(counts.values()) > 0 else ","
     rows = [r for r in csv.reader(text.splitlines(), delimiter=delimiter) if r]
     header = [n.strip() for n in rows[0]]
+    if header[0] == "" and len(header) > 1:
+        header[0] = "Unnamed: 0"  # pandas' unnamed index: never a feature
     body = rows[1:]
-    if time_column is not None:
-        t = header.index(time_column)
-    else:
-        first = next((r[0].strip() for r in body if not is_missing(r[0].strip())), None)
+
+    def textual(j):
+        first = next((r[j].strip() for r in body if not is_missing(r[j].strip())), None)
         try:
             number(first, delimiter != ",")
-            t = None
+            return False
         except (TypeError, ValueError, AttributeError):
-            t = None if first is None else 0
-    features = [header.index(c) for c in columns] if columns else [j for j in range(len(header)) if j != t]
+            return first is not None
+
+    if time_column is not None:
+        t = header.index(time_column)
+    else:  # a column of text or dates wherever it stands, else one named like a time
+        candidates = [j for j in range(len(header)) if not (columns and header[j] in columns)]
+        t = next((j for j in candidates if textual(j)), None)
+        if t is None:
+            t = next((j for j in candidates if header[j].lower() in TIME_NAMES), None)
+    features = [header.index(c) for c in columns] if columns else [j for j in range(len(header)) if j != t and header[j] != "Unnamed: 0"]
     labels = [r[t].strip() for r in body] if t is not None else None
     values = np.array([[math.nan if is_missing(r[j].strip()) else number(r[j].strip(), delimiter != ",") for j in features] for r in body], dtype=np.float64)
     gaps = int(np.isnan(values).sum())
@@ -197,6 +209,7 @@ def main():
     p.add_argument("--test-fraction", type=float, default=0.2)
     p.add_argument("--val-fraction", type=float, default=0.0)
     p.add_argument("--patience", type=int, default=0)
+    p.add_argument("--season", type=int, default=0)  # the seasonal baseline's: changes no number here
     p.add_argument("--data")
     p.add_argument("--time-column")
     p.add_argument("--columns", type=lambda v: v.split(","))

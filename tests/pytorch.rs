@@ -257,6 +257,13 @@ fn a_users_csv_trains_bitwise_as_in_python() {
         format!("{},{},{}", 10.0 * v.sin(), 1e3 + v.cos(), (v * 0.3).sin() - 2.0)
     });
     parity("csv", &["--epochs", "5", "--batch-size", "10", "--hidden", "12", "--seq-len", "6", "--data", s(&csv)]);
+    // as pandas' to_csv writes it: an unnamed index first, the dates last
+    let pandas = dir.join("pandas.csv");
+    write_series(&pandas, ",x,y,date", 120, |i| {
+        let v = i as f64 * 0.07;
+        format!("{i},{},{},2020-01-{:02}T{:02}:00", v.sin(), 3.0 + v.cos(), 1 + i / 24, i % 24)
+    });
+    parity("csv-pandas", &["--epochs", "3", "--hidden", "8", "--data", s(&pandas), "--season", "24"]);
 }
 
 /// A dated series (semicolons, decimal commas, a date column found without the flag, a column left out) with

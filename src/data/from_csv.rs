@@ -110,6 +110,13 @@ fn number(text: &str, decimal_comma: bool) -> Option<f64> {
     })
 }
 
+/// The name given to a first column with an empty header (pandas' unnamed index, as
+/// `pandas.read_csv` names it). It is never a feature; of dates or text, it is the time column.
+pub const UNNAMED_INDEX: &str = "Unnamed: 0";
+
+/// Column names taken as the time column when their values are numbers (years, `YYYYMMDD`).
+const TIME_NAMES: [&str; 12] = ["year", "date", "time", "month", "ds", "timestamp", "datetime", "day", "week", "quarter", "period", "dt"];
+
 /// A gap: an empty cell, `NA` or `NaN` (any case).
 fn is_missing(text: &str) -> bool {
     text.is_empty() || text.eq_ignore_ascii_case("na") || text.eq_ignore_ascii_case("nan")
@@ -142,6 +149,11 @@ impl Table {
         let mut seen = std::collections::HashMap::new();
         for (j, raw) in header.iter().enumerate() {
             let raw = if j == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
+            if j == 0 && raw.iter().all(u8::is_ascii_whitespace) && header.len() > 1 {
+                // pandas' to_csv writes its unnamed index so; pandas reads it back by this name
+                names.push(UNNAMED_INDEX.to_string());
+                continue;
+            }
             let name =
                 std::str::from_utf8(raw).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && !s.contains('\0')).with_context(
                     || format!("{}: header column {} is empty or not UTF-8 text (is the file UTF-8 CSV?)", path.display(), j + 1),
@@ -206,7 +218,13 @@ impl Table {
             return Ok(f64::NAN);
         }
         let v: f64 = number(text, self.decimal_comma).ok_or_else(|| {
-            let hint = if j == 0 && untimed { " (is it a time column? --time-column names it)" } else { "" };
+            let hint = if thousands(text) {
+                " (a thousands separator? write the number without it)"
+            } else if untimed {
+                " (a time column? --time-column names it; or leave the column out: --columns names the ones to learn)"
+            } else {
+                " (leave the column out: --columns names the ones to learn)"
+            };
             anyhow!("{path}: row {line}, column {} ({name}): {:?} is not a number{hint}", j + 1, short(text))
         })?;
         if !v.is_finite() {
@@ -221,20 +239,27 @@ impl Table {
         })
     }
 
-    /// The named time column, or a first column whose first value is not a number.
+    /// The named time column; else, among the columns --columns does not name, the first whose
+    /// first value is not a number (dates, text labels), wherever it stands; else the first
+    /// named like a time (`year`, `date`, ...: TIME_NAMES) whose values are numbers.
     fn time_column(&self, reading: &Reading) -> Result<Option<usize>> {
         if let Some(name) = &reading.time_column {
             return self.column(name, "--time-column").map(Some);
         }
-        let first = (0..self.records.len()).map(|r| self.cell(r, 0)).find(|c| !is_missing(c));
-        let textual = first.is_some_and(|c| number(&c, self.decimal_comma).is_none());
-        Ok(textual.then_some(0))
+        let named = |j: usize| reading.columns.as_ref().is_some_and(|c| c.contains(&self.header[j]));
+        let candidates: Vec<usize> = (0..self.header.len()).filter(|&j| !named(j)).collect();
+        let textual = |&j: &usize| {
+            let first = (0..self.records.len()).map(|r| self.cell(r, j)).find(|c| !is_missing(c));
+            first.is_some_and(|c| number(&c, self.decimal_comma).is_none())
+        };
+        let timely = |&j: &usize| TIME_NAMES.contains(&self.header[j].to_ascii_lowercase().as_str());
+        Ok(candidates.iter().copied().find(textual).or_else(|| candidates.iter().copied().find(timely)))
     }
 
     fn features(&self, reading: &Reading, time: Option<usize>) -> Result<Vec<usize>> {
         let features: Vec<usize> = match &reading.columns {
             Some(names) => names.iter().map(|n| self.column(n, "--columns")).collect::<Result<_>>()?,
-            None => (0..self.header.len()).filter(|&j| Some(j) != time).collect(),
+            None => (0..self.header.len()).filter(|&j| Some(j) != time && self.header[j] != UNNAMED_INDEX).collect(),
         };
         if let Some(t) = time.filter(|t| features.contains(t)) {
             bail!("--columns names the time column {}: time is never a feature", short(&self.header[t]));
@@ -265,6 +290,16 @@ fn delimiter(bytes: &[u8]) -> u8 {
     } else {
         [b',', b';', b'\t'][best]
     }
+}
+
+/// A number written with a thousands separator: `1,000`, `12,345.6`.
+fn thousands(text: &str) -> bool {
+    let (int, _) = text.split_once('.').unwrap_or((text, ""));
+    let groups: Vec<&str> = int.trim_start_matches(['-', '+']).split(',').collect();
+    groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A user's text as an error message shows it: at most 40 characters.
@@ -311,13 +346,42 @@ mod tests {
     }
 
     #[test]
-    fn a_numeric_time_column_needs_the_flag() {
+    fn a_numeric_column_named_like_a_time_is_the_time_column() {
         let s = read("YEAR,SUN\n1700,5\n1701,11\n", &plain()).unwrap();
-        assert_eq!(s.names, vec!["YEAR", "SUN"], "without the flag, years are a feature");
-        let r = Reading { time_column: Some("YEAR".into()), ..plain() };
-        let s = read("YEAR,SUN\n1700,5\n1701,11\n", &r).unwrap();
-        assert_eq!(s.names, vec!["SUN"]);
+        assert_eq!(s.names, vec!["SUN"], "years are labels, not a feature");
         assert_eq!(s.time.unwrap().labels, vec!["1700", "1701"]);
+        let s = read("volume,Date\n5,19580329\n11,19580405\n", &plain()).unwrap();
+        assert_eq!((s.names, s.time.unwrap().name), (vec!["volume".to_string()], "Date".to_string()), "wherever it stands");
+        let r = Reading { columns: Some(vec!["YEAR".into(), "SUN".into()]), ..plain() };
+        assert_eq!(read("YEAR,SUN\n1700,5\n1701,11\n", &r).unwrap().names, vec!["YEAR", "SUN"], "--columns makes it a feature");
+        let s = read("when,SUN\n1700,5\n1701,11\n", &plain()).unwrap();
+        assert!(s.time.is_none() && s.names == ["when", "SUN"], "another name is a feature unless --time-column names it");
+    }
+
+    #[test]
+    fn pandas_index_columns_dates_and_text_anywhere() {
+        // Series.to_csv: an unnamed index, then the values under the name 0
+        let s = read(",0\n0,1.5\n1,2.5\n", &plain()).unwrap();
+        assert_eq!((s.names, s.time), (vec!["0".to_string()], None), "the index is never a feature");
+        // DataFrame.to_csv with a DatetimeIndex: the unnamed index is the time column
+        let s = read(",value\n2019-01-01,1\n2019-01-02,2\n", &plain()).unwrap();
+        assert_eq!(s.time.as_ref().map(|t| t.name.as_str()), Some(UNNAMED_INDEX));
+        assert_eq!(s.names, vec!["value"]);
+        // an index, a feature and a text label: the label column is the time column
+        let s = read(",KSI,label\n0,1.5,a\n1,2.5,b\n", &plain()).unwrap();
+        assert_eq!((s.names, s.time.unwrap().name), (vec!["KSI".to_string()], "label".to_string()));
+        // a date column that is not the first
+        let s = read("y,date\n1,2019-01-01\n2,2019-01-02\n", &plain()).unwrap();
+        assert_eq!((s.names, s.time.unwrap().name), (vec!["y".to_string()], "date".to_string()));
+        // a second text column is refused with the flag that leaves it out
+        let e = read("date,temp,weather\n2019-01-01,3,rain\n2019-01-02,4,sun\n", &plain()).unwrap_err().to_string();
+        assert!(
+            e.contains("column 3 (weather): \"rain\" is not a number (leave the column out: --columns names the ones to learn)"),
+            "{e}"
+        );
+        // a thousands separator gets a hint
+        let e = read("date,v\n2019-01-01,\"1,000.00\"\n", &plain()).unwrap_err().to_string();
+        assert!(e.contains("\"1,000.00\" is not a number (a thousands separator? write the number without it)"), "{e}");
     }
 
     #[test]
@@ -346,7 +410,8 @@ mod tests {
             let s = read(text, &plain()).unwrap();
             assert_eq!(s.rows, vec![vec![1.5, 2.0]], "{text:?}: a decimal comma is read in a ; or tab file");
         }
-        let e = read("a,b\n2,\"1,5\"\n", &plain()).unwrap_err().to_string();
+        let both = Reading { columns: Some(vec!["a".into(), "b".into()]), ..plain() };
+        let e = read("a,b\n2,\"1,5\"\n", &both).unwrap_err().to_string();
         assert!(e.contains("\"1,5\" is not a number"), "but not in a , file: {e}");
         let s = read("\"a;x\",b\n1,2\n", &plain()).unwrap();
         assert_eq!(s.names, vec!["a;x", "b"], "a quoted delimiter does not count");
