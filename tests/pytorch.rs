@@ -122,6 +122,15 @@ fn rust_exports_load_in_python_and_predict_the_same() {
     assert_py_ok(&py(&["tests/python/check_interop.py", s(&dir)]), "interop");
 }
 
+/// A CSV run's model.pt takes raw values and gives predictions.csv's numbers, in Python.
+#[test]
+fn a_csv_runs_export_works_in_the_series_units_in_python() {
+    let dir = scratch("export-units");
+    let nile = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nile.csv");
+    assert_eq!(run(&["train", "--epochs", "3", "--quiet", "--data", s(&nile), "--out", s(&dir)]).code, 0);
+    assert_py_ok(&py(&["tests/python/check_export_units.py", s(&dir), s(&nile)]), "model.pt in the series' units");
+}
+
 /// A CSV's cells with numbers normalised (Python and Rust print the same f64 differently).
 fn csv_numbers(p: &Path) -> Vec<String> {
     std::fs::read_to_string(p)

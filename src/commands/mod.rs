@@ -34,7 +34,7 @@ pub enum Command {
         /// A directory written by `train`
         dir: PathBuf,
     },
-    /// Trace the model into a TorchScript module: torch.jit.load(OUT)(x), x [batch, seq_len, features]
+    /// Trace the model into a TorchScript module: torch.jit.load(OUT)(x) takes x [batch, seq_len, features] in the series' own units (a CSV run's scaling is inside) and returns the next point [batch, features] in the same units
     Export {
         /// Weights: .safetensors, .pt or .ot; a config.json beside them is read too
         #[arg(long, value_name = "FILE")]

@@ -190,7 +190,7 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     // The outputs of a finished run, from the kept weights.
     trainer.keep_best()?;
     predictions_csv(&trainer.rnn, &windows)?.save(&out.join("predictions.csv"))?;
-    export_torchscript(&trainer.rnn, settings.seq_len, &out.join("model.pt"))?;
+    export_torchscript(&trainer.rnn, settings.seq_len, windows.scaling.as_ref(), &out.join("model.pt"))?;
     figures::run::draw_all(&out)?;
     Ok(summary(Ended::Finished, trainer.test_loss()))
 }

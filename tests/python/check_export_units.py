@@ -1,0 +1,35 @@
+"""A CSV run's model.pt, loaded in Python without vanilla-rnn's code, takes the series' raw
+values and gives predictions.csv's predictions, in the series' units, to the bit.
+
+usage: check_export_units.py RUN_DIR SERIES.csv   (a `vanilla-rnn train --data SERIES.csv` run,
+                                                  with a time column and no gaps)
+"""
+import csv
+import json
+import os
+import sys
+
+import torch
+
+run, series = sys.argv[1], sys.argv[2]
+config = json.load(open(os.path.join(run, "config.json")))
+seq_len, features = config["settings"]["seq_len"], config["features"]
+with open(series, newline="") as f:
+    table = list(csv.DictReader(f))
+raw = torch.tensor([[float(r[c]) for c in features] for r in table], dtype=torch.float64)
+with open(os.path.join(run, "predictions.csv"), newline="") as f:
+    rows = list(csv.DictReader(f))
+index = [int(r["index"]) for r in rows]
+want = torch.tensor([[float(r[f"pred_{c}"]) for c in features] for r in rows], dtype=torch.float64)
+windows = torch.stack([raw[t - seq_len:t] for t in index])  # the raw rows before each target
+
+module = torch.jit.load(os.path.join(run, "model.pt"))
+got = module(windows)
+if got.dtype != torch.float64 or got.shape != want.shape:
+    sys.exit(f"model.pt gave {got.dtype} {tuple(got.shape)}, expected float64 {tuple(want.shape)}")
+if not torch.equal(got, want):
+    sys.exit(f"model.pt on raw values differs from predictions.csv: max abs {(got - want).abs().max().item():.3e}")
+one = module(windows[:1]).double()
+if not torch.allclose(one, want[:1], rtol=1e-6, atol=0):
+    sys.exit("model.pt on a batch of one is off")
+print(f"model.pt on {len(rows)} raw windows gives predictions.csv's {features} to the bit, in the series' units")
