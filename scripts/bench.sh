@@ -128,8 +128,8 @@ if scaling:
 for rs in scaling.values():
     a = median_run([r for r in rs if r["backward"] == "autograd"])
     m = median_run([r for r in rs if r["backward"] == "fast"])
-    d, f, b, o = a["phases_us"]
-    md, _, mb, mo = m["phases_us"]
+    d, f, b, o = (a["phases_us"][k] for k in ("data", "forward", "backward", "optimizer"))
+    md, mb, mo = (m["phases_us"][k] for k in ("data", "backward", "optimizer"))
     print(f"| {a['hidden']} | {a['batch']} | {a['seq_len']} | {a['us_per_step']:.0f} | {d:.0f} | {f:.0f} | {b:.0f} | {o:.0f} | "
           f"{m['us_per_step']:.0f} | {md:.0f} | {mb:.0f} | {mo:.0f} |")
 PY

@@ -378,3 +378,18 @@ fn cuda_without_a_gpu_is_a_clear_error() {
         assert_clean_error(&r, 1, "no CUDA GPU");
     }
 }
+
+#[test]
+fn bench_names_its_phases() {
+    for (backward, forward) in [("autograd", true), ("fast", false)] {
+        let r = run(&["bench", "--steps", "20", "--warmup", "2", "--profile", "--backward", backward]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+        let phases = &v["phases_us"];
+        for k in ["data", "backward", "optimizer"] {
+            assert!(phases[k].as_f64().is_some_and(|us| us >= 0.0), "{backward} {k}: {phases}");
+        }
+        assert_eq!(phases["forward"].is_f64(), forward, "{backward}: the fast step's forward is in its backward: {phases}");
+        assert_eq!(v["backward"], backward);
+    }
+}

@@ -42,11 +42,21 @@ pub struct BenchResult {
     pub steps: usize,
     pub us_per_step: f64,
     pub windows_per_s: f64,
-    /// With --profile: microseconds per step in data (the epoch's gather, the batch slice),
-    /// forward (to the loss), backward (zero_grad, backward, reading the loss) and the optimizer
-    /// (finiteness, clipping, Adam). With the fast step, forward and backward are one
-    /// function: null, then their sum.
-    pub phases_us: Option<[f64; 4]>,
+    /// With --profile: microseconds per step in each phase.
+    pub phases_us: Option<PhasesUs>,
+}
+
+/// Microseconds per step in each phase of a step.
+#[derive(Debug, Serialize)]
+pub struct PhasesUs {
+    /// The epoch's gather and the batch slice.
+    pub data: f64,
+    /// The loop over time, to the loss; null with the fast step, whose backward includes it.
+    pub forward: Option<f64>,
+    /// zero_grad, backward, reading the loss (with the fast step: its forward and backward).
+    pub backward: f64,
+    /// The finiteness check, clipping and Adam.
+    pub optimizer: f64,
 }
 
 pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
@@ -89,11 +99,13 @@ pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
         us_per_step: seconds / steps as f64 * 1e6,
         windows_per_s: (steps * batch) as f64 / seconds,
         phases_us: args.profile.then(|| {
-            let mut us = laps.seconds.map(|s| s / steps as f64 * 1e6);
-            if trainer.backward == Backward::Fast {
-                us[Phase::Forward as usize] = f64::NAN; // serialized as null
+            let us = laps.seconds.map(|s| s / steps as f64 * 1e6);
+            PhasesUs {
+                data: us[Phase::Data as usize],
+                forward: (trainer.backward != Backward::Fast).then_some(us[Phase::Forward as usize]),
+                backward: us[Phase::Backward as usize],
+                optimizer: us[Phase::Optimizer as usize],
             }
-            us
         }),
     })
 }

@@ -135,14 +135,30 @@ fn positive(v: &f64) -> bool {
     v.is_finite() && *v > 0.0
 }
 
-/// loss.png's y range: the losses', widened by the baselines down to a thousandth of the lowest
-/// loss (a linear recurrence, such as the circle's, fits to rounding: that line sits at the bottom).
+/// loss.png's y range: the losses', widened by the baselines by at most a decade either way. A
+/// baseline further off (a linear recurrence, such as the circle's, fits to rounding: 3e-16) is
+/// named in the legend rather than drawn along an edge, where it would look like the axis.
 fn loss_range(run: &RunData) -> (f64, f64) {
     let all = run.metrics.iter().flat_map(|m| [m.train_loss, m.val_loss, m.test_loss]).filter(positive);
     let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
     let (lo, hi) = if lo > hi { (1e-6, 1.0) } else { (lo / 1.5, hi * 1.5) };
     let shown = run.baselines.iter().map(|b| b.test_loss).filter(positive);
-    shown.fold((lo, hi), |(a, b), v| (a.min(v / 1.5).max(lo / 1e3), b.max(v * 1.5)))
+    shown.fold((lo, hi), |(a, b), v| (a.min(v / 1.5).max(lo / 10.0), b.max(v * 1.5).min(hi * 10.0)))
+}
+
+/// A baseline's horizontal line across loss.png, and its legend text; off the y range `(lo, hi)`,
+/// no line, and the legend says where it lies.
+fn baseline_line(b: &BaselineScore, (lo, hi): (f64, f64), right: f64) -> (Vec<(f64, f64)>, String) {
+    let value = b.test_loss;
+    let line = if (lo..=hi).contains(&value) { vec![(0.0, value), (right, value)] } else { vec![] };
+    let off = if value < lo {
+        ", below the chart"
+    } else if value > hi {
+        ", above the chart"
+    } else {
+        ""
+    };
+    (line, format!("{} baseline, test ({value:.2e}{off})", b.name.replace('_', " ")))
 }
 
 fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
@@ -161,6 +177,7 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
             .x_desc("epoch")
             .x_label_formatter(&|v| tick(v, 0))
             .y_desc("MSE")
+            .y_labels(12) // within a decade, the 2s and 5s get labels too
             .y_label_formatter(&|v| format!("{v:.0e}"))
             .label_style(("sans-serif", 15))
             .draw()
@@ -184,16 +201,12 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
                 .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         }
-        for (BaselineScore { name, test_loss }, c) in run.baselines.iter().zip([GREEN, GREY, PURPLE]) {
-            let value = *test_loss;
-            let y = value.max(lo);
-            if !positive(&value) {
-                continue;
-            }
+        for (b, c) in run.baselines.iter().zip([GREEN, GREY, PURPLE]).filter(|(b, _)| positive(&b.test_loss)) {
+            let (line, label) = baseline_line(b, (lo, hi), last + 0.5);
             chart
-                .draw_series(LineSeries::new(vec![(0.0, y), (last + 0.5, y)], c.stroke_width(2)))
+                .draw_series(LineSeries::new(line, c.stroke_width(2)))
                 .map_err(drawing_error)?
-                .label(format!("{} baseline, test ({value:.2e})", name.replace('_', " ")))
+                .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)?;
@@ -271,4 +284,36 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
         legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_baseline_off_the_chart_is_named_in_the_legend_not_drawn_at_its_edge() {
+        let b = |test_loss| BaselineScore { name: "seasonal_naive".into(), test_loss };
+        let (line, label) = baseline_line(&b(2.9e-16), (1e-5, 0.2), 40.5);
+        assert!(line.is_empty() && label == "seasonal naive baseline, test (2.90e-16, below the chart)", "{label}");
+        let (line, label) = baseline_line(&b(5e-3), (1e-5, 0.2), 40.5);
+        assert_eq!((line, label.as_str()), (vec![(0.0, 5e-3), (40.5, 5e-3)], "seasonal naive baseline, test (5.00e-3)"));
+        assert!(baseline_line(&b(3.0), (1e-5, 0.2), 40.5).1.ends_with("above the chart)"));
+    }
+
+    #[test]
+    fn the_range_widens_by_at_most_a_decade_for_a_baseline() {
+        let m = |epoch, loss| EpochMetrics { epoch, train_loss: loss, val_loss: f64::NAN, test_loss: loss, seconds: 0.0 };
+        let run = RunData {
+            features: vec![],
+            metrics: vec![m(1, 1e-2), m(2, 1e-3)],
+            predictions: vec![],
+            baselines: vec![BaselineScore { name: "linear".into(), test_loss: 3e-16 }],
+            xs: vec![],
+            rows: vec![],
+            source: Source::Circle,
+            time: None,
+        };
+        let (lo, hi) = loss_range(&run);
+        assert!((lo - 1e-3 / 1.5 / 10.0).abs() < 1e-12 && (hi - 1.5e-2).abs() < 1e-12, "{lo} {hi}");
+    }
 }

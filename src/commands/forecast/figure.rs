@@ -62,11 +62,29 @@ pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
 /// The closed loop's MSE at each horizon over every held-out start, against persistence's.
 fn draw_horizons(fc: &Forecast, area: &DrawingArea<BitMapBackend, Shift>) -> Result<()> {
     let last = fc.horizons.last().map_or(1, |h| h.h) as f64;
-    let (y0, y1) = span(fc.horizons.iter().flat_map(|h| [h.rnn, h.persistence]));
-    let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
+    // A log axis: the RNN's error and persistence's can lie decades apart.
+    let positive = fc.horizons.iter().flat_map(|h| [h.rnn, h.persistence]).filter(|v| v.is_finite() && *v > 0.0);
+    let (y0, y1) = positive.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let (y0, y1) = if y0 > y1 { (1e-6, 1.0) } else { (y0 / 1.5, y1 * 40.0) }; // headroom for the legend
     let starts = fc.horizons.first().map_or(0, |h| h.starts);
-    let title = format!("Error at each horizon, closed loop from each of {starts} held-out starts (MSE, model units)");
-    let mut chart = linear_chart(area, &title, (0.5, last + 0.5), (y0.max(0.0), y1), ("steps ahead (h)", "MSE"), (&Ticks::Decimals(0), 3))?;
+    let title = format!("Error at each horizon, closed loop from each of {starts} held-out starts (MSE, model units, log scale)");
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.5..last + 0.5, (y0..y1).log_scale())
+        .map_err(drawing_error)?;
+    chart
+        .configure_mesh()
+        .x_desc("steps ahead (h)")
+        .y_desc("MSE")
+        .x_label_formatter(&|v| Ticks::Decimals(0).format(v))
+        .y_labels(12)
+        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(drawing_error)?;
     type Line = (&'static str, RGBColor, fn(&HorizonScore) -> f64);
     let series: [Line; 2] =
         [("RNN, predictions fed back", ORANGE, |h| h.rnn), ("persistence (the last value, held)", GREY, |h| h.persistence)];
