@@ -18,7 +18,7 @@ import time
 import numpy as np
 import torch
 import torch.nn as nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 
 class TrignoDS(Dataset):
@@ -162,6 +162,30 @@ def unscale(j, s, scaling):
     return (s / bound + 1.0) / 2.0 * (mx[j] - mn[j]) + mn[j]
 
 
+def frame(x, target, norm):
+    """src/data/framing.rs: the window's inputs as the model sees them, and the map of its output
+    back to scaled units (x' = (x - s) / c, y' = (y - a) / c, prediction = a + c * out)."""
+    last = x[:, -1, :]
+    shift, scale = None, None
+    if norm == "last":
+        shift = last
+    elif norm == "revin":
+        shift, scale = x.mean(dim=1), torch.sqrt(x.var(dim=1, unbiased=False) + 1e-5)
+    inputs = x - shift.unsqueeze(1) if shift is not None else x
+    if scale is not None:
+        inputs = inputs / scale.unsqueeze(1)
+    anchor = last if target == "change" else shift
+
+    def to_frame(y):
+        y = y - anchor if anchor is not None else y
+        return y / scale if scale is not None else y
+
+    def back(out):
+        out = out * scale if scale is not None else out
+        return anchor + out if anchor is not None else out
+    return inputs, to_frame, back
+
+
 def epoch_order(n, shuffle, seed, epoch):
     if not shuffle:
         return torch.arange(n)
@@ -209,6 +233,8 @@ def main():
     p.add_argument("--test-fraction", type=float, default=0.2)
     p.add_argument("--val-fraction", type=float, default=0.0)
     p.add_argument("--patience", type=int, default=0)
+    p.add_argument("--target", choices=["level", "change"], default="level")
+    p.add_argument("--window-norm", choices=["none", "last", "revin"], default="none")
     p.add_argument("--season", type=int, default=0)  # the seasonal baseline's: changes no number here
     p.add_argument("--data")
     p.add_argument("--time-column")
@@ -236,6 +262,13 @@ def main():
     ds = TrignoDS(data, a.seq_len, targets)
     val_x, val_y = ds.X[n_train:n_train + n_val], ds.Y[n_train:n_train + n_val]
     test_x, test_y = ds.X[n_train + n_val:], ds.Y[n_train + n_val:]
+    # The model trains on its framing of the training windows (--target, --window-norm).
+    train_x, to_frame, _ = frame(ds.X[:n_train], a.target, a.window_norm)
+    train_ds = TensorDataset(train_x, to_frame(ds.Y[:n_train]))
+
+    def predict(x):  # in scaled units, whatever the framing
+        inputs, _, back = frame(x, a.target, a.window_norm)
+        return back(unroll(model, inputs, a.hidden)[-1])
 
     torch.manual_seed(a.seed)
     model = RNN(ds.input_size, a.hidden, ds.input_size, a.activation)
@@ -248,7 +281,7 @@ def main():
         if len(x) == 0:
             return float("nan")
         with torch.no_grad():
-            return criterion(unroll(model, x, a.hidden)[-1], y).item()
+            return criterion(predict(x), y).item()
 
     def test_loss():
         return loss_on(test_x, test_y)
@@ -263,7 +296,7 @@ def main():
         if a.patience and best_epoch is not None and (epoch - 1) - best_epoch >= a.patience:
             break  # early stopping: --patience epochs without a lower validation loss
         order = epoch_order(n_train, not a.no_shuffle, a.seed, epoch)
-        loader = DataLoader(ds, batch_size=a.batch_size, sampler=order.tolist())
+        loader = DataLoader(train_ds, batch_size=a.batch_size, sampler=order.tolist())
         total, batches = 0.0, 0
         for inputs, targets in loader:
             outputs = unroll(model, inputs, a.hidden)
@@ -294,7 +327,7 @@ def main():
     if best_state is not None:  # the outputs hold the best validation epoch's weights
         model.load_state_dict(best_state)
     with torch.no_grad():
-        preds = unroll(model, ds.X, a.hidden)[-1].double().numpy()
+        preds = predict(ds.X).double().numpy()
     timed = ["time"] if labels is not None else []
     lines = [",".join(["index"] + timed + ["split"] + [f"target_{n}" for n in names] + [f"pred_{n}" for n in names])]
     for i, index in enumerate(ds.targets):

@@ -62,7 +62,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export { weights, out, model } => {
             let loaded = trained::load_model(&weights, &model)?;
             let scaling = loaded.run.as_ref().and_then(|r| r.scaling.as_ref());
-            export_torchscript(&loaded.rnn, loaded.seq_len, scaling, &out)?;
+            export_torchscript(&loaded.rnn, loaded.seq_len, loaded.framing, scaling, &out)?;
             let units = if scaling.is_some() { "in the series' units, float64 out" } else { "float32, as the model" };
             eprintln!(
                 "wrote {} (TorchScript: input [batch, {}, {}] -> the next point [batch, {}], {units})",

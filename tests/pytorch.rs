@@ -275,6 +275,25 @@ fn a_users_csv_trains_bitwise_as_in_python() {
     parity("csv-pandas", &["--epochs", "3", "--hidden", "8", "--data", s(&pandas), "--season", "24"]);
 }
 
+/// Every framing of the windows (--target, --window-norm), on a trending series whose test tail
+/// lies above its training rows: the framed training, and validation, test and predictions
+/// mapped back, bitwise as in Python with both backwards.
+#[test]
+fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
+    let dir = scratch("parity-framing");
+    let csv = dir.join("trend.csv");
+    write_series(&csv, "month,sales", 150, |i| {
+        let v = i as f64;
+        format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, 100.0 + 2.0 * v + 15.0 * (v * std::f64::consts::PI / 6.0).sin())
+    });
+    for (target, norm) in [("change", "none"), ("level", "last"), ("level", "revin"), ("change", "revin")] {
+        let args = ["--epochs", "4", "--hidden", "8", "--seq-len", "12", "--val-fraction", "0.2", "--data", s(&csv)];
+        let mut args = args.to_vec();
+        args.extend(["--target", target, "--window-norm", norm]);
+        parity(&format!("framing-{target}-{norm}"), &args);
+    }
+}
+
 /// A dated series (semicolons, decimal commas, a date column found without the flag, a column left out) with
 /// gaps: interpolated, and skipped, each as reference.py reads it.
 #[test]

@@ -2,10 +2,11 @@
 //! series' own units.
 
 use super::trained::{load_model, series_for, RunSeries, TrainedArgs};
+use crate::data::framing::Framing;
 use crate::data::Windows;
 use crate::files::tables::Csv;
 use crate::files::tables::{self, Prediction};
-use crate::model::loss::evaluate;
+use crate::model::loss::{evaluate, predict_next};
 use crate::model::RNN;
 use anyhow::Result;
 use std::path::PathBuf;
@@ -23,8 +24,8 @@ pub struct PredictArgs {
 
 /// predictions.csv of `windows` (files::tables has its format): each window's target and the
 /// model's prediction, in the series' units.
-pub fn predictions_csv(rnn: &RNN, windows: &Windows) -> Result<Csv> {
-    let preds = rnn.predict(&windows.ds.X.to_device(rnn.get_ht.ws.device()));
+pub fn predictions_csv(rnn: &RNN, framing: Framing, windows: &Windows) -> Result<Csv> {
+    let preds = predict_next(rnn, framing, &windows.ds.X.to_device(rnn.get_ht.ws.device()));
     let preds: Vec<f32> = Vec::try_from(preds.to_device(Device::Cpu).flatten(0, -1))?;
     let (series, f) = (&windows.series, windows.series.features());
     let unscale = |j: usize, y: f64| windows.scaling.as_ref().map_or(y, |s| s.unscale(j, y));
@@ -47,6 +48,6 @@ pub fn predictions_csv(rnn: &RNN, windows: &Windows) -> Result<Csv> {
 pub fn predict(args: &PredictArgs) -> Result<(Csv, f64)> {
     let loaded = load_model(&args.trained.weights(), &args.trained.model)?;
     let RunSeries { windows, .. } = series_for(&loaded, &args.trained.data)?;
-    let mse = evaluate(&loaded.rnn, &windows.ds.X, &windows.ds.Y);
-    Ok((predictions_csv(&loaded.rnn, &windows)?, mse))
+    let mse = evaluate(&loaded.rnn, loaded.framing, &windows.ds.X, &windows.ds.Y);
+    Ok((predictions_csv(&loaded.rnn, loaded.framing, &windows)?, mse))
 }

@@ -189,8 +189,8 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
 
     // The outputs of a finished run, from the kept weights.
     trainer.keep_best()?;
-    predictions_csv(&trainer.rnn, &windows)?.save(&out.join("predictions.csv"))?;
-    export_torchscript(&trainer.rnn, settings.seq_len, windows.scaling.as_ref(), &out.join("model.pt"))?;
+    predictions_csv(&trainer.rnn, settings.framing(), &windows)?.save(&out.join("predictions.csv"))?;
+    export_torchscript(&trainer.rnn, settings.seq_len, settings.framing(), windows.scaling.as_ref(), &out.join("model.pt"))?;
     figures::run::draw_all(&out)?;
     Ok(summary(Ended::Finished, trainer.test_loss()))
 }

@@ -1,6 +1,7 @@
 //! A trained model read back (its weights, and the config.json beside them) and the series to
 //! run it on: what predict, forecast and export share.
 
+use crate::data::framing::Framing;
 use crate::data::{self, ScalingRule, Source, Split, Windows};
 use crate::files::config::RunConfig;
 use crate::files::weights::{read_params, sizes_of};
@@ -42,6 +43,8 @@ pub struct Loaded {
     _vs: nn::VarStore,
     pub rnn: RNN,
     pub seq_len: i64,
+    /// How the run put its windows to the model (the blog's without a config.json).
+    pub framing: Framing,
     pub run: Option<RunConfig>,
 }
 
@@ -77,7 +80,7 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
     let rnn = RNN::new(&vs.root(), sizes.features, sizes.hidden, activation);
     rnn.copy_parameters(params.iter().map(|(_, t)| t))?;
     vs.freeze();
-    Ok(Loaded { _vs: vs, rnn, seq_len, run })
+    Ok(Loaded { _vs: vs, rnn, seq_len, framing: saved.framing(), run })
 }
 
 /// The windows to run a trained model on. With a config.json beside the weights, the run's own

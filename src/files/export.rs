@@ -5,6 +5,7 @@
 //! built-in circle, which has none, takes and returns float32 as the model does.
 
 use super::atomic::atomic_write;
+use crate::data::framing::Framing;
 use crate::data::Scaling;
 use crate::first_line;
 use crate::model::RNN;
@@ -12,8 +13,9 @@ use anyhow::{anyhow, Result};
 use std::path::Path;
 use tch::{nn, CModule, Device, Kind, Tensor};
 
-/// Traces the model's loop over `seq_len` steps, with the run's `scaling` around it, into `path`.
-pub fn export_torchscript(rnn: &RNN, seq_len: i64, scaling: Option<&Scaling>, path: &Path) -> Result<()> {
+/// Traces the model's loop over `seq_len` steps, with the run's framing and `scaling` around it,
+/// into `path`.
+pub fn export_torchscript(rnn: &RNN, seq_len: i64, framing: Framing, scaling: Option<&Scaling>, path: &Path) -> Result<()> {
     // Constants in a trace must not require grad: trace a frozen CPU copy.
     let mut vs = nn::VarStore::new(Device::Cpu);
     let copy = RNN::new(&vs.root(), rnn.input_length, rnn.hidden_length, rnn.activation);
@@ -23,7 +25,9 @@ pub fn export_torchscript(rnn: &RNN, seq_len: i64, scaling: Option<&Scaling>, pa
     let example = Tensor::zeros([2, seq_len, rnn.input_length], (Kind::Float, Device::Cpu));
     let mut closure = |xs: &[Tensor]| {
         let inputs = units.as_ref().map_or_else(|| xs[0].shallow_clone(), |u| u.scale(&xs[0]));
-        let y = copy.unroll(&inputs, traced_zeros(&inputs, copy.hidden_length)).pop().expect("seq_len >= 1");
+        let framed = framing.frame(&inputs);
+        let out = copy.unroll(&framed.inputs, traced_zeros(&inputs, copy.hidden_length)).pop().expect("seq_len >= 1");
+        let y = framed.prediction(&out);
         vec![units.as_ref().map_or(y.shallow_clone(), |u| u.unscale(&y))]
     };
     let module = CModule::create_by_tracing("VanillaRNN", "forward", &[example], &mut closure)

@@ -1,6 +1,7 @@
 //! What training minimises, and how a model is scored: `nn.MSELoss` over the loop's outputs.
 
 use super::RNN;
+use crate::data::framing::Framing;
 use serde::{Deserialize, Serialize};
 use tch::{Reduction, Tensor};
 
@@ -37,10 +38,18 @@ pub fn batch_loss(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKind) 
     }
 }
 
-/// One-step-ahead MSE of the final output over a set of windows, in one batch (NaN for none).
-pub fn evaluate(rnn: &RNN, inputs: &Tensor, targets: &Tensor) -> f64 {
+/// The model's prediction of each window's next point, `inputs` framed as it was trained on
+/// them (data/framing.rs) and the output mapped back: [windows, features], in scaled units.
+pub fn predict_next(rnn: &RNN, framing: Framing, inputs: &Tensor) -> Tensor {
+    let framed = framing.frame(inputs);
+    framed.prediction(&rnn.predict(&framed.inputs))
+}
+
+/// One-step-ahead MSE of the prediction over a set of windows, in one batch, in scaled units
+/// whatever the framing (NaN for none).
+pub fn evaluate(rnn: &RNN, framing: Framing, inputs: &Tensor, targets: &Tensor) -> f64 {
     if inputs.size()[0] == 0 {
         return f64::NAN;
     }
-    f64::try_from(rnn.predict(inputs).mse_loss(targets, Reduction::Mean)).unwrap_or(f64::NAN)
+    f64::try_from(predict_next(rnn, framing, inputs).mse_loss(targets, Reduction::Mean)).unwrap_or(f64::NAN)
 }

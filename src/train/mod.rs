@@ -169,6 +169,7 @@ pub struct Trainer {
     pub backward: Backward,
     /// Why the fast step does not run, when it was asked for (or MKL is missing).
     pub fast_note: Option<String>,
+    /// The training windows, framed (`--target`, `--window-norm`); the others as they are.
     train: TrignoDS,
     validation: TrignoDS,
     test: TrignoDS,
@@ -229,8 +230,11 @@ impl Trainer {
         vs.set_device(device);
         let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, t)| *t).collect();
         let optimizer = Adam::new(&params, AdamConfig::with_lr(settings.lr));
-        let (train, validation, test) =
-            (windows.training().to_device(device), windows.validation().to_device(device), windows.test().to_device(device));
+        let (train, validation, test) = (
+            framed(&windows.training(), settings).to_device(device),
+            windows.validation().to_device(device),
+            windows.test().to_device(device),
+        );
         let mut t = Trainer {
             settings: settings.clone(),
             device,
@@ -336,7 +340,11 @@ impl Trainer {
     /// Closes epoch `epoch`: its train loss, the validation and test losses, the clock; and keeps
     /// the parameters when the validation loss is the lowest yet.
     fn end_epoch(&mut self, epoch: usize) -> EpochMetrics {
-        let val_loss = if self.validation.is_empty() { f64::NAN } else { evaluate(&self.rnn, &self.validation.X, &self.validation.Y) };
+        let val_loss = if self.validation.is_empty() {
+            f64::NAN
+        } else {
+            evaluate(&self.rnn, self.settings.framing(), &self.validation.X, &self.validation.Y)
+        };
         let m = EpochMetrics {
             epoch,
             train_loss: self.position.epoch_loss / self.batches_per_epoch() as f64,
@@ -385,7 +393,7 @@ impl Trainer {
 
     /// The one-step-ahead MSE of the held-out tail now.
     pub fn test_loss(&self) -> f64 {
-        evaluate(&self.rnn, &self.test.X, &self.test.Y)
+        evaluate(&self.rnn, self.settings.framing(), &self.test.X, &self.test.Y)
     }
 
     /// Seconds of training, across resumes.
@@ -405,6 +413,12 @@ impl Trainer {
             best: self.best.as_ref().map(|b| b.iter().map(Tensor::shallow_clone).collect()),
         }
     }
+}
+
+/// The training windows as the model trains on them (data/framing.rs): framed inputs and targets.
+fn framed(train: &TrignoDS, settings: &Settings) -> TrignoDS {
+    let framed = settings.framing().frame(&train.X);
+    TrignoDS { Y: framed.target(&train.Y), X: framed.inputs }
 }
 
 /// The training loop: the epochs left, each a pass over its batches, one step per batch. The

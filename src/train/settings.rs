@@ -9,6 +9,7 @@
 //! flag was typed comes from clap (`ArgMatches::value_source`), so that `--resume` can tell a
 //! flag the user typed from a default.
 
+use crate::data::framing::{Framing, Target, WindowNorm};
 use crate::data::{Missing, Reading, Source, Split};
 use crate::fast::BackwardArg;
 use crate::model::loss::LossKind;
@@ -134,7 +135,7 @@ macro_rules! settings {
             /// have edited.
             pub fn validate(&self) -> Result<(), String> {
                 $( ($check)(&self.$field).map_err(|e| format!("settings.{}: {e}", stringify!($field)))?; )*
-                Ok(())
+                self.together()
             }
         }
 
@@ -243,6 +244,16 @@ settings! {
     season: u64 = 0, plain, Training, Fixed,
         flag "season", "The series' season in rows, for the seasonal naive baseline (0: from the time column's calendar frequency: monthly 12, quarterly 4, weekly 52, daily 7, hourly 24, half-hourly 48; none without one)", Shown::Value,
         check any, arg |a| a.value_parser(checked(any::<u64>));
+    /// Runs before 0.4 predicted the level.
+    #[serde(default = "level")]
+    target: Target = Target::Level, plain, Training, Fixed,
+        flag "target", "What the model predicts: the next point, or its change from the window's last point (then an untrained model is persistence)", Shown::Value,
+        check any, arg |a| a.value_parser(EnumValueParser::<Target>::new());
+    /// Runs before 0.4 saw their windows as they are.
+    #[serde(default = "no_norm")]
+    window_norm: WindowNorm = WindowNorm::None, plain, Training, Fixed,
+        flag "window-norm", "Each window's inputs shifted by their last point, or standardised by their own mean and deviation (RevIN), and the output mapped back", Shown::Value,
+        check any, arg |a| a.value_parser(EnumValueParser::<WindowNorm>::new());
     #[serde(default)]
     patience: u64 = 0, plain, Training, Fixed,
         flag "patience", "With --val-fraction: stop after this many epochs without a lower validation loss (0: train every epoch)", Shown::Value,
@@ -278,7 +289,28 @@ settings! {
         check any, arg |a| a.value_parser(EnumValueParser::<DeviceArg>::new());
 }
 
+fn level() -> Target {
+    Target::Level
+}
+
+fn no_norm() -> WindowNorm {
+    WindowNorm::None
+}
+
 impl Settings {
+    /// How a window is put to the model.
+    pub fn framing(&self) -> Framing {
+        Framing { target: self.target, norm: self.window_norm }
+    }
+
+    /// The checks that read two settings at once.
+    fn together(&self) -> Result<(), String> {
+        if self.target == Target::Change && self.loss == LossKind::All {
+            return Err("--target change predicts the step after the window only: it needs --loss last".into());
+        }
+        Ok(())
+    }
+
     /// How the windows are split in time order.
     pub fn split(&self) -> Split {
         Split { test_fraction: self.test_fraction, val_fraction: self.val_fraction }
@@ -331,6 +363,7 @@ impl Given {
     pub fn new_run(&self) -> Result<Settings> {
         let mut s = Settings::DEFAULT;
         self.merge(&mut s, false)?;
+        s.together().map_err(anyhow::Error::msg)?;
         Ok(s)
     }
 }
@@ -598,7 +631,7 @@ mod tests {
 
     /// Every setting, given a value other than its default: each must reach its field, and each
     /// must be refused by name when it contradicts a resumed run.
-    const EVERY_FLAG: [(&str, &str); 22] = [
+    const EVERY_FLAG: [(&str, &str); 24] = [
         ("--seq-len", "7"),
         ("--activation", "relu"),
         ("--data", "x.csv"),
@@ -617,6 +650,8 @@ mod tests {
         ("--test-fraction", "0.5"),
         ("--val-fraction", "0.1"),
         ("--patience", "3"),
+        ("--target", "change"),
+        ("--window-norm", "revin"),
         ("--season", "12"),
         ("--threads", "2"),
         ("--device", "auto"),

@@ -5,8 +5,10 @@
 pub mod figure;
 
 use super::trained::{load_model, series_for, RunSeries, TrainedArgs};
+use crate::data::framing::Framing;
 use crate::data::{self, Source, Time, Windows};
 use crate::files::tables::{csv_field, format_num, Csv};
+use crate::model::loss::predict_next;
 use crate::model::RNN;
 use anyhow::{anyhow, bail, Result};
 use std::path::PathBuf;
@@ -162,11 +164,11 @@ impl Truth<'_> {
 }
 
 /// The closed loop on a batch of windows: `steps` predictions each, fed back, in model units.
-fn roll(rnn: &RNN, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
+fn roll(rnn: &RNN, framing: Framing, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
     let seq = window.size()[1];
     let mut out = Vec::with_capacity(steps);
     for _ in 0..steps {
-        let y = rnn.predict(&window);
+        let y = predict_next(rnn, framing, &window);
         out.push(Vec::try_from(y.flatten(0, -1).to_kind(Kind::Float).to_device(Device::Cpu)).map_err(|e| anyhow!("{e}"))?);
         window = Tensor::cat(&[window.narrow(1, 1, seq - 1), y.unsqueeze(1)], 1);
     }
@@ -185,13 +187,13 @@ fn mse(a: &[f64], b: &[f64]) -> f64 {
 
 /// Every held-out window as a start: the closed loop's MSE at each horizon against
 /// persistence's, as far as the held-out rows reach.
-fn score_horizons(rnn: &RNN, truth: &Truth, steps: usize) -> Result<Vec<HorizonScore>> {
+fn score_horizons(rnn: &RNN, framing: Framing, truth: &Truth, steps: usize) -> Result<Vec<HorizonScore>> {
     let w = truth.windows;
     let starts = &w.targets[w.test_start()..];
     let Some(&first) = starts.first() else { return Ok(vec![]) };
     let (n, f) = (w.series.rows.len(), w.series.features());
     let reach = steps.min(n - first);
-    let rolled = roll(rnn, w.test().X, reach)?;
+    let rolled = roll(rnn, framing, w.test().X, reach)?;
     // Each row in model units once (None for a gap); every start and horizon reads them.
     let rows: Vec<Option<Vec<f64>>> = (0..n).map(|i| truth.scaled_row(i)).collect();
     let mut out = Vec::with_capacity(reach);
@@ -229,7 +231,7 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
     let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
     let last = truth.scaled_row(from - 1).unwrap_or_default();
     let distance = |a: &[f64], t: &[f64]| squares(a, t).sqrt();
-    let generated = roll(&loaded.rnn, window, args.steps as usize)?
+    let generated = roll(&loaded.rnn, loaded.framing, window, args.steps as usize)?
         .into_iter()
         .zip(from..)
         .map(|(y, index)| {
@@ -244,7 +246,7 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
             }
         })
         .collect();
-    let horizons = score_horizons(&loaded.rnn, &truth, args.steps as usize)?;
+    let horizons = score_horizons(&loaded.rnn, loaded.framing, &truth, args.steps as usize)?;
     let context = (from - seq..from).map(|index| Row { index, values: windows.series.rows[index].clone() }).collect();
     Ok(Forecast { from, names: windows.series.names.clone(), generated, context, builtin, time: windows.series.time.clone(), horizons })
 }
