@@ -216,11 +216,27 @@ def num(v):
     return "nan" if math.isnan(v) else repr(float(v))
 
 
+def csv_defaults(a, labels, rows):
+    """train/settings.rs: the circle keeps the blog's run; a CSV series predicts the change, from a
+    window of two seasons (8 rows without one; at most a quarter of the rows, at least 4), with a
+    tenth of the windows validating. (train finds a dated series' season from its calendar; here
+    a dated CSV needs --season or --seq-len.)"""
+    if not a.data:
+        a.seq_len, a.target, a.val_fraction = a.seq_len or 4, a.target or "level", a.val_fraction or 0.0
+        return
+    if a.seq_len is None:
+        if labels is not None and not a.season:
+            sys.exit("error: reference.py cannot read a calendar's season: give --season or --seq-len")
+        a.seq_len = max(4, min(2 * a.season if a.season else 8, rows // 4))
+    a.target = a.target or "change"
+    a.val_fraction = 0.1 if a.val_fraction is None else a.val_fraction
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="runs/reference")
     p.add_argument("--hidden", type=int, default=32)
-    p.add_argument("--seq-len", type=int, default=4)
+    p.add_argument("--seq-len", type=int)  # 4; a CSV's: csv_defaults
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--lr", type=float, default=3e-3)
@@ -231,9 +247,9 @@ def main():
     p.add_argument("--activation", choices=["tanh", "relu"], default="tanh")
     p.add_argument("--clip-grad-norm", type=float)
     p.add_argument("--test-fraction", type=float, default=0.2)
-    p.add_argument("--val-fraction", type=float, default=0.0)
+    p.add_argument("--val-fraction", type=float)  # 0; a CSV's: csv_defaults
     p.add_argument("--patience", type=int, default=0)
-    p.add_argument("--target", choices=["level", "change"], default="level")
+    p.add_argument("--target", choices=["level", "change"])  # level; a CSV's: csv_defaults
     p.add_argument("--window-norm", choices=["none", "last", "revin"], default="none")
     p.add_argument("--season", type=int, default=0)  # the seasonal baseline's: changes no number here
     p.add_argument("--data")
@@ -250,6 +266,7 @@ def main():
         names, values, labels, gaps = read_csv(a.data, a.time_column, a.columns, a.missing)
     else:
         (names, values), labels, gaps = circle(), None, 0
+    csv_defaults(a, labels, len(values))
     targets = usable_targets(values, a.seq_len)
     # train | validation | test, in time order
     n_test = int(len(targets) * a.test_fraction)

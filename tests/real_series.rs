@@ -36,8 +36,10 @@ fn metrics_column(dir: &Path, name: &str) -> Vec<String> {
     text.lines().skip(1).map(|l| l.split(',').nth(col).unwrap().to_string()).collect()
 }
 
+/// The test loss of the epoch whose weights the run kept (the lowest validation loss).
 fn final_test_loss(dir: &Path) -> f64 {
-    metrics_column(dir, "test_loss").last().unwrap().parse().unwrap()
+    let kept = config(dir)["kept_epoch"].as_u64().unwrap() as usize;
+    metrics_column(dir, "test_loss")[kept - 1].parse().unwrap()
 }
 
 fn config(dir: &Path) -> serde_json::Value {
@@ -66,7 +68,7 @@ fn sunspots_train_on_their_years_beat_persistence_and_predict_forecast_and_plot_
     assert_eq!(c["features"], serde_json::json!(["SUNACTIVITY"]), "YEAR is not a feature");
     assert_eq!(c["time_column"], "YEAR");
     let predictions = read(&out.join("predictions.csv"));
-    assert!(predictions.starts_with("index,time,split,target_SUNACTIVITY,pred_SUNACTIVITY\n4,1704,train,3.6e1,"), "{predictions:.90}");
+    assert!(predictions.starts_with("index,time,split,target_SUNACTIVITY,pred_SUNACTIVITY\n8,1708,train,1e1,"), "{predictions:.90}");
     assert!(predictions.trim_end().lines().last().unwrap().starts_with("308,2008,test,2.9e0,"));
 
     // Without --data, predict and forecast use the run's series, not the built-in circle.
@@ -78,13 +80,13 @@ fn sunspots_train_on_their_years_beat_persistence_and_predict_forecast_and_plot_
     assert_eq!(r.code, 0, "{}", r.stderr);
     let forecast = read(&out.join("forecast.csv"));
     assert!(
-        forecast.starts_with("step,index,time,pred_SUNACTIVITY,true_SUNACTIVITY,distance,persistence_distance\n1,248,1948,"),
+        forecast.starts_with("step,index,time,pred_SUNACTIVITY,true_SUNACTIVITY,distance,persistence_distance\n1,249,1949,"),
         "{forecast:.120}"
     );
-    assert!(forecast.contains("\n61,308,2008,") && forecast.contains("\n62,309,,"), "the truth (and time) known to 2008, none after");
+    assert!(forecast.contains("\n60,308,2008,") && forecast.contains("\n61,309,,"), "the truth (and time) known to 2008, none after");
     let horizons = read(&out.join("forecast_horizons.csv"));
-    assert!(horizons.starts_with("h,starts,rnn_mse,persistence_mse\n1,61,"), "{horizons:.60}");
-    assert_eq!(horizons.lines().count(), 1 + 61, "as far as the held-out rows reach");
+    assert!(horizons.starts_with("h,starts,rnn_mse,persistence_mse\n1,60,"), "{horizons:.60}");
+    assert_eq!(horizons.lines().count(), 1 + 60, "as far as the held-out rows reach");
     // plot finds the series again, and labels its x axis with the years
     std::fs::remove_dir_all(out.join("plots")).unwrap();
     assert_eq!(run(&["plot", s(&out)]).code, 0);
@@ -101,7 +103,7 @@ fn the_nile_trains_on_its_years_against_both_baselines() {
     // docs/real_series.md: ahead of persistence on every seed, level with the linear baseline
     assert!(test < persistence, "RNN {test}, persistence {persistence}");
     assert!(linear < persistence && test < 1.5 * linear, "RNN {test}, linear {linear}");
-    assert!(read(&out.join("predictions.csv")).starts_with("index,time,split,target_volume,pred_volume\n4,1875,train,"));
+    assert!(read(&out.join("predictions.csv")).starts_with("index,time,split,target_volume,pred_volume\n8,1879,train,"));
 }
 
 #[test]
@@ -113,7 +115,8 @@ fn co2s_gaps_are_refused_interpolated_or_skipped_and_the_run_says_which() {
     assert!(!dir.join("refused").exists());
 
     let out = dir.join("interpolated");
-    let r = train(&out, &["--epochs", "2", "--data", s(&co2), "--time-column", "date", "--missing", "interpolate"]);
+    // (a window of 4 rows, not the two seasons a weekly CSV reads by default, for the gaps' arithmetic below)
+    let r = train(&out, &["--epochs", "2", "--seq-len", "4", "--data", s(&co2), "--time-column", "date", "--missing", "interpolate"]);
     assert!(r.stderr.contains("(59 missing cells interpolated)"), "{}", r.stderr);
     // weekly dates: a season of 52 rows, and the seasonal naive beside the other two
     assert_eq!(config(&out)["season"], 52);
@@ -135,7 +138,7 @@ fn co2s_gaps_are_refused_interpolated_or_skipped_and_the_run_says_which() {
     assert_eq!(target("6"), target("5") + (target("7") - target("5")) * 0.5, "{}", &p[..300]);
 
     let out = dir.join("skipped");
-    let r = train(&out, &["--epochs", "2", "--data", s(&co2), "--time-column", "date", "--missing", "skip"]);
+    let r = train(&out, &["--epochs", "2", "--seq-len", "4", "--data", s(&co2), "--time-column", "date", "--missing", "skip"]);
     let c = config(&out);
     let skipped = c["gaps"]["skipped_windows"].as_u64().unwrap();
     assert!(r.stderr.contains(&format!("(59 missing cells: {skipped} windows skipped)")), "{}", r.stderr);
@@ -162,10 +165,10 @@ fn a_first_column_of_dates_is_the_time_column_without_the_flag() {
     let out = dir.join("run");
     train(&out, &["--quiet", "--epochs", "3", "--data", s(&csv)]);
     assert_eq!(config(&out)["time_column"], "month");
-    assert!(read(&out.join("predictions.csv")).starts_with("index,time,split,target_passengers,pred_passengers\n4,1949-05,train,"));
+    assert!(read(&out.join("predictions.csv")).starts_with("index,time,split,target_passengers,pred_passengers\n24,1951-01,train,"));
     let r = run(&["forecast", "--weights", s(&out.join("weights.safetensors")), "--steps", "3"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(read(&out.join("forecast.csv")).contains(",1958-"), "held-out months label the forecast");
+    assert!(read(&out.join("forecast.csv")).contains(",1959-"), "held-out months label the forecast");
 }
 
 #[test]
@@ -216,7 +219,7 @@ fn another_file_must_have_the_models_columns() {
     std::fs::write(&other, head).unwrap();
     let r = run(&["predict", "--weights", s(&weights), "--data", s(&other)]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.stdout.lines().count(), 1 + 196);
+    assert_eq!(r.stdout.lines().count(), 1 + 200 - 8, "a window of the run's 8 rows");
 }
 
 #[test]
@@ -274,4 +277,47 @@ fn the_circle_model_reads_another_file_of_sin_cos_as_it_is() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let mse: f64 = r.stderr.split("MSE over all windows ").nth(1).unwrap().split(';').next().unwrap().parse().unwrap();
     assert!(mse < 1e-3, "one-step MSE {mse}: {}", r.stderr);
+}
+
+/// scores.csv's forecasters and their errors, by header name.
+fn scores(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = read(&dir.join("scores.csv"));
+    let header: Vec<String> = text.lines().next().unwrap().split(',').map(String::from).collect();
+    assert_eq!(header, ["forecaster", "feature", "windows", "mae", "rmse", "mase", "smape"]);
+    text.lines().skip(1).map(|l| header.iter().cloned().zip(l.split(',').map(String::from)).collect()).collect()
+}
+
+/// scores.csv gives the forecasters' errors in the series' units: checked here from the file's
+/// own numbers (persistence on the Nile: MAE of |y_t - y_(t-1)| over the test targets, MASE over
+/// the same on the rows up to the last training target) and from predictions.csv (the RNN).
+#[test]
+fn scores_are_forecasters_errors_in_the_series_units() {
+    let out = scratch("real-scores").join("run");
+    let r = train(&out, &["--data", s(&data("nile.csv")), "--epochs", "5"]);
+    let rows = scores(&out);
+    let names: Vec<&str> = rows.iter().map(|r| r["forecaster"].as_str()).collect();
+    assert_eq!(names, ["rnn", "persistence", "linear"], "no season on a yearly series");
+    let num = |r: &std::collections::HashMap<String, String>, k: &str| r[k].parse::<f64>().unwrap();
+    let flow: Vec<f64> = read(&data("nile.csv")).lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    let predictions = read(&out.join("predictions.csv"));
+    let tested: Vec<(usize, f64, f64)> = predictions
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|c| c[2] == "test")
+        .map(|c| (c[0].parse().unwrap(), c[3].parse().unwrap(), c[4].parse().unwrap()))
+        .collect();
+    let last_train = predictions.lines().rfind(|l| l.split(',').nth(2) == Some("train")).unwrap();
+    let last_train: usize = last_train.split(',').next().unwrap().parse().unwrap();
+    let in_sample = (1..=last_train).map(|t| (flow[t] - flow[t - 1]).abs()).sum::<f64>() / last_train as f64;
+    let n = tested.len() as f64;
+    let held = tested.iter().map(|&(t, _, _)| (flow[t] - flow[t - 1]).abs()).sum::<f64>() / n;
+    let rnn = tested.iter().map(|&(_, y, p)| (y - p).abs()).sum::<f64>() / n;
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs();
+    assert!(close(num(&rows[1], "mae"), held) && close(num(&rows[1], "mase"), held / in_sample), "{rows:?}");
+    assert!(close(num(&rows[0], "mae"), rnn) && close(num(&rows[0], "mase"), rnn / in_sample), "{rows:?}");
+    assert_eq!(num(&rows[0], "windows"), n);
+    let smape = tested.iter().map(|&(_, y, p)| 200.0 * (y - p).abs() / (y.abs() + p.abs())).sum::<f64>() / n;
+    assert!(close(num(&rows[0], "smape"), smape));
+    assert!(r.stderr.contains("best on the test tail: "), "{}", r.stderr);
 }

@@ -60,8 +60,8 @@ pub struct PhasesUs {
 }
 
 pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
-    let settings = args.settings.new_run()?;
-    let windows = super::train::windows(&settings, None)?;
+    let (settings, series) = super::train::new_run(|csv| args.settings.new_run(csv))?;
+    let windows = super::train::windows(&settings, Some(series), None)?;
     let batch = settings.batch_size as usize;
     if batch > windows.n_train {
         bail!("--batch-size {batch} is larger than the {} training windows", windows.n_train);

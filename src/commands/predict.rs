@@ -22,9 +22,8 @@ pub struct PredictArgs {
     pub out: Option<PathBuf>,
 }
 
-/// predictions.csv of `windows` (files::tables has its format): each window's target and the
-/// model's prediction, in the series' units.
-pub fn predictions_csv(rnn: &RNN, framing: Framing, windows: &Windows) -> Result<Csv> {
+/// Each window's target and the model's prediction, in the series' units.
+pub fn predictions(rnn: &RNN, framing: Framing, windows: &Windows) -> Result<Vec<Prediction>> {
     let preds = predict_next(rnn, framing, &windows.ds.X.to_device(rnn.get_ht.ws.device()));
     let preds: Vec<f32> = Vec::try_from(preds.to_device(Device::Cpu).flatten(0, -1))?;
     let (series, f) = (&windows.series, windows.series.features());
@@ -41,7 +40,12 @@ pub fn predictions_csv(rnn: &RNN, framing: Framing, windows: &Windows) -> Result
             preds: (0..f).map(|j| unscale(j, preds[i * f + j] as f64)).collect(),
         })
         .collect();
-    Ok(tables::predictions_csv(&series.names, series.time.is_some(), &rows))
+    Ok(rows)
+}
+
+/// predictions.csv of `windows` (files::tables has its format).
+pub fn predictions_csv(windows: &Windows, rows: &[Prediction]) -> Csv {
+    tables::predictions_csv(&windows.series.names, windows.series.time.is_some(), rows)
 }
 
 /// `vanilla-rnn predict`: the predictions, and their one-step MSE over all windows.
@@ -49,5 +53,5 @@ pub fn predict(args: &PredictArgs) -> Result<(Csv, f64)> {
     let loaded = load_model(&args.trained.weights(), &args.trained.model)?;
     let RunSeries { windows, .. } = series_for(&loaded, &args.trained.data)?;
     let mse = evaluate(&loaded.rnn, loaded.framing, &windows.ds.X, &windows.ds.Y);
-    Ok((predictions_csv(&loaded.rnn, loaded.framing, &windows)?, mse))
+    Ok((predictions_csv(&windows, &predictions(&loaded.rnn, loaded.framing, &windows)?), mse))
 }

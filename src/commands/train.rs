@@ -1,20 +1,21 @@
 //! `vanilla-rnn train`: the settings, the data, a trainer (new or resumed), the training loop,
 //! then the run's outputs, each file whole or not at all.
 
-use super::predict::predictions_csv;
-use crate::data::baselines::Baselines;
-use crate::data::{self, Gaps, Scaling, ScalingRule, Windows};
+use super::predict::{predictions, predictions_csv};
+use crate::data::baselines::{self, Baselines};
+use crate::data::scores::{self, Score};
+use crate::data::{self, Gaps, Scaling, ScalingRule, Series, Windows};
 use crate::fast::Backward;
 use crate::figures;
 use crate::files::checkpoint::Checkpoint;
 use crate::files::config::{RunConfig, Versions};
 use crate::files::export::export_torchscript;
 use crate::files::run_dir::RunDir;
-use crate::files::tables::{baselines_csv, BaselineScore};
+use crate::files::tables::{baselines_csv, scores_csv, BaselineScore, Prediction};
 use crate::files::weights::read_params;
 use crate::train::interrupt::Stop;
 use crate::train::progress::Progress;
-use crate::train::settings::{Controls, Settings, SettingsArgs};
+use crate::train::settings::{Controls, CsvSeries, Settings, SettingsArgs};
 use crate::train::{self, Ended, Initial, Trainer};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -45,6 +46,8 @@ pub struct Summary {
     pub baselines: Baselines,
     /// What was done with the series' gaps.
     pub gaps: Gaps,
+    /// The forecaster of the lowest mean MASE on the test tail, and that MASE (scores.csv).
+    pub best: Option<(String, f64)>,
 }
 
 /// The epoch whose weights a run with validation keeps.
@@ -60,12 +63,42 @@ fn baseline_scores(b: &Baselines) -> Vec<BaselineScore> {
     rows.into_iter().map(|(name, test_loss)| BaselineScore { name: name.into(), test_loss }).collect()
 }
 
+/// scores.csv: the RNN's and each baseline's errors on the test tail, in the series' units,
+/// MASE scaled by the seasonal naive's MAE on the rows up to the last training target.
+fn test_scores(windows: &Windows, predictions: &[Prediction], season: Option<usize>) -> Result<Vec<Score>> {
+    let names = &windows.series.names;
+    let in_sample = windows.targets.get(windows.n_train.saturating_sub(1)).map_or(0, |&t| t + 1);
+    let scale = scores::mase_scale(&windows.series.rows[..in_sample], season);
+    let tested: Vec<&Prediction> = predictions.iter().filter(|p| p.is_test()).collect();
+    let pairs: Vec<(&[f64], Vec<f64>)> = tested.iter().map(|p| (p.targets.as_slice(), p.preds.clone())).collect();
+    let mut out = scores::score("rnn", names, &pairs, &scale);
+    for b in baselines::test_predictions(windows, season)? {
+        let pairs: Vec<(&[f64], Vec<f64>)> =
+            tested.iter().zip(&b.preds).filter_map(|(t, p)| p.as_ref().map(|p| (t.targets.as_slice(), p.clone()))).collect();
+        out.extend(scores::score(b.name, names, &pairs, &scale));
+    }
+    Ok(out)
+}
+
 /// The series' season: --season, else its time column's calendar frequency (none without one).
-fn season_of(settings: &Settings, windows: &Windows) -> Option<usize> {
+fn season_of(settings: &Settings, series: &Series) -> Option<usize> {
     match settings.season {
-        0 => windows.series.time.as_ref().and_then(|t| data::season::from_labels(&t.labels)),
+        0 => series.time.as_ref().and_then(|t| data::season::from_labels(&t.labels)),
         n => Some(n as usize),
     }
+}
+
+/// A new run's settings, and its series: a CSV is read first, as its defaults follow from it
+/// (`settings::csv_defaults`). `given` makes the settings from the flags and those defaults.
+pub fn new_run(given: impl Fn(Option<CsvSeries>) -> Result<Settings>) -> Result<(Settings, Series)> {
+    let first = given(None)?;
+    let source = first.source();
+    let series = source.load()?;
+    if source.is_circle() {
+        return Ok((first, series));
+    }
+    let csv = CsvSeries { season: season_of(&first, &series), rows: series.rows.len() };
+    Ok((given(Some(csv))?, series))
 }
 
 /// The trainer, new (from --init's weights, or --seed's) or resumed from its checkpoint.
@@ -102,30 +135,35 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
         train_windows: windows.n_train,
         val_windows: windows.n_val,
         kept_epoch: None,
-        season: season_of(settings, windows),
+        season: season_of(settings, &windows.series),
         series_fingerprint: windows.fingerprint.clone(),
         versions: Versions::current(),
     }
 }
 
-/// The windows of the settings' series, the chronological tail held out: a CSV scaled by what its
-/// training windows show, or by `saved`, the scaling a resumed run began with.
-pub fn windows(settings: &Settings, saved: Option<Scaling>) -> Result<Windows> {
+/// The windows of the settings' series (read here unless given), the chronological tail held
+/// out: a CSV scaled by what its training windows show, or by `saved`, the scaling a resumed run
+/// began with.
+pub fn windows(settings: &Settings, series: Option<Series>, saved: Option<Scaling>) -> Result<Windows> {
     let source = settings.source();
     let scale = match saved {
         Some(saved) if !source.is_circle() => ScalingRule::Given(saved),
         _ => source.fresh_scale(settings.scale_bound),
     };
-    Windows::new(source.load()?, scale, settings.seq_len as usize, settings.split())
+    let series = match series {
+        Some(series) => series,
+        None => source.load()?,
+    };
+    Windows::new(series, scale, settings.seq_len as usize, settings.split())
 }
 
 /// The data; for a resumed run, the very series it began with, scaled as it was (config.json).
-fn run_windows(settings: &Settings, resumed: Option<&Checkpoint>, out: &Path) -> Result<Windows> {
+fn run_windows(settings: &Settings, series: Option<Series>, resumed: Option<&Checkpoint>, out: &Path) -> Result<Windows> {
     let saved = match resumed {
         Some(_) => RunConfig::in_dir(out)?.and_then(|r| r.scaling),
         None => None,
     };
-    let windows = windows(settings, saved)?;
+    let windows = windows(settings, series, saved)?;
     if let Some(ck) = resumed.filter(|ck| ck.series != windows.fingerprint) {
         bail!(
             "the series is not the one this run was trained on (fingerprint {}, the checkpoint has {}): was {} changed?",
@@ -137,12 +175,13 @@ fn run_windows(settings: &Settings, resumed: Option<&Checkpoint>, out: &Path) ->
     Ok(windows)
 }
 
-/// The settings, and for a resumed run its directory (held) and checkpoint. A resumed run holds
-/// its directory before it reads the checkpoint; a new one only once its data has loaded (so
-/// that a bad series creates nothing).
-fn settings_for(args: &TrainArgs, out: &Path) -> Result<(Option<RunDir>, Option<Checkpoint>, Settings)> {
+/// The settings, and for a resumed run its directory (held) and checkpoint, for a new one its
+/// series. A resumed run holds its directory before it reads the checkpoint; a new one only once
+/// its data has loaded (so that a bad series creates nothing).
+fn settings_for(args: &TrainArgs, out: &Path) -> Result<Begun> {
     if args.controls.resume.is_none() {
-        return Ok((None, None, args.settings.new_run()?));
+        let (settings, series) = new_run(|csv| args.settings.new_run(csv))?;
+        return Ok(Begun { dir: None, resumed: None, settings, series: Some(series) });
     }
     if !out.is_dir() {
         bail!("cannot resume from {}: no such directory (no checkpoint.safetensors to go on from)", out.display())
@@ -150,14 +189,22 @@ fn settings_for(args: &TrainArgs, out: &Path) -> Result<(Option<RunDir>, Option<
     let dir = RunDir::prepare(out)?;
     let ck = Checkpoint::load(&out.join("checkpoint.safetensors"))?;
     let settings = args.settings.resumed(ck.settings.clone(), out, ck.state.position.epoch)?;
-    Ok((Some(dir), Some(ck), settings))
+    Ok(Begun { dir: Some(dir), resumed: Some(ck), settings, series: None })
+}
+
+/// A run as it begins: new (its series read), or resumed (its directory held, its checkpoint).
+struct Begun {
+    dir: Option<RunDir>,
+    resumed: Option<Checkpoint>,
+    settings: Settings,
+    series: Option<Series>,
 }
 
 pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let controls = &args.controls;
     let out = controls.out_dir()?;
-    let (dir, resumed, settings) = settings_for(args, &out)?;
-    let windows = run_windows(&settings, resumed.as_ref(), &out)?;
+    let Begun { dir, resumed, settings, series } = settings_for(args, &out)?;
+    let windows = run_windows(&settings, series, resumed.as_ref(), &out)?;
     let dir = match dir {
         Some(dir) => dir,
         None => RunDir::prepare(&out)?,
@@ -165,7 +212,7 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
 
     let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
     dir.remove_finished_outputs()?;
-    let baselines = Baselines::of(&windows, season_of(&settings, &windows))?;
+    let baselines = Baselines::of(&windows, season_of(&settings, &windows.series))?;
     baselines_csv(&baseline_scores(&baselines)).save(&out.join("baselines.csv"))?;
 
     // The loop, saving its progress as it goes.
@@ -176,7 +223,19 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let (epoch, step, seconds, backward) = (trainer.position.epoch, trainer.steps.len(), trainer.elapsed(), trainer.backward);
     let gaps = run.gaps.clone();
     let kept = train::best_epoch(&trainer.metrics).map(|epoch| Kept { epoch, val_loss: trainer.metrics[epoch - 1].val_loss });
-    let summary = |ended, test_loss| Summary { out: out.clone(), ended, backward, epoch, step, seconds, test_loss, kept, baselines, gaps };
+    let summary = |ended, test_loss| Summary {
+        out: out.clone(),
+        ended,
+        backward,
+        epoch,
+        step,
+        seconds,
+        test_loss,
+        kept,
+        baselines,
+        gaps,
+        best: None,
+    };
     match ended {
         Ended::Finished => {}
         Ended::Diverged { epoch, step, why } => bail!(
@@ -189,8 +248,11 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
 
     // The outputs of a finished run, from the kept weights.
     trainer.keep_best()?;
-    predictions_csv(&trainer.rnn, settings.framing(), &windows)?.save(&out.join("predictions.csv"))?;
+    let predictions = predictions(&trainer.rnn, settings.framing(), &windows)?;
+    predictions_csv(&windows, &predictions).save(&out.join("predictions.csv"))?;
+    let scores = test_scores(&windows, &predictions, season_of(&settings, &windows.series))?;
+    scores_csv(&scores).save(&out.join("scores.csv"))?;
     export_torchscript(&trainer.rnn, settings.seq_len, settings.framing(), windows.scaling.as_ref(), &out.join("model.pt"))?;
     figures::run::draw_all(&out)?;
-    Ok(summary(Ended::Finished, trainer.test_loss()))
+    Ok(Summary { best: scores::best(&scores), ..summary(Ended::Finished, trainer.test_loss()) })
 }

@@ -4,7 +4,7 @@
 //! the RNN is, by the MSE on the held-out windows in model units, so that the numbers compare
 //! directly.
 
-use super::{model_rows, Windows};
+use super::{model_rows, TrignoDS, Windows};
 use anyhow::Result;
 use tch::{Kind, Reduction, Tensor};
 
@@ -37,17 +37,50 @@ impl Baselines {
         }
         let last = test.X.select(1, -1);
         let persistence = f64::try_from(last.mse_loss(&test.Y, Reduction::Mean))?;
-        // [window's inputs, flattened | 1] in float64; gelsy copes with collinear inputs (the circle's).
-        let design = |x: &Tensor| {
-            let flat = x.flatten(1, -1).to_kind(Kind::Double);
-            let ones = Tensor::ones([flat.size()[0], 1], (Kind::Double, flat.device()));
-            Tensor::cat(&[flat, ones], 1)
-        };
-        let (w, _, _, _) = design(&train.X).f_linalg_lstsq(&train.Y.to_kind(Kind::Double), None, "gelsy")?;
-        let pred = design(&test.X).matmul(&w);
+        let pred = design(&test.X).matmul(&linear_fit(&train)?);
         let linear = f64::try_from((pred - test.Y.to_kind(Kind::Double)).square().mean(None))?;
         Ok(Baselines { persistence, linear, seasonal })
     }
+}
+
+/// [window's inputs, flattened | 1] in float64.
+fn design(x: &Tensor) -> Tensor {
+    let flat = x.flatten(1, -1).to_kind(Kind::Double);
+    let ones = Tensor::ones([flat.size()[0], 1], (Kind::Double, flat.device()));
+    Tensor::cat(&[flat, ones], 1)
+}
+
+/// The linear AR's weights, by least squares on the training windows (gelsy copes with
+/// collinear inputs, the circle's).
+fn linear_fit(train: &TrignoDS) -> Result<Tensor> {
+    let (w, _, _, _) = design(&train.X).f_linalg_lstsq(&train.Y.to_kind(Kind::Double), None, "gelsy")?;
+    Ok(w)
+}
+
+/// One baseline's prediction of each test window's target, in the series' units (None where it
+/// has none: the seasonal naive without a row one season back).
+pub struct BaselinePredictions {
+    pub name: &'static str,
+    pub preds: Vec<Option<Vec<f64>>>,
+}
+
+/// Every baseline's predictions of the test tail (scores.csv scores them as it scores the RNN).
+pub fn test_predictions(windows: &Windows, season: Option<usize>) -> Result<Vec<BaselinePredictions>> {
+    let (test, rows) = (windows.test(), &windows.series.rows);
+    let targets = &windows.targets[windows.test_start()..];
+    // The persistence and the seasonal naive repeat a row of the file as it is; the linear AR's
+    // prediction is unscaled.
+    let earlier = |lag: usize| -> Vec<Option<Vec<f64>>> {
+        targets.iter().map(|&t| t.checked_sub(lag).map(|i| rows[i].clone()).filter(|r| r.iter().all(|v| !v.is_nan()))).collect()
+    };
+    let linear: Vec<f64> = Vec::try_from(design(&test.X).matmul(&linear_fit(&windows.training())?).flatten(0, -1))?;
+    let unscale = |j: usize, v: f64| windows.scaling.as_ref().map_or(v, |s| s.unscale(j, v));
+    let f = windows.series.features();
+    let linear = linear.chunks(f).map(|r| Some(r.iter().enumerate().map(|(j, &v)| unscale(j, v)).collect())).collect();
+    let mut out =
+        vec![BaselinePredictions { name: "persistence", preds: earlier(1) }, BaselinePredictions { name: "linear", preds: linear }];
+    out.extend(season.map(|season| BaselinePredictions { name: "seasonal_naive", preds: earlier(season) }));
+    Ok(out)
 }
 
 /// The seasonal naive's MSE over the test windows whose target row t has a row t - season without
@@ -77,6 +110,24 @@ mod tests {
     fn windows(rows: Vec<Vec<f64>>) -> Windows {
         let series = Series { names: vec!["a".into()], rows, time: None, gaps: 0 };
         Windows::new(series, ScalingRule::Unscaled, 2, Split { test_fraction: 0.25, val_fraction: 0.0 }).unwrap()
+    }
+
+    #[test]
+    fn each_baselines_test_predictions_give_its_test_loss() {
+        let w = windows((0..40).map(|i| vec![(i % 3) as f64 + 10.0 * (i / 3) as f64 + 0.1 * (i as f64).sin()]).collect());
+        let b = Baselines::of(&w, Some(3)).unwrap();
+        let test = &w.targets[w.test_start()..];
+        for p in test_predictions(&w, Some(3)).unwrap() {
+            let mse =
+                p.preds.iter().zip(test).map(|(p, &t)| (p.as_ref().unwrap()[0] - w.series.rows[t][0] as f32 as f64).powi(2)).sum::<f64>()
+                    / test.len() as f64;
+            let want = match p.name {
+                "persistence" => b.persistence,
+                "linear" => b.linear,
+                _ => b.seasonal.unwrap().test_loss,
+            };
+            assert!((mse - want).abs() <= 1e-6 * want, "{}: {mse} against {want}", p.name);
+        }
     }
 
     #[test]

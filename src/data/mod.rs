@@ -5,6 +5,7 @@ pub mod baselines;
 pub mod framing;
 pub mod from_csv;
 pub mod scaling;
+pub mod scores;
 pub mod season;
 
 pub use from_csv::{Missing, Reading};

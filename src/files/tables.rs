@@ -4,6 +4,7 @@
 //! column added later (or a split label other than train and test) breaks no reader.
 
 use super::atomic::write_bytes;
+use crate::data::scores::Score;
 use crate::train::{EpochMetrics, StepLoss};
 use anyhow::{anyhow, Context, Result};
 use std::path::Path;
@@ -151,6 +152,42 @@ pub fn read_baselines(path: &Path) -> Result<Vec<BaselineScore>> {
     let t = Table::read(path)?;
     let (name, loss) = (t.col("name")?, t.col("test_loss")?);
     t.rows.iter().map(|r| Ok(BaselineScore { name: r[name].clone(), test_loss: t.num(r, loss)? })).collect()
+}
+
+/// scores.csv: `forecaster,feature,windows,mae,rmse,mase,smape` (data/scores.rs says how each
+/// is computed), the RNN first, then each baseline.
+pub fn scores_csv(scores: &[Score]) -> Csv {
+    let mut csv = Csv::new(&["forecaster", "feature", "windows", "mae", "rmse", "mase", "smape"].map(String::from));
+    for s in scores {
+        let nums = [s.mae, s.rmse, s.mase, s.smape].map(format_num);
+        csv.row(&[[csv_field(&s.forecaster), csv_field(&s.feature), s.windows.to_string()].as_slice(), &nums].concat());
+    }
+    csv
+}
+
+/// scores.csv; none in runs before 0.4, which wrote no such file.
+pub fn read_scores(path: &Path) -> Result<Vec<Score>> {
+    if !path.exists() {
+        return Ok(vec![]);
+    }
+    let t = Table::read(path)?;
+    let cols = ["forecaster", "feature", "windows", "mae", "rmse", "mase", "smape"].map(|c| t.col(c));
+    let [forecaster, feature, windows, mae, rmse, mase, smape] = cols;
+    let (forecaster, feature, windows, mae, rmse, mase, smape) = (forecaster?, feature?, windows?, mae?, rmse?, mase?, smape?);
+    t.rows
+        .iter()
+        .map(|r| {
+            Ok(Score {
+                forecaster: r[forecaster].clone(),
+                feature: r[feature].clone(),
+                windows: t.num(r, windows)? as usize,
+                mae: t.num(r, mae)?,
+                rmse: t.num(r, rmse)?,
+                mase: t.num(r, mase)?,
+                smape: t.num(r, smape)?,
+            })
+        })
+        .collect()
 }
 
 /// One row of predictions.csv: a window's target and the model's prediction of it, in the

@@ -202,7 +202,7 @@ settings! {
         flag "hidden", "Length of the hidden state h_t", Shown::Value,
         check check::hidden, arg |a| a.value_parser(checked(check::hidden));
     seq_len: i64 = 4, plain, Model, Fixed,
-        flag "seq-len", "Past points the model reads to predict the next one (the blog's seq_length)", Shown::Value,
+        flag "seq-len", "Past points the model reads to predict the next one (the blog's seq_length)", Shown::Words("4; a CSV series: two seasons, or 8 rows without a season"),
         check check::seq_len, arg |a| a.value_parser(checked(check::seq_len));
     batch_size: i64 = 16, plain, Training, Fixed,
         flag "batch-size", "Windows per optimizer step", Shown::Value,
@@ -237,7 +237,7 @@ settings! {
     /// Runs before 0.3 held out no validation windows.
     #[serde(default)]
     val_fraction: f64 = 0.0, plain, Training, Fixed,
-        flag "val-fraction", "Fraction of the windows, just before the test tail, held out for validation: the epoch with the lowest validation loss is the one kept", Shown::Value,
+        flag "val-fraction", "Fraction of the windows, just before the test tail, held out for validation: the epoch with the lowest validation loss is the one kept", Shown::Words("0; a CSV series: 0.1"),
         check check::test_fraction, arg |a| a.value_parser(checked(check::test_fraction));
     /// Runs before 0.3: no seasonal baseline.
     #[serde(default)]
@@ -247,7 +247,7 @@ settings! {
     /// Runs before 0.4 predicted the level.
     #[serde(default = "level")]
     target: Target = Target::Level, plain, Training, Fixed,
-        flag "target", "What the model predicts: the next point, or its change from the window's last point (then an untrained model is persistence)", Shown::Value,
+        flag "target", "What the model predicts: the next point, or its change from the window's last point (then an untrained model is persistence)", Shown::Words("level; a CSV series: change"),
         check any, arg |a| a.value_parser(EnumValueParser::<Target>::new());
     /// Runs before 0.4 saw their windows as they are.
     #[serde(default = "no_norm")]
@@ -339,6 +339,26 @@ fn shown(v: &impl Serialize) -> String {
     }
 }
 
+/// What a CSV series' defaults depend on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CsvSeries {
+    /// Its season in rows (--season, else its calendar's), if it has one.
+    pub season: Option<usize>,
+    pub rows: usize,
+}
+
+/// A CSV series' defaults where they differ from the circle's (whose run stays the blog's, bit
+/// for bit), chosen on the vendored series by their validation loss, never a test tail
+/// (docs/tuning.md, by scripts/tune_csv_defaults.py): the change from the last point as the
+/// target, a window of two seasons (8 rows without a season; at most a quarter of the rows, at
+/// least 4), and the tenth of the windows before the test tail validating, so that the epoch of
+/// the lowest validation loss is the one kept.
+pub fn csv_defaults(s: &mut Settings, series: CsvSeries) {
+    s.target = Target::Change;
+    s.seq_len = series.season.map_or(8, |m| 2 * m).min(series.rows / 4).max(4) as i64;
+    s.val_fraction = 0.1;
+}
+
 /// The settings typed on one command line: their values (the rest at their defaults) and which
 /// were typed.
 #[derive(Debug, Clone)]
@@ -359,9 +379,12 @@ impl Given {
         self.typed.contains(&field)
     }
 
-    /// The settings of a new run: the defaults, with what was given.
-    pub fn new_run(&self) -> Result<Settings> {
+    /// The settings of a new run: the defaults (a CSV series': `csv_defaults`), with what was given.
+    pub fn new_run(&self, csv: Option<CsvSeries>) -> Result<Settings> {
         let mut s = Settings::DEFAULT;
+        if let Some(series) = csv {
+            csv_defaults(&mut s, series);
+        }
         self.merge(&mut s, false)?;
         s.together().map_err(anyhow::Error::msg)?;
         Ok(s)
@@ -446,9 +469,9 @@ settings_args!(
 );
 
 impl SettingsArgs {
-    /// The settings of a new run: the defaults, with what was given.
-    pub fn new_run(&self) -> Result<Settings> {
-        self.0.new_run()
+    /// The settings of a new run: the defaults (a CSV series' own), with what was given.
+    pub fn new_run(&self, csv: Option<CsvSeries>) -> Result<Settings> {
+        self.0.new_run(csv)
     }
 
     /// The settings of a resumed run: the saved ones, unchanged but for `--epochs`, which may
@@ -463,9 +486,9 @@ impl SettingsArgs {
 }
 
 impl RunArgs {
-    /// A run's settings from bench's flags: the defaults, with what was given.
-    pub fn new_run(&self) -> Result<Settings> {
-        self.0.new_run()
+    /// A run's settings from bench's flags: the defaults (a CSV series' own), with what was given.
+    pub fn new_run(&self, csv: Option<CsvSeries>) -> Result<Settings> {
+        self.0.new_run(csv)
     }
 }
 
@@ -626,7 +649,20 @@ mod tests {
 
     #[test]
     fn no_flags_give_the_defaults() {
-        assert_eq!(args(&[]).new_run().unwrap(), Settings::DEFAULT);
+        assert_eq!(args(&[]).new_run(None).unwrap(), Settings::DEFAULT);
+    }
+
+    #[test]
+    fn a_csv_series_gets_its_own_defaults_and_a_flag_still_wins() {
+        let csv = |season, rows| Some(CsvSeries { season, rows });
+        let monthly = args(&[]).new_run(csv(Some(12), 500)).unwrap();
+        assert_eq!((monthly.seq_len, monthly.target, monthly.val_fraction), (24, Target::Change, 0.1));
+        assert_eq!(args(&[]).new_run(csv(None, 500)).unwrap().seq_len, 8, "8 rows without a season");
+        assert_eq!(args(&[]).new_run(csv(Some(52), 120)).unwrap().seq_len, 30, "at most a quarter of the rows");
+        assert_eq!(args(&[]).new_run(csv(None, 10)).unwrap().seq_len, 4, "at least 4");
+        let typed = args(&["--seq-len", "5", "--target", "level", "--val-fraction", "0"]).new_run(csv(Some(12), 500)).unwrap();
+        assert_eq!((typed.seq_len, typed.target, typed.val_fraction), (5, Target::Level, 0.0));
+        assert_eq!(Settings { seq_len: 4, ..monthly.clone() }.hidden, Settings::DEFAULT.hidden, "the rest stays");
     }
 
     /// Every setting, given a value other than its default: each must reach its field, and each
@@ -680,7 +716,7 @@ mod tests {
     fn every_flag_sets_its_setting() {
         for (flag, value) in EVERY_FLAG {
             let given = if value.is_empty() { vec![flag] } else { vec![flag, value] };
-            let s = args(&given).new_run().unwrap();
+            let s = args(&given).new_run(None).unwrap();
             assert_ne!(s, Settings::DEFAULT, "{flag} changed nothing");
         }
     }
@@ -692,7 +728,7 @@ mod tests {
             let given = if value.is_empty() { vec![*flag] } else { vec![*flag, *value] };
             let err = args(&given).resumed(Settings::DEFAULT, dir, 0).unwrap_err().to_string();
             assert!(err.starts_with(&format!("{flag} ")) && err.contains("contradicts the run being resumed"), "{flag}: {err}");
-            let saved = args(&given).new_run().unwrap();
+            let saved = args(&given).new_run(None).unwrap();
             assert_eq!(args(&given).resumed(saved.clone(), dir, 0).unwrap(), saved, "{flag} repeated");
         }
     }

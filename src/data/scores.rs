@@ -1,0 +1,97 @@
+//! Errors that forecasters read, of one forecaster (the RNN or a baseline) on the test tail, per
+//! feature, in the series' own units and scale-free:
+//!
+//!   MAE   = mean |y - p|                 RMSE = sqrt(mean (y - p)^2)
+//!   MASE  = MAE / (in-sample MAE of the seasonal naive: mean over the training rows of
+//!           |y_t - y_{t-m}|, m the season, or 1 without one), as in the M4 competition
+//!   sMAPE = mean 200 |y - p| / (|y| + |p|), in percent (a pair of zeros counts 0)
+
+/// One forecaster's errors on one feature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    pub forecaster: String,
+    pub feature: String,
+    /// Test windows scored (the seasonal naive skips those without a row one season back).
+    pub windows: usize,
+    pub mae: f64,
+    pub rmse: f64,
+    pub mase: f64,
+    pub smape: f64,
+}
+
+/// The MASE denominators, per feature: the seasonal naive's in-sample MAE over `rows` (the
+/// training rows, in the series' units; pairs with a gap are passed over). NaN where no pair is.
+pub fn mase_scale(rows: &[Vec<f64>], season: Option<usize>) -> Vec<f64> {
+    let m = season.unwrap_or(1).max(1);
+    let f = rows.first().map_or(0, Vec::len);
+    (0..f)
+        .map(|j| {
+            let diffs: Vec<f64> = (m..rows.len()).map(|t| (rows[t][j] - rows[t - m][j]).abs()).filter(|d| !d.is_nan()).collect();
+            if diffs.is_empty() {
+                f64::NAN
+            } else {
+                diffs.iter().sum::<f64>() / diffs.len() as f64
+            }
+        })
+        .collect()
+}
+
+/// `forecaster`'s scores, one per feature, from (target, prediction) pairs in the series' units.
+pub fn score(forecaster: &str, names: &[String], pairs: &[(&[f64], Vec<f64>)], scale: &[f64]) -> Vec<Score> {
+    let n = pairs.len() as f64;
+    names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let errors: Vec<(f64, f64, f64)> = pairs.iter().map(|(y, p)| (y[j] - p[j], y[j], p[j])).collect();
+            let mae = errors.iter().map(|e| e.0.abs()).sum::<f64>() / n;
+            let rmse = (errors.iter().map(|e| e.0 * e.0).sum::<f64>() / n).sqrt();
+            let smape = errors
+                .iter()
+                .map(|&(e, y, p)| if y.abs() + p.abs() == 0.0 { 0.0 } else { 200.0 * e.abs() / (y.abs() + p.abs()) })
+                .sum::<f64>()
+                / n;
+            Score { forecaster: forecaster.into(), feature: name.clone(), windows: pairs.len(), mae, rmse, mase: mae / scale[j], smape }
+        })
+        .collect()
+}
+
+/// The forecaster with the lowest MASE averaged over the features (NaNs lose).
+pub fn best(scores: &[Score]) -> Option<(String, f64)> {
+    let mut names: Vec<&str> = scores.iter().map(|s| s.forecaster.as_str()).collect();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let own: Vec<f64> = scores.iter().filter(|s| s.forecaster == name).map(|s| s.mase).collect();
+            (name.to_string(), own.iter().sum::<f64>() / own.len() as f64)
+        })
+        .filter(|(_, m)| !m.is_nan())
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mase_divides_by_the_in_sample_seasonal_naive_mae() {
+        // training rows 0, 2, 4, ...: the naive (m = 1) is off by 2 each step; m = 2 by 4
+        let rows: Vec<Vec<f64>> = (0..10).map(|i| vec![2.0 * i as f64]).collect();
+        assert_eq!(mase_scale(&rows, None), vec![2.0]);
+        assert_eq!(mase_scale(&rows, Some(2)), vec![4.0]);
+        let names = vec!["a".to_string()];
+        let (y1, y2) = ([10.0], [20.0]);
+        let s = &score("rnn", &names, &[(&y1, vec![11.0]), (&y2, vec![17.0])], &[2.0])[0];
+        assert_eq!((s.mae, s.mase, s.windows), (2.0, 1.0, 2));
+        assert_eq!(s.rmse, 5f64.sqrt());
+        assert!((s.smape - (200.0 / 21.0 + 600.0 / 37.0) / 2.0).abs() < 1e-12, "{}", s.smape);
+    }
+
+    #[test]
+    fn the_best_forecaster_has_the_lowest_mean_mase() {
+        let row = |f: &str, mase| Score { forecaster: f.into(), feature: "a".into(), windows: 1, mae: 0.0, rmse: 0.0, mase, smape: 0.0 };
+        let scores = [row("rnn", 0.8), row("persistence", 1.0), row("linear", f64::NAN)];
+        assert_eq!(best(&scores), Some(("rnn".to_string(), 0.8)));
+    }
+}
