@@ -57,7 +57,10 @@ fn run(cli: Cli) -> Result<()> {
                 anyhow::bail!("{} has no config.json: not a vanilla-rnn run directory", dir.display());
             }
             let _held = RunDir::lock(&dir)?;
-            let written = figures::run::draw_all(&dir)?;
+            let mut written = figures::run::draw_all(&dir)?;
+            if forecast::redraw(&dir)?.is_some() {
+                written.push("forecast.png".into());
+            }
             eprintln!("wrote {} in {}", written.join(", "), dir.join("plots").display());
         }
         Command::Export { weights, out, model } => {
@@ -107,23 +110,39 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
     if !fc.horizons.is_empty() {
         fc.horizons_csv().save(&horizons)?;
     }
-    let plot = out.with_extension("png");
+    // A run directory's figures live in its plots/; a forecast written elsewhere keeps its own beside it.
+    let plot = match (&args.trained.run, &args.out) {
+        (Some(run), None) => {
+            forecast::Asked::of(args).save(run)?;
+            run.join("plots").join("forecast.png")
+        }
+        _ => out.with_extension("png"),
+    };
     forecast::figure::draw(&fc, &plot)?;
-    eprintln!(
-        "forecast {} steps from row {}: the first {} stay within {} of the truth; {} of the {} with a known truth do (Euclidean, model units); wrote {} and {}",
-        args.steps,
-        fc.from,
-        fc.steps_near(),
-        forecast::NEAR,
-        fc.within(),
-        fc.with_truth(),
-        out.display(),
-        plot.display()
-    );
+    let start = fc.label(fc.from).map_or(format!("row {}", fc.from), |l| format!("{l} (row {})", fc.from));
+    let band = fc
+        .band
+        .as_ref()
+        .map_or(" (no band: the run has no validation windows)".to_string(), |b| format!(" with a {:.0}% band", b.coverage * 100.0));
+    if fc.builtin {
+        eprintln!(
+            "forecast {} steps from {start}: the first {} stay within {} of the truth; {} of the {} with a known truth do (Euclidean, model units); wrote {} and {}",
+            args.steps,
+            fc.steps_near(),
+            forecast::NEAR,
+            fc.within(),
+            fc.with_truth(),
+            out.display(),
+            plot.display()
+        );
+    } else {
+        eprintln!("forecast {} steps from {start}{band}; wrote {} and {}", args.steps, out.display(), plot.display());
+    }
     if let (Some(first), Some(last)) = (fc.horizons.first(), fc.horizons.last()) {
         let ahead = fc.horizons.iter().filter(|h| h.rnn < h.persistence).count();
+        let coverage = fc.coverage_reached().map_or(String::new(), |c| format!("; the band held {:.1}% of the truths", 100.0 * c));
         eprintln!(
-            "closed loop from {} held-out starts: MSE at h=1 {:.3e} (persistence {:.3e}), at h={} {:.3e} (persistence {:.3e}); ahead of persistence at {ahead} of {} horizons; wrote {}",
+            "closed loop from {} held-out starts: MSE at h=1 {:.3e} (persistence {:.3e}), at h={} {:.3e} (persistence {:.3e}); ahead of persistence at {ahead} of {} horizons; MASE {:.3} over h=1..{}{coverage}; wrote {}",
             first.starts,
             first.rnn,
             first.persistence,
@@ -131,6 +150,8 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
             last.rnn,
             last.persistence,
             fc.horizons.len(),
+            fc.mase().unwrap_or(f64::NAN),
+            last.h,
             horizons.display()
         );
     }

@@ -76,16 +76,20 @@ fn sunspots_train_on_their_years_beat_persistence_and_predict_forecast_and_plot_
     assert_eq!(r.code, 0, "{}", r.stderr);
     let differs = r.stdout.lines().zip(predictions.lines()).find(|(a, b)| a != b);
     assert!(differs.is_none() && r.stdout.len() == predictions.len(), "predict gives back the run's own predictions: {differs:?}");
-    let r = run(&["forecast", "--weights", s(&out.join("weights.safetensors")), "--steps", "70"]);
+    // --from by time label: the first year of the test tail
+    let r = run(&["forecast", "--weights", s(&out.join("weights.safetensors")), "--steps", "70", "--from", "1949"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let forecast = read(&out.join("forecast.csv"));
     assert!(
-        forecast.starts_with("step,index,time,pred_SUNACTIVITY,true_SUNACTIVITY,distance,persistence_distance\n1,249,1949,"),
+        forecast.starts_with(
+            "step,index,time,pred_SUNACTIVITY,lower_SUNACTIVITY,upper_SUNACTIVITY,true_SUNACTIVITY,distance,persistence_distance\n1,249,1949,"
+        ),
         "{forecast:.120}"
     );
-    assert!(forecast.contains("\n60,308,2008,") && forecast.contains("\n61,309,,"), "the truth (and time) known to 2008, none after");
+    assert!(forecast.contains("\n60,308,2008,") && forecast.contains("\n61,309,2009,"), "the years go on past 2008");
+    assert!(forecast.lines().nth(61).unwrap().ends_with(",,,"), "no truth after 2008: {forecast:.2000}");
     let horizons = read(&out.join("forecast_horizons.csv"));
-    assert!(horizons.starts_with("h,starts,rnn_mse,persistence_mse\n1,60,"), "{horizons:.60}");
+    assert!(horizons.starts_with("h,starts,rnn_mse,persistence_mse,rnn_mase,coverage\n1,60,"), "{horizons:.60}");
     assert_eq!(horizons.lines().count(), 1 + 60, "as far as the held-out rows reach");
     // plot finds the series again, and labels its x axis with the years
     std::fs::remove_dir_all(out.join("plots")).unwrap();
@@ -166,9 +170,30 @@ fn a_first_column_of_dates_is_the_time_column_without_the_flag() {
     train(&out, &["--quiet", "--epochs", "3", "--data", s(&csv)]);
     assert_eq!(config(&out)["time_column"], "month");
     assert!(read(&out.join("predictions.csv")).starts_with("index,time,split,target_passengers,pred_passengers\n24,1951-01,train,"));
-    let r = run(&["forecast", "--weights", s(&out.join("weights.safetensors")), "--steps", "3"]);
+    let r = run(&["forecast", s(&out), "--steps", "14"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(read(&out.join("forecast.csv")).contains(",1959-"), "held-out months label the forecast");
+    let forecast = read(&out.join("forecast.csv"));
+    assert!(forecast.contains("\n1,144,1961-01,") && forecast.contains("\n14,157,1962-02,"), "the months go on: {forecast:.300}");
+    assert!(out.join("plots/forecast.png").exists() && !out.join("forecast.png").exists(), "a run's figures live in its plots/");
+    // plot redraws it, the same picture, from what forecast was asked (forecast.json)
+    let before = std::fs::read(out.join("plots/forecast.png")).unwrap();
+    std::fs::remove_dir_all(out.join("plots")).unwrap();
+    let p = run(&["plot", s(&out)]);
+    assert!(p.code == 0 && p.stderr.contains("forecast.png"), "{}", p.stderr);
+    assert_eq!(std::fs::read(out.join("plots/forecast.png")).unwrap(), before);
+    std::fs::write(out.join("forecast.json"), "{\"steps\": 0, \"from\": null, \"coverage\": 0.9}").unwrap();
+    assert_clean_error(&run(&["plot", s(&out)]), 1, "forecast.json: steps must be 1 to 10000000");
+    assert!(r.stderr.contains("forecast 14 steps from 1961-01 (row 144) with a 90% band"), "{}", r.stderr);
+    assert_clean_error(
+        &run(&["forecast", s(&out), "--steps", "3", "--from", "1999-01"]),
+        1,
+        "--from 1999-01: no row has that time label (the labels run from 1949-01 to 1960-12)",
+    );
+    assert_clean_error(
+        &run(&["forecast", s(&out), "--steps", "3", "--coverage", "90"]),
+        2,
+        "90 is not a coverage: give a fraction between 0 and 1",
+    );
 }
 
 #[test]
@@ -320,4 +345,37 @@ fn scores_are_forecasters_errors_in_the_series_units() {
     let smape = tested.iter().map(|&(_, y, p)| 200.0 * (y - p).abs() / (y.abs() + p.abs())).sum::<f64>() / n;
     assert!(close(num(&rows[0], "smape"), smape));
     assert!(r.stderr.contains("best on the test tail: "), "{}", r.stderr);
+}
+
+/// The band: split conformal on the validation windows. On a noisy seasonal series, it holds
+/// close to the coverage asked of the test tail's truths at every horizon together; it is wider
+/// for a higher coverage; and each row's band is its prediction plus and minus the half-width.
+#[test]
+fn the_band_is_calibrated_on_the_validation_windows_and_reported_on_the_test_tail() {
+    let dir = scratch("real-band");
+    let csv = dir.join("noisy.csv");
+    // a monthly season with noise from a fixed linear congruential stream
+    let mut state = 12345u64;
+    let mut noise = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let values: Vec<f64> = (0..600).map(|i| 50.0 + 10.0 * (i as f64 * std::f64::consts::PI / 6.0).sin() + 8.0 * noise()).collect();
+    write_series(&csv, "month,v", 600, |i| format!("{}-{:02},{}", 1950 + i / 12, 1 + i % 12, values[i]));
+    let out = dir.join("run");
+    train(&out, &["--quiet", "--data", s(&csv), "--val-fraction", "0.3"]);
+    let coverage = |c: &str| -> (f64, Vec<String>) {
+        let r = run(&["forecast", s(&out), "--steps", "6", "--coverage", c, "--from", "1990-01"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let held = r.stderr.split("the band held ").nth(1).unwrap().split('%').next().unwrap().parse::<f64>().unwrap();
+        (held, read(&out.join("forecast.csv")).lines().map(String::from).collect())
+    };
+    let (held, rows) = coverage("0.9");
+    assert!((80.0..=98.0).contains(&held), "asked 90%, held {held}%");
+    let (wide, _) = coverage("0.99");
+    let (narrow, _) = coverage("0.5");
+    assert!(narrow < held && held < wide, "{narrow} < {held} < {wide}");
+    let cells: Vec<f64> = rows[1].split(',').skip(3).take(3).map(|c| c.parse().unwrap()).collect();
+    let (pred, lower, upper) = (cells[0], cells[1], cells[2]);
+    assert!(lower < pred && pred < upper && ((pred - lower) - (upper - pred)).abs() < 1e-9, "{cells:?}");
 }

@@ -46,14 +46,14 @@ fn a_users_series_gets_one_panel_per_feature_and_the_first_two_as_phase() {
 fn the_default_model_forecasts_the_circle_for_hundreds_of_steps() {
     let dir = scratch("forecast");
     assert_eq!(run(&["train", "--quiet", "--out", s(&dir)]).code, 0);
-    let r = run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "600"]);
+    let r = run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "600", "--from", "801"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let csv = std::fs::read_to_string(dir.join("forecast.csv")).unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next().unwrap(), "step,index,pred_sin,pred_cos,true_sin,true_cos,distance,persistence_distance");
     let rows: Vec<Vec<f64>> = lines.map(|l| l.split(',').map(|c| c.parse().unwrap()).collect()).collect();
     assert_eq!(rows.len(), 600);
-    assert_eq!(rows[0][1], 801.0, "starts after the training part by default");
+    assert_eq!(rows[0][1], 801.0, "starts at --from");
     let horizon = rows.iter().take_while(|r| r[6] <= 0.1).count();
     assert!(horizon >= 200, "stays within 0.1 of the circle for {horizon} steps");
     assert!(rows.iter().all(|r| (r[2].hypot(r[3]) - 1.0).abs() < 0.05), "every generated point stays on the unit circle");
@@ -62,7 +62,7 @@ fn the_default_model_forecasts_the_circle_for_hundreds_of_steps() {
     // Every held-out start, closed loop: at h = 1 that is the test loss, and persistence's is the baseline's.
     let cell = |text: &str, row: usize, col: usize| -> f64 { text.lines().nth(row).unwrap().split(',').nth(col).unwrap().parse().unwrap() };
     let horizons = std::fs::read_to_string(dir.join("forecast_horizons.csv")).unwrap();
-    assert!(horizons.starts_with("h,starts,rnn_mse,persistence_mse\n1,199,"), "{horizons:.60}");
+    assert!(horizons.starts_with("h,starts,rnn_mse,persistence_mse,rnn_mase,coverage\n1,199,"), "{horizons:.60}");
     assert_eq!(horizons.lines().count(), 1 + 199, "as far as the held-out rows reach");
     let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     let baselines = std::fs::read_to_string(dir.join("baselines.csv")).unwrap();
@@ -71,19 +71,12 @@ fn the_default_model_forecasts_the_circle_for_hundreds_of_steps() {
     assert!(near(cell(&horizons, 1, 3), cell(&baselines, 1, 1)), "h=1 persistence is the baseline");
     assert!(cell(&horizons, 50, 3) > 10.0 * cell(&horizons, 1, 3), "holding the last value falls behind as h grows");
     assert!(r.stderr.contains("closed loop from 199 held-out starts"), "{}", r.stderr);
-    // From an explicit row, past the end of a user's series: no truth there, and no distance.
-    let r = run(&[
-        "forecast",
-        "--weights",
-        s(&dir.join("weights.safetensors")),
-        "--steps",
-        "5",
-        "--from",
-        "1000",
-        "--out",
-        s(&dir.join("f.csv")),
-    ]);
+    // Without --from, after the last row, into the future: the circle's truth goes on there.
+    let r = run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "5", "--out", s(&dir.join("f.csv"))]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    let f = std::fs::read_to_string(dir.join("f.csv")).unwrap();
+    assert!(f.lines().nth(1).unwrap().starts_with("1,1000,"), "{f}");
+    assert!(!f.lines().nth(1).unwrap().contains(",,"), "the circle continues: a truth and a distance: {f}");
     assert_clean_error(&run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "5", "--from", "2"]), 1, "--from 2");
     assert_clean_error(&run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "0"]), 2, "--steps");
 }

@@ -14,14 +14,17 @@ use std::path::{Path, PathBuf};
 /// The outputs of a finished run, derived from its final weights: a new run in the directory
 /// removes them before it trains, so that whatever it leaves (finished, stopped or failed)
 /// never sits beside another run's weights.
-pub const FINISHED_OUTPUTS: [&str; 9] = [
+pub const FINISHED_OUTPUTS: [&str; 12] = [
     "predictions.csv",
+    "scores.csv",
     "model.pt",
     "plots/data.png",
     "plots/loss.png",
     "plots/predictions.png",
     "plots/phase.png",
+    "plots/forecast.png",
     "forecast.csv",
+    "forecast.json",
     "forecast.png",
     "forecast_horizons.csv",
 ];

@@ -1,4 +1,6 @@
-//! The forecast against the truth, one panel per feature (the first four).
+//! The forecast in the series' units, one panel per feature (the first four): the history
+//! before it, the forecast and its band, and the truth where it is known; then the closed loop's
+//! error at each horizon over the test tail.
 
 use super::{Forecast, HorizonScore, NEAR};
 use crate::figures::{drawing_error, legend, linear_chart, png, span, Ticks, GREY, ORANGE};
@@ -15,48 +17,77 @@ pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
         if let Some(area) = panels.get(shown) {
             draw_horizons(fc, area)?;
         }
-        let x0 = fc.context.first().map_or(fc.from, |c| c.index) as f64;
-        let x1 = (fc.from + fc.generated.len()) as f64;
+        // the labels of the rows, and of the rows past the end
+        let labels: Vec<String> = fc.time.as_ref().map(|t| t.labels.iter().chain(&fc.future).cloned().collect()).unwrap_or_default();
         for (j, area) in panels.iter().take(shown).enumerate() {
-            let values = fc.generated.iter().flat_map(|g| std::iter::once(g.pred[j]).chain(g.truth.as_ref().map(|t| t[j])));
-            let (y0, y1) = span(values.chain(fc.context.iter().map(|c| c.values[j])));
-            let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
-            let title = if j == 0 {
-                format!(
-                    "Closed-loop forecast from row {}: {} (first {} steps within {NEAR} of the truth)",
-                    fc.from,
-                    fc.names[j],
-                    fc.steps_near()
-                )
-            } else {
-                fc.names[j].clone()
-            };
-            let (x_desc, ticks) = match &fc.time {
-                Some(t) => (t.name.as_str(), Ticks::Labels(&t.labels)),
-                None => ("row of the series", Ticks::Decimals(0)),
-            };
-            let mut chart = linear_chart(area, &title, (x0, x1), (y0, y1), (x_desc, fc.names[j].as_str()), (&ticks, 1))?;
-            let truth: Vec<(f64, f64)> = fc
-                .context
-                .iter()
-                .map(|c| (c.index as f64, c.values[j]))
-                .chain(fc.generated.iter().filter_map(|g| g.truth.as_ref().map(|t| (g.index as f64, t[j]))))
-                .collect();
-            chart
-                .draw_series(LineSeries::new(truth, BLACK.stroke_width(3)))
-                .map_err(drawing_error)?
-                .label(if fc.builtin { "truth (the circle, continued)" } else { "truth" })
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
-            let c = ORANGE;
-            chart
-                .draw_series(LineSeries::new(fc.generated.iter().map(|g| (g.index as f64, g.pred[j])), c.stroke_width(2)))
-                .map_err(drawing_error)?
-                .label("forecast (predictions fed back)")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+            draw_feature(fc, j, area, &labels)?;
         }
         Ok(())
     })
+}
+
+/// Feature `j`'s panel: the history, the band, the forecast, the truth where known.
+fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift>, labels: &[String]) -> Result<()> {
+    let x0 = fc.context.first().map_or(fc.from, |c| c.index) as f64;
+    let x1 = (fc.from + fc.generated.len()) as f64;
+    let bounds = |g: &super::Generated| g.lower.iter().chain(&g.upper).map(|b| b[j]).collect::<Vec<f64>>();
+    let values = fc.generated.iter().flat_map(|g| std::iter::once(g.pred[j]).chain(g.truth.as_ref().map(|t| t[j])).chain(bounds(g)));
+    let (y0, y1) = span(values.chain(fc.context.iter().map(|c| c.values[j])));
+    let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
+    let title = if j == 0 { title(fc, &fc.names[j]) } else { fc.names[j].clone() };
+    let (x_desc, ticks) = match &fc.time {
+        Some(t) => (t.name.as_str(), Ticks::Labels(labels)),
+        None => ("row of the series", Ticks::Decimals(0)),
+    };
+    let mut chart = linear_chart(area, &title, (x0, x1), (y0, y1), (x_desc, fc.names[j].as_str()), (&ticks, 1))?;
+    if let Some(band) = &fc.band {
+        let upper = fc.generated.iter().filter_map(|g| g.upper.as_ref().map(|u| (g.index as f64, u[j])));
+        let lower = fc.generated.iter().rev().filter_map(|g| g.lower.as_ref().map(|l| (g.index as f64, l[j])));
+        let fill = ORANGE.mix(0.25);
+        chart
+            .draw_series(std::iter::once(Polygon::new(upper.chain(lower).collect::<Vec<_>>(), fill.filled())))
+            .map_err(drawing_error)?
+            .label(format!("{:.0}% band (split conformal, validation windows)", band.coverage * 100.0))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], fill.filled()));
+    }
+    let truth: Vec<(f64, f64)> = fc
+        .context
+        .iter()
+        .map(|c| (c.index as f64, c.values[j]))
+        .chain(fc.generated.iter().filter_map(|g| g.truth.as_ref().map(|t| (g.index as f64, t[j]))))
+        .filter(|p| p.1.is_finite())
+        .collect();
+    chart
+        .draw_series(LineSeries::new(truth, BLACK.stroke_width(3)))
+        .map_err(drawing_error)?
+        .label(if fc.builtin { "truth (the circle, continued)" } else { "the series" })
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
+    let c = ORANGE;
+    chart
+        .draw_series(LineSeries::new(
+            // from the last row seen, so that the forecast goes on from the history
+            fc.context
+                .last()
+                .map(|r| (r.index as f64, r.values[j]))
+                .into_iter()
+                .chain(fc.generated.iter().map(|g| (g.index as f64, g.pred[j]))),
+            c.stroke_width(2),
+        ))
+        .map_err(drawing_error)?
+        .label("forecast (predictions fed back)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// The title: the circle's steps near the truth; a series' forecaster's figure, the closed loop's
+/// MASE on the test tail.
+fn title(fc: &Forecast, name: &str) -> String {
+    let start = fc.label(fc.from).map_or(format!("row {}", fc.from), String::from);
+    if fc.builtin {
+        return format!("Closed-loop forecast from row {}: {name} (first {} steps within {NEAR} of the truth)", fc.from, fc.steps_near());
+    }
+    let mase = fc.mase().map_or(String::new(), |m| format!("; closed-loop MASE {m:.3} on the test tail"));
+    format!("{name}: {} steps forecast from {start}{mase}", fc.generated.len())
 }
 
 /// The closed loop's MSE at each horizon over every held-out start, against persistence's.

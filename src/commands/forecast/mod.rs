@@ -1,17 +1,19 @@
-//! `vanilla-rnn forecast`, closed loop: start from a window of the series, and feed each
-//! prediction back as the next input, for as many steps as asked. Compares with the truth where
-//! it is known. Its figure: `figure.rs`.
+//! `vanilla-rnn forecast`, closed loop: start from a window of the series (by default its last
+//! rows, to forecast the future), and feed each prediction back as the next input, for as many
+//! steps as asked, with a band at each horizon (`band.rs`). Compares with the truth where it is
+//! known, and scores the closed loop from every start of the test tail. Its figure: `figure.rs`.
 
+pub mod band;
 pub mod figure;
 
 use super::trained::{load_model, series_for, RunSeries, TrainedArgs};
 use crate::data::framing::Framing;
-use crate::data::{self, Source, Time, Windows};
+use crate::data::{self, scores, Source, Time, Windows};
 use crate::files::tables::{csv_field, format_num, Csv};
 use crate::model::loss::predict_next;
 use crate::model::RNN;
 use anyhow::{anyhow, bail, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tch::{Device, Kind, Tensor};
 
 /// How far a forecast may stray (Euclidean, in the model's [-1, 1] units) and still count.
@@ -25,12 +27,22 @@ pub struct ForecastArgs {
     /// How many points to generate
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub steps: u64,
-    /// First row to generate; the seq_len rows before it start the loop [default: the first row of the test tail]
-    #[arg(long, value_name = "INDEX")]
-    pub from: Option<usize>,
+    /// First row to generate, by its time label (`1958-01`) or its row number; the seq_len rows before it start the loop [default: the row after the last, the future]
+    #[arg(long, value_name = "LABEL|ROW")]
+    pub from: Option<String>,
+    /// The band's coverage: split conformal on the validation windows (none without them)
+    #[arg(long, default_value_t = 0.9, value_parser = coverage)]
+    pub coverage: f64,
     /// The CSV to write [default: forecast.csv beside the weights]; the plot goes beside it (.png)
     #[arg(long, value_name = "CSV")]
     pub out: Option<PathBuf>,
+}
+
+fn coverage(v: &str) -> Result<f64, String> {
+    match v.parse::<f64>() {
+        Ok(c) if c > 0.0 && c < 1.0 => Ok(c),
+        _ => Err(format!("{v} is not a coverage: give a fraction between 0 and 1, such as 0.9")),
+    }
 }
 
 /// A row of the series: its index, and its values in the user's units.
@@ -47,6 +59,9 @@ pub struct Generated {
     pub index: usize,
     /// The prediction, in the user's units.
     pub pred: Vec<f64>,
+    /// The band around it, when there is one.
+    pub lower: Option<Vec<f64>>,
+    pub upper: Option<Vec<f64>>,
     /// The true row, when known.
     pub truth: Option<Vec<f64>>,
     /// Distance to the truth in model units, when known.
@@ -63,6 +78,10 @@ pub struct HorizonScore {
     pub starts: usize,
     pub rnn: f64,
     pub persistence: f64,
+    /// The RNN's MAE in the series' units over the MASE scale (scores.csv's), mean over features.
+    pub mase: f64,
+    /// The fraction of (start, feature) truths within the band, when there is one.
+    pub coverage: Option<f64>,
 }
 
 pub struct Forecast {
@@ -75,8 +94,12 @@ pub struct Forecast {
     pub builtin: bool,
     /// The time column's name and labels, when the series has one.
     pub time: Option<Time>,
+    /// The labels after the last row, at the series' step, as far as the forecast goes.
+    pub future: Vec<String>,
     /// The closed loop's error at each horizon, from every held-out start.
     pub horizons: Vec<HorizonScore>,
+    /// The band, when the run has validation windows.
+    pub band: Option<band::Band>,
 }
 
 impl Forecast {
@@ -97,19 +120,40 @@ impl Forecast {
         self.generated.iter().filter(|g| g.distance.is_some()).count()
     }
 
-    /// A row's time label, when the series has one and the row is in it.
+    /// A row's time label, when the series has one: its own, or continued past the end.
     pub fn label(&self, index: usize) -> Option<&str> {
-        self.time.as_ref().and_then(|t| t.labels.get(index)).map(String::as_str)
+        let labels = &self.time.as_ref()?.labels;
+        labels.get(index).or_else(|| self.future.get(index - labels.len())).map(String::as_str)
     }
 
-    /// `step,index[,time],pred_<f>...,true_<f>...,distance,persistence_distance`
+    /// The closed loop's MASE on the test tail, mean over its horizons.
+    pub fn mase(&self) -> Option<f64> {
+        let n = self.horizons.len();
+        (n > 0).then(|| self.horizons.iter().map(|h| h.mase).sum::<f64>() / n as f64)
+    }
+
+    /// The band's coverage on the test tail, over every horizon's (start, feature) truths.
+    pub fn coverage_reached(&self) -> Option<f64> {
+        let (mut within, mut all) = (0.0, 0.0);
+        for h in &self.horizons {
+            within += h.coverage? * h.starts as f64;
+            all += h.starts as f64;
+        }
+        (all > 0.0).then(|| within / all)
+    }
+
+    /// `step,index[,time],pred_<f>...[,lower_<f>...,upper_<f>...],true_<f>...,distance,persistence_distance`
     pub fn csv(&self) -> Csv {
         let mut header = vec!["step".to_string(), "index".to_string()];
         if self.time.is_some() {
             header.push("time".into());
         }
-        header.extend(self.names.iter().map(|n| csv_field(&format!("pred_{n}"))));
-        header.extend(self.names.iter().map(|n| csv_field(&format!("true_{n}"))));
+        let columns = |prefix: &str| self.names.iter().map(move |n| csv_field(&format!("{prefix}_{n}"))).collect::<Vec<_>>();
+        header.extend(columns("pred"));
+        if self.band.is_some() {
+            header.extend(columns("lower").into_iter().chain(columns("upper")));
+        }
+        header.extend(columns("true"));
         header.extend(["distance".to_string(), "persistence_distance".to_string()]);
         let mut csv = Csv::new(&header);
         for (k, g) in self.generated.iter().enumerate() {
@@ -118,6 +162,9 @@ impl Forecast {
                 row.push(self.label(g.index).map(csv_field).unwrap_or_default());
             }
             row.extend(g.pred.iter().map(|&v| format_num(v)));
+            if let (Some(lower), Some(upper)) = (&g.lower, &g.upper) {
+                row.extend(lower.iter().chain(upper).map(|&v| format_num(v)));
+            }
             match &g.truth {
                 Some(t) => row.extend(t.iter().map(|&v| format_num(v))),
                 None => row.extend(self.names.iter().map(|_| String::new())),
@@ -129,11 +176,12 @@ impl Forecast {
         csv
     }
 
-    /// `h,starts,rnn_mse,persistence_mse`
+    /// `h,starts,rnn_mse,persistence_mse,rnn_mase,coverage` (coverage empty without a band)
     pub fn horizons_csv(&self) -> Csv {
-        let mut csv = Csv::new(&["h", "starts", "rnn_mse", "persistence_mse"].map(String::from));
+        let mut csv = Csv::new(&["h", "starts", "rnn_mse", "persistence_mse", "rnn_mase", "coverage"].map(String::from));
         for h in &self.horizons {
-            csv.row(&[h.h.to_string(), h.starts.to_string(), format_num(h.rnn), format_num(h.persistence)]);
+            let coverage = h.coverage.map(format_num).unwrap_or_default();
+            csv.row(&[h.h.to_string(), h.starts.to_string(), format_num(h.rnn), format_num(h.persistence), format_num(h.mase), coverage]);
         }
         csv
     }
@@ -163,6 +211,11 @@ impl Truth<'_> {
     }
 }
 
+/// Model-unit values of one row in the series' units.
+fn unscaled(w: &Windows, values: &[f32]) -> Vec<f64> {
+    values.iter().enumerate().map(|(j, &v)| w.scaling.as_ref().map_or(v as f64, |s| s.unscale(j, v as f64))).collect()
+}
+
 /// The closed loop on a batch of windows: `steps` predictions each, fed back, in model units.
 fn roll(rnn: &RNN, framing: Framing, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
     let seq = window.size()[1];
@@ -185,9 +238,15 @@ fn mse(a: &[f64], b: &[f64]) -> f64 {
     squares(a, b) / a.len() as f64
 }
 
+/// What the horizons are scored with: the band, and MASE's scale per feature (scores.csv's).
+struct Scoring<'a> {
+    band: Option<&'a band::Band>,
+    mase_scale: Vec<f64>,
+}
+
 /// Every held-out window as a start: the closed loop's MSE at each horizon against
-/// persistence's, as far as the held-out rows reach.
-fn score_horizons(rnn: &RNN, framing: Framing, truth: &Truth, steps: usize) -> Result<Vec<HorizonScore>> {
+/// persistence's, its MASE and the band's coverage, as far as the held-out rows reach.
+fn score_horizons(rnn: &RNN, framing: Framing, truth: &Truth, steps: usize, scoring: &Scoring) -> Result<Vec<HorizonScore>> {
     let w = truth.windows;
     let starts = &w.targets[w.test_start()..];
     let Some(&first) = starts.first() else { return Ok(vec![]) };
@@ -198,28 +257,54 @@ fn score_horizons(rnn: &RNN, framing: Framing, truth: &Truth, steps: usize) -> R
     let rows: Vec<Option<Vec<f64>>> = (0..n).map(|i| truth.scaled_row(i)).collect();
     let mut out = Vec::with_capacity(reach);
     for (k, preds) in rolled.iter().enumerate() {
-        let (mut rnn_sum, mut held_sum, mut count) = (0.0, 0.0, 0);
+        let (mut rnn_sum, mut held_sum, mut scaled_errors, mut within, mut count) = (0.0, 0.0, 0.0, 0usize, 0usize);
         for (i, &s) in starts.iter().enumerate() {
             let (Some(Some(t)), Some(last)) = (rows.get(s + k), &rows[s - 1]) else { continue };
             let p: Vec<f64> = preds[i * f..(i + 1) * f].iter().map(|&v| v as f64).collect();
             rnn_sum += mse(&p, t);
             held_sum += mse(last, t);
+            let (pred, row) = (unscaled(w, &preds[i * f..(i + 1) * f]), &w.series.rows[s + k]);
+            scaled_errors += (0..f).map(|j| (row[j] - pred[j]).abs() / scoring.mase_scale[j]).sum::<f64>() / f as f64;
+            within += scoring.band.map_or(0, |b| b.covers(k + 1, &pred, row).iter().filter(|&&c| c).count());
             count += 1;
         }
         if count > 0 {
-            out.push(HorizonScore { h: k + 1, starts: count, rnn: rnn_sum / count as f64, persistence: held_sum / count as f64 });
+            let c = count as f64;
+            out.push(HorizonScore {
+                h: k + 1,
+                starts: count,
+                rnn: rnn_sum / c,
+                persistence: held_sum / c,
+                mase: scaled_errors / c,
+                coverage: scoring.band.map(|_| within as f64 / (c * f as f64)),
+            });
         }
     }
     Ok(out)
 }
 
+/// The first row to generate: `--from`'s time label or row number, else the row after the last.
+fn start_row(from: Option<&str>, series: &data::Series) -> Result<usize> {
+    let Some(from) = from else { return Ok(series.rows.len()) };
+    if let Some(i) = series.time.as_ref().and_then(|t| t.labels.iter().position(|l| l == from)) {
+        return Ok(i);
+    }
+    match (from.parse::<usize>(), &series.time) {
+        (Ok(row), _) => Ok(row),
+        (Err(_), Some(t)) => bail!(
+            "--from {from}: no row has that time label (the labels run from {} to {}), and it is not a row number",
+            t.labels.first().map_or("", String::as_str),
+            t.labels.last().map_or("", String::as_str)
+        ),
+        (Err(_), None) => bail!("--from {from}: not a row number (the series has no time column for a label)"),
+    }
+}
+
 pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
     let loaded = load_model(&args.trained.weights(), &args.trained.model)?;
     let RunSeries { source, windows } = series_for(&loaded, &args.trained.data)?;
-    let builtin = source.is_circle();
-    let (seq, f, n) = (loaded.seq_len as usize, windows.series.features(), windows.series.rows.len());
-    // the first row of the test tail (after the training and validation windows)
-    let from = args.from.unwrap_or_else(|| windows.targets.get(windows.test_start()).copied().unwrap_or(n));
+    let (seq, f, n, steps) = (loaded.seq_len as usize, windows.series.features(), windows.series.rows.len(), args.steps as usize);
+    let from = start_row(args.from.as_deref(), &windows.series)?;
     if from < seq || from > n {
         bail!("--from {from}: the forecast needs the {seq} rows before it, so it must be between {seq} and {n}");
     }
@@ -227,26 +312,87 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
         bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
     }
     let truth = Truth { model_rows: data::model_rows(&windows.series, windows.scaling.as_ref()), windows: &windows, source: &source };
-    let unscale = |j: usize, v: f64| windows.scaling.as_ref().map_or(v, |s| s.unscale(j, v));
+    let band = band::calibrate(&loaded.rnn, loaded.framing, &windows, steps, args.coverage)?;
     let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
     let last = truth.scaled_row(from - 1).unwrap_or_default();
     let distance = |a: &[f64], t: &[f64]| squares(a, t).sqrt();
-    let generated = roll(&loaded.rnn, loaded.framing, window, args.steps as usize)?
+    let generated = roll(&loaded.rnn, loaded.framing, window, steps)?
         .into_iter()
         .zip(from..)
-        .map(|(y, index)| {
+        .enumerate()
+        .map(|(k, (y, index))| {
+            let pred = unscaled(&windows, &y);
+            let half = band.as_ref().map(|b| b.at(k + 1));
             let y: Vec<f64> = y.iter().map(|&v| v as f64).collect();
             let t = truth.scaled_row(index);
             Generated {
                 index,
-                pred: (0..f).map(|j| unscale(j, y[j])).collect(),
+                lower: half.map(|q| pred.iter().zip(q).map(|(p, q)| p - q).collect()),
+                upper: half.map(|q| pred.iter().zip(q).map(|(p, q)| p + q).collect()),
+                pred,
                 truth: truth.row(index),
                 distance: t.as_ref().map(|t| distance(&y, t)),
                 persistence: t.as_ref().map(|t| distance(&last, t)),
             }
         })
         .collect();
-    let horizons = score_horizons(&loaded.rnn, loaded.framing, &truth, args.steps as usize)?;
-    let context = (from - seq..from).map(|index| Row { index, values: windows.series.rows[index].clone() }).collect();
-    Ok(Forecast { from, names: windows.series.names.clone(), generated, context, builtin, time: windows.series.time.clone(), horizons })
+    let season = loaded.run.as_ref().and_then(|r| r.season);
+    let in_sample = windows.targets.get(windows.n_train.saturating_sub(1)).map_or(0, |&t| t + 1);
+    let scoring = Scoring { band: band.as_ref(), mase_scale: scores::mase_scale(&windows.series.rows[..in_sample], season) };
+    let horizons = score_horizons(&loaded.rnn, loaded.framing, &truth, steps, &scoring)?;
+    // The history shown before the forecast: three times its length, at least the window.
+    let shown = (3 * steps).max(seq).min(from);
+    let context = (from - shown..from).map(|index| Row { index, values: windows.series.rows[index].clone() }).collect();
+    let time = windows.series.time.clone();
+    let past_the_end = (from + steps).saturating_sub(n);
+    let future = time.as_ref().and_then(|t| data::season::continue_labels(&t.labels, past_the_end)).unwrap_or_default();
+    Ok(Forecast {
+        from,
+        names: windows.series.names.clone(),
+        generated,
+        context,
+        builtin: source.is_circle(),
+        time,
+        future,
+        horizons,
+        band,
+    })
+}
+
+/// What `forecast RUN` was asked, kept as RUN/forecast.json so that `plot RUN` can redraw
+/// RUN/plots/forecast.png (the forecast is computed again: the same weights give the same numbers).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Asked {
+    pub steps: u64,
+    pub from: Option<String>,
+    pub coverage: f64,
+}
+
+impl Asked {
+    pub fn of(args: &ForecastArgs) -> Asked {
+        Asked { steps: args.steps, from: args.from.clone(), coverage: args.coverage }
+    }
+
+    pub fn save(&self, run: &Path) -> Result<()> {
+        crate::files::atomic::write_bytes(&run.join("forecast.json"), serde_json::to_string_pretty(self)?.as_bytes())
+    }
+}
+
+/// Redraws RUN/plots/forecast.png from RUN/forecast.json, when a forecast was made on RUN.
+pub fn redraw(run: &Path) -> Result<Option<PathBuf>> {
+    let path = run.join("forecast.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bad = |why: String| anyhow!("{}: {why} (run forecast on {} again, or delete the file)", path.display(), run.display());
+    let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
+    let asked: Asked = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    if asked.steps == 0 || asked.steps > 10_000_000 || !(asked.coverage > 0.0 && asked.coverage < 1.0) {
+        return Err(bad("steps must be 1 to 10000000 and coverage between 0 and 1".into()));
+    }
+    let trained = TrainedArgs { run: Some(run.to_path_buf()), weights: None, data: Default::default(), model: Default::default() };
+    let args = ForecastArgs { trained, steps: asked.steps, from: asked.from, coverage: asked.coverage, out: None };
+    let plot = run.join("plots").join("forecast.png");
+    figure::draw(&forecast(&args)?, &plot)?;
+    Ok(Some(plot))
 }

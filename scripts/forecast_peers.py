@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""The port beside its peers, on the same splits: `vanilla-rnn train --data FILE` with its
+defaults, the baselines it writes (scores.csv), darts' vanilla RNN and statsmodels' ETS.
+
+    scripts/forecast_peers.sh [--set tuning|unseen] [--doc docs/peers_<set>.md]
+
+(forecast_peers.sh makes the peers' venv, ~/.cache/vanilla-rnn/venv-peers, on first use.)
+`tuning` is tests/data, which chose the defaults; `unseen` is scripts/unseen_series.py's series,
+which chose nothing. Every forecaster predicts each test target one step ahead from the rows
+before it; the peers fit on the rows before the first test target (the port's train and
+validation windows). Scores: MASE as scores.csv computes it (the MAE over the in-sample MAE of
+the seasonal naive on the rows up to the last training target).
+
+- darts: `RNNModel(model="RNN", hidden_dim=32, n_epochs=100)`, input_chunk_length the port's
+  seq_len, training_length twice that, on the series MinMax-scaled on its fitting rows (darts'
+  `Scaler`), `historical_forecasts(..., forecast_horizon=1, retrain=False)`.
+- statsmodels: `ETSModel(error="add", trend="add", damped_trend=True, seasonal="add")` with the
+  run's season (no seasonal part without one), fitted on the fitting rows, then smoothed over the
+  whole series with those parameters: its one-step-ahead fitted values at the test targets.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "vanilla-rnn")
+TUNING = [("co2", ["--missing", "interpolate"]), ("elec_equip", []), ("elnino", []), ("realgdp", []), ("nile", []), ("sunspots", [])]
+UNSEEN = [(n, []) for n in ["airpassengers", "wineind", "ausbeer", "austres", "woolyrnq", "lynx", "taylor", "heartrate", "msft"]]
+
+
+def rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def port(path, flags, out):
+    """The port's run with its defaults: the series as it read it (interpolated), its split, its scores."""
+    subprocess.run([BIN, "train", "--quiet", "--data", path, *flags, "--out", out], check=True)
+    with open(os.path.join(out, "config.json")) as f:
+        config = json.load(f)
+    preds = rows(os.path.join(out, "predictions.csv"))
+    feature = config["features"][0]
+    series = {int(r["index"]): float(r[f"target_{feature}"]) for r in preds}
+    # the rows no window targets (the first seq_len) from the file; the rest as the run read them
+    with open(path, newline="") as f:
+        raw = [r[feature] for r in csv.DictReader(f)]
+    values = np.array([series.get(i, float(raw[i]) if raw[i] not in ("", "NA") else math.nan) for i in range(len(raw))])
+    values = np.array(interpolate(values))
+    test = [int(r["index"]) for r in preds if r["split"] == "test"]
+    last_train = max(int(r["index"]) for r in preds if r["split"] == "train")
+    scores = {r["forecaster"]: float(r["mase"]) for r in rows(os.path.join(out, "scores.csv"))}
+    return config, values, test, last_train, scores
+
+
+def interpolate(v):
+    idx = np.arange(len(v))
+    known = ~np.isnan(v)
+    return np.interp(idx, idx[known], v[known])
+
+
+def mase(values, test, preds, last_train, season):
+    m = season or 1
+    scale = np.mean(np.abs(values[m:last_train + 1] - values[:last_train + 1 - m]))
+    return float(np.mean(np.abs(values[test] - preds)) / scale)
+
+
+def darts_rnn(values, test, seq_len, seed):
+    from darts import TimeSeries
+    from darts.dataprocessing.transformers import Scaler
+    from darts.models import RNNModel
+    series = TimeSeries.from_values(values.astype(np.float32))
+    fit, _ = series.split_before(test[0])
+    scaler = Scaler()
+    scaler.fit(fit)
+    model = RNNModel(model="RNN", hidden_dim=32, n_epochs=100, input_chunk_length=seq_len, training_length=2 * seq_len,
+                     random_state=seed, pl_trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False,
+                                                           "enable_model_summary": False, "logger": False})
+    model.fit(scaler.transform(fit), verbose=False)
+    hist = model.historical_forecasts(scaler.transform(series), start=test[0], forecast_horizon=1, stride=1,
+                                      retrain=False, last_points_only=True, verbose=False)
+    return scaler.inverse_transform(hist).values()[:, 0].astype(np.float64)
+
+
+def ets(values, test, season):
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    seasonal = dict(seasonal="add", seasonal_periods=season) if season and test[0] >= 2 * season + 10 else {}
+    spec = dict(error="add", trend="add", damped_trend=True, **seasonal)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = ETSModel(values[:test[0]], **spec).fit(disp=False)
+        smoothed = ETSModel(values, **spec).smooth(fitted.params)
+    return np.asarray(smoothed.fittedvalues)[test]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--set", choices=["tuning", "unseen"], default="unseen")
+    p.add_argument("--doc", help="default: docs/peers_<set>.md")
+    p.add_argument("--unseen-dir", default=os.path.join(ROOT, "runs", "unseen-data"))
+    a = p.parse_args()
+    a.doc = a.doc or os.path.join(ROOT, "docs", f"peers_{a.set}.md")
+    import torch
+    torch.set_num_threads(1)
+    if a.set == "unseen":
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "unseen_series.py"), a.unseen_dir], check=True, stdout=subprocess.DEVNULL)
+        series = [(os.path.join(a.unseen_dir, f"{n}.csv"), n, flags) for n, flags in UNSEEN]
+    else:
+        series = [(os.path.join(ROOT, "tests", "data", f"{n}.csv"), n, flags) for n, flags in TUNING]
+    table, started = [], time.time()
+    for path, name, flags in series:
+        with tempfile.TemporaryDirectory() as out:
+            config, values, test, last_train, scores = port(path, flags, out)
+        season, seq_len = config.get("season"), config["settings"]["seq_len"]
+        t = time.time()
+        darts = mase(values, test, darts_rnn(values, test, seq_len, 0), last_train, season)
+        darts_s = time.time() - t
+        ets_mase = mase(values, test, ets(values, test, season), last_train, season)
+        table.append(dict(name=name, rows=len(values), test=len(test), season=season, seq_len=seq_len, rnn=scores["rnn"],
+                          persistence=scores["persistence"], seasonal=scores.get("seasonal_naive"), linear=scores["linear"],
+                          darts=darts, ets=ets_mase, darts_s=darts_s))
+        print(table[-1], file=sys.stderr)
+    write(a, table, time.time() - started)
+
+
+def write(a, table, seconds):
+    fmt = lambda v: "" if v is None else f"{v:.3f}"
+    best_base = lambda r: min(v for v in (r["persistence"], r["seasonal"], r["linear"]) if v is not None)
+    lines = [f"# The port beside its peers: {a.set} series", "",
+             f"Written by `scripts/forecast_peers.sh --set {a.set}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {seconds:.0f} s). "
+             "One-step-ahead MASE on each run's test tail (the last 20% of its windows; lower is better, 1 is the in-sample "
+             "seasonal naive). The port: `vanilla-rnn train --data FILE` with no tuning flag; its baselines from its scores.csv; "
+             "darts' vanilla RNN and statsmodels' ETS on the same split (the script's docstring says how).", "",
+             "| series | rows | test | season | seq_len | port RNN | persistence | seasonal naive | linear AR | darts RNN | ETS |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in table:
+        lines.append(f"| {r['name']} | {r['rows']} | {r['test']} | {r['season'] or ''} | {r['seq_len']} | **{fmt(r['rnn'])}** | "
+                     f"{fmt(r['persistence'])} | {fmt(r['seasonal'])} | {fmt(r['linear'])} | {fmt(r['darts'])} | {fmt(r['ets'])} |")
+    n = len(table)
+    geo = lambda key: math.exp(sum(math.log(r[key]) for r in table) / n)
+    lines += ["",
+              f"- ahead of persistence on {sum(r['rnn'] < r['persistence'] for r in table)} of {n};",
+              f"- ahead of the best of persistence, the seasonal naive and the linear AR on {sum(r['rnn'] < best_base(r) for r in table)} of {n}"
+              f" (geometric mean of port / best baseline: {math.exp(sum(math.log(r['rnn'] / best_base(r)) for r in table) / n):.3f});",
+              f"- ahead of darts' vanilla RNN on {sum(r['rnn'] < r['darts'] for r in table)} of {n} (geometric means: port {geo('rnn'):.3f}, darts {geo('darts'):.3f});",
+              f"- ETS: geometric mean {geo('ets'):.3f}; the port / ETS: {math.exp(sum(math.log(r['rnn'] / r['ets']) for r in table) / n):.3f}"
+              f" (ahead of ETS on {sum(r['rnn'] < r['ets'] for r in table)} of {n}).", ""]
+    os.makedirs(os.path.dirname(a.doc), exist_ok=True)
+    with open(a.doc, "w") as f:
+        f.write("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
