@@ -9,7 +9,7 @@
 Imports point one way: a module imports only from its own top-level module (without a cycle)
 and from the top-level modules before it in LAYERS. The blog's rooms (data, model) come first,
 then train's numerics (exact, fast), train itself, then what serves a run (files, figures), and
-the commands on top. lib.rs and README say the same.
+the commands on top. lib.rs and docs/architecture.md say the same.
 
 A module is a file under src/ (src/a/b.rs and src/a/b/mod.rs are `a::b`); an import is any
 `crate::a::b` path, `use super::...` included, resolved to the longest module it names. A

@@ -23,7 +23,7 @@ for activation in tanh relu; do
         args=(train --quiet --out "$out" --seed "$seed" --activation "$activation" --loss "$loss")
         [ "$clip" = none ] || args+=(--clip-grad-norm "$clip")
         "$bin" "${args[@]}"
-        "$bin" forecast --weights "$out/weights.safetensors" --steps 1000 2>/dev/null
+        "$bin" forecast --weights "$out/weights.safetensors" --steps 1000 --from 801 2>/dev/null
       done
       echo "experiments.sh: $cell done" >&2
     done
@@ -32,7 +32,7 @@ done
 "$bin" train --quiet --out "$root/default"
 mkdir -p docs/plots
 cp "$root"/default/plots/*.png docs/plots/
-"$bin" forecast --weights "$root/default/weights.safetensors" --steps 1000 --out "$root/default/forecast.csv" 2>/dev/null
+"$bin" forecast --weights "$root/default/weights.safetensors" --steps 1000 --from 801 --out "$root/default/forecast.csv" 2>/dev/null
 cp "$root/default/forecast.png" docs/plots/forecast.png
 "$PYTHON" - "$root" "${seeds[@]}" > docs/experiments.md <<'PY'
 import csv, os, statistics, sys, platform

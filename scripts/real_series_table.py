@@ -35,7 +35,7 @@ names = sorted(os.listdir(root))
 names = [n for n in ["sunspots", "nile", "co2"] if n in names]
 print("# Real series: the RNN against persistence and a linear autoregression\n")
 print(f"Written by `scripts/real_series.sh` ({n_seeds} seeds per cell; {platform.machine()}). Every run has the")
-print("default settings (hidden 32, seq_len 4, 40 epochs, lr 3e-3, batch 16, the last 20% of the windows")
+print("settings of a CSV run before 0.4, given explicitly (`--target level --seq-len 4 --val-fraction 0`; hidden 32, 40 epochs, lr 3e-3, batch 16, the last 20% of the windows")
 print("held out) and the series' own flags. MSE in model units, as metrics.csv and baselines.csv write")
 print("it; RMSE in the series' units. Medians over the seeds.\n")
 print(f"## At the default --scale-bound {DEFAULT}\n")

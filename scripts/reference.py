@@ -219,10 +219,11 @@ def num(v):
 def csv_defaults(a, labels, rows):
     """train/settings.rs: the circle keeps the blog's run; a CSV series predicts the change, from a
     window of two seasons (8 rows without one; at most a quarter of the rows, at least 4), with a
-    tenth of the windows validating. (train finds a dated series' season from its calendar; here
+    tenth of the windows validating, for 100 epochs. (train finds a dated series' season from its calendar; here
     a dated CSV needs --season or --seq-len.)"""
     if not a.data:
         a.seq_len, a.target, a.val_fraction = a.seq_len or 4, a.target or "level", a.val_fraction or 0.0
+        a.epochs = 40 if a.epochs is None else a.epochs
         return
     if a.seq_len is None:
         if labels is not None and not a.season:
@@ -230,6 +231,7 @@ def csv_defaults(a, labels, rows):
         a.seq_len = max(4, min(2 * a.season if a.season else 8, rows // 4))
     a.target = a.target or "change"
     a.val_fraction = 0.1 if a.val_fraction is None else a.val_fraction
+    a.epochs = 100 if a.epochs is None else a.epochs
 
 
 def main():
@@ -238,7 +240,7 @@ def main():
     p.add_argument("--hidden", type=int, default=32)
     p.add_argument("--seq-len", type=int)  # 4; a CSV's: csv_defaults
     p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--epochs", type=int)  # 40; a CSV's: csv_defaults
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--no-shuffle", action="store_true")

@@ -208,7 +208,7 @@ settings! {
         flag "batch-size", "Windows per optimizer step", Shown::Value,
         check check::batch_size, arg |a| a.value_parser(checked(check::batch_size));
     epochs: i64 = 40, plain, Epochs, Grows,
-        flag "epochs", "Passes over the training windows; 0 writes the initial model and its outputs", Shown::Value,
+        flag "epochs", "Passes over the training windows; 0 writes the initial model and its outputs", Shown::Words("40; a CSV series: 100"),
         check check::epochs, arg |a| a.value_parser(checked(check::epochs));
     lr: f64 = 3e-3, plain, Training, Fixed,
         flag "lr", "Adam's learning rate (its other settings are PyTorch's defaults)", Shown::Value,
@@ -351,10 +351,11 @@ pub struct CsvSeries {
 /// for bit), chosen on the vendored series by their validation loss, never a test tail
 /// (docs/tuning.md, by scripts/tune_csv_defaults.py): the change from the last point as the
 /// target, a window of two seasons (8 rows without a season; at most a quarter of the rows, at
-/// least 4), and the tenth of the windows before the test tail validating, so that the epoch of
-/// the lowest validation loss is the one kept.
+/// least 4), the tenth of the windows before the test tail validating, so that the epoch of
+/// the lowest validation loss is the one kept, and 100 epochs to choose it from.
 pub fn csv_defaults(s: &mut Settings, series: CsvSeries) {
     s.target = Target::Change;
+    s.epochs = 100;
     s.seq_len = series.season.map_or(8, |m| 2 * m).min(series.rows / 4).max(4) as i64;
     s.val_fraction = 0.1;
 }
@@ -656,7 +657,7 @@ mod tests {
     fn a_csv_series_gets_its_own_defaults_and_a_flag_still_wins() {
         let csv = |season, rows| Some(CsvSeries { season, rows });
         let monthly = args(&[]).new_run(csv(Some(12), 500)).unwrap();
-        assert_eq!((monthly.seq_len, monthly.target, monthly.val_fraction), (24, Target::Change, 0.1));
+        assert_eq!((monthly.seq_len, monthly.target, monthly.val_fraction, monthly.epochs), (24, Target::Change, 0.1, 100));
         assert_eq!(args(&[]).new_run(csv(None, 500)).unwrap().seq_len, 8, "8 rows without a season");
         assert_eq!(args(&[]).new_run(csv(Some(52), 120)).unwrap().seq_len, 30, "at most a quarter of the rows");
         assert_eq!(args(&[]).new_run(csv(None, 10)).unwrap().seq_len, 4, "at least 4");
