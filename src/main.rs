@@ -82,20 +82,9 @@ fn run(cli: Cli) -> Result<()> {
 
 /// `predict`: the CSV to --out, or to standard output.
 fn predict_and_write(args: &PredictArgs) -> Result<()> {
-    let (csv, mse) = predict::predict(args)?;
-    match &args.out {
-        Some(path) => {
-            csv.save(path)?;
-            eprintln!("one-step MSE over all windows {mse:.3e}; wrote {}", path.display());
-        }
-        None => {
-            // A closed pipe (`| head`) is the reader's choice, not an error.
-            use std::io::Write;
-            match std::io::stdout().lock().write_all(csv.as_str().as_bytes()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
-                _ => {}
-            }
-        }
+    let mse = predict::predict(args)?;
+    if let Some(path) = &args.out {
+        eprintln!("one-step MSE over all windows {mse:.3e}; wrote {}", path.display());
     }
     Ok(())
 }

@@ -234,7 +234,7 @@ fn resume_one_step(path: &Path) {
         return;
     };
     let Ok(mut t) = Trainer::resume(&ck.settings, &windows, ck.state, BackwardArg::Autograd) else { return };
-    let batch = t.batches(t.position.epoch + 1).into_iter().next().expect("a batch");
+    let batch = t.batches(t.position.epoch + 1).iter().next().expect("a batch");
     let _ = t.step(&batch, &mut Laps::off());
 }
 
@@ -261,7 +261,7 @@ fn the_corpus_checkpoint_resumes_and_steps_unedited() {
     let ck = Checkpoint::load(&corpus_checkpoint()).unwrap();
     let windows = Windows::new(circle(), ScalingRule::Unscaled, ck.settings.seq_len as usize, ck.settings.split()).unwrap();
     let mut t = Trainer::resume(&ck.settings, &windows, ck.state, BackwardArg::Autograd).unwrap();
-    let batch = t.batches(t.position.epoch + 1).into_iter().next().unwrap();
+    let batch = t.batches(t.position.epoch + 1).iter().next().unwrap();
     assert!(matches!(t.step(&batch, &mut Laps::off()).unwrap(), vanilla_rnn::train::StepOutcome::Loss(_)));
 }
 

@@ -71,7 +71,7 @@ pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
     let per_epoch = windows.n_train / batch;
     let mut laps = Laps::off();
     let mut start = Instant::now();
-    let mut epoch_batches = vec![];
+    let mut epoch_batches = trainer.batches(1);
     for k in 0..warmup + steps {
         if k == warmup {
             start = Instant::now();
@@ -81,8 +81,9 @@ pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
         if b == 0 {
             epoch_batches = trainer.batches(epoch);
         }
+        let batch = epoch_batches.get(b);
         laps.lap(Phase::Data);
-        if let StepOutcome::Diverged(why) = trainer.step(&epoch_batches[b], &mut laps)? {
+        if let StepOutcome::Diverged(why) = trainer.step(&batch, &mut laps)? {
             bail!("benchmark run diverged: {why}");
         }
     }

@@ -4,12 +4,13 @@
 use super::trained::{load_model, series_for, RunSeries, TrainedArgs};
 use crate::data::framing::Framing;
 use crate::data::Windows;
-use crate::files::tables::Csv;
-use crate::files::tables::{self, Prediction};
-use crate::model::loss::{evaluate, predict_next};
+use crate::files::atomic::atomic_write;
+use crate::files::tables::{self, PredictionRow};
+use crate::model::loss::{predict_next, ONE_BATCH};
 use crate::model::RNN;
 use anyhow::Result;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use tch::Device;
 
 /// `vanilla-rnn predict`'s command line.
@@ -22,36 +23,86 @@ pub struct PredictArgs {
     pub out: Option<PathBuf>,
 }
 
-/// Each window's target and the model's prediction, in the series' units.
-pub fn predictions(rnn: &RNN, framing: Framing, windows: &Windows) -> Result<Vec<Prediction>> {
-    let preds = predict_next(rnn, framing, &windows.ds.X.to_device(rnn.get_ht.ws.device()));
-    let preds: Vec<f32> = Vec::try_from(preds.to_device(Device::Cpu).flatten(0, -1))?;
-    let (series, f) = (&windows.series, windows.series.features());
-    let unscale = |j: usize, y: f64| windows.scaling.as_ref().map_or(y, |s| s.unscale(j, y));
-    let rows: Vec<Prediction> = windows
-        .targets
-        .iter()
-        .enumerate()
-        .map(|(i, &index)| Prediction {
-            index,
-            time: series.label(index).map(String::from),
-            split: windows.split_of(i).to_string(),
-            targets: series.rows[index].clone(),
-            preds: (0..f).map(|j| unscale(j, preds[i * f + j] as f64)).collect(),
+/// The model's prediction of every window's next point, in the series' units: what
+/// predictions.csv and scores.csv hold.
+pub struct Predicted<'w> {
+    windows: &'w Windows,
+    /// [windows x features], in model units.
+    model: Vec<f32>,
+}
+
+impl<'w> Predicted<'w> {
+    pub fn of(rnn: &RNN, framing: Framing, windows: &'w Windows) -> Result<Predicted<'w>> {
+        let (n, x, device) = (windows.ds.len(), &windows.ds.X, rnn.get_ht.ws.device());
+        let mut model = Vec::with_capacity(n * windows.series.features());
+        for first in (0..n).step_by(ONE_BATCH) {
+            let batch = x.narrow(0, first as i64, ONE_BATCH.min(n - first) as i64).to_device(device);
+            model.extend(Vec::<f32>::try_from(predict_next(rnn, framing, &batch).to_device(Device::Cpu).flatten(0, -1))?);
+        }
+        Ok(Predicted { windows, model })
+    }
+
+    /// Window `i`'s prediction, in the series' units.
+    pub fn row(&self, i: usize) -> Vec<f64> {
+        let f = self.windows.series.features();
+        let unscale = |j: usize, y: f64| self.windows.scaling.as_ref().map_or(y, |s| s.unscale(j, y));
+        (0..f).map(|j| unscale(j, self.model[i * f + j] as f64)).collect()
+    }
+
+    /// predictions.csv (files::tables has its format), streamed to `w`.
+    pub fn write(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        let (series, timed) = (&self.windows.series, self.windows.series.time.is_some());
+        tables::write_predictions_header(w, &series.names, timed)?;
+        for (i, &index) in self.windows.targets.iter().enumerate() {
+            let preds = self.row(i);
+            let row = PredictionRow {
+                index,
+                time: series.label(index),
+                split: self.windows.split_of(i),
+                targets: &series.rows[index],
+                preds: &preds,
+            };
+            tables::write_prediction_row(w, timed, &row)?;
+        }
+        Ok(())
+    }
+
+    /// predictions.csv at `path`, whole or not at all.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        atomic_write(path, |tmp| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(tmp)?);
+            self.write(&mut w)?;
+            w.flush()?;
+            Ok(())
         })
-        .collect();
-    Ok(rows)
+    }
 }
 
-/// predictions.csv of `windows` (files::tables has its format).
-pub fn predictions_csv(windows: &Windows, rows: &[Prediction]) -> Csv {
-    tables::predictions_csv(&windows.series.names, windows.series.time.is_some(), rows)
-}
-
-/// `vanilla-rnn predict`: the predictions, and their one-step MSE over all windows.
-pub fn predict(args: &PredictArgs) -> Result<(Csv, f64)> {
+/// `vanilla-rnn predict`: the predictions, to --out or standard output; their one-step MSE over
+/// all windows.
+pub fn predict(args: &PredictArgs) -> Result<f64> {
     let loaded = load_model(&args.trained.weights(), &args.trained.model)?;
     let RunSeries { windows, .. } = series_for(&loaded, &args.trained.data)?;
-    let mse = evaluate(&loaded.rnn, loaded.framing, &windows.ds.X, &windows.ds.Y);
-    Ok((predictions_csv(&windows, &predictions(&loaded.rnn, loaded.framing, &windows)?), mse))
+    let predicted = Predicted::of(&loaded.rnn, loaded.framing, &windows)?;
+    match &args.out {
+        Some(path) => predicted.save(path)?,
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`| head`) is the reader's choice, not an error.
+            match predicted.write(&mut out).and_then(|()| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                _ => {}
+            }
+        }
+    }
+    Ok(mse_of(&predicted, &windows))
+}
+
+/// The one-step MSE in model units over every window (as `evaluate`, in f64 over the batches).
+fn mse_of(predicted: &Predicted, windows: &Windows) -> f64 {
+    let y: Vec<f32> = Vec::try_from(windows.ds.Y.flatten(0, -1)).unwrap_or_default();
+    if y.is_empty() {
+        return f64::NAN;
+    }
+    predicted.model.iter().zip(&y).map(|(&p, &t)| (p as f64 - t as f64).powi(2)).sum::<f64>() / y.len() as f64
 }

@@ -1,7 +1,7 @@
 //! `vanilla-rnn train`: the settings, the data, a trainer (new or resumed), the training loop,
 //! then the run's outputs, each file whole or not at all.
 
-use super::predict::{predictions, predictions_csv};
+use super::predict::Predicted;
 use crate::data::baselines::{self, Baselines};
 use crate::data::scores::{self, Score};
 use crate::data::{self, Gaps, Scaling, ScalingRule, Series, Windows};
@@ -11,7 +11,7 @@ use crate::files::checkpoint::Checkpoint;
 use crate::files::config::{RunConfig, Versions};
 use crate::files::export::export_torchscript;
 use crate::files::run_dir::RunDir;
-use crate::files::tables::{baselines_csv, scores_csv, BaselineScore, Prediction};
+use crate::files::tables::{baselines_csv, scores_csv, BaselineScore};
 use crate::files::weights::read_params;
 use crate::train::interrupt::Stop;
 use crate::train::progress::Progress;
@@ -65,16 +65,17 @@ fn baseline_scores(b: &Baselines) -> Vec<BaselineScore> {
 
 /// scores.csv: the RNN's and each baseline's errors on the test tail, in the series' units,
 /// MASE scaled by the seasonal naive's MAE on the rows up to the last training target.
-fn test_scores(windows: &Windows, predictions: &[Prediction], season: Option<usize>) -> Result<Vec<Score>> {
-    let names = &windows.series.names;
+fn test_scores(windows: &Windows, predicted: &Predicted, baselines: &Baselines) -> Result<Vec<Score>> {
+    let season = baselines.seasonal.map(|s| s.season);
+    let (names, rows) = (&windows.series.names, &windows.series.rows);
     let in_sample = windows.targets.get(windows.n_train.saturating_sub(1)).map_or(0, |&t| t + 1);
-    let scale = scores::mase_scale(&windows.series.rows[..in_sample], season);
-    let tested: Vec<&Prediction> = predictions.iter().filter(|p| p.is_test()).collect();
-    let pairs: Vec<(&[f64], Vec<f64>)> = tested.iter().map(|p| (p.targets.as_slice(), p.preds.clone())).collect();
+    let scale = scores::mase_scale(&rows[..in_sample], season);
+    let tested: Vec<(usize, usize)> = (windows.test_start()..windows.targets.len()).map(|i| (i, windows.targets[i])).collect();
+    let pairs: Vec<(&[f64], Vec<f64>)> = tested.iter().map(|&(i, t)| (rows[t].as_slice(), predicted.row(i))).collect();
     let mut out = scores::score("rnn", names, &pairs, &scale);
-    for b in baselines::test_predictions(windows, season)? {
+    for b in baselines::test_predictions(windows, baselines)? {
         let pairs: Vec<(&[f64], Vec<f64>)> =
-            tested.iter().zip(&b.preds).filter_map(|(t, p)| p.as_ref().map(|p| (t.targets.as_slice(), p.clone()))).collect();
+            tested.iter().zip(&b.preds).filter_map(|(&(_, t), p)| p.as_ref().map(|p| (rows[t].as_slice(), p.clone()))).collect();
         out.extend(scores::score(b.name, names, &pairs, &scale));
     }
     Ok(out)
@@ -232,8 +233,8 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
         seconds,
         test_loss,
         kept,
-        baselines,
-        gaps,
+        baselines: baselines.clone(),
+        gaps: gaps.clone(),
         best: None,
     };
     match ended {
@@ -248,11 +249,12 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
 
     // The outputs of a finished run, from the kept weights.
     trainer.keep_best()?;
-    let predictions = predictions(&trainer.rnn, settings.framing(), &windows)?;
-    predictions_csv(&windows, &predictions).save(&out.join("predictions.csv"))?;
-    let scores = test_scores(&windows, &predictions, season_of(&settings, &windows.series))?;
+    let predicted = Predicted::of(&trainer.rnn, settings.framing(), &windows)?;
+    predicted.save(&out.join("predictions.csv"))?;
+    let scores = test_scores(&windows, &predicted, &baselines)?;
     scores_csv(&scores).save(&out.join("scores.csv"))?;
     export_torchscript(&trainer.rnn, settings.seq_len, settings.framing(), windows.scaling.as_ref(), &out.join("model.pt"))?;
-    figures::run::draw_all(&out)?;
+    drop(predicted);
+    figures::run::draw_all_with(&out, Some(windows.series))?;
     Ok(Summary { best: scores::best(&scores), ..summary(Ended::Finished, trainer.test_loss()) })
 }

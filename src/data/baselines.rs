@@ -9,7 +9,7 @@ use anyhow::Result;
 use tch::{Kind, Reduction, Tensor};
 
 /// The baselines' test losses (NaN when nothing is held out).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Baselines {
     /// x_{t+1} = x_t.
     pub persistence: f64,
@@ -17,6 +17,8 @@ pub struct Baselines {
     pub linear: f64,
     /// x_{t+1} = x_{t+1-season}, for a series with a season.
     pub seasonal: Option<SeasonalNaive>,
+    /// The linear AR's weights, [seq_len * features + 1, features] row-major (none without a test tail).
+    pub linear_weights: Vec<f64>,
 }
 
 /// The seasonal naive baseline's season (in rows) and its test loss, over the held-out windows
@@ -33,13 +35,18 @@ impl Baselines {
         let (train, test) = (windows.training(), windows.test());
         let seasonal = season.map(|season| SeasonalNaive { season, test_loss: seasonal_naive(windows, season) });
         if test.is_empty() {
-            return Ok(Baselines { persistence: f64::NAN, linear: f64::NAN, seasonal });
+            return Ok(Baselines { persistence: f64::NAN, linear: f64::NAN, seasonal, linear_weights: vec![] });
         }
         let last = test.X.select(1, -1);
         let persistence = f64::try_from(last.mse_loss(&test.Y, Reduction::Mean))?;
-        let pred = design(&test.X).matmul(&linear_fit(&train)?);
-        let linear = f64::try_from((pred - test.Y.to_kind(Kind::Double)).square().mean(None))?;
-        Ok(Baselines { persistence, linear, seasonal })
+        let w = linear_fit(&train)?;
+        let mut squares = 0.0;
+        for (first, count) in chunks(test.len()) {
+            let pred = design(&test.X.narrow(0, first, count)).matmul(&w);
+            squares += f64::try_from((pred - test.Y.narrow(0, first, count).to_kind(Kind::Double)).square().sum(Kind::Double))?;
+        }
+        let linear = squares / (test.len() * windows.series.features()) as f64;
+        Ok(Baselines { persistence, linear, seasonal, linear_weights: Vec::try_from(w.flatten(0, -1))? })
     }
 }
 
@@ -50,10 +57,32 @@ fn design(x: &Tensor) -> Tensor {
     Tensor::cat(&[flat, ones], 1)
 }
 
+/// Windows a design matrix is made of at once: beyond it, the least squares go by their normal
+/// equations, accumulated batch by batch, so that a long series needs no matrix of every window.
+const ONE_BATCH: usize = 1 << 16;
+
+/// (first, count) of each batch of `n` windows.
+fn chunks(n: usize) -> impl Iterator<Item = (i64, i64)> {
+    (0..n).step_by(ONE_BATCH).map(move |first| (first as i64, ONE_BATCH.min(n - first) as i64))
+}
+
 /// The linear AR's weights, by least squares on the training windows (gelsy copes with
-/// collinear inputs, the circle's).
+/// collinear inputs, the circle's). Beyond `ONE_BATCH` windows: by the normal equations
+/// (X'X) w = X'y, each summed over the batches in f64, then solved the same way.
 fn linear_fit(train: &TrignoDS) -> Result<Tensor> {
-    let (w, _, _, _) = design(&train.X).f_linalg_lstsq(&train.Y.to_kind(Kind::Double), None, "gelsy")?;
+    if train.len() <= ONE_BATCH {
+        let (w, _, _, _) = design(&train.X).f_linalg_lstsq(&train.Y.to_kind(Kind::Double), None, "gelsy")?;
+        return Ok(w);
+    }
+    let (mut xtx, mut xty): (Option<Tensor>, Option<Tensor>) = (None, None);
+    for (first, count) in chunks(train.len()) {
+        let x = design(&train.X.narrow(0, first, count));
+        let (a, b) = (x.transpose(0, 1).matmul(&x), x.transpose(0, 1).matmul(&train.Y.narrow(0, first, count).to_kind(Kind::Double)));
+        xtx = Some(xtx.map_or(a.shallow_clone(), |s| s + &a));
+        xty = Some(xty.map_or(b.shallow_clone(), |s| s + &b));
+    }
+    let (xtx, xty) = (xtx.expect("a batch"), xty.expect("a batch"));
+    let (w, _, _, _) = xtx.f_linalg_lstsq(&xty, None, "gelsy")?;
     Ok(w)
 }
 
@@ -64,8 +93,10 @@ pub struct BaselinePredictions {
     pub preds: Vec<Option<Vec<f64>>>,
 }
 
-/// Every baseline's predictions of the test tail (scores.csv scores them as it scores the RNN).
-pub fn test_predictions(windows: &Windows, season: Option<usize>) -> Result<Vec<BaselinePredictions>> {
+/// Every baseline's predictions of the test tail (scores.csv scores them as it scores the RNN),
+/// the linear AR's with the weights `fitted` found.
+pub fn test_predictions(windows: &Windows, fitted: &Baselines) -> Result<Vec<BaselinePredictions>> {
+    let season = fitted.seasonal.map(|s| s.season);
     let (test, rows) = (windows.test(), &windows.series.rows);
     let targets = &windows.targets[windows.test_start()..];
     // The persistence and the seasonal naive repeat a row of the file as it is; the linear AR's
@@ -73,9 +104,13 @@ pub fn test_predictions(windows: &Windows, season: Option<usize>) -> Result<Vec<
     let earlier = |lag: usize| -> Vec<Option<Vec<f64>>> {
         targets.iter().map(|&t| t.checked_sub(lag).map(|i| rows[i].clone()).filter(|r| r.iter().all(|v| !v.is_nan()))).collect()
     };
-    let linear: Vec<f64> = Vec::try_from(design(&test.X).matmul(&linear_fit(&windows.training())?).flatten(0, -1))?;
-    let unscale = |j: usize, v: f64| windows.scaling.as_ref().map_or(v, |s| s.unscale(j, v));
     let f = windows.series.features();
+    let w = Tensor::from_slice(&fitted.linear_weights).view([-1, f as i64]);
+    let mut linear: Vec<f64> = Vec::with_capacity(test.len() * f);
+    for (first, count) in chunks(test.len()) {
+        linear.extend(Vec::<f64>::try_from(design(&test.X.narrow(0, first, count)).matmul(&w).flatten(0, -1))?);
+    }
+    let unscale = |j: usize, v: f64| windows.scaling.as_ref().map_or(v, |s| s.unscale(j, v));
     let linear = linear.chunks(f).map(|r| Some(r.iter().enumerate().map(|(j, &v)| unscale(j, v)).collect())).collect();
     let mut out =
         vec![BaselinePredictions { name: "persistence", preds: earlier(1) }, BaselinePredictions { name: "linear", preds: linear }];
@@ -117,7 +152,7 @@ mod tests {
         let w = windows((0..40).map(|i| vec![(i % 3) as f64 + 10.0 * (i / 3) as f64 + 0.1 * (i as f64).sin()]).collect());
         let b = Baselines::of(&w, Some(3)).unwrap();
         let test = &w.targets[w.test_start()..];
-        for p in test_predictions(&w, Some(3)).unwrap() {
+        for p in test_predictions(&w, &b).unwrap() {
             let mse =
                 p.preds.iter().zip(test).map(|(p, &t)| (p.as_ref().unwrap()[0] - w.series.rows[t][0] as f32 as f64).powi(2)).sum::<f64>()
                     / test.len() as f64;
@@ -128,6 +163,29 @@ mod tests {
             };
             assert!((mse - want).abs() <= 1e-6 * want, "{}: {mse} against {want}", p.name);
         }
+    }
+
+    #[test]
+    fn a_long_series_linear_fit_by_its_normal_equations_is_the_least_squares_one() {
+        // an AR(2) with noise, long enough for the batched normal equations
+        let mut rows = vec![vec![0.3], vec![-0.1]];
+        let mut state = 7u64;
+        for t in 2..(2 * ONE_BATCH) {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let noise = ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.1;
+            let v = 0.6 * rows[t - 1][0] - 0.3 * rows[t - 2][0] + noise;
+            rows.push(vec![v]);
+        }
+        let w = windows(rows);
+        let train = w.training();
+        assert!(train.len() > ONE_BATCH);
+        let batched: Vec<f64> = Vec::try_from(linear_fit(&train).unwrap().flatten(0, -1)).unwrap();
+        let (whole, _, _, _) = design(&train.X).linalg_lstsq(&train.Y.to_kind(Kind::Double), None, "gelsy");
+        let whole: Vec<f64> = Vec::try_from(whole.flatten(0, -1)).unwrap();
+        for (a, b) in batched.iter().zip(&whole) {
+            assert!((a - b).abs() < 1e-9, "{batched:?} against {whole:?}");
+        }
+        assert!((whole[1] - 0.6).abs() < 0.02 && (whole[0] + 0.3).abs() < 0.02, "it finds the recurrence: {whole:?}");
     }
 
     #[test]

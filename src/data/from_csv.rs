@@ -42,22 +42,28 @@ pub struct Reading {
 /// Reads a user's series as `reading` says. Gaps are filled (`interpolate`) or kept as NaN
 /// (`skip`, for the windows to avoid); with `error`, the first one is refused.
 pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
+    // The first pass checks every record and keeps the first rows, which choose the columns; the
+    // second reads the values a record at a time, so that nothing of a long file is held as text.
     let table = Table::read(path)?;
     let time = table.time_column(reading)?;
     let features = table.features(reading, time)?;
     let name = |j: usize| short(&table.header[j]);
-    let mut rows = Vec::with_capacity(table.records.len());
-    let mut labels = Vec::new();
-    for r in 0..table.records.len() {
-        let line = table.line(r);
+    let (mut reader, _, _) = Table::open(path)?;
+    let (mut rows, mut labels) = (Vec::with_capacity(table.rows), Vec::new());
+    let mut record = csv::ByteRecord::new();
+    for r in 0..table.rows {
+        if !reader.read_byte_record(&mut record).map_err(|e| anyhow!("{}: {}", path.display(), csv_error(&e)))? {
+            bail!("{}: the file changed while it was read", path.display());
+        }
+        let line = record.position().map_or(r as u64 + 2, |p| p.line());
         if let Some(t) = time {
-            let label = table.cell(r, t);
+            let label = cell(&record, t);
             if is_missing(&label) {
                 bail!("{}: row {line}, column {} ({}): the time column is empty; every row needs its time", path.display(), t + 1, name(t));
             }
             labels.push(label.to_string());
         }
-        rows.push(features.iter().map(|&j| table.value(r, j, reading.missing, time.is_none())).collect::<Result<Vec<f64>>>()?);
+        rows.push(features.iter().map(|&j| table.value(&record, line, j, reading.missing, time.is_none())).collect::<Result<Vec<f64>>>()?);
     }
     let names: Vec<String> = features.iter().map(|&j| table.header[j].clone()).collect();
     for (k, n) in names.iter().enumerate() {
@@ -122,10 +128,22 @@ fn is_missing(text: &str) -> bool {
     text.is_empty() || text.eq_ignore_ascii_case("na") || text.eq_ignore_ascii_case("nan")
 }
 
-/// The file's records (one buffer each), its delimiter detected from the header line.
+/// A record's text in column `j`, trimmed.
+fn cell(record: &csv::ByteRecord, j: usize) -> std::borrow::Cow<'_, str> {
+    match String::from_utf8_lossy(&record[j]) {
+        std::borrow::Cow::Borrowed(t) => std::borrow::Cow::Borrowed(t.trim()),
+        std::borrow::Cow::Owned(t) => std::borrow::Cow::Owned(t.trim().to_string()),
+    }
+}
+
+/// The file's header and first records (enough to choose the time column: each column's first
+/// value, when it has one), every record checked; its delimiter detected from the header line.
 struct Table {
     header: Vec<String>,
+    /// The first records, up to the one where every column has had a value.
     records: Vec<csv::ByteRecord>,
+    /// Every data row in the file.
+    rows: usize,
     path: std::path::PathBuf,
     /// `;` or tab files may write `1,5` for 1.5.
     decimal_comma: bool,
@@ -177,39 +195,35 @@ impl Table {
 
     fn read(path: &Path) -> Result<Table> {
         let (mut reader, names, delimiter) = Self::open(path)?;
-        let mut records = Vec::new();
+        let (mut records, mut rows) = (Vec::new(), 0usize);
+        let mut valued = vec![false; names.len()];
         let mut record = csv::ByteRecord::new();
         loop {
             match reader.read_byte_record(&mut record) {
                 Ok(false) => break,
-                Ok(true) => {}
+                Ok(true) => rows += 1,
                 Err(e) => bail!("{}: {}", path.display(), csv_error(&e)),
             }
-            records.push(std::mem::take(&mut record));
+            if valued.contains(&false) {
+                valued.iter_mut().enumerate().for_each(|(j, v)| *v |= j < record.len() && !is_missing(&cell(&record, j)));
+                records.push(record.clone());
+            }
         }
-        if records.is_empty() {
+        if rows == 0 {
             bail!("{}: has a header but no data rows", path.display());
         }
-        Ok(Table { header: names, records, path: path.to_path_buf(), decimal_comma: delimiter != b',' })
+        Ok(Table { header: names, records, rows, path: path.to_path_buf(), decimal_comma: delimiter != b',' })
     }
 
-    /// The file's line where row `r` begins (1-based; the header is line 1).
-    fn line(&self, r: usize) -> u64 {
-        self.records[r].position().map_or(r as u64 + 2, |p| p.line())
+    /// The first value of column `j`, if any row has one.
+    fn first_value(&self, j: usize) -> Option<std::borrow::Cow<'_, str>> {
+        self.records.iter().map(|r| cell(r, j)).find(|c| !is_missing(c))
     }
 
-    /// Row `r`'s text in column `j`, trimmed.
-    fn cell(&self, r: usize, j: usize) -> std::borrow::Cow<'_, str> {
-        match String::from_utf8_lossy(&self.records[r][j]) {
-            std::borrow::Cow::Borrowed(t) => std::borrow::Cow::Borrowed(t.trim()),
-            std::borrow::Cow::Owned(t) => std::borrow::Cow::Owned(t.trim().to_string()),
-        }
-    }
-
-    /// Row `r`'s value in column `j`: NaN for a gap (unless gaps are refused).
-    fn value(&self, r: usize, j: usize, missing: Missing, untimed: bool) -> Result<f64> {
-        let (path, line, name) = (self.path.display(), self.line(r), short(&self.header[j]));
-        let text = self.cell(r, j);
+    /// A record's value in column `j`: NaN for a gap (unless gaps are refused).
+    fn value(&self, record: &csv::ByteRecord, line: u64, j: usize, missing: Missing, untimed: bool) -> Result<f64> {
+        let (path, name) = (self.path.display(), short(&self.header[j]));
+        let text = cell(record, j);
         let text = text.as_ref();
         if is_missing(text) {
             if missing == Missing::Error {
@@ -248,10 +262,7 @@ impl Table {
         }
         let named = |j: usize| reading.columns.as_ref().is_some_and(|c| c.contains(&self.header[j]));
         let candidates: Vec<usize> = (0..self.header.len()).filter(|&j| !named(j)).collect();
-        let textual = |&j: &usize| {
-            let first = (0..self.records.len()).map(|r| self.cell(r, j)).find(|c| !is_missing(c));
-            first.is_some_and(|c| number(&c, self.decimal_comma).is_none())
-        };
+        let textual = |&j: &usize| self.first_value(j).is_some_and(|c| number(&c, self.decimal_comma).is_none());
         let timely = |&j: &usize| TIME_NAMES.contains(&self.header[j].to_ascii_lowercase().as_str());
         Ok(candidates.iter().copied().find(textual).or_else(|| candidates.iter().copied().find(timely)))
     }

@@ -269,18 +269,24 @@ pub struct TrignoDS {
 }
 
 impl TrignoDS {
-    /// The windows whose targets are these rows (each `>= seq_length`).
+    /// The windows whose targets are these rows (each `>= seq_length`): views of the rows, not
+    /// copies, when the targets follow one another (no gap skipped), so that a long series is held
+    /// once; gathered otherwise. The same values either way.
     #[allow(non_snake_case)]
     pub fn at(data: &[f32], input_size: usize, seq_length: usize, targets: &[usize]) -> TrignoDS {
-        let n = targets.len();
-        let mut x = Vec::with_capacity(n * seq_length * input_size);
-        let mut y = Vec::with_capacity(n * input_size);
-        for &t in targets {
-            x.extend_from_slice(&data[(t - seq_length) * input_size..t * input_size]);
-            y.extend_from_slice(&data[t * input_size..(t + 1) * input_size]);
+        let (n, f, seq) = (targets.len() as i64, input_size as i64, seq_length as i64);
+        let rows = Tensor::from_slice(data).view([-1, f]);
+        // window w reads rows w..w+seq: [rows - seq + 1, seq, features], a view
+        let windows = rows.unfold(0, seq, 1).transpose(1, 2);
+        let Some(&first) = targets.first() else {
+            return TrignoDS { X: windows.narrow(0, 0, 0), Y: rows.narrow(0, 0, 0) };
+        };
+        if targets.windows(2).all(|t| t[1] == t[0] + 1) {
+            return TrignoDS { X: windows.narrow(0, first as i64 - seq, n), Y: rows.narrow(0, first as i64, n) };
         }
-        let X = Tensor::from_slice(&x).view([n as i64, seq_length as i64, input_size as i64]);
-        let Y = Tensor::from_slice(&y).view([n as i64, input_size as i64]);
+        let at = |rows: Vec<i64>| Tensor::from_slice(&rows);
+        let X = windows.index_select(0, &at(targets.iter().map(|&t| (t - seq_length) as i64).collect()));
+        let Y = rows.index_select(0, &at(targets.iter().map(|&t| t as i64).collect()));
         TrignoDS { X, Y }
     }
 

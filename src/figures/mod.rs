@@ -119,6 +119,49 @@ pub fn legend<'a, 'b: 'a, CT: CoordTranslate>(
         .map_err(drawing_error)
 }
 
+/// Buckets a line is drawn with: twice a figure's 1400 pixel columns.
+pub const COLUMNS: usize = 2800;
+
+/// A line of more points than `columns`, drawn as plotting tools draw long series: the x range
+/// cut into `columns` buckets, each bucket's points replaced by its first, lowest, highest and
+/// last, in their order. It looks the same and costs a fraction; a shorter line is unchanged.
+/// `points` must be in increasing x.
+pub fn decimate(points: &[(f64, f64)], columns: usize) -> Vec<(f64, f64)> {
+    if points.len() <= columns.max(1) {
+        return points.to_vec();
+    }
+    let (x0, x1) = (points[0].0, points[points.len() - 1].0);
+    let width = (x1 - x0) / columns as f64;
+    let bucket = |x: f64| if width > 0.0 { (((x - x0) / width) as usize).min(columns - 1) } else { 0 };
+    let mut out = Vec::with_capacity(4 * columns);
+    let mut start = 0;
+    while start < points.len() {
+        let b = bucket(points[start].0);
+        let end = start + points[start..].iter().position(|p| bucket(p.0) != b).unwrap_or(points.len() - start);
+        let part = &points[start..end];
+        let by_y = |a: &&(f64, f64), b: &&(f64, f64)| a.1.total_cmp(&b.1);
+        let lo = part.iter().enumerate().min_by(|a, b| by_y(&a.1, &b.1)).map_or(0, |(i, _)| i);
+        let hi = part.iter().enumerate().max_by(|a, b| by_y(&a.1, &b.1)).map_or(0, |(i, _)| i);
+        let mut keep = [0, lo, hi, part.len() - 1];
+        keep.sort_unstable();
+        let mut last = None;
+        for i in keep {
+            if last != Some(i) {
+                out.push(part[i]);
+                last = Some(i);
+            }
+        }
+        start = end;
+    }
+    out
+}
+
+/// At most `limit` of `items`, evenly strided: the points of a scatter too dense to see one by one.
+pub fn thin<T: Clone>(items: &[T], limit: usize) -> Vec<T> {
+    let stride = items.len().div_ceil(limit.max(1)).max(1);
+    items.iter().step_by(stride).cloned().collect()
+}
+
 /// Range of finite values with a margin; (-1, 1) when there are none.
 pub fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
@@ -127,4 +170,41 @@ pub fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
     let pad = ((hi - lo) * 0.05).max(1e-9);
     (lo - pad, hi + pad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_keeps_each_buckets_first_lowest_highest_and_last() {
+        let short: Vec<(f64, f64)> = (0..10).map(|i| (i as f64, (i % 3) as f64)).collect();
+        assert_eq!(decimate(&short, 10), short, "no more points than buckets: unchanged");
+        // 100 points in 2 buckets of 50: each keeps its first, its extremes and its last
+        let long: Vec<(f64, f64)> = (0..100)
+            .map(|i| {
+                (
+                    i as f64,
+                    if i == 7 {
+                        9.0
+                    } else if i == 60 {
+                        -9.0
+                    } else {
+                        0.0
+                    },
+                )
+            })
+            .collect();
+        let kept = decimate(&long, 2);
+        let xs: Vec<f64> = kept.iter().map(|p| p.0).collect();
+        assert_eq!(xs, [0.0, 7.0, 49.0, 50.0, 60.0, 99.0], "{kept:?}");
+        assert!(kept.contains(&(7.0, 9.0)) && kept.contains(&(60.0, -9.0)), "the extremes survive");
+    }
+
+    #[test]
+    fn a_dense_scatter_is_thinned_evenly() {
+        let items: Vec<usize> = (0..10).collect();
+        assert_eq!(thin(&items, 5), [0, 2, 4, 6, 8]);
+        assert_eq!(thin(&items, 100), items);
+    }
 }

@@ -2,10 +2,12 @@
 //! predictions against the targets (the blog's last figure), and the phase portrait.
 //! `vanilla-rnn plot DIR` redraws them; `train` draws them into DIR/plots.
 
-use super::{drawing_error, legend, linear_chart, png, span, tick, Ticks, BLUE, COLORS, GREEN, GREY, ORANGE, PURPLE, RED};
-use crate::data::{Source, Time};
+use super::{
+    decimate, drawing_error, legend, linear_chart, png, span, thin, tick, Ticks, BLUE, COLORS, COLUMNS, GREEN, GREY, ORANGE, PURPLE, RED,
+};
+use crate::data::{Series, Source, Time};
 use crate::files::config::RunConfig;
-use crate::files::tables::{read_baselines, read_metrics, read_predictions, BaselineScore, Prediction};
+use crate::files::tables::{read_baselines, read_metrics, read_predictions, BaselineScore, Predictions};
 use crate::train::EpochMetrics;
 use anyhow::{anyhow, Context, Result};
 use plotters::prelude::*;
@@ -15,7 +17,7 @@ use std::path::Path;
 pub struct RunData {
     pub features: Vec<String>,
     pub metrics: Vec<EpochMetrics>,
-    pub predictions: Vec<Prediction>,
+    pub predictions: Predictions,
     /// The baselines' test losses (baselines.csv; absent in runs before 0.2).
     pub baselines: Vec<BaselineScore>,
     /// The whole series: each row's x, and the rows.
@@ -28,28 +30,32 @@ pub struct RunData {
 }
 
 /// Time labels by row, as far as the predictions go (the first seq_len rows are unknown here).
-fn labels_by_row(predictions: &[Prediction]) -> Vec<String> {
-    let mut by_row = vec![String::new(); predictions.iter().map(|p| p.index + 1).max().unwrap_or(0)];
-    for p in predictions {
-        by_row[p.index] = p.time.clone().unwrap_or_default();
+fn labels_by_row(predictions: &Predictions) -> Vec<String> {
+    let mut by_row = vec![String::new(); predictions.index.iter().map(|i| i + 1).max().unwrap_or(0)];
+    for (i, &index) in predictions.index.iter().enumerate() {
+        by_row[index] = predictions.time(i).unwrap_or_default().to_string();
     }
     by_row
 }
 
 impl RunData {
-    pub fn read(dir: &Path) -> Result<RunData> {
+    /// The run in `dir`, its series read again from its source unless `series` hands it over.
+    pub fn read(dir: &Path, series: Option<Series>) -> Result<RunData> {
         let run =
             RunConfig::in_dir(dir)?.ok_or_else(|| anyhow!("{} has no config.json: not a vanilla-rnn run directory", dir.display()))?;
         let metrics = read_metrics(&dir.join("metrics.csv"))?;
-        let predictions = read_predictions(&dir.join("predictions.csv"), &run.features)?;
         let baselines = read_baselines(&dir.join("baselines.csv"))?;
         let source = run.source();
-        let (xs, rows, time) = match source.load().ok() {
+        let series = series.or_else(|| source.load().ok());
+        // The CSV moved: the targets are the series but for its first seq_len rows, and the
+        // predictions' time labels are its labels.
+        let predictions = read_predictions(&dir.join("predictions.csv"), &run.features, series.is_none())?;
+        let f = run.features.len();
+        let (xs, rows, time) = match series {
             Some(s) => ((0..s.rows.len()).map(|i| source.x(i)).collect(), s.rows, s.time),
-            // The CSV moved: the targets are the series but for its first seq_len rows.
             None => (
-                predictions.iter().map(|p| p.index as f64).collect(),
-                predictions.iter().map(|p| p.targets.clone()).collect(),
+                predictions.index.iter().map(|&i| i as f64).collect(),
+                (0..predictions.len()).map(|i| (0..f).map(|j| predictions.target(i, j)).collect()).collect(),
                 run.time_column.clone().map(|name| Time { name, labels: labels_by_row(&predictions) }),
             ),
         };
@@ -79,7 +85,13 @@ impl RunData {
 
 /// Redraws every figure of the run in `dir` into `dir/plots`. Returns the files written.
 pub fn draw_all(dir: &Path) -> Result<Vec<String>> {
-    let run = RunData::read(dir)?;
+    draw_all_with(dir, None)
+}
+
+/// `draw_all`, with the run's series when the caller holds it already (train: a long series is
+/// not read twice).
+pub fn draw_all_with(dir: &Path, series: Option<Series>) -> Result<Vec<String>> {
+    let run = RunData::read(dir, series)?;
     let plots = dir.join("plots");
     std::fs::create_dir_all(&plots).with_context(|| format!("cannot create {}", plots.display()))?;
     let mut written = vec![];
@@ -116,13 +128,13 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
             let mut pieces = points.split(|p| !p.1.is_finite()).filter(|piece| !piece.is_empty());
             if let Some(first) = pieces.next() {
                 chart
-                    .draw_series(LineSeries::new(first.to_vec(), c.stroke_width(2)))
+                    .draw_series(LineSeries::new(decimate(first, COLUMNS), c.stroke_width(2)))
                     .map_err(drawing_error)?
                     .label(name.as_str())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
             }
             for piece in pieces {
-                chart.draw_series(LineSeries::new(piece.to_vec(), c.stroke_width(2))).map_err(drawing_error)?;
+                chart.draw_series(LineSeries::new(decimate(piece, COLUMNS), c.stroke_width(2))).map_err(drawing_error)?;
             }
         }
         legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
@@ -218,23 +230,28 @@ fn draw_predictions(run: &RunData, path: &Path) -> Result<()> {
     let shown = run.features.len().min(4);
     png(path, (1400, 330 * shown as u32), |root| {
         let panels = root.split_evenly((shown, 1));
-        let boundary = run.predictions.iter().find(|p| p.is_test()).map(|p| run.x_of(p.index));
-        let xs: Vec<f64> = run.predictions.iter().map(|p| run.x_of(p.index)).collect();
+        let p = &run.predictions;
+        let boundary = (0..p.len()).find(|&i| p.is_test(i)).map(|i| run.x_of(p.index[i]));
+        let xs: Vec<f64> = p.index.iter().map(|&i| run.x_of(i)).collect();
         let (x0, x1) = span(xs.iter().copied());
         for (j, area) in panels.iter().enumerate() {
             let name = &run.features[j];
-            let (y0, y1) = span(run.predictions.iter().flat_map(|p| [p.targets[j], p.preds[j]]));
+            let (y0, y1) = span((0..p.len()).flat_map(|i| [p.target(i, j), p.pred(i, j)]));
             let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
             let title = if j == 0 { format!("Predictions of the next point against the targets: {name}") } else { name.clone() };
             let mut chart = linear_chart(area, &title, (x0, x1), (y0, y1), (run.x_label(), name.as_str()), (&run.ticks(), 1))?;
+            let line = |value: fn(&Predictions, usize, usize) -> f64| {
+                let points: Vec<(f64, f64)> = xs.iter().enumerate().map(|(i, &x)| (x, value(p, i, j))).collect();
+                decimate(&points, COLUMNS)
+            };
             chart
-                .draw_series(LineSeries::new(xs.iter().zip(&run.predictions).map(|(&x, p)| (x, p.targets[j])), BLACK.stroke_width(3)))
+                .draw_series(LineSeries::new(line(Predictions::target), BLACK.stroke_width(3)))
                 .map_err(drawing_error)?
                 .label("target")
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
             let c = COLORS[j % COLORS.len()];
             chart
-                .draw_series(LineSeries::new(xs.iter().zip(&run.predictions).map(|(&x, p)| (x, p.preds[j])), c.stroke_width(2)))
+                .draw_series(LineSeries::new(line(Predictions::pred), c.stroke_width(2)))
                 .map_err(drawing_error)?
                 .label("prediction")
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
@@ -254,8 +271,9 @@ fn draw_predictions(run: &RunData, path: &Path) -> Result<()> {
 fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
     let (a, b) = (&run.features[0], &run.features[1]);
     png(path, (750, 750), |root| {
-        let (x0, x1) = span(run.predictions.iter().flat_map(|p| [p.targets[0], p.preds[0]]));
-        let (y0, y1) = span(run.predictions.iter().flat_map(|p| [p.targets[1], p.preds[1]]));
+        let p = &run.predictions;
+        let (x0, x1) = span((0..p.len()).flat_map(|i| [p.target(i, 0), p.pred(i, 0)]));
+        let (y0, y1) = span((0..p.len()).flat_map(|i| [p.target(i, 1), p.pred(i, 1)]));
         let circle = run.source.is_circle();
         let title = if circle {
             "Phase portrait: predicted (sin, cos) on the unit circle".to_string()
@@ -263,10 +281,12 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
             format!("Phase portrait: ({a}, {b})")
         };
         let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (a.as_str(), b.as_str()), (&Ticks::Decimals(1), 1))?;
+        // A long series' path and points, thinned to what the figure's pixels can show.
+        let shown = thin(&(0..p.len()).collect::<Vec<usize>>(), 4 * COLUMNS);
         let truth: Vec<(f64, f64)> = if circle {
             (0..=360).map(|d| (d as f64).to_radians()).map(|t| (t.sin(), t.cos())).collect()
         } else {
-            run.predictions.iter().map(|p| (p.targets[0], p.targets[1])).collect()
+            shown.iter().map(|&i| (p.target(i, 0), p.target(i, 1))).collect()
         };
         chart
             .draw_series(LineSeries::new(truth, GREY.stroke_width(3)))
@@ -274,9 +294,9 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
             .label(if circle { "unit circle" } else { "true path" })
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREY.stroke_width(3)));
         for (name, c, test) in [("predicted, train", BLUE, false), ("predicted, test", ORANGE, true)] {
-            let in_split = |p: &&Prediction| if test { p.is_test() } else { p.is_train() };
+            let in_split = |i: &&usize| if test { p.is_test(**i) } else { p.is_train(**i) };
             chart
-                .draw_series(run.predictions.iter().filter(in_split).map(|p| Circle::new((p.preds[0], p.preds[1]), 2, c.filled())))
+                .draw_series(shown.iter().filter(in_split).map(|&i| Circle::new((p.pred(i, 0), p.pred(i, 1)), 2, c.filled())))
                 .map_err(drawing_error)?
                 .label(name)
                 .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
@@ -306,7 +326,7 @@ mod tests {
         let run = RunData {
             features: vec![],
             metrics: vec![m(1, 1e-2), m(2, 1e-3)],
-            predictions: vec![],
+            predictions: Predictions::default(),
             baselines: vec![BaselineScore { name: "linear".into(), test_loss: 3e-16 }],
             xs: vec![],
             rows: vec![],

@@ -6,7 +6,7 @@
 use super::atomic::write_bytes;
 use crate::data::scores::Score;
 use crate::train::{EpochMetrics, StepLoss};
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use std::path::Path;
 
 /// A CSV in memory, written atomically at the end.
@@ -58,13 +58,18 @@ struct Table<'a> {
 
 impl<'a> Table<'a> {
     fn read(path: &'a Path) -> Result<Table<'a>> {
+        let (mut t, r) = Table::open(path)?;
+        for rec in r.into_records() {
+            t.rows.push(rec.with_context(|| format!("{}: malformed", path.display()))?.iter().map(String::from).collect());
+        }
+        Ok(t)
+    }
+
+    /// The header, and a reader at the first row: for a table too long to hold as text.
+    fn open(path: &'a Path) -> Result<(Table<'a>, csv::Reader<std::fs::File>)> {
         let mut r = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
         let header = r.headers().with_context(|| format!("{}: no header", path.display()))?.iter().map(String::from).collect();
-        let mut rows = Vec::new();
-        for rec in r.records() {
-            rows.push(rec.with_context(|| format!("{}: malformed", path.display()))?.iter().map(String::from).collect());
-        }
-        Ok(Table { path, header, rows })
+        Ok((Table { path, header, rows: vec![] }, r))
     }
 
     /// The position of column `name`.
@@ -80,12 +85,19 @@ impl<'a> Table<'a> {
     }
 
     fn num(&self, row: &[String], col: usize) -> Result<f64> {
-        let cell = &row[col];
-        cell.parse::<f64>().map_err(|_| anyhow!("{}: {}: {cell:?} is not a number", self.path.display(), self.header[col]))
+        self.num_in(&row[col], col)
     }
 
     fn whole(&self, row: &[String], col: usize) -> Result<usize> {
-        let cell = &row[col];
+        self.whole_in(&row[col], col)
+    }
+
+    /// Column `col`'s `cell` as a number.
+    fn num_in(&self, cell: &str, col: usize) -> Result<f64> {
+        cell.parse::<f64>().map_err(|_| anyhow!("{}: {}: {cell:?} is not a number", self.path.display(), self.header[col]))
+    }
+
+    fn whole_in(&self, cell: &str, col: usize) -> Result<usize> {
         cell.parse::<usize>().map_err(|_| anyhow!("{}: {}: {cell:?} is not a whole number", self.path.display(), self.header[col]))
     }
 }
@@ -204,19 +216,32 @@ pub struct Prediction {
     pub preds: Vec<f64>,
 }
 
-impl Prediction {
-    pub fn is_test(&self) -> bool {
-        self.split == "test"
-    }
-
-    pub fn is_train(&self) -> bool {
-        self.split == "train"
-    }
-}
-
 /// predictions.csv: `index[,time],split,target_<f>...,pred_<f>...` for the features `names`;
 /// `time` only when the series has a time column.
 pub fn predictions_csv(names: &[String], timed: bool, rows: &[Prediction]) -> Csv {
+    let mut out = Vec::new();
+    let written = write_predictions_header(&mut out, names, timed).and_then(|()| {
+        rows.iter().try_for_each(|p| {
+            let row = PredictionRow { index: p.index, time: p.time.as_deref(), split: &p.split, targets: &p.targets, preds: &p.preds };
+            write_prediction_row(&mut out, timed, &row)
+        })
+    });
+    written.expect("writing to memory");
+    Csv(String::from_utf8(out).expect("UTF-8 in, UTF-8 out"))
+}
+
+/// One row of predictions.csv, borrowed: what `write_predictions` streams.
+pub struct PredictionRow<'a> {
+    pub index: usize,
+    pub time: Option<&'a str>,
+    pub split: &'a str,
+    pub targets: &'a [f64],
+    pub preds: &'a [f64],
+}
+
+/// predictions.csv's header, for the rows `write_prediction_row` streams after it, with nothing
+/// held but the row (a long series' file is large: about 130 bytes a row for 3 features).
+pub fn write_predictions_header(w: &mut impl std::io::Write, names: &[String], timed: bool) -> std::io::Result<()> {
     let mut header = vec!["index".to_string()];
     if timed {
         header.push("time".into());
@@ -224,42 +249,130 @@ pub fn predictions_csv(names: &[String], timed: bool, rows: &[Prediction]) -> Cs
     header.push("split".into());
     header.extend(names.iter().map(|n| csv_field(&format!("target_{n}"))));
     header.extend(names.iter().map(|n| csv_field(&format!("pred_{n}"))));
-    let mut csv = Csv::new(&header);
-    for p in rows {
-        let mut row = vec![p.index.to_string()];
-        if timed {
-            row.push(csv_field(p.time.as_deref().unwrap_or("")));
-        }
-        row.push(p.split.clone());
-        row.extend(p.targets.iter().chain(&p.preds).map(|&v| format_num(v)));
-        csv.row(&row);
+    writeln!(w, "{}", header.join(","))
+}
+
+/// One row of predictions.csv.
+pub fn write_prediction_row(w: &mut impl std::io::Write, timed: bool, p: &PredictionRow) -> std::io::Result<()> {
+    write!(w, "{}", p.index)?;
+    if timed {
+        write!(w, ",{}", csv_field(p.time.unwrap_or("")))?;
     }
-    csv
+    write!(w, ",{}", p.split)?;
+    for &v in p.targets.iter().chain(p.preds) {
+        write_num(w, v)?;
+    }
+    writeln!(w)
+}
+
+/// `,` and `format_num(v)`, written in place.
+fn write_num(w: &mut impl std::io::Write, v: f64) -> std::io::Result<()> {
+    if v.is_nan() {
+        w.write_all(b",nan")
+    } else {
+        write!(w, ",{v:e}")
+    }
 }
 
 /// predictions.csv, for the features `names` (the run's, from config.json).
-pub fn read_predictions(path: &Path, names: &[String]) -> Result<Vec<Prediction>> {
-    let t = Table::read(path)?;
+/// predictions.csv read back for the figures, a column per field (a long series' file is
+/// large; a row of structs would cost some 200 bytes a row). Time labels only when asked for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Predictions {
+    features: usize,
+    pub index: Vec<usize>,
+    /// Each row's split, by its place in `splits`.
+    split: Vec<u8>,
+    splits: Vec<String>,
+    time: Option<Vec<String>>,
+    /// Each row's targets, then its predictions.
+    values: Vec<f64>,
+}
+
+impl Predictions {
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    pub fn target(&self, i: usize, j: usize) -> f64 {
+        self.values[i * 2 * self.features + j]
+    }
+
+    pub fn pred(&self, i: usize, j: usize) -> f64 {
+        self.values[i * 2 * self.features + self.features + j]
+    }
+
+    pub fn split(&self, i: usize) -> &str {
+        &self.splits[self.split[i] as usize]
+    }
+
+    pub fn is_test(&self, i: usize) -> bool {
+        self.split(i) == "test"
+    }
+
+    pub fn is_train(&self, i: usize) -> bool {
+        self.split(i) == "train"
+    }
+
+    /// Row `i`'s time label, when labels were read.
+    pub fn time(&self, i: usize) -> Option<&str> {
+        self.time.as_ref().map(|t| t[i].as_str())
+    }
+
+    /// Row `i` as a record.
+    pub fn row(&self, i: usize) -> Prediction {
+        let f = self.features;
+        Prediction {
+            index: self.index[i],
+            time: self.time(i).map(String::from),
+            split: self.split(i).to_string(),
+            targets: (0..f).map(|j| self.target(i, j)).collect(),
+            preds: (0..f).map(|j| self.pred(i, j)).collect(),
+        }
+    }
+
+    fn push(&mut self, index: usize, split: &str, time: Option<String>) {
+        let code = match self.splits.iter().position(|s| s == split) {
+            Some(k) => k,
+            None => {
+                self.splits.push(split.to_string());
+                self.splits.len() - 1
+            }
+        };
+        self.index.push(index);
+        self.split.push(code.min(u8::MAX as usize) as u8);
+        if let (Some(t), Some(label)) = (self.time.as_mut(), time) {
+            t.push(label);
+        }
+    }
+}
+
+/// predictions.csv, read a row at a time; its time labels kept when `with_time`.
+pub fn read_predictions(path: &Path, names: &[String], with_time: bool) -> Result<Predictions> {
+    let (t, mut reader) = Table::open(path)?;
     let (index, split) = (t.col("index")?, t.col("split")?);
     let time = t.has("time").then(|| t.col("time")).transpose()?;
     let cols = |prefix: &str| names.iter().map(|n| t.col(&format!("{prefix}{n}"))).collect::<Result<Vec<usize>>>();
     let (targets, preds) = (cols("target_")?, cols("pred_")?);
-    let nums = |r: &[String], cols: &[usize]| cols.iter().map(|&c| t.num(r, c)).collect::<Result<Vec<f64>>>();
-    t.rows
-        .iter()
-        .map(|r| {
-            if r.len() != t.header.len() {
-                return Err(anyhow!("{}: a row has {} cells, the header {}", path.display(), r.len(), t.header.len()));
-            }
-            Ok(Prediction {
-                index: t.whole(r, index)?,
-                time: time.map(|c| r[c].clone()),
-                split: r[split].clone(),
-                targets: nums(r, &targets)?,
-                preds: nums(r, &preds)?,
-            })
-        })
-        .collect()
+    let mut out = Predictions { features: names.len(), time: (with_time && time.is_some()).then(Vec::new), ..Default::default() };
+    let mut r = csv::StringRecord::new();
+    while reader.read_record(&mut r).with_context(|| format!("{}: malformed", path.display()))? {
+        if r.len() != t.header.len() {
+            bail!("{}: a row has {} cells, the header {}", path.display(), r.len(), t.header.len());
+        }
+        for &c in targets.iter().chain(&preds) {
+            out.values.push(t.num_in(&r[c], c)?);
+        }
+        out.push(t.whole_in(&r[index], index)?, &r[split], time.map(|c| r[c].to_string()));
+        if out.splits.len() > u8::MAX as usize {
+            bail!("{}: more than {} different split labels", path.display(), u8::MAX);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -290,7 +403,9 @@ mod tests {
             Prediction { index: 5, time: Some("1990-02".into()), split: "test".into(), targets: vec![0.0, 1e10], preds: vec![-0.0, 2.0] },
         ];
         let p = scratch("predictions.csv", predictions_csv(&names, true, &rows).as_str());
-        assert_eq!(read_predictions(&p, &names).unwrap(), rows);
+        let read = read_predictions(&p, &names, true).unwrap();
+        assert_eq!((0..read.len()).map(|i| read.row(i)).collect::<Vec<_>>(), rows);
+        assert_eq!(read_predictions(&p, &names, false).unwrap().time(0), None, "labels only when asked for");
         let metrics = vec![EpochMetrics { epoch: 1, train_loss: 0.5, val_loss: 0.375, test_loss: 0.25, seconds: 1.5 }];
         let p = scratch("metrics.csv", metrics_csv(&metrics).as_str());
         assert_eq!(read_metrics(&p).unwrap(), metrics);
@@ -309,10 +424,10 @@ mod tests {
         let old = scratch("m0.1.csv", "epoch,train_loss,test_loss,seconds\n1,0.25,0.5,2.0\n");
         assert!(read_metrics(&old).unwrap()[0].val_loss.is_nan(), "metrics.csv before 0.3 has no val_loss");
         let p = scratch("p2.csv", "split,index,pred_x,target_x,series\nval,7,1.5,2.5,s1\n");
-        let read = read_predictions(&p, &["x".to_string()]).unwrap();
-        assert_eq!((read[0].index, read[0].split.as_str(), read[0].targets[0], read[0].preds[0]), (7, "val", 2.5, 1.5));
-        assert!(!read[0].is_test() && !read[0].is_train(), "a val row is neither train nor test");
-        let err = read_predictions(&p, &["y".to_string()]).unwrap_err().to_string();
+        let read = read_predictions(&p, &["x".to_string()], false).unwrap();
+        assert_eq!((read.index[0], read.split(0), read.target(0, 0), read.pred(0, 0)), (7, "val", 2.5, 1.5));
+        assert!(!read.is_test(0) && !read.is_train(0), "a val row is neither train nor test");
+        let err = read_predictions(&p, &["y".to_string()], false).unwrap_err().to_string();
         assert!(err.contains("no column \"target_y\""), "{err}");
     }
 }

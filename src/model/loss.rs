@@ -45,11 +45,27 @@ pub fn predict_next(rnn: &RNN, framing: Framing, inputs: &Tensor) -> Tensor {
     framed.prediction(&rnn.predict(&framed.inputs))
 }
 
-/// One-step-ahead MSE of the prediction over a set of windows, in one batch, in scaled units
-/// whatever the framing (NaN for none).
+/// Windows evaluated in one batch at most. Up to it, one batch, as the Python reference
+/// evaluates; a longer series in batches of this many, so that memory stays bounded.
+pub const ONE_BATCH: usize = 1 << 16;
+
+/// One-step-ahead MSE of the prediction over a set of windows, in scaled units whatever the
+/// framing (NaN for none): in one batch, or beyond `ONE_BATCH` windows the squared errors of
+/// each batch summed in f64.
 pub fn evaluate(rnn: &RNN, framing: Framing, inputs: &Tensor, targets: &Tensor) -> f64 {
-    if inputs.size()[0] == 0 {
+    let n = inputs.size()[0] as usize;
+    if n == 0 {
         return f64::NAN;
     }
-    f64::try_from(predict_next(rnn, framing, inputs).mse_loss(targets, Reduction::Mean)).unwrap_or(f64::NAN)
+    if n <= ONE_BATCH {
+        return f64::try_from(predict_next(rnn, framing, inputs).mse_loss(targets, Reduction::Mean)).unwrap_or(f64::NAN);
+    }
+    let mut sum = 0.0;
+    for first in (0..n).step_by(ONE_BATCH) {
+        let count = ONE_BATCH.min(n - first) as i64;
+        let (x, y) = (inputs.narrow(0, first as i64, count), targets.narrow(0, first as i64, count));
+        let squares = (predict_next(rnn, framing, &x) - y).square().to_kind(tch::Kind::Double).sum(tch::Kind::Double);
+        sum += f64::try_from(squares).unwrap_or(f64::NAN);
+    }
+    sum / (n as f64 * targets.size()[1] as f64)
 }

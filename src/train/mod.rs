@@ -283,20 +283,19 @@ impl Trainer {
     /// as `Adam::set_grad_values` needs.
     fn fast_agrees(&self) -> bool {
         let batches = self.batches(1);
-        let agrees = [batches.first(), batches.last()].into_iter().flatten().all(|b| fast::agrees_with_autograd(&self.rnn, &b.X, &b.Y));
-        agrees
+        let ends = if batches.is_empty() { vec![] } else { vec![0, batches.len() - 1] };
+        ends.into_iter().map(|k| batches.get(k)).all(|b| fast::agrees_with_autograd(&self.rnn, &b.X, &b.Y))
     }
 
     pub fn batches_per_epoch(&self) -> usize {
         batches_per_epoch(self.train.len(), &self.settings)
     }
 
-    /// Epoch `epoch`'s batches: its windows in its order, gathered once, then sliced.
-    pub fn batches(&self, epoch: usize) -> Vec<TrignoDS> {
+    /// Epoch `epoch`'s batches: its windows in its order, each batch gathered when it is asked
+    /// for, so that no copy of the epoch's windows is made.
+    pub fn batches(&self, epoch: usize) -> Batches {
         let order = epoch_order(self.train.len(), !self.settings.no_shuffle, self.settings.seed, epoch).to_device(self.device);
-        let windows = TrignoDS { X: self.train.X.index_select(0, &order), Y: self.train.Y.index_select(0, &order) };
-        let size = self.settings.batch_size as usize;
-        (0..self.train.len()).step_by(size).map(|first| windows.slice(first, size.min(self.train.len() - first))).collect()
+        Batches { train: self.train.slice(0, self.train.len()), order, size: self.settings.batch_size as usize }
     }
 
     /// One optimizer step on one batch: the loop over time to the loss, the gradients, (clipping),
@@ -421,6 +420,34 @@ fn framed(train: &TrignoDS, settings: &Settings) -> TrignoDS {
     TrignoDS { Y: framed.target(&train.Y), X: framed.inputs }
 }
 
+/// One epoch's batches, in its order (the training windows shared, not copied).
+pub struct Batches {
+    train: TrignoDS,
+    order: Tensor,
+    size: usize,
+}
+
+impl Batches {
+    pub fn len(&self) -> usize {
+        self.train.len().div_ceil(self.size)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Batch `k`: the windows at its places in the order, gathered.
+    pub fn get(&self, k: usize) -> TrignoDS {
+        let first = k * self.size;
+        let picked = self.order.narrow(0, first as i64, self.size.min(self.train.len() - first) as i64);
+        TrignoDS { X: self.train.X.index_select(0, &picked), Y: self.train.Y.index_select(0, &picked) }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = TrignoDS> + '_ {
+        (0..self.len()).map(|k| self.get(k))
+    }
+}
+
 /// The training loop: the epochs left, each a pass over its batches, one step per batch. The
 /// progress goes to `save` every `checkpoint_every` epochs (0: never), at the end, and before
 /// returning early on divergence or a stop request.
@@ -436,8 +463,9 @@ pub fn run_epochs(
         if t.patience_spent() {
             break;
         }
-        for batch in t.batches(epoch).iter().skip(t.position.batch) {
-            match t.step(batch, &mut Laps::off())? {
+        let batches = t.batches(epoch);
+        for k in t.position.batch..batches.len() {
+            match t.step(&batches.get(k), &mut Laps::off())? {
                 StepOutcome::Loss(loss) => {
                     t.steps.push(StepLoss { epoch, loss });
                     t.position.epoch_loss += loss;
