@@ -77,7 +77,25 @@ def main():
         print(lines[-1], file=sys.stderr)
     with open(os.path.join(ROOT, "docs", "long_series.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
+    insert_into_benchmarks()
     print("\n".join(lines))
+
+
+def insert_into_benchmarks():
+    """BENCHMARKS.md's section "Long series" is docs/long_series.md's table, whole."""
+    with open(os.path.join(ROOT, "docs", "long_series.md")) as f:
+        table = f.read().split("\n", 2)[2].strip()
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    with open(path) as f:
+        text = f.read()
+    start, end = "<!-- long_series.py: begin -->", "<!-- long_series.py: end -->"
+    section = f"{start}\n{table}\n{end}"
+    if start in text:
+        text = text[:text.index(start)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n## Long series\n\n" + section + "\n"
+    with open(path, "w") as f:
+        f.write(text)
 
 
 if __name__ == "__main__":
