@@ -69,13 +69,13 @@ fn test_scores(windows: &Windows, predicted: &Predicted, baselines: &Baselines) 
     let season = baselines.seasonal.map(|s| s.season);
     let (names, rows) = (&windows.series.names, &windows.series.rows);
     let in_sample = windows.targets.get(windows.n_train.saturating_sub(1)).map_or(0, |&t| t + 1);
-    let scale = scores::mase_scale(&rows[..in_sample], season);
+    let scale = scores::mase_scale(rows, in_sample, season);
     let tested: Vec<(usize, usize)> = (windows.test_start()..windows.targets.len()).map(|i| (i, windows.targets[i])).collect();
-    let pairs: Vec<(&[f64], Vec<f64>)> = tested.iter().map(|&(i, t)| (rows[t].as_slice(), predicted.row(i))).collect();
+    let pairs: Vec<(&[f64], Vec<f64>)> = tested.iter().map(|&(i, t)| (&rows[t], predicted.row(i))).collect();
     let mut out = scores::score("rnn", names, &pairs, &scale);
     for b in baselines::test_predictions(windows, baselines)? {
         let pairs: Vec<(&[f64], Vec<f64>)> =
-            tested.iter().zip(&b.preds).filter_map(|(&(_, t), p)| p.as_ref().map(|p| (rows[t].as_slice(), p.clone()))).collect();
+            tested.iter().zip(&b.preds).filter_map(|(&(_, t), p)| p.as_ref().map(|p| (&rows[t], p.clone()))).collect();
         out.extend(scores::score(b.name, names, &pairs, &scale));
     }
     Ok(out)

@@ -102,7 +102,7 @@ pub fn test_predictions(windows: &Windows, fitted: &Baselines) -> Result<Vec<Bas
     // The persistence and the seasonal naive repeat a row of the file as it is; the linear AR's
     // prediction is unscaled.
     let earlier = |lag: usize| -> Vec<Option<Vec<f64>>> {
-        targets.iter().map(|&t| t.checked_sub(lag).map(|i| rows[i].clone()).filter(|r| r.iter().all(|v| !v.is_nan()))).collect()
+        targets.iter().map(|&t| t.checked_sub(lag).map(|i| rows[i].to_vec()).filter(|r| r.iter().all(|v| !v.is_nan()))).collect()
     };
     let f = windows.series.features();
     let w = Tensor::from_slice(&fitted.linear_weights).view([-1, f as i64]);
@@ -143,7 +143,7 @@ mod tests {
     use crate::data::{ScalingRule, Series, Split, Windows};
 
     fn windows(rows: Vec<Vec<f64>>) -> Windows {
-        let series = Series { names: vec!["a".into()], rows, time: None, gaps: 0 };
+        let series = Series { names: vec!["a".into()], rows: rows.into(), time: None, gaps: 0 };
         Windows::new(series, ScalingRule::Unscaled, 2, Split { test_fraction: 0.25, val_fraction: 0.0 }).unwrap()
     }
 

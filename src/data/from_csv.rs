@@ -1,7 +1,7 @@
 //! A user's series from a CSV file: a header row, an optional time column (kept as text, never a
 //! feature), the feature columns, and what to do with a gap.
 
-use super::{Series, Time};
+use super::{Rows, Series, Time};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -49,8 +49,8 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
     let features = table.features(reading, time)?;
     let name = |j: usize| short(&table.header[j]);
     let (mut reader, _, _) = Table::open(path)?;
-    let (mut rows, mut labels) = (Vec::with_capacity(table.rows), Vec::new());
-    let mut record = csv::ByteRecord::new();
+    let (mut rows, mut labels) = (Rows::with_capacity(features.len(), table.rows), Vec::new());
+    let (mut record, mut row) = (csv::ByteRecord::new(), Vec::with_capacity(features.len()));
     for r in 0..table.rows {
         if !reader.read_byte_record(&mut record).map_err(|e| anyhow!("{}: {}", path.display(), csv_error(&e)))? {
             bail!("{}: the file changed while it was read", path.display());
@@ -63,7 +63,11 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
             }
             labels.push(label.to_string());
         }
-        rows.push(features.iter().map(|&j| table.value(&record, line, j, reading.missing, time.is_none())).collect::<Result<Vec<f64>>>()?);
+        row.clear();
+        for &j in &features {
+            row.push(table.value(&record, line, j, reading.missing, time.is_none())?);
+        }
+        rows.push(&row);
     }
     let names: Vec<String> = features.iter().map(|&j| table.header[j].clone()).collect();
     for (k, n) in names.iter().enumerate() {
@@ -71,7 +75,7 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
             bail!("{}: column {} has no value at all (every row is missing)", path.display(), short(n));
         }
     }
-    let gaps = rows.iter().flatten().filter(|v| v.is_nan()).count();
+    let gaps = rows.values().iter().filter(|v| v.is_nan()).count();
     if reading.missing == Missing::Interpolate {
         interpolate(&mut rows);
     }
@@ -86,8 +90,8 @@ pub fn header(path: &Path) -> Result<Vec<String>> {
 
 /// Fills each gap of each column linearly in row order between the values either side; a gap
 /// at an edge takes the nearest value.
-pub fn interpolate(rows: &mut [Vec<f64>]) {
-    let f = rows.first().map_or(0, |r| r.len());
+pub fn interpolate(rows: &mut Rows) {
+    let f = rows.width();
     for j in 0..f {
         let known: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i][j].is_nan()).collect();
         let (Some(&first), Some(&last)) = (known.first(), known.last()) else { continue };
@@ -100,9 +104,9 @@ pub fn interpolate(rows: &mut [Vec<f64>]) {
         for pair in known.windows(2) {
             let (a, b) = (pair[0], pair[1]);
             let (va, vb) = (rows[a][j], rows[b][j]);
-            for (i, row) in rows.iter_mut().enumerate().take(b).skip(a + 1) {
+            for i in a + 1..b {
                 // The same expression, in the same order, as scripts/reference.py.
-                row[j] = va + (vb - va) * ((i - a) as f64 / (b - a) as f64);
+                rows[i][j] = va + (vb - va) * ((i - a) as f64 / (b - a) as f64);
             }
         }
     }
@@ -442,9 +446,9 @@ mod tests {
 
     #[test]
     fn interpolation_at_the_edges_takes_the_nearest_value() {
-        let mut rows = vec![vec![f64::NAN], vec![2.0], vec![f64::NAN], vec![f64::NAN], vec![5.0], vec![f64::NAN]];
+        let mut rows: Rows = vec![vec![f64::NAN], vec![2.0], vec![f64::NAN], vec![f64::NAN], vec![5.0], vec![f64::NAN]].into();
         interpolate(&mut rows);
-        assert_eq!(rows.concat(), vec![2.0, 2.0, 3.0, 4.0, 5.0, 5.0]);
+        assert_eq!(rows.values(), [2.0, 2.0, 3.0, 4.0, 5.0, 5.0]);
     }
 
     #[test]

@@ -15,12 +15,88 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 use tch::{Device, Kind, Tensor};
 
+/// A series' values, one row per time step, in one buffer (a long series would otherwise cost an
+/// allocation per row): `rows[i]` is row i's values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    values: Vec<f64>,
+    width: usize,
+}
+
+impl Rows {
+    pub fn new(width: usize) -> Rows {
+        Rows { values: vec![], width }
+    }
+
+    pub fn with_capacity(width: usize, rows: usize) -> Rows {
+        Rows { values: Vec::with_capacity(width * rows), width }
+    }
+
+    pub fn push(&mut self, row: &[f64]) {
+        assert_eq!(row.len(), self.width, "a row of the series' width");
+        self.values.extend_from_slice(row);
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len().checked_div(self.width).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    pub fn get(&self, i: usize) -> Option<&[f64]> {
+        (i < self.len()).then(|| &self[i])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[f64]> + '_ {
+        self.values.chunks_exact(self.width.max(1))
+    }
+
+    /// Every value, row after row.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+}
+
+impl std::ops::Index<usize> for Rows {
+    type Output = [f64];
+    fn index(&self, i: usize) -> &[f64] {
+        &self.values[i * self.width..(i + 1) * self.width]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Rows {
+    fn index_mut(&mut self, i: usize) -> &mut [f64] {
+        &mut self.values[i * self.width..(i + 1) * self.width]
+    }
+}
+
+impl From<Vec<Vec<f64>>> for Rows {
+    fn from(rows: Vec<Vec<f64>>) -> Rows {
+        let width = rows.first().map_or(0, Vec::len);
+        let mut out = Rows::with_capacity(width, rows.len());
+        rows.iter().for_each(|r| out.push(r));
+        out
+    }
+}
+
+impl PartialEq<Vec<Vec<f64>>> for Rows {
+    fn eq(&self, other: &Vec<Vec<f64>>) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == b.as_slice())
+    }
+}
+
 /// A multivariate series, one row per time step, in the units the user knows. A NaN is a gap
 /// kept for the windows to avoid (`--missing skip`).
 #[derive(Debug, Clone)]
 pub struct Series {
     pub names: Vec<String>,
-    pub rows: Vec<Vec<f64>>,
+    pub rows: Rows,
     /// The time column, when the CSV has one: never a feature, only labels.
     pub time: Option<Time>,
     /// Missing cells found in the file (filled or kept, as `--missing` said).
@@ -75,7 +151,8 @@ pub fn circle_row(i: usize) -> Vec<f64> {
 
 /// The blog's series: `x = np.linspace(0, 100, 1000)`, rows `[sin(x), cos(x)]`.
 pub fn circle() -> Series {
-    Series { names: vec!["sin".into(), "cos".into()], rows: (0..CIRCLE_ROWS).map(circle_row).collect(), time: None, gaps: 0 }
+    let rows: Vec<Vec<f64>> = (0..CIRCLE_ROWS).map(circle_row).collect();
+    Series { names: vec!["sin".into(), "cos".into()], rows: rows.into(), time: None, gaps: 0 }
 }
 
 /// Where a series comes from: the built-in circle, or a user's CSV and how to read it. Everything
@@ -206,7 +283,7 @@ impl Windows {
                 for &t in &targets[..n_train] {
                     seen[t - seq_len..=t].iter_mut().for_each(|s| *s = true);
                 }
-                Some(Scaling::fit(series.rows.iter().zip(&seen).filter(|(_, &s)| s).map(|(r, _)| r.as_slice()), series.features(), bound))
+                Some(Scaling::fit(series.rows.iter().zip(&seen).filter(|(_, &s)| s).map(|(r, _)| r), series.features(), bound))
             }
         };
         let rows = model_rows(&series, scaling.as_ref());
@@ -371,7 +448,7 @@ mod tests {
 
     #[test]
     fn a_series_no_longer_than_seq_len_is_refused() {
-        let series = Series { names: vec!["a".into()], rows: vec![vec![0.0]; 4], time: None, gaps: 0 };
+        let series = Series { names: vec!["a".into()], rows: vec![vec![0.0]; 4].into(), time: None, gaps: 0 };
         let err =
             Windows::new(series, ScalingRule::Unscaled, 4, Split { test_fraction: 0.2, val_fraction: 0.0 }).err().unwrap().to_string();
         assert!(err.contains("4 rows, which is not longer than --seq-len 4"), "{err}");
@@ -382,7 +459,7 @@ mod tests {
         let s = circle();
         assert_eq!(s.rows.len(), 1000);
         assert_eq!(circle_x(1000), 1000.0 * (100.0 / 999.0), "the grid continues past the end");
-        assert_eq!(s.rows[0], vec![0.0, 1.0]);
+        assert_eq!(&s.rows[0], &[0.0, 1.0]);
         assert_eq!(s.rows[999][0], 100f64.sin() as f32 as f64, "the last x is exactly 100");
         assert_eq!(s.rows[1][1], (100f64 / 999.0).cos() as f32 as f64);
     }

@@ -56,7 +56,7 @@ impl Scaling {
 /// The model's view of a series: float32 rows, scaled when a scaling is given.
 pub fn model_rows(series: &Series, scaling: Option<&Scaling>) -> Vec<f32> {
     let mut out = Vec::with_capacity(series.rows.len() * series.features());
-    for row in &series.rows {
+    for row in series.rows.iter() {
         for (j, &v) in row.iter().enumerate() {
             out.push(match scaling {
                 Some(s) => s.scale(j, v) as f32,

@@ -6,6 +6,8 @@
 //!           |y_t - y_{t-m}|, m the season, or 1 without one), as in the M4 competition
 //!   sMAPE = mean 200 |y - p| / (|y| + |p|), in percent (a pair of zeros counts 0)
 
+use super::Rows;
+
 /// One forecaster's errors on one feature.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Score {
@@ -19,14 +21,14 @@ pub struct Score {
     pub smape: f64,
 }
 
-/// The MASE denominators, per feature: the seasonal naive's in-sample MAE over `rows` (the
-/// training rows, in the series' units; pairs with a gap are passed over). NaN where no pair is.
-pub fn mase_scale(rows: &[Vec<f64>], season: Option<usize>) -> Vec<f64> {
+/// The MASE denominators, per feature: the seasonal naive's in-sample MAE over the first `end`
+/// rows (the training rows, in the series' units; pairs with a gap are passed over). NaN where
+/// no pair is.
+pub fn mase_scale(rows: &Rows, end: usize, season: Option<usize>) -> Vec<f64> {
     let m = season.unwrap_or(1).max(1);
-    let f = rows.first().map_or(0, Vec::len);
-    (0..f)
+    (0..rows.width())
         .map(|j| {
-            let diffs: Vec<f64> = (m..rows.len()).map(|t| (rows[t][j] - rows[t - m][j]).abs()).filter(|d| !d.is_nan()).collect();
+            let diffs: Vec<f64> = (m..end).map(|t| (rows[t][j] - rows[t - m][j]).abs()).filter(|d| !d.is_nan()).collect();
             if diffs.is_empty() {
                 f64::NAN
             } else {
@@ -77,9 +79,9 @@ mod tests {
     #[test]
     fn mase_divides_by_the_in_sample_seasonal_naive_mae() {
         // training rows 0, 2, 4, ...: the naive (m = 1) is off by 2 each step; m = 2 by 4
-        let rows: Vec<Vec<f64>> = (0..10).map(|i| vec![2.0 * i as f64]).collect();
-        assert_eq!(mase_scale(&rows, None), vec![2.0]);
-        assert_eq!(mase_scale(&rows, Some(2)), vec![4.0]);
+        let rows: Rows = (0..10).map(|i| vec![2.0 * i as f64]).collect::<Vec<_>>().into();
+        assert_eq!(mase_scale(&rows, 10, None), vec![2.0]);
+        assert_eq!(mase_scale(&rows, 10, Some(2)), vec![4.0]);
         let names = vec!["a".to_string()];
         let (y1, y2) = ([10.0], [20.0]);
         let s = &score("rnn", &names, &[(&y1, vec![11.0]), (&y2, vec![17.0])], &[2.0])[0];

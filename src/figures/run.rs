@@ -5,7 +5,7 @@
 use super::{
     decimate, drawing_error, legend, linear_chart, png, span, thin, tick, Ticks, BLUE, COLORS, COLUMNS, GREEN, GREY, ORANGE, PURPLE, RED,
 };
-use crate::data::{Series, Source, Time};
+use crate::data::{Rows, Series, Source, Time};
 use crate::files::config::RunConfig;
 use crate::files::tables::{read_baselines, read_metrics, read_predictions, BaselineScore, Predictions};
 use crate::train::EpochMetrics;
@@ -22,7 +22,7 @@ pub struct RunData {
     pub baselines: Vec<BaselineScore>,
     /// The whole series: each row's x, and the rows.
     pub xs: Vec<f64>,
-    pub rows: Vec<Vec<f64>>,
+    pub rows: Rows,
     /// The circle (x is the blog's linspace), or a CSV (x is the row).
     pub source: Source,
     /// The CSV's time column, which labels the x axis.
@@ -55,7 +55,7 @@ impl RunData {
             Some(s) => ((0..s.rows.len()).map(|i| source.x(i)).collect(), s.rows, s.time),
             None => (
                 predictions.index.iter().map(|&i| i as f64).collect(),
-                (0..predictions.len()).map(|i| (0..f).map(|j| predictions.target(i, j)).collect()).collect(),
+                (0..predictions.len()).map(|i| (0..f).map(|j| predictions.target(i, j)).collect::<Vec<f64>>()).collect::<Vec<_>>().into(),
                 run.time_column.clone().map(|name| Time { name, labels: labels_by_row(&predictions) }),
             ),
         };
@@ -329,7 +329,7 @@ mod tests {
             predictions: Predictions::default(),
             baselines: vec![BaselineScore { name: "linear".into(), test_loss: 3e-16 }],
             xs: vec![],
-            rows: vec![],
+            rows: Rows::default(),
             source: Source::Circle,
             time: None,
         };

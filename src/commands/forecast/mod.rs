@@ -199,7 +199,7 @@ impl Truth<'_> {
     fn row(&self, index: usize) -> Option<Vec<f64>> {
         match self.windows.series.rows.get(index) {
             Some(row) if row.iter().any(|v| v.is_nan()) => None,
-            Some(row) => Some(row.clone()),
+            Some(row) => Some(row.to_vec()),
             None => self.source.row_past_the_end(index),
         }
     }
@@ -338,11 +338,11 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
         .collect();
     let season = loaded.run.as_ref().and_then(|r| r.season);
     let in_sample = windows.targets.get(windows.n_train.saturating_sub(1)).map_or(0, |&t| t + 1);
-    let scoring = Scoring { band: band.as_ref(), mase_scale: scores::mase_scale(&windows.series.rows[..in_sample], season) };
+    let scoring = Scoring { band: band.as_ref(), mase_scale: scores::mase_scale(&windows.series.rows, in_sample, season) };
     let horizons = score_horizons(&loaded.rnn, loaded.framing, &truth, steps, &scoring)?;
     // The history shown before the forecast: three times its length, at least the window.
     let shown = (3 * steps).max(seq).min(from);
-    let context = (from - shown..from).map(|index| Row { index, values: windows.series.rows[index].clone() }).collect();
+    let context = (from - shown..from).map(|index| Row { index, values: windows.series.rows[index].to_vec() }).collect();
     let time = windows.series.time.clone();
     let past_the_end = (from + steps).saturating_sub(n);
     let future = time.as_ref().and_then(|t| data::season::continue_labels(&t.labels, past_the_end)).unwrap_or_default();
