@@ -2,11 +2,12 @@
 //! series' own units.
 
 use super::trained::{load_model, series_for, RunSeries, TrainedArgs};
+use crate::data::batches_of;
 use crate::data::framing::Framing;
 use crate::data::Windows;
 use crate::files::atomic::atomic_write;
 use crate::files::tables::{self, PredictionRow};
-use crate::model::loss::{predict_next, ONE_BATCH};
+use crate::model::loss::predict_next;
 use crate::model::RNN;
 use anyhow::Result;
 use std::io::Write;
@@ -35,8 +36,8 @@ impl<'w> Predicted<'w> {
     pub fn of(rnn: &RNN, framing: Framing, windows: &'w Windows) -> Result<Predicted<'w>> {
         let (n, x, device) = (windows.ds.len(), &windows.ds.X, rnn.get_ht.ws.device());
         let mut model = Vec::with_capacity(n * windows.series.features());
-        for first in (0..n).step_by(ONE_BATCH) {
-            let batch = x.narrow(0, first as i64, ONE_BATCH.min(n - first) as i64).to_device(device);
+        for (first, count) in batches_of(n) {
+            let batch = x.narrow(0, first, count).to_device(device);
             model.extend(Vec::<f32>::try_from(predict_next(rnn, framing, &batch).to_device(Device::Cpu).flatten(0, -1))?);
         }
         Ok(Predicted { windows, model })
@@ -45,8 +46,7 @@ impl<'w> Predicted<'w> {
     /// Window `i`'s prediction, in the series' units.
     pub fn row(&self, i: usize) -> Vec<f64> {
         let f = self.windows.series.features();
-        let unscale = |j: usize, y: f64| self.windows.scaling.as_ref().map_or(y, |s| s.unscale(j, y));
-        (0..f).map(|j| unscale(j, self.model[i * f + j] as f64)).collect()
+        self.windows.unscaled(self.model[i * f..(i + 1) * f].iter().map(|&v| v as f64))
     }
 
     /// predictions.csv (files::tables has its format), streamed to `w`.

@@ -68,8 +68,7 @@ fn baseline_scores(b: &Baselines) -> Vec<BaselineScore> {
 fn test_scores(windows: &Windows, predicted: &Predicted, baselines: &Baselines) -> Result<Vec<Score>> {
     let season = baselines.seasonal.map(|s| s.season);
     let (names, rows) = (&windows.series.names, &windows.series.rows);
-    let in_sample = windows.targets.get(windows.n_train.saturating_sub(1)).map_or(0, |&t| t + 1);
-    let scale = scores::mase_scale(rows, in_sample, season);
+    let scale = windows.mase_scale(season);
     let tested: Vec<(usize, usize)> = (windows.test_start()..windows.targets.len()).map(|i| (i, windows.targets[i])).collect();
     let pairs: Vec<(&[f64], Vec<f64>)> = tested.iter().map(|&(i, t)| (&rows[t], predicted.row(i))).collect();
     let mut out = scores::score("rnn", names, &pairs, &scale);

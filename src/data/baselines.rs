@@ -4,7 +4,7 @@
 //! the RNN is, by the MSE on the held-out windows in model units, so that the numbers compare
 //! directly.
 
-use super::{model_rows, TrignoDS, Windows};
+use super::{batches_of, model_rows, TrignoDS, Windows, ONE_BATCH};
 use anyhow::Result;
 use tch::{Kind, Reduction, Tensor};
 
@@ -41,7 +41,7 @@ impl Baselines {
         let persistence = f64::try_from(last.mse_loss(&test.Y, Reduction::Mean))?;
         let w = linear_fit(&train)?;
         let mut squares = 0.0;
-        for (first, count) in chunks(test.len()) {
+        for (first, count) in batches_of(test.len()) {
             let pred = design(&test.X.narrow(0, first, count)).matmul(&w);
             squares += f64::try_from((pred - test.Y.narrow(0, first, count).to_kind(Kind::Double)).square().sum(Kind::Double))?;
         }
@@ -57,15 +57,6 @@ fn design(x: &Tensor) -> Tensor {
     Tensor::cat(&[flat, ones], 1)
 }
 
-/// Windows a design matrix is made of at once: beyond it, the least squares go by their normal
-/// equations, accumulated batch by batch, so that a long series needs no matrix of every window.
-const ONE_BATCH: usize = 1 << 16;
-
-/// (first, count) of each batch of `n` windows.
-fn chunks(n: usize) -> impl Iterator<Item = (i64, i64)> {
-    (0..n).step_by(ONE_BATCH).map(move |first| (first as i64, ONE_BATCH.min(n - first) as i64))
-}
-
 /// The linear AR's weights, by least squares on the training windows (gelsy copes with
 /// collinear inputs, the circle's). Beyond `ONE_BATCH` windows: by the normal equations
 /// (X'X) w = X'y, each summed over the batches in f64, then solved the same way.
@@ -75,7 +66,7 @@ fn linear_fit(train: &TrignoDS) -> Result<Tensor> {
         return Ok(w);
     }
     let (mut xtx, mut xty): (Option<Tensor>, Option<Tensor>) = (None, None);
-    for (first, count) in chunks(train.len()) {
+    for (first, count) in batches_of(train.len()) {
         let x = design(&train.X.narrow(0, first, count));
         let (a, b) = (x.transpose(0, 1).matmul(&x), x.transpose(0, 1).matmul(&train.Y.narrow(0, first, count).to_kind(Kind::Double)));
         xtx = Some(xtx.map_or(a.shallow_clone(), |s| s + &a));
@@ -107,11 +98,10 @@ pub fn test_predictions(windows: &Windows, fitted: &Baselines) -> Result<Vec<Bas
     let f = windows.series.features();
     let w = Tensor::from_slice(&fitted.linear_weights).view([-1, f as i64]);
     let mut linear: Vec<f64> = Vec::with_capacity(test.len() * f);
-    for (first, count) in chunks(test.len()) {
+    for (first, count) in batches_of(test.len()) {
         linear.extend(Vec::<f64>::try_from(design(&test.X.narrow(0, first, count)).matmul(&w).flatten(0, -1))?);
     }
-    let unscale = |j: usize, v: f64| windows.scaling.as_ref().map_or(v, |s| s.unscale(j, v));
-    let linear = linear.chunks(f).map(|r| Some(r.iter().enumerate().map(|(j, &v)| unscale(j, v)).collect())).collect();
+    let linear = linear.chunks(f).map(|r| Some(windows.unscaled(r.iter().copied()))).collect();
     let mut out =
         vec![BaselinePredictions { name: "persistence", preds: earlier(1) }, BaselinePredictions { name: "linear", preds: linear }];
     out.extend(season.map(|season| BaselinePredictions { name: "seasonal_naive", preds: earlier(season) }));

@@ -316,6 +316,18 @@ impl Windows {
         self.ds.slice(self.test_start(), self.ds.len() - self.test_start())
     }
 
+    /// A row of model-unit values in the series' units.
+    pub fn unscaled(&self, row: impl IntoIterator<Item = f64>) -> Vec<f64> {
+        row.into_iter().enumerate().map(|(j, v)| self.scaling.as_ref().map_or(v, |s| s.unscale(j, v))).collect()
+    }
+
+    /// MASE's scale per feature (data/scores.rs): the seasonal naive's in-sample MAE on the rows
+    /// up to the last training target.
+    pub fn mase_scale(&self, season: Option<usize>) -> Vec<f64> {
+        let in_sample = self.targets.get(self.n_train.saturating_sub(1)).map_or(0, |&t| t + 1);
+        scores::mase_scale(&self.series.rows, in_sample, season)
+    }
+
     /// The split a window belongs to: `train`, `val` or `test`.
     pub fn split_of(&self, window: usize) -> &'static str {
         if window < self.n_train {
@@ -326,6 +338,16 @@ impl Windows {
             "test"
         }
     }
+}
+
+/// Windows run through the model (or a design matrix) at once at most. Up to it, one batch, as
+/// the Python reference does; a longer series in batches of this many, so that memory stays
+/// bounded.
+pub const ONE_BATCH: usize = 1 << 16;
+
+/// (first, count) of each batch of at most `ONE_BATCH` out of `n` windows.
+pub fn batches_of(n: usize) -> impl Iterator<Item = (i64, i64)> {
+    (0..n).step_by(ONE_BATCH).map(move |first| (first as i64, ONE_BATCH.min(n - first) as i64))
 }
 
 /// A fingerprint of the model's rows (FNV-1a over their float32 bits), so that a resumed run can

@@ -2,6 +2,7 @@
 
 use super::RNN;
 use crate::data::framing::Framing;
+use crate::data::{batches_of, ONE_BATCH};
 use serde::{Deserialize, Serialize};
 use tch::{Reduction, Tensor};
 
@@ -45,10 +46,6 @@ pub fn predict_next(rnn: &RNN, framing: Framing, inputs: &Tensor) -> Tensor {
     framed.prediction(&rnn.predict(&framed.inputs))
 }
 
-/// Windows evaluated in one batch at most. Up to it, one batch, as the Python reference
-/// evaluates; a longer series in batches of this many, so that memory stays bounded.
-pub const ONE_BATCH: usize = 1 << 16;
-
 /// One-step-ahead MSE of the prediction over a set of windows, in scaled units whatever the
 /// framing (NaN for none): in one batch, or beyond `ONE_BATCH` windows the squared errors of
 /// each batch summed in f64.
@@ -61,9 +58,8 @@ pub fn evaluate(rnn: &RNN, framing: Framing, inputs: &Tensor, targets: &Tensor) 
         return f64::try_from(predict_next(rnn, framing, inputs).mse_loss(targets, Reduction::Mean)).unwrap_or(f64::NAN);
     }
     let mut sum = 0.0;
-    for first in (0..n).step_by(ONE_BATCH) {
-        let count = ONE_BATCH.min(n - first) as i64;
-        let (x, y) = (inputs.narrow(0, first as i64, count), targets.narrow(0, first as i64, count));
+    for (first, count) in batches_of(n) {
+        let (x, y) = (inputs.narrow(0, first, count), targets.narrow(0, first, count));
         let squares = (predict_next(rnn, framing, &x) - y).square().to_kind(tch::Kind::Double).sum(tch::Kind::Double);
         sum += f64::try_from(squares).unwrap_or(f64::NAN);
     }

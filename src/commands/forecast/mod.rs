@@ -8,7 +8,7 @@ pub mod figure;
 
 use super::trained::{load_model, series_for, RunSeries, TrainedArgs};
 use crate::data::framing::Framing;
-use crate::data::{self, scores, Source, Time, Windows};
+use crate::data::{self, Source, Time, Windows};
 use crate::files::tables::{csv_field, format_num, Csv};
 use crate::model::loss::predict_next;
 use crate::model::RNN;
@@ -213,7 +213,7 @@ impl Truth<'_> {
 
 /// Model-unit values of one row in the series' units.
 fn unscaled(w: &Windows, values: &[f32]) -> Vec<f64> {
-    values.iter().enumerate().map(|(j, &v)| w.scaling.as_ref().map_or(v as f64, |s| s.unscale(j, v as f64))).collect()
+    w.unscaled(values.iter().map(|&v| v as f64))
 }
 
 /// The closed loop on a batch of windows: `steps` predictions each, fed back, in model units.
@@ -337,8 +337,7 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
         })
         .collect();
     let season = loaded.run.as_ref().and_then(|r| r.season);
-    let in_sample = windows.targets.get(windows.n_train.saturating_sub(1)).map_or(0, |&t| t + 1);
-    let scoring = Scoring { band: band.as_ref(), mase_scale: scores::mase_scale(&windows.series.rows, in_sample, season) };
+    let scoring = Scoring { band: band.as_ref(), mase_scale: windows.mase_scale(season) };
     let horizons = score_horizons(&loaded.rnn, loaded.framing, &truth, steps, &scoring)?;
     // The history shown before the forecast: three times its length, at least the window.
     let shown = (3 * steps).max(seq).min(from);
