@@ -94,6 +94,8 @@ mod tests {
         let errors: Vec<f64> = (1..=19).map(f64::from).rev().collect();
         assert_eq!(conformal_quantile(errors.clone(), 0.9), 18.0, "ceil(20 * 0.9) = 18th of 19");
         assert_eq!(conformal_quantile(errors.clone(), 0.5), 10.0);
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(conformal_quantile(ten, 0.9), 10.0, "ceil(11 * 0.9) = 10th of 10, not the 9th");
         assert_eq!(conformal_quantile(vec![3.0, 1.0], 0.9), 3.0, "too few errors: the largest");
     }
 
