@@ -49,7 +49,7 @@ def unreadable(what, da, db, read):
 
 
 def compare_csv(name, da, db, skip):
-    bad = unreadable(name, da, db, lambda d: [float(v) for r in read_csv(os.path.join(d, name), skip)[1] for k, v in r.items() if k not in skip and k not in ("split", "time")])
+    bad = unreadable(name, da, db, lambda d: [float(v) for r in read_csv(os.path.join(d, name), skip)[1] for k, v in r.items() if k not in skip and k not in ("split", "time", "series")])
     if bad:
         return [bad]
     ca, ra = read_csv(os.path.join(da, name), skip)
@@ -57,9 +57,10 @@ def compare_csv(name, da, db, skip):
     if ca != cb or len(ra) != len(rb):
         return [(name, math.inf, math.inf, f"columns {ca} vs {cb}, rows {len(ra)} vs {len(rb)}")]
     out = []
-    numeric = [c for c in ca if c not in ("split", "epoch", "step", "index", "time")]
+    labels = ("split", "epoch", "step", "index", "time", "series")
+    numeric = [c for c in ca if c not in labels]
     for c in ca:
-        if c in ("split", "epoch", "step", "index", "time"):
+        if c in labels:
             same = [r[c] for r in ra] == [r[c] for r in rb]
             if not same:
                 out.append((f"{name}:{c}", math.inf, math.inf, "labels differ"))

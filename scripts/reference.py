@@ -12,6 +12,7 @@ import csv
 import json
 import math
 import os
+import re
 import sys
 import time
 
@@ -84,8 +85,17 @@ def number(text, decimal_comma):
 TIME_NAMES = ("year", "date", "time", "month", "ds", "timestamp", "datetime", "day", "week", "quarter", "period", "dt")
 
 
-def read_csv(path, time_column=None, columns=None, missing="error"):
-    """names, values (NaN for a gap kept by --missing skip), time labels (or None), gaps found."""
+# A label as train reads a point in time (data/season.rs): YYYYMMDD, YYYY-Qn, YYYY-MM, YYYY-MM-DD
+# (or /), maybe with a time of day.
+DATED = re.compile(r"^\d{4}([-/]?\d{2}([-/]?\d{2})?|-[Qq][1-4])([ T]\d{2}:\d{2}(:\d{2})?)?$")
+
+
+def read_csv(path, time_column=None, columns=None, missing="error", series_column=None):
+    """names, values (NaN for a gap kept by --missing skip), time labels (or None), gaps found,
+    and for a long-format file (series_column) each series' name and first row, the rows
+    gathered series by series in the order each first appears, in the file's order within one
+    (train sorts a series by its time labels when they read as times; give this script files
+    already in time order within each series)."""
     with open(path, newline="", encoding="utf-8-sig") as f:
         text = f.read()
     head = text.split("\n", 1)[0]
@@ -96,37 +106,67 @@ def read_csv(path, time_column=None, columns=None, missing="error"):
     if header[0] == "" and len(header) > 1:
         header[0] = "Unnamed: 0"  # pandas' unnamed index: never a feature
     body = rows[1:]
+    g = header.index(series_column) if series_column else None
+    if g is not None:  # series after series, each in the file's order
+        order = {}
+        for r in body:
+            order.setdefault(r[g].strip(), []).append(r)
+        groups = [(name, len(rs)) for name, rs in order.items()]
+        body = [r for rs in order.values() for r in rs]
+    else:
+        groups = None
+
+    def first(j):
+        return next((r[j].strip() for r in body if not is_missing(r[j].strip())), None)
 
     def textual(j):
-        first = next((r[j].strip() for r in body if not is_missing(r[j].strip())), None)
         try:
-            number(first, delimiter != ",")
+            number(first(j), delimiter != ",")
             return False
         except (TypeError, ValueError, AttributeError):
-            return first is not None
+            return first(j) is not None
 
     if time_column is not None:
         t = header.index(time_column)
-    else:  # a column of text or dates wherever it stands, else one named like a time
-        candidates = [j for j in range(len(header)) if not (columns and header[j] in columns)]
-        t = next((j for j in candidates if textual(j)), None)
+    else:  # dates (or text under a time's name), else text, wherever it stands; else a number named like a time
+        candidates = [j for j in range(len(header)) if j != g and not (columns and header[j] in columns)]
+        dated = [j for j in candidates if textual(j) and (header[j].lower() in TIME_NAMES or DATED.match(first(j)))]
+        t = next(iter(dated), None)
+        if t is None:
+            t = next((j for j in candidates if textual(j)), None)
         if t is None:
             t = next((j for j in candidates if header[j].lower() in TIME_NAMES), None)
-    features = [header.index(c) for c in columns] if columns else [j for j in range(len(header)) if j != t and header[j] != "Unnamed: 0"]
+    features = [header.index(c) for c in columns] if columns else [j for j in range(len(header)) if j not in (t, g) and header[j] != "Unnamed: 0"]
     labels = [r[t].strip() for r in body] if t is not None else None
     values = np.array([[math.nan if is_missing(r[j].strip()) else number(r[j].strip(), delimiter != ",") for j in features] for r in body], dtype=np.float64)
     gaps = int(np.isnan(values).sum())
     if gaps and missing == "error":
         sys.exit(f"error: {path} has {gaps} missing cells (--missing interpolate or skip)")
+    spans = series_spans(groups, len(values))
     if missing == "interpolate":
-        interpolate(values)
-    return [header[j] for j in features], values, labels, gaps
+        for a, b in spans:
+            interpolate(values[a:b])
+    named = [(name, a) for (name, _), (a, _) in zip(groups, spans)] if groups else None
+    return [header[j] for j in features], values, labels, gaps, named
+
+
+def series_spans(groups, rows):
+    """(first row, end) of each series; the whole file for one."""
+    if groups is None:
+        return [(0, rows)]
+    out, start = [], 0
+    for _, n in groups:
+        out.append((start, start + n))
+        start += n
+    return out
 
 
 def interpolate(values):
     """Linear in row order between the known values either side; the edges take the nearest."""
     for j in range(values.shape[1]):
         known = [i for i in range(len(values)) if not math.isnan(values[i, j])]
+        if not known:
+            continue
         values[:known[0], j] = values[known[0], j]
         values[known[-1] + 1:, j] = values[known[-1], j]
         for a, b in zip(known, known[1:]):
@@ -135,10 +175,11 @@ def interpolate(values):
                 values[i, j] = va + (vb - va) * ((i - a) / (b - a))
 
 
-def usable_targets(values, seq_len):
-    """Target rows of the windows that touch no gap."""
+def usable_targets(values, seq_len, span=None):
+    """Target rows of the windows within the rows span (all of them) that touch no gap."""
+    start, end = span or (0, len(values))
     gap = np.isnan(values).any(axis=1)
-    return [t for t in range(seq_len, len(values)) if not gap[t - seq_len:t + 1].any()]
+    return [t for t in range(start + seq_len, end) if not gap[t - seq_len:t + 1].any()]
 
 
 def fit_scaling(values, rows, bound):
@@ -258,6 +299,7 @@ def main():
     p.add_argument("--time-column")
     p.add_argument("--columns", type=lambda v: v.split(","))
     p.add_argument("--missing", choices=["error", "interpolate", "skip"], default="error")
+    p.add_argument("--series-column")
     p.add_argument("--scale-bound", type=float, default=0.6)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quiet", action="store_true")
@@ -265,19 +307,44 @@ def main():
     torch.set_num_threads(a.threads)
 
     if a.data:
-        names, values, labels, gaps = read_csv(a.data, a.time_column, a.columns, a.missing)
+        names, values, labels, gaps, named = read_csv(a.data, a.time_column, a.columns, a.missing, a.series_column)
     else:
-        (names, values), labels, gaps = circle(), None, 0
-    csv_defaults(a, labels, len(values))
-    targets = usable_targets(values, a.seq_len)
-    # train | validation | test, in time order
-    n_test = int(len(targets) * a.test_fraction)
-    n_val = int(len(targets) * a.val_fraction)
-    n_train = len(targets) - n_test - n_val
-    # Scaled by what the training windows read, and nothing of the held-out tail.
-    train_rows = {i for t in targets[:n_train] for i in range(t - a.seq_len, t + 1)}
-    scaling = fit_scaling(values, train_rows, a.scale_bound) if a.data else None
-    data = (scale(values, scaling) if a.data else values).astype(np.float32)
+        (names, values), labels, gaps, named = circle(), None, 0, None
+    spans = series_spans(None if named is None else [(n, 0) for n, _ in named], len(values))
+    if named is not None:
+        starts = [start for _, start in named] + [len(values)]
+        spans = list(zip(starts, starts[1:]))
+    lengths = sorted(b - a for a, b in spans)
+    csv_defaults(a, labels, lengths[len(lengths) // 2])  # a file of many series: its median series' length
+    # Each series' windows, train | validation | test in time order; then all series' training
+    # windows, all their validation windows, all their test windows.
+    parts = {"train": [], "val": [], "test": []}
+    scalings = []
+    for span in spans:
+        own = usable_targets(values, a.seq_len, span)
+        n_test = int(len(own) * a.test_fraction)
+        n_val = int(len(own) * a.val_fraction)
+        n_train = len(own) - n_test - n_val
+        parts["train"].append(own[:n_train])
+        parts["val"].append(own[n_train:n_train + n_val])
+        parts["test"].append(own[n_train + n_val:])
+        # Scaled by what its training windows read, and nothing of the held-out tail.
+        train_rows = {i for t in own[:n_train] for i in range(t - a.seq_len, t + 1)}
+        if a.data:
+            scalings.append(fit_scaling(values, train_rows, a.scale_bound) if train_rows else None)
+    targets = [t for k in ("train", "val", "test") for own in parts[k] for t in own]
+    n_train, n_val = sum(map(len, parts["train"])), sum(map(len, parts["val"]))
+    data = values.copy()
+    if a.data:
+        for (start, end), scaling in zip(spans, scalings):
+            if scaling is not None:
+                data[start:end] = scale(values[start:end], scaling)
+    data = data.astype(np.float32)
+    scaling = scalings[0] if a.data and named is None else None
+
+    def series_of(index):
+        return next(k for k, (start, end) in enumerate(spans) if start <= index < end)
+
     ds = TrignoDS(data, a.seq_len, targets)
     val_x, val_y = ds.X[n_train:n_train + n_val], ds.Y[n_train:n_train + n_val]
     test_x, test_y = ds.X[n_train + n_val:], ds.Y[n_train + n_val:]
@@ -348,13 +415,17 @@ def main():
     with torch.no_grad():
         preds = predict(ds.X).double().numpy()
     timed = ["time"] if labels is not None else []
-    lines = [",".join(["index"] + timed + ["split"] + [f"target_{n}" for n in names] + [f"pred_{n}" for n in names])]
+    many = ["series"] if named is not None else []
+    lines = [",".join(many + ["index"] + timed + ["split"] + [f"target_{n}" for n in names] + [f"pred_{n}" for n in names])]
     for i, index in enumerate(ds.targets):
+        k = series_of(index)
+        own = scalings[k] if a.data else None
         target = [num(v) for v in values[index]]
-        pred = [num(unscale(j, preds[i, j], scaling) if scaling else preds[i, j]) for j in range(len(names))]
+        pred = [num(unscale(j, preds[i, j], own) if own else preds[i, j]) for j in range(len(names))]
         time_label = [labels[index]] if labels is not None else []
         split = "train" if i < n_train else "val" if i < n_train + n_val else "test"
-        lines.append(",".join([str(index)] + time_label + [split] + target + pred))
+        series = [named[k][0]] if named is not None else []
+        lines.append(",".join(series + [str(index - spans[k][0])] + time_label + [split] + target + pred))
 
     from safetensors.torch import save_file
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(a.out, "weights.safetensors"))
@@ -367,8 +438,10 @@ def main():
         "settings": settings, "seed": a.seed, "device": "cpu", "features": names,
         "time_column": a.time_column,
         "gaps": {"missing": a.missing, "cells": gaps, "filled": gaps if a.missing == "interpolate" else 0,
-                 "skipped_windows": len(values) - a.seq_len - len(targets)},
+                 "skipped_windows": sum(max(0, end - start - a.seq_len) for start, end in spans) - len(targets)},
         "scaling": {"min": scaling[0].tolist(), "max": scaling[1].tolist(), "bound": scaling[2]} if scaling else None,
+        "series": [{"name": name, "scaling": {"min": sc[0].tolist(), "max": sc[1].tolist(), "bound": sc[2]}}
+                   for (name, _), sc in zip(named or [], scalings) if sc is not None],
         "windows": len(ds), "train_windows": n_train, "val_windows": n_val, "kept_epoch": best_epoch or a.epochs,
         "versions": {"vanilla_rnn": "scripts/reference.py", "tch": "none", "libtorch": torch.__version__},
     }

@@ -63,19 +63,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             eprintln!("wrote {} in {}", written.join(", "), dir.join("plots").display());
         }
-        Command::Export { weights, out, model } => {
-            let loaded = trained::load_model(&weights, &model)?;
-            let scaling = loaded.run.as_ref().and_then(|r| r.scaling.as_ref());
-            export_torchscript(&loaded.rnn, loaded.seq_len, loaded.framing, scaling, &out)?;
-            let units = if scaling.is_some() { "in the series' units, float64 out" } else { "float32, as the model" };
-            eprintln!(
-                "wrote {} (TorchScript: input [batch, {}, {}] -> the next point [batch, {}], {units})",
-                out.display(),
-                loaded.seq_len,
-                loaded.rnn.input_length,
-                loaded.rnn.input_length
-            );
-        }
+        Command::Export { weights, out, model } => export(&weights, &out, &model)?,
     }
     Ok(())
 }
@@ -90,14 +78,34 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
 }
 
 /// `forecast`: the CSV and its figure beside it.
+/// `vanilla-rnn export`: model.pt, in the series' units when the run scaled its series.
+fn export(weights: &Path, out: &Path, model: &vanilla_rnn::train::settings::ModelArgs) -> Result<()> {
+    let loaded = trained::load_model(weights, model)?;
+    let scaling = loaded.run.as_ref().map(|r| r.scalings()).unwrap_or_default();
+    export_torchscript(&loaded.rnn, loaded.seq_len, loaded.framing, &scaling, out)?;
+    let units = match scaling.len() {
+        0 => "float32, as the model",
+        1 => "in the series' units, float64 out",
+        _ => "in each series' units, float64 out; model(x, series) takes each window's series index, config.json's series order",
+    };
+    eprintln!(
+        "wrote {} (TorchScript: input [batch, {}, {}] -> the next point [batch, {}], {units})",
+        out.display(),
+        loaded.seq_len,
+        loaded.rnn.input_length,
+        loaded.rnn.input_length
+    );
+    Ok(())
+}
+
 fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
-    let fc = forecast::forecast(args)?;
+    let fcs = forecast::forecast(args)?;
     let out = args.out.clone().unwrap_or_else(|| args.trained.weights().parent().unwrap_or(Path::new(".")).join("forecast.csv"));
-    fc.csv().save(&out)?;
+    forecast::forecasts_csv(&fcs).save(&out)?;
     let stem = out.file_stem().map_or("forecast".into(), |s| s.to_string_lossy().into_owned());
     let horizons = out.with_file_name(format!("{stem}_horizons.csv"));
-    if !fc.horizons.is_empty() {
-        fc.horizons_csv().save(&horizons)?;
+    if fcs.iter().any(|fc| !fc.horizons.is_empty()) {
+        forecast::horizons_csv(&fcs).save(&horizons)?;
     }
     // A run directory's figures live in its plots/; a forecast written elsewhere keeps its own beside it.
     let plot = match (&args.trained.run, &args.out) {
@@ -107,7 +115,11 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
         }
         _ => out.with_extension("png"),
     };
-    forecast::figure::draw(&fc, &plot)?;
+    forecast::figure::draw(&fcs, &plot)?;
+    let [fc] = fcs.as_slice() else {
+        report_many(args, &fcs, [&out, &horizons, &plot]);
+        return Ok(());
+    };
     let start = fc.label(fc.from).map_or(format!("row {}", fc.from), |l| format!("{l} (row {})", fc.from));
     let band = fc
         .band
@@ -145,6 +157,33 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The summary of a forecast of many series: their mean closed-loop MASE and the band's coverage.
+fn report_many(args: &ForecastArgs, fcs: &[forecast::Forecast], [out, horizons, plot]: [&Path; 3]) {
+    let mases: Vec<f64> = fcs.iter().filter_map(|fc| fc.mase()).collect();
+    let mase = match mases.len() {
+        0 => String::new(),
+        n => format!("; closed-loop MASE on the test tails {:.3} (mean of {n} series)", mases.iter().sum::<f64>() / n as f64),
+    };
+    let (within, all) = fcs.iter().flat_map(|fc| &fc.horizons).fold((0.0, 0.0), |(w, a), h| match h.coverage {
+        Some(c) => (w + c * h.starts as f64, a + h.starts as f64),
+        None => (w, a),
+    });
+    let coverage = if all > 0.0 { format!("; the bands held {:.1}% of the truths", 100.0 * within / all) } else { String::new() };
+    let drawn = if fcs.len() > figures::run::SHOWN_SERIES {
+        format!(" (the first {} series drawn)", figures::run::SHOWN_SERIES)
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "forecast {} steps for each of {} series{mase}{coverage}; wrote {}, {} and {}{drawn}",
+        args.steps,
+        fcs.len(),
+        out.display(),
+        horizons.display(),
+        plot.display()
+    );
 }
 
 /// clap's message without its usage block: the error on one line (with what clap lists under it:

@@ -294,6 +294,33 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     }
 }
 
+/// A long-format file (--series-column): three series of different lengths and magnitudes,
+/// their rows interleaved, and a fourth too short for a window (left out). Per-series windows,
+/// splits and scaling, one model across them: bitwise as in Python with both backwards, the
+/// window length from the CSV defaults (the median series' length).
+#[test]
+fn many_series_in_one_file_train_bitwise_as_in_python() {
+    let dir = scratch("parity-long-data");
+    let csv = dir.join("long.csv");
+    // (name, rows, amplitude, level); row i of the file is step i / 4 of series i % 4
+    let series = [("a", 70, 5.0, 100.0), ("b", 95, 50.0, 1000.0), ("c", 50, 0.5, 3.0), ("d", 6, 1.0, 0.0)];
+    let rows: Vec<String> = (0..95)
+        .flat_map(|i| series.iter().filter(move |s| i < s.1).map(move |&(name, _, amp, level)| (i, name, amp, level)))
+        .map(|(i, name, amp, level)| {
+            let v = i as f64;
+            format!("{name},{}-{:02},{}", 2000 + i / 12, 1 + i % 12, level + amp * (0.5 * v).sin() + 0.02 * amp * v)
+        })
+        .collect();
+    std::fs::write(&csv, format!("id,month,y\n{}\n", rows.join("\n"))).unwrap();
+    parity("long", &["--epochs", "3", "--hidden", "8", "--season", "6", "--data", s(&csv), "--series-column", "id"]);
+    let rust = Path::new(env!("CARGO_TARGET_TMPDIR")).join("parity-long/rust-fast");
+    let predictions = std::fs::read_to_string(rust.join("predictions.csv")).unwrap();
+    assert!(predictions.starts_with("series,index,time,split,target_y,pred_y\na,12,2001-01,train,"), "{predictions:.80}");
+    assert!(!predictions.contains("\nd,"), "the series too short for a window is left out");
+    let config = std::fs::read_to_string(rust.join("config.json")).unwrap();
+    assert!(config.contains("\"series_column\": \"id\"") && config.contains("\"name\": \"c\""), "{config}");
+}
+
 /// A dated series (semicolons, decimal commas, a date column found without the flag, a column left out) with
 /// gaps: interpolated, and skipped, each as reference.py reads it.
 #[test]

@@ -4,14 +4,14 @@
 use super::predict::Predicted;
 use crate::data::baselines::{self, Baselines};
 use crate::data::scores::{self, Score};
-use crate::data::{self, Gaps, Scaling, ScalingRule, Series, Windows};
+use crate::data::{self, Gaps, Series, Windows};
 use crate::fast::Backward;
 use crate::figures;
 use crate::files::checkpoint::Checkpoint;
-use crate::files::config::{RunConfig, Versions};
+use crate::files::config::{RunConfig, SeriesScaling, Versions};
 use crate::files::export::export_torchscript;
 use crate::files::run_dir::RunDir;
-use crate::files::tables::{baselines_csv, scores_csv, BaselineScore};
+use crate::files::tables::{baselines_csv, scores_csv, BaselineScore, ALL_SERIES};
 use crate::files::weights::read_params;
 use crate::train::interrupt::Stop;
 use crate::train::progress::Progress;
@@ -56,34 +56,64 @@ pub struct Kept {
     pub val_loss: f64,
 }
 
-/// The baselines' rows of baselines.csv (`seasonal_naive` only for a series with a season).
-fn baseline_scores(b: &Baselines) -> Vec<BaselineScore> {
-    let mut rows = vec![("persistence", b.persistence), ("linear", b.linear)];
-    rows.extend(b.seasonal.map(|s| ("seasonal_naive", s.test_loss)));
-    rows.into_iter().map(|(name, test_loss)| BaselineScore { name: name.into(), test_loss }).collect()
-}
-
-/// scores.csv: the RNN's and each baseline's errors on the test tail, in the series' units,
-/// MASE scaled by the seasonal naive's MAE on the rows up to the last training target.
-fn test_scores(windows: &Windows, predicted: &Predicted, baselines: &Baselines) -> Result<Vec<Score>> {
-    let season = baselines.seasonal.map(|s| s.season);
-    let (names, rows) = (&windows.series.names, &windows.series.rows);
-    let scale = windows.mase_scale(season);
-    let tested: Vec<(usize, usize)> = (windows.test_start()..windows.targets.len()).map(|i| (i, windows.targets[i])).collect();
-    let pairs: Vec<(&[f64], Vec<f64>)> = tested.iter().map(|&(i, t)| (&rows[t], predicted.row(i))).collect();
-    let mut out = scores::score("rnn", names, &pairs, &scale);
-    for b in baselines::test_predictions(windows, baselines)? {
-        let pairs: Vec<(&[f64], Vec<f64>)> =
-            tested.iter().zip(&b.preds).filter_map(|(&(_, t), p)| p.as_ref().map(|p| (&rows[t], p.clone()))).collect();
-        out.extend(scores::score(b.name, names, &pairs, &scale));
+/// The baselines' rows of baselines.csv (`seasonal_naive` only for a series with a season). In a
+/// file of many series: all of them pooled, then each series' test tail on its own (the linear
+/// AR as fitted on every series' training windows).
+fn baseline_scores(windows: &Windows, b: &Baselines) -> Result<Vec<BaselineScore>> {
+    let rows = |b: &Baselines, series: Option<&str>| {
+        let mut rows = vec![("persistence", b.persistence), ("linear", b.linear)];
+        rows.extend(b.seasonal.map(|s| ("seasonal_naive", s.test_loss)));
+        rows.into_iter()
+            .map(|(name, test_loss)| BaselineScore { series: series.map(String::from), name: name.into(), test_loss })
+            .collect::<Vec<_>>()
+    };
+    let Some(groups) = &windows.series.groups else { return Ok(rows(b, None)) };
+    let mut out = rows(b, Some(ALL_SERIES));
+    let (season, w) = (b.seasonal.map(|s| s.season), b.weights(windows.series.features()));
+    for (k, name) in groups.names.iter().enumerate().filter(|(_, name)| !windows.left_out.contains(name)) {
+        out.extend(rows(&Baselines::scored(&windows.only(k)?, season, w.as_ref())?, Some(name)));
     }
     Ok(out)
 }
 
-/// The series' season: --season, else its time column's calendar frequency (none without one).
+/// scores.csv: the RNN's and each baseline's errors on the test tail, in the series' units,
+/// MASE scaled by the seasonal naive's MAE on the rows up to the last training target. In a file
+/// of many series: all of them pooled, then each series' (each scaled by its own MASE scale).
+fn test_scores(windows: &Windows, predicted: &Predicted, baselines: &Baselines) -> Result<Vec<Score>> {
+    let season = baselines.seasonal.map(|s| s.season);
+    let (names, rows) = (&windows.series.names, &windows.series.rows);
+    let tested: Vec<(usize, usize)> = (windows.test_start()..windows.targets.len()).map(|i| (i, windows.targets[i])).collect();
+    let others = baselines::test_predictions(windows, baselines)?;
+    let mut out = vec![];
+    let kept = |&k: &usize| windows.series.name_of(k).is_none_or(|name| !windows.left_out.iter().any(|l| l == name));
+    for k in (0..windows.series.count()).filter(kept) {
+        let scale = windows.mase_scale(k, season);
+        let mine = |w: &&(usize, usize)| windows.series_of_window(w.0) == k;
+        let pairs: Vec<(&[f64], Vec<f64>)> = tested.iter().filter(mine).map(|&(i, t)| (&rows[t], predicted.row(i))).collect();
+        let mut scores = scores::score("rnn", names, &pairs, &scale);
+        for b in &others {
+            let pairs: Vec<(&[f64], Vec<f64>)> = tested
+                .iter()
+                .zip(&b.preds)
+                .filter(|(w, _)| mine(w))
+                .filter_map(|(&(_, t), p)| p.as_ref().map(|p| (&rows[t], p.clone())))
+                .collect();
+            scores.extend(scores::score(b.name, names, &pairs, &scale));
+        }
+        let name = windows.series.name_of(k).map(String::from);
+        out.extend(scores.into_iter().map(|s| Score { series: name.clone(), ..s }));
+    }
+    if windows.series.groups.is_some() {
+        out.splice(0..0, scores::pooled(&out.iter().filter(|s| s.windows > 0).cloned().collect::<Vec<_>>(), ALL_SERIES));
+    }
+    Ok(out)
+}
+
+/// The series' season: --season, else its time column's calendar frequency (none without one;
+/// a file of many series: its first series' calendar).
 fn season_of(settings: &Settings, series: &Series) -> Option<usize> {
     match settings.season {
-        0 => series.time.as_ref().and_then(|t| data::season::from_labels(&t.labels)),
+        0 => series.time.as_ref().and_then(|t| data::season::from_labels(&t.labels[series.span(0)])),
         n => Some(n as usize),
     }
 }
@@ -97,7 +127,10 @@ pub fn new_run(given: impl Fn(Option<CsvSeries>) -> Result<Settings>) -> Result<
     if source.is_circle() {
         return Ok((first, series));
     }
-    let csv = CsvSeries { season: season_of(&first, &series), rows: series.rows.len() };
+    // a file of many series: its median series' length
+    let mut lengths: Vec<usize> = (0..series.count()).map(|k| series.span(k).len()).collect();
+    lengths.sort_unstable();
+    let csv = CsvSeries { season: season_of(&first, &series), rows: lengths[lengths.len() / 2] };
     Ok((given(Some(csv))?, series))
 }
 
@@ -116,6 +149,9 @@ fn trainer_for(settings: &Settings, windows: &Windows, resumed: Option<Checkpoin
     if let Some(note) = trainer.fast_note.as_ref().filter(|_| !controls.quiet) {
         eprintln!("note: {note}");
     }
+    if !controls.quiet {
+        note_left_out(windows);
+    }
     Ok(trainer)
 }
 
@@ -129,7 +165,13 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
         features: windows.series.names.clone(),
         data_file: settings.data.as_ref().and_then(|p| std::fs::canonicalize(p).ok()),
         time_column: windows.series.time.as_ref().map(|t| t.name.clone()),
-        scaling: windows.scaling.clone(),
+        scaling: windows.series.groups.is_none().then(|| windows.scaling.first().cloned()).flatten(),
+        series: match &windows.series.groups {
+            Some(g) => {
+                g.names.iter().zip(&windows.scaling).map(|(name, s)| SeriesScaling { name: name.clone(), scaling: s.clone() }).collect()
+            }
+            None => vec![],
+        },
         gaps: windows.gaps(settings.missing),
         windows: windows.ds.len(),
         train_windows: windows.n_train,
@@ -142,17 +184,17 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
 }
 
 /// The windows of the settings' series (read here unless given), the chronological tail held
-/// out: a CSV scaled by what its training windows show, or by `saved`, the scaling a resumed run
-/// began with.
-pub fn windows(settings: &Settings, series: Option<Series>, saved: Option<Scaling>) -> Result<Windows> {
+/// out: a CSV scaled by what its training windows show, or as `saved` (the config.json of a
+/// resumed run) says it began.
+pub fn windows(settings: &Settings, series: Option<Series>, saved: Option<&RunConfig>) -> Result<Windows> {
     let source = settings.source();
-    let scale = match saved {
-        Some(saved) if !source.is_circle() => ScalingRule::Given(saved),
-        _ => source.fresh_scale(settings.scale_bound),
-    };
     let series = match series {
         Some(series) => series,
         None => source.load()?,
+    };
+    let scale = match saved {
+        Some(saved) if !source.is_circle() => saved.scaling_of(&series)?,
+        _ => source.fresh_scale(settings.scale_bound),
     };
     Windows::new(series, scale, settings.seq_len as usize, settings.split())
 }
@@ -160,10 +202,10 @@ pub fn windows(settings: &Settings, series: Option<Series>, saved: Option<Scalin
 /// The data; for a resumed run, the very series it began with, scaled as it was (config.json).
 fn run_windows(settings: &Settings, series: Option<Series>, resumed: Option<&Checkpoint>, out: &Path) -> Result<Windows> {
     let saved = match resumed {
-        Some(_) => RunConfig::in_dir(out)?.and_then(|r| r.scaling),
+        Some(_) => RunConfig::in_dir(out)?,
         None => None,
     };
-    let windows = windows(settings, series, saved)?;
+    let windows = windows(settings, series, saved.as_ref())?;
     if let Some(ck) = resumed.filter(|ck| ck.series != windows.fingerprint) {
         bail!(
             "the series is not the one this run was trained on (fingerprint {}, the checkpoint has {}): was {} changed?",
@@ -173,6 +215,19 @@ fn run_windows(settings: &Settings, series: Option<Series>, resumed: Option<&Che
         );
     }
     Ok(windows)
+}
+
+/// A word on the series of a long-format file left out because no window fits in them.
+fn note_left_out(windows: &Windows) {
+    if !windows.left_out.is_empty() {
+        let seq = windows.seq_len;
+        eprintln!(
+            "note: left out {} series with no {} consecutive rows without a gap (--seq-len {seq} reads {seq} rows and predicts the next): {}",
+            windows.left_out.len(),
+            seq + 1,
+            data::listed(&windows.left_out)
+        );
+    }
 }
 
 /// The settings, and for a resumed run its directory (held) and checkpoint, for a new one its
@@ -213,7 +268,7 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
     dir.remove_finished_outputs()?;
     let baselines = Baselines::of(&windows, season_of(&settings, &windows.series))?;
-    baselines_csv(&baseline_scores(&baselines)).save(&out.join("baselines.csv"))?;
+    baselines_csv(&baseline_scores(&windows, &baselines)?).save(&out.join("baselines.csv"))?;
 
     // The loop, saving its progress as it goes.
     let run = run_config(&settings, &windows, &trainer);
@@ -252,8 +307,9 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     predicted.save(&out.join("predictions.csv"))?;
     let scores = test_scores(&windows, &predicted, &baselines)?;
     scores_csv(&scores).save(&out.join("scores.csv"))?;
-    export_torchscript(&trainer.rnn, settings.seq_len, settings.framing(), windows.scaling.as_ref(), &out.join("model.pt"))?;
+    export_torchscript(&trainer.rnn, settings.seq_len, settings.framing(), &windows.scaling, &out.join("model.pt"))?;
     drop(predicted);
     figures::run::draw_all_with(&out, Some(windows.series))?;
-    Ok(Summary { best: scores::best(&scores), ..summary(Ended::Finished, trainer.test_loss()) })
+    let pooled: Vec<Score> = scores.iter().filter(|s| s.series.is_none() || s.series.as_deref() == Some(ALL_SERIES)).cloned().collect();
+    Ok(Summary { best: scores::best(&pooled), ..summary(Ended::Finished, trainer.test_loss()) })
 }

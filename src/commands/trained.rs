@@ -2,7 +2,7 @@
 //! run it on: what predict, forecast and export share.
 
 use crate::data::framing::Framing;
-use crate::data::{self, ScalingRule, Source, Split, Windows};
+use crate::data::{self, Source, Split, Windows};
 use crate::files::config::RunConfig;
 use crate::files::weights::{read_params, sizes_of};
 use crate::model::RNN;
@@ -21,6 +21,9 @@ pub struct TrainedArgs {
     /// Weights instead of a run directory: .safetensors, .pt (torch.save of a state_dict) or .ot; a config.json beside them is read too
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+    /// A run on many series (--series-column): only this series [default: every series]
+    #[arg(long, value_name = "NAME")]
+    pub series: Option<String>,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -100,6 +103,9 @@ pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
         reading.columns = columns.clone();
     }
     reading.missing = given.missing().unwrap_or(reading.missing);
+    if let Some(column) = given.series_column().flatten() {
+        reading.series_column = Some(column);
+    }
     if let (Some(r), Some(p), None) = (run, &data, &columns) {
         let header = data::from_csv::header(p)?;
         if !r.features.iter().all(|f| header.contains(f)) {
@@ -132,11 +138,25 @@ pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
     // The run's scaling; a run without one (the circle) saw its values as they are, and so does
     // another file given to it; bare weights scale a CSV as train would.
     let scale = match run {
-        Some(r) => r.scaling.clone().map_or(ScalingRule::Unscaled, ScalingRule::Given),
+        Some(r) => r.scaling_of(&series)?,
         None => source.fresh_scale(Settings::DEFAULT.scale_bound),
     };
     let windows = Windows::new(series, scale, loaded.seq_len as usize, loaded.split())?;
     Ok(RunSeries { source, windows })
+}
+
+/// The series of `windows` asked for: `wanted` by name, else every one with a window. A name
+/// the file does not hold gets one line listing those it does.
+pub fn chosen_series(windows: &Windows, wanted: Option<&str>) -> Result<Vec<usize>> {
+    let kept = |k: &usize| windows.series.name_of(*k).is_none_or(|name| !windows.left_out.iter().any(|l| l == name));
+    let Some(wanted) = wanted else { return Ok((0..windows.series.count()).filter(kept).collect()) };
+    let Some(groups) = &windows.series.groups else {
+        bail!("--series {wanted}: the run has one series (it was not trained with --series-column)");
+    };
+    match groups.names.iter().position(|n| n == wanted) {
+        Some(k) => Ok(vec![k]),
+        None => bail!("--series {wanted}: no such series in the {} column (its series: {})", groups.column, data::listed(&groups.names)),
+    }
 }
 
 /// The series a trained model runs on: where it came from, and its windows.

@@ -32,21 +32,34 @@ pub struct SeasonalNaive {
 impl Baselines {
     /// The baselines on `windows`' test tail; the seasonal naive with a `season`.
     pub fn of(windows: &Windows, season: Option<usize>) -> Result<Baselines> {
-        let (train, test) = (windows.training(), windows.test());
-        let seasonal = season.map(|season| SeasonalNaive { season, test_loss: seasonal_naive(windows, season) });
-        if test.is_empty() {
-            return Ok(Baselines { persistence: f64::NAN, linear: f64::NAN, seasonal, linear_weights: vec![] });
+        if windows.test().is_empty() {
+            return Self::scored(windows, season, None);
         }
+        Self::scored(windows, season, Some(&linear_fit(&windows.training())?))
+    }
+
+    /// The baselines on `windows`' test tail, the linear AR's weights given (fitted on another
+    /// set of windows: all series', for one series' scores).
+    pub fn scored(windows: &Windows, season: Option<usize>, w: Option<&Tensor>) -> Result<Baselines> {
+        let test = windows.test();
+        let seasonal = season.map(|season| SeasonalNaive { season, test_loss: seasonal_naive(windows, season) });
+        let Some(w) = w.filter(|_| !test.is_empty()) else {
+            return Ok(Baselines { persistence: f64::NAN, linear: f64::NAN, seasonal, linear_weights: vec![] });
+        };
         let last = test.X.select(1, -1);
         let persistence = f64::try_from(last.mse_loss(&test.Y, Reduction::Mean))?;
-        let w = linear_fit(&train)?;
         let mut squares = 0.0;
         for (first, count) in batches_of(test.len()) {
-            let pred = design(&test.X.narrow(0, first, count)).matmul(&w);
+            let pred = design(&test.X.narrow(0, first, count)).matmul(w);
             squares += f64::try_from((pred - test.Y.narrow(0, first, count).to_kind(Kind::Double)).square().sum(Kind::Double))?;
         }
         let linear = squares / (test.len() * windows.series.features()) as f64;
         Ok(Baselines { persistence, linear, seasonal, linear_weights: Vec::try_from(w.flatten(0, -1))? })
+    }
+
+    /// The linear AR's weights, as a tensor again.
+    pub fn weights(&self, features: usize) -> Option<Tensor> {
+        (!self.linear_weights.is_empty()).then(|| Tensor::from_slice(&self.linear_weights).view([-1, features as i64]))
     }
 }
 
@@ -93,7 +106,7 @@ pub fn test_predictions(windows: &Windows, fitted: &Baselines) -> Result<Vec<Bas
     // The persistence and the seasonal naive repeat a row of the file as it is; the linear AR's
     // prediction is unscaled.
     let earlier = |lag: usize| -> Vec<Option<Vec<f64>>> {
-        targets.iter().map(|&t| t.checked_sub(lag).map(|i| rows[i].to_vec()).filter(|r| r.iter().all(|v| !v.is_nan()))).collect()
+        targets.iter().map(|&t| earlier_row(windows, t, lag).map(|i| rows[i].to_vec()).filter(|r| r.iter().all(|v| !v.is_nan()))).collect()
     };
     let f = windows.series.features();
     let w = Tensor::from_slice(&fitted.linear_weights).view([-1, f as i64]);
@@ -101,22 +114,30 @@ pub fn test_predictions(windows: &Windows, fitted: &Baselines) -> Result<Vec<Bas
     for (first, count) in batches_of(test.len()) {
         linear.extend(Vec::<f64>::try_from(design(&test.X.narrow(0, first, count)).matmul(&w).flatten(0, -1))?);
     }
-    let linear = linear.chunks(f).map(|r| Some(windows.unscaled(r.iter().copied()))).collect();
+    let first = windows.test_start();
+    let linear =
+        linear.chunks(f).enumerate().map(|(i, r)| Some(windows.unscaled(windows.series_of_window(first + i), r.iter().copied()))).collect();
     let mut out =
         vec![BaselinePredictions { name: "persistence", preds: earlier(1) }, BaselinePredictions { name: "linear", preds: linear }];
     out.extend(season.map(|season| BaselinePredictions { name: "seasonal_naive", preds: earlier(season) }));
     Ok(out)
 }
 
+/// Row `t - lag`, when it is a row of the same series as row `t`.
+fn earlier_row(windows: &Windows, t: usize, lag: usize) -> Option<usize> {
+    let start = windows.series.span(windows.series.series_of(t)).start;
+    t.checked_sub(lag).filter(|&i| i >= start)
+}
+
 /// The seasonal naive's MSE over the test windows whose target row t has a row t - season without
 /// a gap (NaN when none has), in model units.
 fn seasonal_naive(windows: &Windows, season: usize) -> f64 {
-    let rows = model_rows(&windows.series, windows.scaling.as_ref());
+    let rows = model_rows(&windows.series, &windows.scaling);
     let f = windows.series.features();
     let row = |t: usize| &rows[t * f..(t + 1) * f];
     let (mut sum, mut count) = (0.0f64, 0usize);
     for &t in &windows.targets[windows.test_start()..] {
-        let Some(earlier) = t.checked_sub(season).map(row).filter(|r| r.iter().all(|v| !v.is_nan())) else { continue };
+        let Some(earlier) = earlier_row(windows, t, season).map(row).filter(|r| r.iter().all(|v| !v.is_nan())) else { continue };
         sum += earlier.iter().zip(row(t)).map(|(&p, &y)| (p as f64 - y as f64).powi(2)).sum::<f64>();
         count += f;
     }
@@ -133,7 +154,7 @@ mod tests {
     use crate::data::{ScalingRule, Series, Split, Windows};
 
     fn windows(rows: Vec<Vec<f64>>) -> Windows {
-        let series = Series { names: vec!["a".into()], rows: rows.into(), time: None, gaps: 0 };
+        let series = Series { names: vec!["a".into()], rows: rows.into(), time: None, gaps: 0, groups: None };
         Windows::new(series, ScalingRule::Unscaled, 2, Split { test_fraction: 0.25, val_fraction: 0.0 }).unwrap()
     }
 

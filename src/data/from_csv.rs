@@ -1,7 +1,7 @@
 //! A user's series from a CSV file: a header row, an optional time column (kept as text, never a
 //! feature), the feature columns, and what to do with a gap.
 
-use super::{Rows, Series, Time};
+use super::{Groups, Rows, Series, Time};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -37,6 +37,8 @@ pub struct Reading {
     /// The features, in this order; `None` is every column but the time column.
     pub columns: Option<Vec<String>>,
     pub missing: Missing,
+    /// The column naming each row's series, in a file of many (long format); never a feature.
+    pub series_column: Option<String>,
 }
 
 /// Reads a user's series as `reading` says. Gaps are filled (`interpolate`) or kept as NaN
@@ -45,11 +47,13 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
     // The first pass checks every record and keeps the first rows, which choose the columns; the
     // second reads the values a record at a time, so that nothing of a long file is held as text.
     let table = Table::read(path)?;
-    let time = table.time_column(reading)?;
-    let features = table.features(reading, time)?;
+    let grouping = reading.series_column.as_ref().map(|c| table.column(c, "--series-column")).transpose()?;
+    let time = table.time_column(reading, grouping)?;
+    let features = table.features(reading, time, grouping)?;
     let name = |j: usize| short(&table.header[j]);
     let (mut reader, _, _) = Table::open(path)?;
     let (mut rows, mut labels) = (Rows::with_capacity(features.len(), table.rows), Vec::new());
+    let (mut ids, mut names) = (Vec::new(), SeriesNames::default());
     let (mut record, mut row) = (csv::ByteRecord::new(), Vec::with_capacity(features.len()));
     for r in 0..table.rows {
         if !reader.read_byte_record(&mut record).map_err(|e| anyhow!("{}: {}", path.display(), csv_error(&e)))? {
@@ -63,24 +67,102 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
             }
             labels.push(label.to_string());
         }
+        if let Some(g) = grouping {
+            let id = cell(&record, g);
+            if is_missing(&id) {
+                bail!("{}: row {line}, column {} ({}): no series named; every row needs its series", path.display(), g + 1, name(g));
+            }
+            ids.push(names.id(&id));
+        }
         row.clear();
         for &j in &features {
-            row.push(table.value(&record, line, j, reading.missing, time.is_none())?);
+            row.push(table.value(&record, line, j, reading.missing, (time, grouping))?);
         }
         rows.push(&row);
     }
-    let names: Vec<String> = features.iter().map(|&j| table.header[j].clone()).collect();
-    for (k, n) in names.iter().enumerate() {
+    let names_of: Vec<String> = features.iter().map(|&j| table.header[j].clone()).collect();
+    for (k, n) in names_of.iter().enumerate() {
         if rows.iter().all(|r| r[k].is_nan()) {
             bail!("{}: column {} has no value at all (every row is missing)", path.display(), short(n));
         }
     }
-    let gaps = rows.values().iter().filter(|v| v.is_nan()).count();
-    if reading.missing == Missing::Interpolate {
-        interpolate(&mut rows);
+    if let (Some(t), None) = (time, grouping) {
+        repeated_time(path, &table.header[t], &labels)?;
     }
     let time = time.map(|t| Time { name: table.header[t].clone(), labels });
-    Ok(Series { names, rows, time, gaps })
+    let mut series = Series { gaps: rows.values().iter().filter(|v| v.is_nan()).count(), names: names_of, rows, time, groups: None };
+    if let Some(g) = grouping {
+        series = grouped(series, &table.header[g], names, &ids);
+    }
+    if reading.missing == Missing::Interpolate {
+        for k in 0..series.count() {
+            let span = series.span(k);
+            interpolate(&mut series.rows, span);
+        }
+    }
+    Ok(series)
+}
+
+/// The series' names in the order they first appear, each row's given by its number.
+#[derive(Default)]
+struct SeriesNames {
+    names: Vec<String>,
+    ids: std::collections::HashMap<String, u32>,
+}
+
+impl SeriesNames {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), self.names.len() as u32 - 1);
+        self.names.len() as u32 - 1
+    }
+}
+
+/// The rows of a long-format file gathered series by series, in the order each series first
+/// appears; within a series, in time order when its labels all read as times (or whole numbers),
+/// else in the file's order.
+fn grouped(series: Series, column: &str, names: SeriesNames, ids: &[u32]) -> Series {
+    let mut members: Vec<Vec<usize>> = vec![vec![]; names.names.len()];
+    ids.iter().enumerate().for_each(|(i, &id)| members[id as usize].push(i));
+    if let Some(t) = &series.time {
+        for m in members.iter_mut() {
+            let labels: Vec<&str> = m.iter().map(|&i| t.labels[i].as_str()).collect();
+            if let Some(order) = super::season::time_order(&labels) {
+                *m = order.iter().map(|&k| m[k]).collect();
+            }
+        }
+    }
+    let mut rows = Rows::with_capacity(series.features(), series.rows.len());
+    let mut starts = Vec::with_capacity(members.len());
+    for m in &members {
+        starts.push(rows.len());
+        m.iter().for_each(|&i| rows.push(&series.rows[i]));
+    }
+    let time = series.time.map(|t| Time { labels: members.iter().flatten().map(|&i| t.labels[i].clone()).collect(), name: t.name });
+    let groups = Groups { column: column.to_string(), names: names.names, starts };
+    Series { names: series.names, rows, time, gaps: series.gaps, groups: Some(groups) }
+}
+
+/// A time column that repeats a label is a file of many series, or a mistake: refused, with the
+/// flag that reads it as many series. (The first million rows are checked.)
+fn repeated_time(path: &Path, column: &str, labels: &[String]) -> Result<()> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, label) in labels.iter().take(1_000_000).enumerate() {
+        if let Some(first) = seen.insert(label.as_str(), i) {
+            bail!(
+                "{}: the time column {} repeats {} (data rows {} and {}): a file of many series? --series-column names the column that tells them apart",
+                path.display(),
+                short(column),
+                short(label),
+                first + 1,
+                i + 1
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The header's column names.
@@ -88,17 +170,17 @@ pub fn header(path: &Path) -> Result<Vec<String>> {
     Ok(Table::open(path)?.1)
 }
 
-/// Fills each gap of each column linearly in row order between the values either side; a gap
-/// at an edge takes the nearest value.
-pub fn interpolate(rows: &mut Rows) {
+/// Fills each gap of each column of the rows `span` (a series) linearly in row order between
+/// the values either side; a gap at an edge takes the nearest value.
+pub fn interpolate(rows: &mut Rows, span: std::ops::Range<usize>) {
     let f = rows.width();
     for j in 0..f {
-        let known: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i][j].is_nan()).collect();
+        let known: Vec<usize> = span.clone().filter(|&i| !rows[i][j].is_nan()).collect();
         let (Some(&first), Some(&last)) = (known.first(), known.last()) else { continue };
-        for i in 0..first {
+        for i in span.start..first {
             rows[i][j] = rows[first][j];
         }
-        for i in last + 1..rows.len() {
+        for i in last + 1..span.end {
             rows[i][j] = rows[last][j];
         }
         for pair in known.windows(2) {
@@ -225,7 +307,15 @@ impl Table {
     }
 
     /// A record's value in column `j`: NaN for a gap (unless gaps are refused).
-    fn value(&self, record: &csv::ByteRecord, line: u64, j: usize, missing: Missing, untimed: bool) -> Result<f64> {
+    /// (`columns`: the time column and the series column, as found.)
+    fn value(
+        &self,
+        record: &csv::ByteRecord,
+        line: u64,
+        j: usize,
+        missing: Missing,
+        columns: (Option<usize>, Option<usize>),
+    ) -> Result<f64> {
         let (path, name) = (self.path.display(), short(&self.header[j]));
         let text = cell(record, j);
         let text = text.as_ref();
@@ -236,12 +326,11 @@ impl Table {
             return Ok(f64::NAN);
         }
         let v: f64 = number(text, self.decimal_comma).ok_or_else(|| {
-            let hint = if thousands(text) {
-                " (a thousands separator? write the number without it)"
-            } else if untimed {
-                " (a time column? --time-column names it; or leave the column out: --columns names the ones to learn)"
-            } else {
-                " (leave the column out: --columns names the ones to learn)"
+            let hint = match columns {
+                _ if thousands(text) => " (a thousands separator? write the number without it)",
+                (None, _) => " (a time column? --time-column names it; or leave the column out: --columns names the ones to learn)",
+                (Some(_), None) => " (the name of each row's series? --series-column names it, to train one model across them; or leave the column out: --columns names the ones to learn)",
+                (Some(_), Some(_)) => " (leave the column out: --columns names the ones to learn)",
             };
             anyhow!("{path}: row {line}, column {} ({name}): {:?} is not a number{hint}", j + 1, short(text))
         })?;
@@ -258,24 +347,35 @@ impl Table {
     }
 
     /// The named time column; else, among the columns --columns does not name, the first whose
-    /// first value is not a number (dates, text labels), wherever it stands; else the first
-    /// named like a time (`year`, `date`, ...: TIME_NAMES) whose values are numbers.
-    fn time_column(&self, reading: &Reading) -> Result<Option<usize>> {
+    /// first value is a date or time, or is text under a time's name; else the first whose first
+    /// value is not a number (text labels), wherever it stands; else the first named like a time
+    /// (`year`, `date`, ...: TIME_NAMES) whose values are numbers.
+    /// The series column is never the time column.
+    fn time_column(&self, reading: &Reading, grouping: Option<usize>) -> Result<Option<usize>> {
         if let Some(name) = &reading.time_column {
-            return self.column(name, "--time-column").map(Some);
+            let t = self.column(name, "--time-column")?;
+            if Some(t) == grouping {
+                bail!("--time-column and --series-column both name {}: one column cannot be both", short(name));
+            }
+            return Ok(Some(t));
         }
-        let named = |j: usize| reading.columns.as_ref().is_some_and(|c| c.contains(&self.header[j]));
+        let named = |j: usize| Some(j) == grouping || reading.columns.as_ref().is_some_and(|c| c.contains(&self.header[j]));
         let candidates: Vec<usize> = (0..self.header.len()).filter(|&j| !named(j)).collect();
         let textual = |&j: &usize| self.first_value(j).is_some_and(|c| number(&c, self.decimal_comma).is_none());
         let timely = |&j: &usize| TIME_NAMES.contains(&self.header[j].to_ascii_lowercase().as_str());
-        Ok(candidates.iter().copied().find(textual).or_else(|| candidates.iter().copied().find(timely)))
+        let dated = |j: &usize| textual(j) && (timely(j) || self.first_value(*j).is_some_and(|c| super::season::is_time(&c)));
+        let first = |test: &dyn Fn(&usize) -> bool| candidates.iter().copied().find(|j| test(j));
+        Ok(first(&dated).or_else(|| first(&textual)).or_else(|| first(&timely)))
     }
 
-    fn features(&self, reading: &Reading, time: Option<usize>) -> Result<Vec<usize>> {
+    fn features(&self, reading: &Reading, time: Option<usize>, grouping: Option<usize>) -> Result<Vec<usize>> {
         let features: Vec<usize> = match &reading.columns {
             Some(names) => names.iter().map(|n| self.column(n, "--columns")).collect::<Result<_>>()?,
-            None => (0..self.header.len()).filter(|&j| Some(j) != time && self.header[j] != UNNAMED_INDEX).collect(),
+            None => (0..self.header.len()).filter(|&j| Some(j) != time && Some(j) != grouping && self.header[j] != UNNAMED_INDEX).collect(),
         };
+        if let Some(g) = grouping.filter(|g| features.contains(g)) {
+            bail!("--columns names the series column {}: it names each row's series, never a feature", short(&self.header[g]));
+        }
         if let Some(t) = time.filter(|t| features.contains(t)) {
             bail!("--columns names the time column {}: time is never a feature", short(&self.header[t]));
         }
@@ -388,15 +488,41 @@ mod tests {
         // a date column that is not the first
         let s = read("y,date\n1,2019-01-01\n2,2019-01-02\n", &plain()).unwrap();
         assert_eq!((s.names, s.time.unwrap().name), (vec!["y".to_string()], "date".to_string()));
-        // a second text column is refused with the flag that leaves it out
+        // a second text column is refused with the flags that read it as series names or leave it out
         let e = read("date,temp,weather\n2019-01-01,3,rain\n2019-01-02,4,sun\n", &plain()).unwrap_err().to_string();
-        assert!(
-            e.contains("column 3 (weather): \"rain\" is not a number (leave the column out: --columns names the ones to learn)"),
-            "{e}"
-        );
+        assert!(e.contains("column 3 (weather): \"rain\" is not a number (the name of each row's series? --series-column"), "{e}");
+        assert!(e.contains("or leave the column out: --columns names the ones to learn)"), "{e}");
         // a thousands separator gets a hint
         let e = read("date,v\n2019-01-01,\"1,000.00\"\n", &plain()).unwrap_err().to_string();
         assert!(e.contains("\"1,000.00\" is not a number (a thousands separator? write the number without it)"), "{e}");
+    }
+
+    #[test]
+    fn long_format_gathers_each_series_in_time_order() {
+        let text = "store,date,sales\nb,2020-02,20\na,2020-01,1\nb,2020-01,10\na,2020-02,2\na,2020-03,3\n";
+        let s = read(text, &Reading { series_column: Some("store".into()), ..plain() }).unwrap();
+        let g = s.groups.as_ref().unwrap();
+        assert_eq!((g.column.as_str(), &g.names, &g.starts), ("store", &vec!["b".to_string(), "a".to_string()], &vec![0, 2]));
+        assert_eq!(s.names, vec!["sales"], "the series column is never a feature");
+        assert_eq!(s.rows, vec![vec![10.0], vec![20.0], vec![1.0], vec![2.0], vec![3.0]], "each series in time order");
+        assert_eq!(s.time.as_ref().unwrap().labels, vec!["2020-01", "2020-02", "2020-01", "2020-02", "2020-03"]);
+        assert_eq!((s.span(1), s.series_of(1), s.series_of(2)), (2..5, 0, 1));
+        let e = read(text, &plain()).unwrap_err().to_string();
+        assert!(e.contains("(store): \"b\" is not a number (the name of each row's series? --series-column"), "{e}");
+        let e = read("date,sales\n2020-01,1\n2020-02,2\n2020-01,3\n", &plain()).unwrap_err().to_string();
+        assert!(e.contains("the time column date repeats 2020-01 (data rows 1 and 3): a file of many series? --series-column"), "{e}");
+        let r = Reading { series_column: Some("nope".into()), ..plain() };
+        assert!(read(text, &r).unwrap_err().to_string().contains("--series-column nope: "));
+        let r = Reading { series_column: Some("store".into()), columns: Some(vec!["store".into()]), ..plain() };
+        assert!(read(text, &r).unwrap_err().to_string().contains("--columns names the series column store"));
+    }
+
+    #[test]
+    fn gaps_are_filled_within_each_series() {
+        let text = "id,v\na,1\na,\nb,5\nb,7\n";
+        let r = Reading { series_column: Some("id".into()), missing: Missing::Interpolate, ..plain() };
+        let s = read(text, &r).unwrap();
+        assert_eq!(s.rows, vec![vec![1.0], vec![1.0], vec![5.0], vec![7.0]], "a's gap takes a's last value, not b's");
     }
 
     #[test]
@@ -447,7 +573,8 @@ mod tests {
     #[test]
     fn interpolation_at_the_edges_takes_the_nearest_value() {
         let mut rows: Rows = vec![vec![f64::NAN], vec![2.0], vec![f64::NAN], vec![f64::NAN], vec![5.0], vec![f64::NAN]].into();
-        interpolate(&mut rows);
+        let n = rows.len();
+        interpolate(&mut rows, 0..n);
         assert_eq!(rows.values(), [2.0, 2.0, 3.0, 4.0, 5.0, 5.0]);
     }
 

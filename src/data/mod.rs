@@ -101,6 +101,18 @@ pub struct Series {
     pub time: Option<Time>,
     /// Missing cells found in the file (filled or kept, as `--missing` said).
     pub gaps: usize,
+    /// Many series in one file (`--series-column`): their rows one series after another.
+    pub groups: Option<Groups>,
+}
+
+/// The series of a long-format file, each a run of consecutive rows: series k is rows
+/// `starts[k]..starts[k + 1]` (the last runs to the end), named `names[k]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Groups {
+    /// The column that names each row's series.
+    pub column: String,
+    pub names: Vec<String>,
+    pub starts: Vec<usize>,
 }
 
 /// A time column: its name, and each row's label as the file writes it.
@@ -123,6 +135,47 @@ impl Series {
     /// Whether row `i` has a gap.
     pub fn has_gap(&self, i: usize) -> bool {
         self.rows[i].iter().any(|v| v.is_nan())
+    }
+
+    /// How many series the file holds (1 without `--series-column`).
+    pub fn count(&self) -> usize {
+        self.groups.as_ref().map_or(1, |g| g.names.len())
+    }
+
+    /// The rows of series `k`.
+    pub fn span(&self, k: usize) -> std::ops::Range<usize> {
+        match &self.groups {
+            None => 0..self.rows.len(),
+            Some(g) => g.starts[k]..g.starts.get(k + 1).copied().unwrap_or(self.rows.len()),
+        }
+    }
+
+    /// The series row `i` belongs to.
+    pub fn series_of(&self, i: usize) -> usize {
+        self.groups.as_ref().map_or(0, |g| g.starts.partition_point(|&s| s <= i) - 1)
+    }
+
+    /// Series `k`'s name (none without `--series-column`).
+    pub fn name_of(&self, k: usize) -> Option<&str> {
+        self.groups.as_ref().map(|g| g.names[k].as_str())
+    }
+
+    /// Series `k` alone: its rows, labels and gaps (a file of one series is itself).
+    pub fn only(&self, k: usize) -> Series {
+        let span = self.span(k);
+        let mut rows = Rows::with_capacity(self.features(), span.len());
+        span.clone().for_each(|i| rows.push(&self.rows[i]));
+        let time = self.time.as_ref().map(|t| Time { name: t.name.clone(), labels: t.labels[span.clone()].to_vec() });
+        let gaps = rows.values().iter().filter(|v| v.is_nan()).count();
+        Series { names: self.names.clone(), rows, time, gaps, groups: None }
+    }
+}
+
+/// Names for a message: all of them, or the first 20 and how many more.
+pub fn listed(names: &[String]) -> String {
+    match names.len() {
+        n if n <= 20 => names.join(", "),
+        n => format!("{}, and {} more", names[..20].join(", "), n - 20),
     }
 }
 
@@ -152,7 +205,7 @@ pub fn circle_row(i: usize) -> Vec<f64> {
 /// The blog's series: `x = np.linspace(0, 100, 1000)`, rows `[sin(x), cos(x)]`.
 pub fn circle() -> Series {
     let rows: Vec<Vec<f64>> = (0..CIRCLE_ROWS).map(circle_row).collect();
-    Series { names: vec!["sin".into(), "cos".into()], rows: rows.into(), time: None, gaps: 0 }
+    Series { names: vec!["sin".into(), "cos".into()], rows: rows.into(), time: None, gaps: 0, groups: None }
 }
 
 /// Where a series comes from: the built-in circle, or a user's CSV and how to read it. Everything
@@ -235,16 +288,22 @@ pub enum ScalingRule {
     Unscaled,
     /// Fitted on the rows the training windows read, onto [-bound, bound].
     Fit { bound: f64 },
-    /// A run's own scaling (predict, forecast, a resumed run).
-    Given(Scaling),
+    /// A run's own scaling, one per series (predict, forecast, a resumed run).
+    Given(Vec<Scaling>),
 }
 
 /// A series as the model sees it: cut into the blog's windows (none touching a gap), the last
 /// `floor(windows * test_fraction)` held out in time order, and scaled with what the training
 /// windows alone show, so that nothing of the held-out tail leaks into training.
+///
+/// Many series (`--series-column`): no window crosses from one series into the next; each series
+/// holds out its own tail and validates on its own windows before it, and is scaled by its own
+/// training rows. The windows are then all series' training windows (series after series), all
+/// their validation windows, all their test windows: one model trains on them together.
 pub struct Windows {
     pub series: Series,
-    pub scaling: Option<Scaling>,
+    /// One scaling per series (none for the circle, which is used as it is).
+    pub scaling: Vec<Scaling>,
     pub ds: TrignoDS,
     /// Each window's target row in the series (`seq_len..rows` when nothing is skipped).
     pub targets: Vec<usize>,
@@ -254,41 +313,109 @@ pub struct Windows {
     pub n_val: usize,
     /// Windows left out because they touch a gap.
     pub skipped: usize,
+    /// Series left out because no window fits in them (`--series-column`), by name.
+    pub left_out: Vec<String>,
     /// `fingerprint` of the model's rows.
     pub fingerprint: String,
+    /// How they were cut: the window's length, the split.
+    pub seq_len: usize,
+    pub split: Split,
+}
+
+/// One series' windows, by their target rows, split in time order.
+struct Cut {
+    train: Vec<usize>,
+    val: Vec<usize>,
+    test: Vec<usize>,
+}
+
+/// The windows of the rows `span` that touch no gap, split in time order.
+fn cut(gap: &[bool], span: std::ops::Range<usize>, seq_len: usize, split: Split) -> Result<Cut> {
+    let first = (span.start + seq_len).min(span.end);
+    let targets: Vec<usize> = (first..span.end).filter(|&t| !gap[t - seq_len..=t].contains(&true)).collect();
+    if targets.is_empty() {
+        return Ok(Cut { train: vec![], val: vec![], test: vec![] });
+    }
+    let (n_train, n_val) = split.of(targets.len())?;
+    let test = targets[n_train + n_val..].to_vec();
+    let val = targets[n_train..n_train + n_val].to_vec();
+    let mut train = targets;
+    train.truncate(n_train);
+    Ok(Cut { train, val, test })
 }
 
 impl Windows {
     pub fn new(series: Series, scale: ScalingRule, seq_len: usize, split: Split) -> Result<Windows> {
         let n = series.rows.len();
-        if n <= seq_len {
+        let many = series.groups.is_some();
+        if n <= seq_len && !many {
             bail!("the series has {n} rows, which is not longer than --seq-len {seq_len}: no window fits");
         }
         let gap: Vec<bool> = (0..n).map(|i| series.has_gap(i)).collect();
-        let targets: Vec<usize> = (seq_len..n).filter(|&t| !gap[t - seq_len..=t].contains(&true)).collect();
-        if targets.is_empty() {
+        let cuts: Vec<Cut> = (0..series.count()).map(|k| cut(&gap, series.span(k), seq_len, split)).collect::<Result<_>>()?;
+        let windows_of = |c: &Cut| c.train.len() + c.val.len() + c.test.len();
+        let left_out: Vec<String> =
+            (0..series.count()).filter(|&k| windows_of(&cuts[k]) == 0).filter_map(|k| series.name_of(k).map(String::from)).collect();
+        if cuts.iter().all(|c| windows_of(c) == 0) {
+            let what = if many { "no series has" } else { "no" };
             bail!(
-                "no {} consecutive rows without a gap (--seq-len {seq_len} reads {seq_len} rows and predicts the next): no window fits",
+                "{what} {} consecutive rows without a gap (--seq-len {seq_len} reads {seq_len} rows and predicts the next): no window fits",
                 seq_len + 1
             );
         }
-        let skipped = n - seq_len - targets.len();
-        let (n_train, n_val) = split.of(targets.len())?;
+        let (n_train, n_val) = (cuts.iter().map(|c| c.train.len()).sum(), cuts.iter().map(|c| c.val.len()).sum());
         let scaling = match scale {
-            ScalingRule::Unscaled => None,
-            ScalingRule::Given(s) => Some(s),
-            ScalingRule::Fit { bound } => {
-                // The rows the training windows read, inputs and targets: nothing after the last one.
-                let mut seen = vec![false; n];
-                for &t in &targets[..n_train] {
-                    seen[t - seq_len..=t].iter_mut().for_each(|s| *s = true);
-                }
-                Some(Scaling::fit(series.rows.iter().zip(&seen).filter(|(_, &s)| s).map(|(r, _)| r), series.features(), bound))
-            }
+            ScalingRule::Unscaled => vec![],
+            ScalingRule::Given(s) => s,
+            // The rows each series' training windows read, inputs and targets: nothing after the last one.
+            ScalingRule::Fit { bound } => cuts
+                .iter()
+                .enumerate()
+                .map(|(k, c)| {
+                    let mut seen = vec![false; n];
+                    for &t in &c.train {
+                        seen[t - seq_len..=t].iter_mut().for_each(|s| *s = true);
+                    }
+                    if c.train.is_empty() {
+                        // a series left out (no window fits): its own rows, which no window reads
+                        series.span(k).for_each(|i| seen[i] = true);
+                    }
+                    let fitted = Scaling::fit(series.rows.iter().zip(&seen).filter(|(_, &s)| s).map(|(r, _)| r), series.features(), bound);
+                    fitted.or_zero()
+                })
+                .collect(),
         };
-        let rows = model_rows(&series, scaling.as_ref());
+        if !scaling.is_empty() && scaling.len() != series.count() {
+            bail!("{} scalings for {} series", scaling.len(), series.count());
+        }
+        let mut targets: Vec<usize> = Vec::with_capacity(cuts.iter().map(windows_of).sum());
+        targets.extend(cuts.iter().flat_map(|c| c.train.iter().copied()));
+        targets.extend(cuts.iter().flat_map(|c| c.val.iter().copied()));
+        targets.extend(cuts.iter().flat_map(|c| c.test.iter().copied()));
+        let skipped = (0..series.count()).map(|k| series.span(k).len().saturating_sub(seq_len)).sum::<usize>() - targets.len();
+        let rows = model_rows(&series, &scaling);
         let ds = TrignoDS::at(&rows, series.features(), seq_len, &targets);
-        Ok(Windows { fingerprint: fingerprint(&rows), series, scaling, ds, targets, n_train, n_val, skipped })
+        Ok(Windows { fingerprint: fingerprint(&rows), series, scaling, ds, targets, n_train, n_val, skipped, left_out, seq_len, split })
+    }
+
+    /// Series `k` alone, cut and scaled as it is here (its own split, its own scaling): what a
+    /// forecast, and the per-series scores, run on. A file of one series is itself.
+    pub fn only(&self, k: usize) -> Result<Windows> {
+        let scale = match self.scaling_of(k) {
+            Some(s) => ScalingRule::Given(vec![s.clone()]),
+            None => ScalingRule::Unscaled,
+        };
+        Windows::new(self.series.only(k), scale, self.seq_len, self.split)
+    }
+
+    /// The scaling of series `k`, when the series is scaled.
+    pub fn scaling_of(&self, k: usize) -> Option<&Scaling> {
+        self.scaling.get(k)
+    }
+
+    /// The series window `i` belongs to.
+    pub fn series_of_window(&self, i: usize) -> usize {
+        self.series.series_of(self.targets[i])
     }
 
     pub fn gaps(&self, missing: Missing) -> Gaps {
@@ -316,16 +443,18 @@ impl Windows {
         self.ds.slice(self.test_start(), self.ds.len() - self.test_start())
     }
 
-    /// A row of model-unit values in the series' units.
-    pub fn unscaled(&self, row: impl IntoIterator<Item = f64>) -> Vec<f64> {
-        row.into_iter().enumerate().map(|(j, v)| self.scaling.as_ref().map_or(v, |s| s.unscale(j, v))).collect()
+    /// A row of series `k` in model units, in the series' units.
+    pub fn unscaled(&self, k: usize, row: impl IntoIterator<Item = f64>) -> Vec<f64> {
+        let scaling = self.scaling_of(k);
+        row.into_iter().enumerate().map(|(j, v)| scaling.map_or(v, |s| s.unscale(j, v))).collect()
     }
 
-    /// MASE's scale per feature (data/scores.rs): the seasonal naive's in-sample MAE on the rows
-    /// up to the last training target.
-    pub fn mase_scale(&self, season: Option<usize>) -> Vec<f64> {
-        let in_sample = self.targets.get(self.n_train.saturating_sub(1)).map_or(0, |&t| t + 1);
-        scores::mase_scale(&self.series.rows, in_sample, season)
+    /// MASE's scale per feature for series `k` (data/scores.rs): the seasonal naive's in-sample
+    /// MAE on its rows up to its last training target.
+    pub fn mase_scale(&self, k: usize, season: Option<usize>) -> Vec<f64> {
+        let span = self.series.span(k);
+        let end = self.targets[..self.n_train].iter().filter(|t| span.contains(t)).max().map_or(span.start, |&t| t + 1);
+        scores::mase_scale(&self.series.rows, span.start..end, season)
     }
 
     /// The split a window belongs to: `train`, `val` or `test`.
@@ -470,7 +599,7 @@ mod tests {
 
     #[test]
     fn a_series_no_longer_than_seq_len_is_refused() {
-        let series = Series { names: vec!["a".into()], rows: vec![vec![0.0]; 4].into(), time: None, gaps: 0 };
+        let series = Series { names: vec!["a".into()], rows: vec![vec![0.0]; 4].into(), time: None, gaps: 0, groups: None };
         let err =
             Windows::new(series, ScalingRule::Unscaled, 4, Split { test_fraction: 0.2, val_fraction: 0.0 }).err().unwrap().to_string();
         assert!(err.contains("4 rows, which is not longer than --seq-len 4"), "{err}");

@@ -37,6 +37,16 @@ impl Scaling {
         Scaling { min, max, bound }
     }
 
+    /// A column with no value to fit (a series left out, all gaps): [0, 0], which scales to 0.
+    pub fn or_zero(mut self) -> Scaling {
+        for j in 0..self.min.len() {
+            if self.min[j] > self.max[j] {
+                (self.min[j], self.max[j]) = (0.0, 0.0);
+            }
+        }
+        self
+    }
+
     /// v -> [-bound, bound] over the fitted range; a constant column maps to 0. (Written as
     /// scripts/reference.py writes it; with bound 1 it is the earlier map to the bit.)
     pub fn scale(&self, j: usize, v: f64) -> f64 {
@@ -53,15 +63,18 @@ impl Scaling {
     }
 }
 
-/// The model's view of a series: float32 rows, scaled when a scaling is given.
-pub fn model_rows(series: &Series, scaling: Option<&Scaling>) -> Vec<f32> {
+/// The model's view of a series: float32 rows, each scaled by its series' scaling when there
+/// is one (`scaling` holds one per series, or none).
+pub fn model_rows(series: &Series, scaling: &[Scaling]) -> Vec<f32> {
     let mut out = Vec::with_capacity(series.rows.len() * series.features());
-    for row in series.rows.iter() {
-        for (j, &v) in row.iter().enumerate() {
-            out.push(match scaling {
-                Some(s) => s.scale(j, v) as f32,
-                None => v as f32,
-            });
+    for k in 0..series.count() {
+        for row in series.span(k).map(|i| &series.rows[i]) {
+            for (j, &v) in row.iter().enumerate() {
+                out.push(match scaling.get(k) {
+                    Some(s) => s.scale(j, v) as f32,
+                    None => v as f32,
+                });
+            }
         }
     }
     out

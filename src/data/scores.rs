@@ -11,6 +11,8 @@ use super::Rows;
 /// One forecaster's errors on one feature.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Score {
+    /// In a file of many series: the series, or all of them pooled (`ALL_SERIES`).
+    pub series: Option<String>,
     pub forecaster: String,
     pub feature: String,
     /// Test windows scored (the seasonal naive skips those without a row one season back).
@@ -21,14 +23,15 @@ pub struct Score {
     pub smape: f64,
 }
 
-/// The MASE denominators, per feature: the seasonal naive's in-sample MAE over the first `end`
-/// rows (the training rows, in the series' units; pairs with a gap are passed over). NaN where
-/// no pair is.
-pub fn mase_scale(rows: &Rows, end: usize, season: Option<usize>) -> Vec<f64> {
+/// The MASE denominators, per feature: the seasonal naive's in-sample MAE over the rows
+/// `in_sample` (a series' training rows, in its units; pairs with a gap are passed over). NaN
+/// where no pair is.
+pub fn mase_scale(rows: &Rows, in_sample: std::ops::Range<usize>, season: Option<usize>) -> Vec<f64> {
     let m = season.unwrap_or(1).max(1);
     (0..rows.width())
         .map(|j| {
-            let diffs: Vec<f64> = (m..end).map(|t| (rows[t][j] - rows[t - m][j]).abs()).filter(|d| !d.is_nan()).collect();
+            let pairs = in_sample.start + m..in_sample.end;
+            let diffs: Vec<f64> = pairs.map(|t| (rows[t][j] - rows[t - m][j]).abs()).filter(|d| !d.is_nan()).collect();
             if diffs.is_empty() {
                 f64::NAN
             } else {
@@ -53,9 +56,41 @@ pub fn score(forecaster: &str, names: &[String], pairs: &[(&[f64], Vec<f64>)], s
                 .map(|&(e, y, p)| if y.abs() + p.abs() == 0.0 { 0.0 } else { 200.0 * e.abs() / (y.abs() + p.abs()) })
                 .sum::<f64>()
                 / n;
-            Score { forecaster: forecaster.into(), feature: name.clone(), windows: pairs.len(), mae, rmse, mase: mae / scale[j], smape }
+            let feature = name.clone();
+            Score { series: None, forecaster: forecaster.into(), feature, windows: pairs.len(), mae, rmse, mase: mae / scale[j], smape }
         })
         .collect()
+}
+
+/// Each (forecaster, feature)'s scores over every series' test windows, from the per-series
+/// scores: means weighted by the windows (MASE, each error scaled by its own series' scale, as
+/// M4 averages; RMSE as the root of the pooled mean square).
+pub fn pooled(per_series: &[Score], label: &str) -> Vec<Score> {
+    let mut out: Vec<Score> = vec![];
+    for s in per_series {
+        let n = s.windows as f64;
+        let sums = [s.mae * n, s.rmse * s.rmse * n, s.mase * n, s.smape * n];
+        match out.iter_mut().find(|o| o.forecaster == s.forecaster && o.feature == s.feature) {
+            Some(o) => {
+                o.windows += s.windows;
+                [o.mae, o.rmse, o.mase, o.smape] = [o.mae + sums[0], o.rmse + sums[1], o.mase + sums[2], o.smape + sums[3]];
+            }
+            None => out.push(Score {
+                series: Some(label.to_string()),
+                windows: s.windows,
+                mae: sums[0],
+                rmse: sums[1],
+                mase: sums[2],
+                smape: sums[3],
+                ..s.clone()
+            }),
+        }
+    }
+    for o in &mut out {
+        let n = o.windows as f64;
+        [o.mae, o.rmse, o.mase, o.smape] = [o.mae / n, (o.rmse / n).sqrt(), o.mase / n, o.smape / n];
+    }
+    out
 }
 
 /// The forecaster with the lowest MASE averaged over the features (NaNs lose).
@@ -80,8 +115,8 @@ mod tests {
     fn mase_divides_by_the_in_sample_seasonal_naive_mae() {
         // training rows 0, 2, 4, ...: the naive (m = 1) is off by 2 each step; m = 2 by 4
         let rows: Rows = (0..10).map(|i| vec![2.0 * i as f64]).collect::<Vec<_>>().into();
-        assert_eq!(mase_scale(&rows, 10, None), vec![2.0]);
-        assert_eq!(mase_scale(&rows, 10, Some(2)), vec![4.0]);
+        assert_eq!(mase_scale(&rows, 0..10, None), vec![2.0]);
+        assert_eq!(mase_scale(&rows, 0..10, Some(2)), vec![4.0]);
         let names = vec!["a".to_string()];
         let (y1, y2) = ([10.0], [20.0]);
         let s = &score("rnn", &names, &[(&y1, vec![11.0]), (&y2, vec![17.0])], &[2.0])[0];
@@ -92,8 +127,36 @@ mod tests {
 
     #[test]
     fn the_best_forecaster_has_the_lowest_mean_mase() {
-        let row = |f: &str, mase| Score { forecaster: f.into(), feature: "a".into(), windows: 1, mae: 0.0, rmse: 0.0, mase, smape: 0.0 };
+        let row = |f: &str, mase| Score {
+            series: None,
+            forecaster: f.into(),
+            feature: "a".into(),
+            windows: 1,
+            mae: 0.0,
+            rmse: 0.0,
+            mase,
+            smape: 0.0,
+        };
         let scores = [row("rnn", 0.8), row("persistence", 1.0), row("linear", f64::NAN)];
         assert_eq!(best(&scores), Some(("rnn".to_string(), 0.8)));
+    }
+
+    #[test]
+    fn pooled_scores_weigh_each_series_by_its_windows() {
+        let row = |series: &str, windows, mae, rmse: f64, mase| Score {
+            series: Some(series.into()),
+            forecaster: "rnn".into(),
+            feature: "a".into(),
+            windows,
+            mae,
+            rmse,
+            mase,
+            smape: mae,
+        };
+        let all = pooled(&[row("x", 1, 4.0, 4.0, 1.0), row("y", 3, 0.0, 2.0, 3.0)], "all");
+        assert_eq!(all.len(), 1);
+        let p = &all[0];
+        assert_eq!((p.series.as_deref(), p.windows, p.mae, p.mase, p.smape), (Some("all"), 4, 1.0, 2.5, 1.0));
+        assert_eq!(p.rmse, ((16.0 + 3.0 * 4.0) / 4.0f64).sqrt());
     }
 }

@@ -75,6 +75,34 @@ pub fn continue_labels(labels: &[String], count: usize) -> Option<Vec<String>> {
     (1..=count as i64).map(|k| form.write(from, k * step)).collect()
 }
 
+/// Whether a label reads as a point in time (a date, a month, a quarter, a time of day).
+pub fn is_time(label: &str) -> bool {
+    instant(label.trim()).is_some()
+}
+
+/// The order of rows labelled `labels` in time (stable: equal labels keep their order), when
+/// every label reads as a point in time of one kind, or as a whole number (a year); None
+/// otherwise, and the rows keep the file's order.
+pub fn time_order(labels: &[&str]) -> Option<Vec<usize>> {
+    let keys: Vec<(u8, i64)> = match labels.iter().map(|l| l.trim().parse::<i64>().ok()).collect::<Option<Vec<i64>>>() {
+        Some(numbers) => numbers.into_iter().map(|n| (0, n)).collect(),
+        None => labels
+            .iter()
+            .map(|l| match instant(l.trim())? {
+                Instant::Month(m) => Some((1, m)),
+                Instant::Quarter(q) => Some((2, q)),
+                Instant::Second(s) => Some((3, s)),
+            })
+            .collect::<Option<_>>()?,
+    };
+    if keys.iter().any(|k| k.0 != keys[0].0) {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..labels.len()).collect();
+    order.sort_by_key(|&i| keys[i].1);
+    Some(order)
+}
+
 /// How a label is written, to write the next ones alike.
 struct Form {
     /// The separator of the date's parts (`-` or `/`; none in `YYYYMMDD`).

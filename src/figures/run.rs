@@ -5,15 +5,17 @@
 use super::{
     decimate, drawing_error, legend, linear_chart, png, span, thin, tick, Ticks, BLUE, COLORS, COLUMNS, GREEN, GREY, ORANGE, PURPLE, RED,
 };
-use crate::data::{Rows, Series, Source, Time};
+use crate::data::{Groups, Rows, Series, Source, Time};
 use crate::files::config::RunConfig;
 use crate::files::tables::{read_baselines, read_metrics, read_predictions, BaselineScore, Predictions};
 use crate::train::EpochMetrics;
 use anyhow::{anyhow, Context, Result};
 use plotters::prelude::*;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// What a run's files hold.
+#[derive(Clone)]
 pub struct RunData {
     pub features: Vec<String>,
     pub metrics: Vec<EpochMetrics>,
@@ -27,7 +29,12 @@ pub struct RunData {
     pub source: Source,
     /// The CSV's time column, which labels the x axis.
     pub time: Option<Time>,
+    /// A file of many series: which rows are whose.
+    pub groups: Option<Groups>,
 }
+
+/// Series drawn as small multiples, at most (the rest are in the CSVs).
+pub const SHOWN_SERIES: usize = 6;
 
 /// Time labels by row, as far as the predictions go (the first seq_len rows are unknown here).
 fn labels_by_row(predictions: &Predictions) -> Vec<String> {
@@ -51,15 +58,56 @@ impl RunData {
         // predictions' time labels are its labels.
         let predictions = read_predictions(&dir.join("predictions.csv"), &run.features, series.is_none())?;
         let f = run.features.len();
-        let (xs, rows, time) = match series {
-            Some(s) => ((0..s.rows.len()).map(|i| source.x(i)).collect(), s.rows, s.time),
-            None => (
-                predictions.index.iter().map(|&i| i as f64).collect(),
-                (0..predictions.len()).map(|i| (0..f).map(|j| predictions.target(i, j)).collect::<Vec<f64>>()).collect::<Vec<_>>().into(),
-                run.time_column.clone().map(|name| Time { name, labels: labels_by_row(&predictions) }),
-            ),
+        let data = match series {
+            Some(s) => RunData {
+                xs: (0..s.rows.len()).map(|i| source.x(i)).collect(),
+                rows: s.rows,
+                time: s.time,
+                groups: s.groups,
+                features: run.features,
+                metrics,
+                predictions,
+                baselines,
+                source,
+            },
+            None if !predictions.series.is_empty() => return Ok(from_predictions_of_many(run, metrics, predictions, baselines)),
+            None => RunData {
+                xs: predictions.index.iter().map(|&i| i as f64).collect(),
+                rows: (0..predictions.len())
+                    .map(|i| (0..f).map(|j| predictions.target(i, j)).collect::<Vec<f64>>())
+                    .collect::<Vec<_>>()
+                    .into(),
+                time: run.time_column.clone().map(|name| Time { name, labels: labels_by_row(&predictions) }),
+                groups: None,
+                features: run.features,
+                metrics,
+                predictions,
+                baselines,
+                source,
+            },
         };
-        Ok(RunData { features: run.features, metrics, predictions, baselines, xs, rows, source, time })
+        Ok(data)
+    }
+
+    /// Series `k` alone (of a file of many): its rows, its labels, its predictions.
+    fn only(&self, k: usize) -> RunData {
+        let Some(g) = &self.groups else { return self.clone() };
+        let span = g.starts[k]..g.starts.get(k + 1).copied().unwrap_or(self.rows.len());
+        let mut rows = Rows::new(self.rows.width());
+        span.clone().for_each(|i| rows.push(&self.rows[i]));
+        let name = &g.names[k];
+        let mine: Vec<usize> = (0..self.predictions.len()).filter(|&i| self.predictions.series_of(i) == Some(name.as_str())).collect();
+        RunData {
+            features: self.features.clone(),
+            metrics: vec![],
+            predictions: self.predictions.subset(&mine),
+            baselines: vec![],
+            xs: (0..span.len()).map(|i| i as f64).collect(),
+            rows,
+            source: self.source.clone(),
+            time: self.time.as_ref().map(|t| Time { name: t.name.clone(), labels: t.labels[span].to_vec() }),
+            groups: None,
+        }
     }
 
     /// The x axis: the circle's x, the time column, or the row of the series.
@@ -110,17 +158,54 @@ pub fn draw_all_with(dir: &Path, series: Option<Series>) -> Result<Vec<String>> 
     Ok(written)
 }
 
+/// The series shown, one panel each: the first `SHOWN_SERIES` of a file of many, else the one.
+fn panels(run: &RunData) -> Vec<(Cow<'_, RunData>, Option<String>)> {
+    match &run.groups {
+        None => vec![(Cow::Borrowed(run), None)],
+        Some(g) => {
+            (0..g.names.len().min(SHOWN_SERIES)).map(|k| (Cow::Owned(run.only(k)), Some(format!("{} {}", g.column, g.names[k])))).collect()
+        }
+    }
+}
+
+/// `(first of many | the file's one)`: a title's words for the series.
+fn of_how_many(run: &RunData) -> String {
+    match &run.groups {
+        Some(g) if g.names.len() > SHOWN_SERIES => format!(" (the first {SHOWN_SERIES} of {} series)", g.names.len()),
+        Some(g) => format!(" ({} series)", g.names.len()),
+        None => String::new(),
+    }
+}
+
 fn draw_data(run: &RunData, path: &Path) -> Result<()> {
+    let panels = panels(run);
+    png(path, (1400, if run.groups.is_some() { 260 } else { 450 } * panels.len() as u32), |root| {
+        for (k, ((one, name), area)) in panels.iter().zip(root.split_evenly((panels.len(), 1))).enumerate() {
+            let title = match name {
+                None => data_title(run),
+                Some(name) if k == 0 => format!("The series: {name}{}", of_how_many(run)),
+                Some(name) => name.clone(),
+            };
+            data_panel(one, &area, &title)?;
+        }
+        Ok(())
+    })
+}
+
+fn data_title(run: &RunData) -> String {
+    if run.source.is_circle() {
+        "The series: sin and cos of x = linspace(0, 100, 1000)".to_string()
+    } else {
+        "The series".to_string()
+    }
+}
+
+fn data_panel(run: &RunData, root: &DrawingArea<BitMapBackend, plotters::coord::Shift>, title: &str) -> Result<()> {
     let (xs, rows) = (&run.xs, &run.rows);
-    png(path, (1400, 450), |root| {
+    {
         let (x0, x1) = span(xs.iter().copied());
         let (y0, y1) = span(rows.iter().flatten().copied());
-        let title = if run.source.is_circle() {
-            "The series: sin and cos of x = linspace(0, 100, 1000)".to_string()
-        } else {
-            "The series".to_string()
-        };
-        let mut chart = linear_chart(root, &title, (x0, x1), (y0, y1), (run.x_label(), "value"), (&run.ticks(), 1))?;
+        let mut chart = linear_chart(root, title, (x0, x1), (y0, y1), (run.x_label(), "value"), (&run.ticks(), 1))?;
         for (j, name) in run.features.iter().enumerate().take(COLORS.len()) {
             let c = COLORS[j];
             // A gap kept by --missing skip breaks the line rather than drawing it to NaN.
@@ -139,7 +224,7 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
         }
         legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         Ok(())
-    })
+    }
 }
 
 /// A loss that a log axis can show.
@@ -227,45 +312,71 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
 }
 
 fn draw_predictions(run: &RunData, path: &Path) -> Result<()> {
-    let shown = run.features.len().min(4);
-    png(path, (1400, 330 * shown as u32), |root| {
-        let panels = root.split_evenly((shown, 1));
-        let p = &run.predictions;
-        let boundary = (0..p.len()).find(|&i| p.is_test(i)).map(|i| run.x_of(p.index[i]));
-        let xs: Vec<f64> = p.index.iter().map(|&i| run.x_of(i)).collect();
-        let (x0, x1) = span(xs.iter().copied());
-        for (j, area) in panels.iter().enumerate() {
-            let name = &run.features[j];
-            let (y0, y1) = span((0..p.len()).flat_map(|i| [p.target(i, j), p.pred(i, j)]));
-            let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
-            let title = if j == 0 { format!("Predictions of the next point against the targets: {name}") } else { name.clone() };
-            let mut chart = linear_chart(area, &title, (x0, x1), (y0, y1), (run.x_label(), name.as_str()), (&run.ticks(), 1))?;
-            let line = |value: fn(&Predictions, usize, usize) -> f64| {
-                let points: Vec<(f64, f64)> = xs.iter().enumerate().map(|(i, &x)| (x, value(p, i, j))).collect();
-                decimate(&points, COLUMNS)
-            };
-            chart
-                .draw_series(LineSeries::new(line(Predictions::target), BLACK.stroke_width(3)))
-                .map_err(drawing_error)?
-                .label("target")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
-            let c = COLORS[j % COLORS.len()];
-            chart
-                .draw_series(LineSeries::new(line(Predictions::pred), c.stroke_width(2)))
-                .map_err(drawing_error)?
-                .label("prediction")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-            if let Some(b) = boundary {
-                chart
-                    .draw_series(LineSeries::new(vec![(b, y0), (b, y1)], RED.stroke_width(2)))
-                    .map_err(drawing_error)?
-                    .label("train | test")
-                    .legend(|(x, y)| PathElement::new(vec![(x + 10, y - 8), (x + 10, y + 8)], RED.stroke_width(2)));
-            }
-            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+    // One series: a panel per feature (up to 4). Many: a panel per series (up to SHOWN_SERIES),
+    // of its first feature.
+    let panels: Vec<(Cow<'_, RunData>, usize, String)> = match &run.groups {
+        None => (0..run.features.len().min(4))
+            .map(|j| {
+                let name = &run.features[j];
+                let title = if j == 0 { format!("Predictions of the next point against the targets: {name}") } else { name.clone() };
+                (Cow::Borrowed(run), j, title)
+            })
+            .collect(),
+        Some(_) => panels(run)
+            .into_iter()
+            .enumerate()
+            .map(|(k, (one, name))| {
+                let name = format!("{}, {}", name.unwrap_or_default(), run.features[0]);
+                let title =
+                    if k == 0 { format!("Predictions of the next point against the targets: {name}{}", of_how_many(run)) } else { name };
+                (one, 0, title)
+            })
+            .collect(),
+    };
+    png(path, (1400, 330 * panels.len() as u32), |root| {
+        for ((one, j, title), area) in panels.iter().zip(root.split_evenly((panels.len(), 1))) {
+            predictions_panel(one, *j, &area, title)?;
         }
         Ok(())
     })
+}
+
+/// Feature `j`'s targets and predictions, with the train | test boundary.
+fn predictions_panel(run: &RunData, j: usize, area: &DrawingArea<BitMapBackend, plotters::coord::Shift>, title: &str) -> Result<()> {
+    let p = &run.predictions;
+    let boundary = (0..p.len()).find(|&i| p.is_test(i)).map(|i| run.x_of(p.index[i]));
+    let xs: Vec<f64> = p.index.iter().map(|&i| run.x_of(i)).collect();
+    // many series' predictions come split by split: in row order for the lines
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    let (x0, x1) = span(xs.iter().copied());
+    let name = &run.features[j];
+    let (y0, y1) = span((0..p.len()).flat_map(|i| [p.target(i, j), p.pred(i, j)]));
+    let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
+    let mut chart = linear_chart(area, title, (x0, x1), (y0, y1), (run.x_label(), name.as_str()), (&run.ticks(), 1))?;
+    let line = |value: fn(&Predictions, usize, usize) -> f64| {
+        let points: Vec<(f64, f64)> = order.iter().map(|&i| (xs[i], value(p, i, j))).collect();
+        decimate(&points, COLUMNS)
+    };
+    chart
+        .draw_series(LineSeries::new(line(Predictions::target), BLACK.stroke_width(3)))
+        .map_err(drawing_error)?
+        .label("target")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
+    let c = COLORS[j % COLORS.len()];
+    chart
+        .draw_series(LineSeries::new(line(Predictions::pred), c.stroke_width(2)))
+        .map_err(drawing_error)?
+        .label("prediction")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    if let Some(b) = boundary {
+        chart
+            .draw_series(LineSeries::new(vec![(b, y0), (b, y1)], RED.stroke_width(2)))
+            .map_err(drawing_error)?
+            .label("train | test")
+            .legend(|(x, y)| PathElement::new(vec![(x + 10, y - 8), (x + 10, y + 8)], RED.stroke_width(2)));
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
@@ -306,13 +417,48 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
     })
 }
 
+/// A run of many series whose file is gone: each series' rows are its predictions' targets,
+/// ordered by their index.
+fn from_predictions_of_many(
+    run: RunConfig,
+    metrics: Vec<EpochMetrics>,
+    predictions: Predictions,
+    baselines: Vec<BaselineScore>,
+) -> RunData {
+    let f = run.features.len();
+    let mut order: Vec<usize> = (0..predictions.len()).collect();
+    order.sort_by_key(|&i| (predictions.series[i], predictions.index[i]));
+    let mut rows = Rows::new(f);
+    let mut starts = vec![];
+    for (n, &i) in order.iter().enumerate() {
+        if n == 0 || predictions.series[i] != predictions.series[order[n - 1]] {
+            starts.push(n);
+        }
+        rows.push(&(0..f).map(|j| predictions.target(i, j)).collect::<Vec<f64>>());
+    }
+    let names = predictions.series_names.clone();
+    let column = run.settings.series_column.clone().unwrap_or_default();
+    let source = run.source();
+    RunData {
+        xs: order.iter().map(|&i| predictions.index[i] as f64).collect(),
+        rows,
+        time: None,
+        groups: Some(Groups { column, names, starts }),
+        features: run.features,
+        metrics,
+        predictions,
+        baselines,
+        source,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_baseline_off_the_chart_is_named_in_the_legend_not_drawn_at_its_edge() {
-        let b = |test_loss| BaselineScore { name: "seasonal_naive".into(), test_loss };
+        let b = |test_loss| BaselineScore { series: None, name: "seasonal_naive".into(), test_loss };
         let (line, label) = baseline_line(&b(2.9e-16), (1e-5, 0.2), 40.5);
         assert!(line.is_empty() && label == "seasonal naive baseline, test (2.90e-16, below the chart)", "{label}");
         let (line, label) = baseline_line(&b(5e-3), (1e-5, 0.2), 40.5);
@@ -327,11 +473,12 @@ mod tests {
             features: vec![],
             metrics: vec![m(1, 1e-2), m(2, 1e-3)],
             predictions: Predictions::default(),
-            baselines: vec![BaselineScore { name: "linear".into(), test_loss: 3e-16 }],
+            baselines: vec![BaselineScore { series: None, name: "linear".into(), test_loss: 3e-16 }],
             xs: vec![],
             rows: Rows::default(),
             source: Source::Circle,
             time: None,
+            groups: None,
         };
         let (lo, hi) = loss_range(&run);
         assert!((lo - 1e-3 / 1.5 / 10.0).abs() < 1e-12 && (hi - 1.5e-2).abs() < 1e-12, "{lo} {hi}");

@@ -1,7 +1,7 @@
 //! config.json: a run's settings, and what a later `predict`, `forecast`, `plot` or `--resume`
 //! needs to read its weights and its series.
 
-use crate::data::{Gaps, Reading, Scaling, Source};
+use crate::data::{Gaps, Reading, Scaling, ScalingRule, Series, Source};
 use crate::exact::optim::AdamPath;
 use crate::fast::Backward;
 use crate::train::settings::Settings;
@@ -29,8 +29,13 @@ pub struct RunConfig {
     /// The CSV's time column, as given or found (older files: absent).
     #[serde(default)]
     pub time_column: Option<String>,
-    /// A CSV series' scaling into the model's range; none for the built-in circle.
+    /// A CSV series' scaling into the model's range; none for the built-in circle, nor for a file
+    /// of many series (`series` has theirs).
     pub scaling: Option<Scaling>,
+    /// A file of many series (`--series-column`): each series' name and scaling, in the order
+    /// their windows were laid out (model.pt's series index); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub series: Vec<SeriesScaling>,
     /// What was done with the series' gaps (older files: absent, none were allowed).
     #[serde(default)]
     pub gaps: Gaps,
@@ -51,6 +56,13 @@ pub struct RunConfig {
     #[serde(default)]
     pub series_fingerprint: String,
     pub versions: Versions,
+}
+
+/// One series of a long-format file, and its scaling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesScaling {
+    pub name: String,
+    pub scaling: Scaling,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -99,7 +111,7 @@ impl RunConfig {
         if f == 0 {
             return Err("features is empty".into());
         }
-        if let Some(s) = &self.scaling {
+        for s in self.scaling.iter().chain(self.series.iter().map(|s| &s.scaling)) {
             if s.min.len() != f || s.max.len() != f {
                 return Err(format!("scaling has {} minima and {} maxima for {f} features", s.min.len(), s.max.len()));
             }
@@ -136,7 +148,35 @@ impl RunConfig {
     /// How to read the run's series again: the time column and features it used, and its gap rule.
     pub fn reading(&self) -> Reading {
         let csv = self.settings.data.is_some();
-        Reading { time_column: self.time_column.clone(), columns: csv.then(|| self.features.clone()), missing: self.settings.missing }
+        Reading {
+            time_column: self.time_column.clone(),
+            columns: csv.then(|| self.features.clone()),
+            missing: self.settings.missing,
+            series_column: self.settings.series_column.clone(),
+        }
+    }
+
+    /// Every scaling the run saved: its one, or each series' in order.
+    pub fn scalings(&self) -> Vec<Scaling> {
+        self.scaling.iter().cloned().chain(self.series.iter().map(|s| s.scaling.clone())).collect()
+    }
+
+    /// The run's scaling of `series` (the run's own, or another file of the same columns): one
+    /// scaling, or each series' by its name; none for the circle.
+    pub fn scaling_of(&self, series: &Series) -> Result<ScalingRule> {
+        let Some(groups) = &series.groups else {
+            return Ok(self.scaling.clone().map_or(ScalingRule::Unscaled, |s| ScalingRule::Given(vec![s])));
+        };
+        let known = || crate::data::listed(&self.series.iter().map(|s| s.name.clone()).collect::<Vec<_>>());
+        let scaling = groups
+            .names
+            .iter()
+            .map(|name| match self.series.iter().find(|s| &s.name == name) {
+                Some(s) => Ok(s.scaling.clone()),
+                None => bail!("the series {name} is not one the run was trained on, so it has no scaling (the run's series: {})", known()),
+            })
+            .collect::<Result<_>>()?;
+        Ok(ScalingRule::Given(scaling))
     }
 
     /// The run's series, read again as it was read: the circle, or its CSV (`series_path`).

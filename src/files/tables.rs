@@ -143,69 +143,66 @@ pub fn steps_csv(steps: &[StepLoss]) -> Csv {
 /// One baseline's score on the held-out windows, in metrics.csv's units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaselineScore {
+    /// In a file of many series: the series, or `ALL_SERIES` for all of them pooled.
+    pub series: Option<String>,
     pub name: String,
     pub test_loss: f64,
 }
 
-/// baselines.csv: `name,test_loss`.
+/// The `series` of a row that pools every series of a file of many (baselines.csv, scores.csv).
+pub const ALL_SERIES: &str = "all series";
+
+/// baselines.csv: `[series,]name,test_loss`.
 pub fn baselines_csv(scores: &[BaselineScore]) -> Csv {
-    let mut csv = Csv::new(&["name".to_string(), "test_loss".to_string()]);
+    let many = scores.iter().any(|s| s.series.is_some());
+    let mut header: Vec<String> = if many { vec!["series".into()] } else { vec![] };
+    header.extend(["name".to_string(), "test_loss".to_string()]);
+    let mut csv = Csv::new(&header);
     for s in scores {
-        csv.row(&[csv_field(&s.name), format_num(s.test_loss)]);
+        let mut row: Vec<String> = s.series.iter().map(|n| csv_field(n)).collect();
+        row.extend([csv_field(&s.name), format_num(s.test_loss)]);
+        csv.row(&row);
     }
     csv
 }
 
-/// baselines.csv; none in runs before 0.2, which wrote no such file.
+/// baselines.csv (for a file of many series, the pooled rows); none in runs before 0.2, which
+/// wrote no such file.
 pub fn read_baselines(path: &Path) -> Result<Vec<BaselineScore>> {
     if !path.exists() {
         return Ok(vec![]);
     }
     let t = Table::read(path)?;
     let (name, loss) = (t.col("name")?, t.col("test_loss")?);
-    t.rows.iter().map(|r| Ok(BaselineScore { name: r[name].clone(), test_loss: t.num(r, loss)? })).collect()
-}
-
-/// scores.csv: `forecaster,feature,windows,mae,rmse,mase,smape` (data/scores.rs says how each
-/// is computed), the RNN first, then each baseline.
-pub fn scores_csv(scores: &[Score]) -> Csv {
-    let mut csv = Csv::new(&["forecaster", "feature", "windows", "mae", "rmse", "mase", "smape"].map(String::from));
-    for s in scores {
-        let nums = [s.mae, s.rmse, s.mase, s.smape].map(format_num);
-        csv.row(&[[csv_field(&s.forecaster), csv_field(&s.feature), s.windows.to_string()].as_slice(), &nums].concat());
-    }
-    csv
-}
-
-/// scores.csv; none in runs before 0.4, which wrote no such file.
-pub fn read_scores(path: &Path) -> Result<Vec<Score>> {
-    if !path.exists() {
-        return Ok(vec![]);
-    }
-    let t = Table::read(path)?;
-    let cols = ["forecaster", "feature", "windows", "mae", "rmse", "mase", "smape"].map(|c| t.col(c));
-    let [forecaster, feature, windows, mae, rmse, mase, smape] = cols;
-    let (forecaster, feature, windows, mae, rmse, mase, smape) = (forecaster?, feature?, windows?, mae?, rmse?, mase?, smape?);
+    let series = t.has("series").then(|| t.col("series")).transpose()?;
     t.rows
         .iter()
-        .map(|r| {
-            Ok(Score {
-                forecaster: r[forecaster].clone(),
-                feature: r[feature].clone(),
-                windows: t.num(r, windows)? as usize,
-                mae: t.num(r, mae)?,
-                rmse: t.num(r, rmse)?,
-                mase: t.num(r, mase)?,
-                smape: t.num(r, smape)?,
-            })
-        })
+        .filter(|r| series.is_none_or(|c| r[c] == ALL_SERIES))
+        .map(|r| Ok(BaselineScore { series: series.map(|c| r[c].clone()), name: r[name].clone(), test_loss: t.num(r, loss)? }))
         .collect()
+}
+
+/// scores.csv: `[series,]forecaster,feature,windows,mae,rmse,mase,smape` (data/scores.rs says
+/// how each is computed), the RNN first, then each baseline; in a file of many series, the
+/// pooled rows (`ALL_SERIES`) first, then each series'.
+pub fn scores_csv(scores: &[Score]) -> Csv {
+    let many = scores.iter().any(|s| s.series.is_some());
+    let columns = ["forecaster", "feature", "windows", "mae", "rmse", "mase", "smape"].map(String::from);
+    let mut csv = Csv::new(&[if many { vec!["series".to_string()] } else { vec![] }, columns.to_vec()].concat());
+    for s in scores {
+        let nums = [s.mae, s.rmse, s.mase, s.smape].map(format_num);
+        let series: Vec<String> = s.series.iter().map(|n| csv_field(n)).collect();
+        csv.row(&[series.as_slice(), &[csv_field(&s.forecaster), csv_field(&s.feature), s.windows.to_string()], &nums].concat());
+    }
+    csv
 }
 
 /// One row of predictions.csv: a window's target and the model's prediction of it, in the
 /// series' units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
+    /// The row's series, in a file of many.
+    pub series: Option<String>,
     /// The target's row in the series.
     pub index: usize,
     /// Its time label, when the series has a time column.
@@ -216,22 +213,40 @@ pub struct Prediction {
     pub preds: Vec<f64>,
 }
 
-/// predictions.csv: `index[,time],split,target_<f>...,pred_<f>...` for the features `names`;
-/// `time` only when the series has a time column.
-pub fn predictions_csv(names: &[String], timed: bool, rows: &[Prediction]) -> Csv {
+/// predictions.csv: `[series,]index[,time],split,target_<f>...,pred_<f>...` for the features
+/// `names`; `series` only for a file of many series (each row's index is then its row in its
+/// series), `time` only when the series has a time column.
+pub fn predictions_csv(names: &[String], layout: Layout, rows: &[Prediction]) -> Csv {
     let mut out = Vec::new();
-    let written = write_predictions_header(&mut out, names, timed).and_then(|()| {
+    let written = write_predictions_header(&mut out, names, layout).and_then(|()| {
         rows.iter().try_for_each(|p| {
-            let row = PredictionRow { index: p.index, time: p.time.as_deref(), split: &p.split, targets: &p.targets, preds: &p.preds };
-            write_prediction_row(&mut out, timed, &row)
+            let row = PredictionRow {
+                series: p.series.as_deref(),
+                index: p.index,
+                time: p.time.as_deref(),
+                split: &p.split,
+                targets: &p.targets,
+                preds: &p.preds,
+            };
+            write_prediction_row(&mut out, layout, &row)
         })
     });
     written.expect("writing to memory");
     Csv(String::from_utf8(out).expect("UTF-8 in, UTF-8 out"))
 }
 
+/// predictions.csv's optional columns: `series` (a file of many), `time` (a time column).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Layout {
+    pub series: bool,
+    pub time: bool,
+}
+
 /// One row of predictions.csv, borrowed: what `write_predictions` streams.
 pub struct PredictionRow<'a> {
+    /// The row's series, in a file of many.
+    pub series: Option<&'a str>,
+    /// The target's row (in its series, in a file of many).
     pub index: usize,
     pub time: Option<&'a str>,
     pub split: &'a str,
@@ -241,9 +256,10 @@ pub struct PredictionRow<'a> {
 
 /// predictions.csv's header, for the rows `write_prediction_row` streams after it, with nothing
 /// held but the row (a long series' file is large: about 130 bytes a row for 3 features).
-pub fn write_predictions_header(w: &mut impl std::io::Write, names: &[String], timed: bool) -> std::io::Result<()> {
-    let mut header = vec!["index".to_string()];
-    if timed {
+pub fn write_predictions_header(w: &mut impl std::io::Write, names: &[String], layout: Layout) -> std::io::Result<()> {
+    let mut header = if layout.series { vec!["series".to_string()] } else { vec![] };
+    header.push("index".into());
+    if layout.time {
         header.push("time".into());
     }
     header.push("split".into());
@@ -253,9 +269,12 @@ pub fn write_predictions_header(w: &mut impl std::io::Write, names: &[String], t
 }
 
 /// One row of predictions.csv.
-pub fn write_prediction_row(w: &mut impl std::io::Write, timed: bool, p: &PredictionRow) -> std::io::Result<()> {
+pub fn write_prediction_row(w: &mut impl std::io::Write, layout: Layout, p: &PredictionRow) -> std::io::Result<()> {
+    if layout.series {
+        write!(w, "{},", csv_field(p.series.unwrap_or("")))?;
+    }
     write!(w, "{}", p.index)?;
-    if timed {
+    if layout.time {
         write!(w, ",{}", csv_field(p.time.unwrap_or("")))?;
     }
     write!(w, ",{}", p.split)?;
@@ -281,6 +300,9 @@ fn write_num(w: &mut impl std::io::Write, v: f64) -> std::io::Result<()> {
 pub struct Predictions {
     features: usize,
     pub index: Vec<usize>,
+    /// Each row's series by its place in `series_names`, in a file of many.
+    pub series: Vec<u32>,
+    pub series_names: Vec<String>,
     /// Each row's split, by its place in `splits`.
     split: Vec<u8>,
     splits: Vec<String>,
@@ -300,6 +322,21 @@ impl Predictions {
 
     pub fn target(&self, i: usize, j: usize) -> f64 {
         self.values[i * 2 * self.features + j]
+    }
+
+    /// The rows `rows`, in that order.
+    pub fn subset(&self, rows: &[usize]) -> Predictions {
+        let w = 2 * self.features;
+        Predictions {
+            features: self.features,
+            index: rows.iter().map(|&i| self.index[i]).collect(),
+            series: rows.iter().filter_map(|&i| self.series.get(i).copied()).collect(),
+            series_names: self.series_names.clone(),
+            split: rows.iter().map(|&i| self.split[i]).collect(),
+            splits: self.splits.clone(),
+            time: self.time.as_ref().map(|t| rows.iter().map(|&i| t[i].clone()).collect()),
+            values: rows.iter().flat_map(|&i| self.values[i * w..(i + 1) * w].iter().copied()).collect(),
+        }
     }
 
     pub fn pred(&self, i: usize, j: usize) -> f64 {
@@ -323,10 +360,16 @@ impl Predictions {
         self.time.as_ref().map(|t| t[i].as_str())
     }
 
+    /// Row `i`'s series, in a file of many.
+    pub fn series_of(&self, i: usize) -> Option<&str> {
+        self.series.get(i).map(|&k| self.series_names[k as usize].as_str())
+    }
+
     /// Row `i` as a record.
     pub fn row(&self, i: usize) -> Prediction {
         let f = self.features;
         Prediction {
+            series: self.series_of(i).map(String::from),
             index: self.index[i],
             time: self.time(i).map(String::from),
             split: self.split(i).to_string(),
@@ -356,10 +399,12 @@ pub fn read_predictions(path: &Path, names: &[String], with_time: bool) -> Resul
     let (t, mut reader) = Table::open(path)?;
     let (index, split) = (t.col("index")?, t.col("split")?);
     let time = t.has("time").then(|| t.col("time")).transpose()?;
+    let series = t.has("series").then(|| t.col("series")).transpose()?;
     let cols = |prefix: &str| names.iter().map(|n| t.col(&format!("{prefix}{n}"))).collect::<Result<Vec<usize>>>();
     let (targets, preds) = (cols("target_")?, cols("pred_")?);
     let mut out = Predictions { features: names.len(), time: (with_time && time.is_some()).then(Vec::new), ..Default::default() };
     let mut r = csv::StringRecord::new();
+    let mut seen: std::collections::HashMap<String, u32> = Default::default();
     while reader.read_record(&mut r).with_context(|| format!("{}: malformed", path.display()))? {
         if r.len() != t.header.len() {
             bail!("{}: a row has {} cells, the header {}", path.display(), r.len(), t.header.len());
@@ -368,6 +413,14 @@ pub fn read_predictions(path: &Path, names: &[String], with_time: bool) -> Resul
             out.values.push(t.num_in(&r[c], c)?);
         }
         out.push(t.whole_in(&r[index], index)?, &r[split], time.map(|c| r[c].to_string()));
+        if let Some(c) = series {
+            let next = seen.len() as u32;
+            let k = *seen.entry(r[c].to_string()).or_insert_with(|| {
+                out.series_names.push(r[c].to_string());
+                next
+            });
+            out.series.push(k);
+        }
         if out.splits.len() > u8::MAX as usize {
             bail!("{}: more than {} different split labels", path.display(), u8::MAX);
         }
@@ -399,17 +452,31 @@ mod tests {
     fn each_table_reads_back_what_its_writer_wrote() {
         let names = vec!["a".to_string(), "b,c".to_string()];
         let rows = vec![
-            Prediction { index: 4, time: Some("1990-01".into()), split: "train".into(), targets: vec![1.0, -2.5], preds: vec![0.75, 3e-9] },
-            Prediction { index: 5, time: Some("1990-02".into()), split: "test".into(), targets: vec![0.0, 1e10], preds: vec![-0.0, 2.0] },
+            Prediction {
+                series: Some("x".into()),
+                index: 4,
+                time: Some("1990-01".into()),
+                split: "train".into(),
+                targets: vec![1.0, -2.5],
+                preds: vec![0.75, 3e-9],
+            },
+            Prediction {
+                series: Some("y,z".into()),
+                index: 5,
+                time: Some("1990-02".into()),
+                split: "test".into(),
+                targets: vec![0.0, 1e10],
+                preds: vec![-0.0, 2.0],
+            },
         ];
-        let p = scratch("predictions.csv", predictions_csv(&names, true, &rows).as_str());
+        let p = scratch("predictions.csv", predictions_csv(&names, Layout { series: true, time: true }, &rows).as_str());
         let read = read_predictions(&p, &names, true).unwrap();
         assert_eq!((0..read.len()).map(|i| read.row(i)).collect::<Vec<_>>(), rows);
         assert_eq!(read_predictions(&p, &names, false).unwrap().time(0), None, "labels only when asked for");
         let metrics = vec![EpochMetrics { epoch: 1, train_loss: 0.5, val_loss: 0.375, test_loss: 0.25, seconds: 1.5 }];
         let p = scratch("metrics.csv", metrics_csv(&metrics).as_str());
         assert_eq!(read_metrics(&p).unwrap(), metrics);
-        let scores = vec![BaselineScore { name: "persistence".into(), test_loss: 0.125 }];
+        let scores = vec![BaselineScore { series: None, name: "persistence".into(), test_loss: 0.125 }];
         let p = scratch("baselines.csv", baselines_csv(&scores).as_str());
         assert_eq!(read_baselines(&p).unwrap(), scores);
     }
@@ -423,7 +490,7 @@ mod tests {
         );
         let old = scratch("m0.1.csv", "epoch,train_loss,test_loss,seconds\n1,0.25,0.5,2.0\n");
         assert!(read_metrics(&old).unwrap()[0].val_loss.is_nan(), "metrics.csv before 0.3 has no val_loss");
-        let p = scratch("p2.csv", "split,index,pred_x,target_x,series\nval,7,1.5,2.5,s1\n");
+        let p = scratch("p2.csv", "split,index,pred_x,target_x,store\nval,7,1.5,2.5,s1\n");
         let read = read_predictions(&p, &["x".to_string()], false).unwrap();
         assert_eq!((read.index[0], read.split(0), read.target(0, 0), read.pred(0, 0)), (7, "val", 2.5, 1.5));
         assert!(!read.is_test(0) && !read.is_train(0), "a val row is neither train nor test");

@@ -271,6 +271,11 @@ settings! {
     columns: Option<Vec<String>> = None, list, Data, Fixed,
         flag "columns", "The CSV's columns to learn, in this order", Shown::Words("every column but the time column"),
         check when_set(|v: &Vec<String>| check::columns(v)), arg |a| a.value_delimiter(',').num_args(1..).value_name("A,B,...");
+    /// A long-format CSV's series column (config.json's `series` holds each series' scaling).
+    #[serde(default)]
+    series_column: Option<String> = None, optional, Data, Fixed,
+        flag "series-column", "A file of many series, one row per series and time (long format): the column naming each row's series. One model trains across them; each series is split and scaled on its own", Shown::Words("one series"),
+        check when_set(|v: &String| check::time_column(v)), arg |a| a.value_parser(checked_text(check::time_column)).value_name("NAME");
     #[serde(default)]
     missing: Missing = Missing::Error, plain, Data, Fixed,
         flag "missing", "What a missing cell (empty, NA, NaN) becomes", Shown::Value,
@@ -318,7 +323,12 @@ impl Settings {
 
     /// The series: the circle, or the CSV read as the settings say.
     pub fn source(&self) -> Source {
-        let reading = Reading { time_column: self.time_column.clone(), columns: self.columns.clone(), missing: self.missing };
+        let reading = Reading {
+            time_column: self.time_column.clone(),
+            columns: self.columns.clone(),
+            missing: self.missing,
+            series_column: self.series_column.clone(),
+        };
         Source::new(self.data.clone(), reading)
     }
 }
@@ -344,6 +354,7 @@ fn shown(v: &impl Serialize) -> String {
 pub struct CsvSeries {
     /// Its season in rows (--season, else its calendar's), if it has one.
     pub season: Option<usize>,
+    /// Its rows (a file of many series: its median series').
     pub rows: usize,
 }
 
@@ -668,13 +679,14 @@ mod tests {
 
     /// Every setting, given a value other than its default: each must reach its field, and each
     /// must be refused by name when it contradicts a resumed run.
-    const EVERY_FLAG: [(&str, &str); 24] = [
+    const EVERY_FLAG: [(&str, &str); 25] = [
         ("--seq-len", "7"),
         ("--activation", "relu"),
         ("--data", "x.csv"),
         ("--time-column", "date"),
         ("--columns", "a,b"),
         ("--missing", "skip"),
+        ("--series-column", "store"),
         ("--scale-bound", "1"),
         ("--hidden", "5"),
         ("--batch-size", "3"),

@@ -3,6 +3,10 @@ values and gives predictions.csv's predictions, in the series' units, to the bit
 
 usage: check_export_units.py RUN_DIR SERIES.csv   (a `vanilla-rnn train --data SERIES.csv` run,
                                                   with a time column and no gaps)
+
+A run on many series (--series-column) exports model(x, series): each window's series, as its
+index into config.json's `series`; its rows are read here series by series, in the file's order
+(the file's rows in time order within each series).
 """
 import csv
 import json
@@ -16,20 +20,26 @@ config = json.load(open(os.path.join(run, "config.json")))
 seq_len, features = config["settings"]["seq_len"], config["features"]
 with open(series, newline="") as f:
     table = list(csv.DictReader(f))
-raw = torch.tensor([[float(r[c]) for c in features] for r in table], dtype=torch.float64)
+column = config["settings"].get("series_column")
+names = [s["name"] for s in config.get("series", [])]
+raw = {}  # each series' raw rows
+for r in table:
+    raw.setdefault(r[column] if column else None, []).append([float(r[c]) for c in features])
+raw = {k: torch.tensor(v, dtype=torch.float64) for k, v in raw.items()}
 with open(os.path.join(run, "predictions.csv"), newline="") as f:
     rows = list(csv.DictReader(f))
-index = [int(r["index"]) for r in rows]
 want = torch.tensor([[float(r[f"pred_{c}"]) for c in features] for r in rows], dtype=torch.float64)
-windows = torch.stack([raw[t - seq_len:t] for t in index])  # the raw rows before each target
+of = [r["series"] if column else None for r in rows]
+windows = torch.stack([raw[k][int(r["index"]) - seq_len:int(r["index"])] for k, r in zip(of, rows)])  # the raw rows before each target
 
 module = torch.jit.load(os.path.join(run, "model.pt"))
-got = module(windows)
+extra = (torch.tensor([names.index(k) for k in of]),) if column else ()
+got = module(windows, *extra)
 if got.dtype != torch.float64 or got.shape != want.shape:
     sys.exit(f"model.pt gave {got.dtype} {tuple(got.shape)}, expected float64 {tuple(want.shape)}")
 if not torch.equal(got, want):
     sys.exit(f"model.pt on raw values differs from predictions.csv: max abs {(got - want).abs().max().item():.3e}")
-one = module(windows[:1]).double()
+one = module(windows[:1], *(e[:1] for e in extra)).double()
 if not torch.allclose(one, want[:1], rtol=1e-6, atol=0):
     sys.exit("model.pt on a batch of one is off")
 print(f"model.pt on {len(rows)} raw windows gives predictions.csv's {features} to the bit, in the series' units")

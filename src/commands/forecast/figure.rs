@@ -3,13 +3,36 @@
 //! error at each horizon over the test tail.
 
 use super::{Forecast, HorizonScore, NEAR};
+use crate::figures::run::SHOWN_SERIES;
 use crate::figures::{drawing_error, legend, linear_chart, png, span, Ticks, GREY, ORANGE};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
-pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
+/// forecast.png: one series' forecast, a panel per feature and the horizons; of many series, a
+/// panel per series (the first `SHOWN_SERIES`), of the first feature.
+pub fn draw(fcs: &[Forecast], path: &Path) -> Result<()> {
+    match fcs {
+        [fc] => draw_one(fc, path),
+        many => {
+            let shown = &many[..many.len().min(SHOWN_SERIES)];
+            png(path, (1400, 330 * shown.len() as u32), |root| {
+                for (fc, area) in shown.iter().zip(root.split_evenly((shown.len(), 1))) {
+                    draw_feature(fc, 0, &area, &labels(fc))?;
+                }
+                Ok(())
+            })
+        }
+    }
+}
+
+/// The labels of the rows, and of the rows past the end.
+fn labels(fc: &Forecast) -> Vec<String> {
+    fc.time.as_ref().map(|t| t.labels.iter().chain(&fc.future).cloned().collect()).unwrap_or_default()
+}
+
+fn draw_one(fc: &Forecast, path: &Path) -> Result<()> {
     let shown = fc.names.len().min(4);
     let extra = usize::from(!fc.horizons.is_empty());
     png(path, (1400, 330 * (shown + extra) as u32), |root| {
@@ -17,8 +40,7 @@ pub fn draw(fc: &Forecast, path: &Path) -> Result<()> {
         if let Some(area) = panels.get(shown) {
             draw_horizons(fc, area)?;
         }
-        // the labels of the rows, and of the rows past the end
-        let labels: Vec<String> = fc.time.as_ref().map(|t| t.labels.iter().chain(&fc.future).cloned().collect()).unwrap_or_default();
+        let labels = labels(fc);
         for (j, area) in panels.iter().take(shown).enumerate() {
             draw_feature(fc, j, area, &labels)?;
         }
@@ -87,7 +109,8 @@ fn title(fc: &Forecast, name: &str) -> String {
         return format!("Closed-loop forecast from row {}: {name} (first {} steps within {NEAR} of the truth)", fc.from, fc.steps_near());
     }
     let mase = fc.mase().map_or(String::new(), |m| format!("; closed-loop MASE {m:.3} on the test tail"));
-    format!("{name}: {} steps forecast from {start}{mase}", fc.generated.len())
+    let series = fc.series.as_ref().map_or(String::new(), |s| format!("{s}, "));
+    format!("{series}{name}: {} steps forecast from {start}{mase}", fc.generated.len())
 }
 
 /// The closed loop's MSE at each horizon over every held-out start, against persistence's.

@@ -6,13 +6,13 @@
 pub mod band;
 pub mod figure;
 
-use super::trained::{load_model, series_for, RunSeries, TrainedArgs};
+use super::trained::{chosen_series, load_model, series_for, Loaded, RunSeries, TrainedArgs};
 use crate::data::framing::Framing;
 use crate::data::{self, Source, Time, Windows};
 use crate::files::tables::{csv_field, format_num, Csv};
 use crate::model::loss::predict_next;
 use crate::model::RNN;
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
 use tch::{Device, Kind, Tensor};
 
@@ -85,6 +85,8 @@ pub struct HorizonScore {
 }
 
 pub struct Forecast {
+    /// Its series, in a file of many.
+    pub series: Option<String>,
     pub from: usize,
     pub names: Vec<String>,
     pub generated: Vec<Generated>,
@@ -142,9 +144,10 @@ impl Forecast {
         (all > 0.0).then(|| within / all)
     }
 
-    /// `step,index[,time],pred_<f>...[,lower_<f>...,upper_<f>...],true_<f>...,distance,persistence_distance`
-    pub fn csv(&self) -> Csv {
-        let mut header = vec!["step".to_string(), "index".to_string()];
+    /// `[series,]step,index[,time],pred_<f>...[,lower_<f>...,upper_<f>...],true_<f>...,distance,persistence_distance`
+    fn csv_header(&self) -> Vec<String> {
+        let mut header: Vec<String> = self.series.iter().map(|_| "series".to_string()).collect();
+        header.extend(["step".to_string(), "index".to_string()]);
         if self.time.is_some() {
             header.push("time".into());
         }
@@ -155,9 +158,13 @@ impl Forecast {
         }
         header.extend(columns("true"));
         header.extend(["distance".to_string(), "persistence_distance".to_string()]);
-        let mut csv = Csv::new(&header);
+        header
+    }
+
+    fn csv_rows(&self, csv: &mut Csv) {
         for (k, g) in self.generated.iter().enumerate() {
-            let mut row = vec![(k + 1).to_string(), g.index.to_string()];
+            let mut row: Vec<String> = self.series.iter().map(|s| csv_field(s)).collect();
+            row.extend([(k + 1).to_string(), g.index.to_string()]);
             if self.time.is_some() {
                 row.push(self.label(g.index).map(csv_field).unwrap_or_default());
             }
@@ -173,18 +180,33 @@ impl Forecast {
             row.push(g.persistence.map(format_num).unwrap_or_default());
             csv.row(&row);
         }
-        csv
     }
 
-    /// `h,starts,rnn_mse,persistence_mse,rnn_mase,coverage` (coverage empty without a band)
-    pub fn horizons_csv(&self) -> Csv {
-        let mut csv = Csv::new(&["h", "starts", "rnn_mse", "persistence_mse", "rnn_mase", "coverage"].map(String::from));
+    /// `[series,]h,starts,rnn_mse,persistence_mse,rnn_mase,coverage` (coverage empty without a band)
+    fn horizons_rows(&self, csv: &mut Csv) {
         for h in &self.horizons {
             let coverage = h.coverage.map(format_num).unwrap_or_default();
-            csv.row(&[h.h.to_string(), h.starts.to_string(), format_num(h.rnn), format_num(h.persistence), format_num(h.mase), coverage]);
+            let mut row: Vec<String> = self.series.iter().map(|s| csv_field(s)).collect();
+            row.extend([h.h.to_string(), h.starts.to_string(), format_num(h.rnn), format_num(h.persistence), format_num(h.mase), coverage]);
+            csv.row(&row);
         }
-        csv
     }
+}
+
+/// forecast.csv: each forecast's rows, series after series (a file of many: a `series` column).
+pub fn forecasts_csv(fcs: &[Forecast]) -> Csv {
+    let mut csv = Csv::new(&fcs.first().map(Forecast::csv_header).unwrap_or_default());
+    fcs.iter().for_each(|fc| fc.csv_rows(&mut csv));
+    csv
+}
+
+/// forecast_horizons.csv: each forecast's horizons, series after series.
+pub fn horizons_csv(fcs: &[Forecast]) -> Csv {
+    let mut header: Vec<String> = fcs.first().and_then(|f| f.series.as_ref()).map(|_| "series".to_string()).into_iter().collect();
+    header.extend(["h", "starts", "rnn_mse", "persistence_mse", "rnn_mase", "coverage"].map(String::from));
+    let mut csv = Csv::new(&header);
+    fcs.iter().for_each(|fc| fc.horizons_rows(&mut csv));
+    csv
 }
 
 /// The model's rows: the series scaled, and for the circle, continued past its end.
@@ -206,14 +228,14 @@ impl Truth<'_> {
 
     /// Row `index` in model units, when known.
     fn scaled_row(&self, index: usize) -> Option<Vec<f64>> {
-        let scaling = self.windows.scaling.as_ref();
+        let scaling = self.windows.scaling_of(0);
         self.row(index).map(|r| r.iter().enumerate().map(|(j, &v)| scaling.map_or(v, |s| s.scale(j, v))).collect())
     }
 }
 
-/// Model-unit values of one row in the series' units.
+/// Model-unit values of one row in the series' units (a forecast runs on one series).
 fn unscaled(w: &Windows, values: &[f32]) -> Vec<f64> {
-    w.unscaled(values.iter().map(|&v| v as f64))
+    w.unscaled(0, values.iter().map(|&v| v as f64))
 }
 
 /// The closed loop on a batch of windows: `steps` predictions each, fed back, in model units.
@@ -300,9 +322,26 @@ fn start_row(from: Option<&str>, series: &data::Series) -> Result<usize> {
     }
 }
 
-pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
+/// The forecast of each series asked for (`--series`, else every one; a file of one series: it).
+pub fn forecast(args: &ForecastArgs) -> Result<Vec<Forecast>> {
     let loaded = load_model(&args.trained.weights(), &args.trained.model)?;
     let RunSeries { source, windows } = series_for(&loaded, &args.trained.data)?;
+    let chosen = chosen_series(&windows, args.trained.series.as_deref())?;
+    if windows.series.groups.is_none() {
+        return Ok(vec![forecast_one(&loaded, &source, windows, args)?]);
+    }
+    let mut out = Vec::with_capacity(chosen.len());
+    for k in chosen {
+        let name = windows.series.name_of(k).map(String::from);
+        let fc = forecast_one(&loaded, &source, windows.only(k)?, args)
+            .with_context(|| format!("series {}", name.as_deref().unwrap_or_default()))?;
+        out.push(Forecast { series: name, ..fc });
+    }
+    Ok(out)
+}
+
+/// One series' forecast (`windows` holds that series alone).
+fn forecast_one(loaded: &Loaded, source: &Source, windows: Windows, args: &ForecastArgs) -> Result<Forecast> {
     let (seq, f, n, steps) = (loaded.seq_len as usize, windows.series.features(), windows.series.rows.len(), args.steps as usize);
     let from = start_row(args.from.as_deref(), &windows.series)?;
     if from < seq || from > n {
@@ -311,7 +350,7 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
     if let Some(gap) = (from - seq..from).find(|&i| windows.series.has_gap(i)) {
         bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
     }
-    let truth = Truth { model_rows: data::model_rows(&windows.series, windows.scaling.as_ref()), windows: &windows, source: &source };
+    let truth = Truth { model_rows: data::model_rows(&windows.series, &windows.scaling), windows: &windows, source };
     let band = band::calibrate(&loaded.rnn, loaded.framing, &windows, steps, args.coverage)?;
     let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
     let last = truth.scaled_row(from - 1).unwrap_or_default();
@@ -337,7 +376,7 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
         })
         .collect();
     let season = loaded.run.as_ref().and_then(|r| r.season);
-    let scoring = Scoring { band: band.as_ref(), mase_scale: windows.mase_scale(season) };
+    let scoring = Scoring { band: band.as_ref(), mase_scale: windows.mase_scale(0, season) };
     let horizons = score_horizons(&loaded.rnn, loaded.framing, &truth, steps, &scoring)?;
     // The history shown before the forecast: three times its length, at least the window.
     let shown = (3 * steps).max(seq).min(from);
@@ -346,6 +385,7 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
     let past_the_end = (from + steps).saturating_sub(n);
     let future = time.as_ref().and_then(|t| data::season::continue_labels(&t.labels, past_the_end)).unwrap_or_default();
     Ok(Forecast {
+        series: None,
         from,
         names: windows.series.names.clone(),
         generated,
@@ -362,6 +402,9 @@ pub fn forecast(args: &ForecastArgs) -> Result<Forecast> {
 /// RUN/plots/forecast.png (the forecast is computed again: the same weights give the same numbers).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Asked {
+    /// --series (a run on many series), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
     pub steps: u64,
     pub from: Option<String>,
     pub coverage: f64,
@@ -369,7 +412,7 @@ pub struct Asked {
 
 impl Asked {
     pub fn of(args: &ForecastArgs) -> Asked {
-        Asked { steps: args.steps, from: args.from.clone(), coverage: args.coverage }
+        Asked { series: args.trained.series.clone(), steps: args.steps, from: args.from.clone(), coverage: args.coverage }
     }
 
     pub fn save(&self, run: &Path) -> Result<()> {
@@ -389,7 +432,13 @@ pub fn redraw(run: &Path) -> Result<Option<PathBuf>> {
     if asked.steps == 0 || asked.steps > 10_000_000 || !(asked.coverage > 0.0 && asked.coverage < 1.0) {
         return Err(bad("steps must be 1 to 10000000 and coverage between 0 and 1".into()));
     }
-    let trained = TrainedArgs { run: Some(run.to_path_buf()), weights: None, data: Default::default(), model: Default::default() };
+    let trained = TrainedArgs {
+        run: Some(run.to_path_buf()),
+        weights: None,
+        series: asked.series,
+        data: Default::default(),
+        model: Default::default(),
+    };
     let args = ForecastArgs { trained, steps: asked.steps, from: asked.from, coverage: asked.coverage, out: None };
     let plot = run.join("plots").join("forecast.png");
     figure::draw(&forecast(&args)?, &plot)?;

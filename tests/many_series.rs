@@ -1,0 +1,164 @@
+//! Many series in one file (long format, `--series-column`): one model across them, each series
+//! split and scaled on its own, its outputs per series and pooled, predict and forecast by name.
+
+mod common;
+use common::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// (name, rows, level, amplitude): three monthly series of different lengths and magnitudes.
+const SERIES: [(&str, usize, f64, f64); 3] = [("small", 60, 2.0, 0.5), ("big", 90, 1000.0, 80.0), ("mid", 40, 50.0, 5.0)];
+
+/// Row `i` of series `k`: a yearly season on a trend.
+fn value(k: usize, i: usize) -> f64 {
+    let (_, _, level, amp) = SERIES[k];
+    level + amp * (i as f64 * std::f64::consts::PI / 6.0).sin() + 0.01 * amp * i as f64
+}
+
+fn month(i: usize) -> String {
+    format!("{}-{:02}", 2010 + i / 12, 1 + i % 12)
+}
+
+/// `store,month,sales`, the series' rows interleaved; with `newest_first`, mid's rows come
+/// newest first (train orders a series by its time labels).
+fn write_stores(path: &Path, newest_first: bool) {
+    let mut lines = vec!["store,month,sales".to_string()];
+    for i in 0..90 {
+        for (k, &(name, rows, _, _)) in SERIES.iter().enumerate() {
+            let i = if newest_first && name == "mid" { rows.wrapping_sub(1 + i) } else { i };
+            if i < rows {
+                lines.push(format!("{name},{},{}", month(i), value(k, i)));
+            }
+        }
+    }
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+/// A run on the stores' file: 3 epochs, the CSV defaults otherwise.
+fn trained(name: &str, newest_first: bool) -> (PathBuf, PathBuf) {
+    let dir = scratch(name);
+    let csv = dir.join("stores.csv");
+    write_stores(&csv, newest_first);
+    let out = dir.join("run");
+    let r = run(&["train", "--quiet", "--epochs", "3", "--data", s(&csv), "--series-column", "store", "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (csv, out)
+}
+
+/// A CSV's rows as maps from its header's names.
+fn table(path: &Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header: Vec<String> = text.lines().next().unwrap().split(',').map(String::from).collect();
+    text.lines().skip(1).map(|l| header.iter().cloned().zip(l.split(',').map(String::from)).collect()).collect()
+}
+
+fn config(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn one_model_trains_across_the_series_each_split_and_scaled_on_its_own() {
+    let (_, out) = trained("many-train", true);
+    let config = config(&out);
+    let seq_len = config["settings"]["seq_len"].as_u64().unwrap() as usize;
+    assert_eq!(seq_len, 15, "two seasons, at most a quarter of the median series' 60 rows");
+    let rows = table(&out.join("predictions.csv"));
+    for (k, &(name, len, _, _)) in SERIES.iter().enumerate() {
+        let own: Vec<&HashMap<String, String>> = rows.iter().filter(|r| r["series"] == name).collect();
+        // no window crosses into another series: the first target is the series' own row seq_len
+        let mut index: Vec<usize> = own.iter().map(|r| r["index"].parse().unwrap()).collect();
+        index.sort();
+        assert_eq!(index, (seq_len..len).collect::<Vec<_>>(), "{name}: every window of its own rows, none more");
+        // its own chronological tail held out
+        let windows = len - seq_len;
+        let tail: Vec<usize> = own.iter().filter(|r| r["split"] == "test").map(|r| r["index"].parse().unwrap()).collect();
+        assert_eq!(tail, (len - windows / 5..len).collect::<Vec<_>>(), "{name}: the last fifth of its windows");
+        for r in &own {
+            let i: usize = r["index"].parse().unwrap();
+            assert_eq!(r["time"], month(i), "{name}: in time order whatever the file's order");
+            assert_eq!(r["target_sales"].parse::<f64>().unwrap(), value(k, i));
+        }
+        // scaled by its own training rows: min and max of the rows its training windows read
+        let scaling = config["series"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap()["scaling"].clone();
+        let last_train = own.iter().filter(|r| r["split"] == "train").map(|r| r["index"].parse::<usize>().unwrap()).max().unwrap();
+        let seen: Vec<f64> = (0..=last_train).map(|i| value(k, i)).collect();
+        let min = seen.iter().cloned().fold(f64::INFINITY, f64::min);
+        let max = seen.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!((scaling["min"][0].as_f64().unwrap(), scaling["max"][0].as_f64().unwrap()), (min, max), "{name}");
+    }
+    assert!(config["scaling"].is_null(), "no one scaling for the file");
+}
+
+#[test]
+fn scores_and_baselines_are_given_per_series_and_pooled() {
+    let (_, out) = trained("many-scores", false);
+    let scores = table(&out.join("scores.csv"));
+    let windows = |series: &str, forecaster: &str| -> usize {
+        scores.iter().find(|r| r["series"] == series && r["forecaster"] == forecaster).unwrap()["windows"].parse().unwrap()
+    };
+    let each: usize = SERIES.iter().map(|s| windows(s.0, "rnn")).sum();
+    assert_eq!(windows("all series", "rnn"), each, "the pooled rows cover every series' test tail");
+    assert_eq!(scores[0]["series"], "all series", "pooled first");
+    for forecaster in ["rnn", "persistence", "linear", "seasonal_naive"] {
+        assert!(scores.iter().any(|r| r["series"] == "mid" && r["forecaster"] == forecaster), "{forecaster}");
+    }
+    // each series' MASE on its own scale: the pooled MASE is their mean weighted by windows
+    let mase = |series: &str| -> f64 {
+        scores.iter().find(|r| r["series"] == series && r["forecaster"] == "persistence").unwrap()["mase"].parse().unwrap()
+    };
+    let weighted = SERIES.iter().map(|s| mase(s.0) * windows(s.0, "persistence") as f64).sum::<f64>() / each as f64;
+    assert!((mase("all series") - weighted).abs() < 1e-12 * weighted, "{} {weighted}", mase("all series"));
+    let baselines = table(&out.join("baselines.csv"));
+    let series: Vec<&str> = baselines.iter().map(|r| r["series"].as_str()).collect();
+    assert_eq!(series, ["all series", "all series", "all series", "small", "small", "small", "big", "big", "big", "mid", "mid", "mid"]);
+}
+
+#[test]
+fn predict_and_forecast_take_a_series_by_name() {
+    let (_, out) = trained("many-forecast", false);
+    let r = run(&["predict", s(&out), "--series", "big"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().skip(1).collect();
+    assert!(lines.len() == 90 - 15 && lines.iter().all(|l| l.starts_with("big,")), "{}", r.stdout);
+    assert_clean_error(
+        &run(&["predict", s(&out), "--series", "huge"]),
+        1,
+        "--series huge: no such series in the store column (its series: small, big, mid)",
+    );
+    let r = run(&["forecast", s(&out), "--steps", "3"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("forecast 3 steps for each of 3 series"), "{}", r.stderr);
+    let rows = table(&out.join("forecast.csv"));
+    for &(name, len, _, _) in &SERIES {
+        let own: Vec<&str> = rows.iter().filter(|r| r["series"] == name).map(|r| r["time"].as_str()).collect();
+        assert_eq!(own, [month(len), month(len + 1), month(len + 2)], "{name}: after its own last month");
+    }
+    assert!(table(&out.join("forecast_horizons.csv")).iter().any(|r| r["series"] == "mid"));
+    let r = run(&["forecast", s(&out), "--steps", "2", "--series", "small"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(table(&out.join("forecast.csv")).iter().all(|r| r["series"] == "small"));
+    assert!(out.join("plots/forecast.png").exists() && out.join("plots/predictions.png").exists());
+    let r = run(&["plot", s(&out)]);
+    assert!(r.code == 0 && r.stderr.contains("forecast.png"), "{}", r.stderr);
+}
+
+#[test]
+fn model_pt_takes_each_windows_series_and_gives_predictions_csvs_numbers() {
+    let (csv, out) = trained("many-export", false);
+    let r = py(&["tests/python/check_export_units.py", s(&out), s(&csv)]);
+    assert_eq!(r.code, 0, "model.pt of many series:\n{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn a_file_of_many_series_without_the_flag_gets_one_line_naming_it() {
+    let dir = scratch("many-unflagged");
+    let csv = dir.join("stores.csv");
+    write_stores(&csv, false);
+    let r = run(&["train", "--data", s(&csv), "--out", s(&dir.join("a"))]);
+    assert_clean_error(&r, 1, "(store): \"small\" is not a number (the name of each row's series? --series-column names it");
+    let r = run(&["train", "--data", s(&csv), "--columns", "sales", "--out", s(&dir.join("b"))]);
+    assert_clean_error(&r, 1, "the time column month repeats 2010-01 (data rows 1 and 2): a file of many series? --series-column");
+    let r = run(&["train", "--data", s(&csv), "--series-column", "shop", "--out", s(&dir.join("c"))]);
+    assert_clean_error(&r, 1, "--series-column shop: ");
+    assert!(!dir.join("a").exists() && !dir.join("b").exists(), "a refused file creates nothing");
+}
