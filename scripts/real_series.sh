@@ -49,5 +49,8 @@ ex="$root/sunspots-default"
 "$bin" forecast --weights "$ex/weights.safetensors" --steps 20 --from 1948 2> "$ex/forecast.txt"
 mkdir -p docs/plots/sunspots
 cp "$ex"/plots/*.png "$ex/forecast.png" docs/plots/sunspots/
+# scripts/many_series.sh's section of the file is its own: kept as it is
+many=$(sed -n '/<!-- scripts\/many_series.sh: begin -->/,/<!-- scripts\/many_series.sh: end -->/p' docs/real_series.md)
 "$PYTHON" scripts/real_series_table.py "$root" "${#seeds[@]}" "${bounds[@]}" > docs/real_series.md
+if [ -n "$many" ]; then printf '\n%s\n' "$many" >> docs/real_series.md; fi
 echo "real_series.sh: wrote docs/real_series.md" >&2
