@@ -203,6 +203,60 @@ def unscale(j, s, scaling):
     return (s / bound + 1.0) / 2.0 * (mx[j] - mn[j]) + mn[j]
 
 
+ONE_BATCH = 1 << 16  # windows at once at most (data::ONE_BATCH)
+
+
+def design(x):
+    """[window's inputs, flattened | 1] in float64 (data/framing.rs)."""
+    flat = x.flatten(1).double()
+    return torch.cat([flat, torch.ones(len(flat), 1, dtype=torch.float64)], 1)
+
+
+def fit_linear(x, y):
+    """--target linear's autoregression, as data/framing.rs fits it: (D'D + lambda I) W = D'Y,
+    lambda = 1e-8 trace(D'D) / d, D'D and D'Y summed by torch over batches of ONE_BATCH windows,
+    then Cholesky in plain loops (the same operations in the same order: the same W to the bit)."""
+    dtd = dty = None
+    for first in range(0, len(x), ONE_BATCH):
+        d = design(x[first:first + ONE_BATCH])
+        a, b = d.t().matmul(d), d.t().matmul(y[first:first + ONE_BATCH].double())
+        dtd, dty = (a, b) if dtd is None else (dtd + a, dty + b)
+    a, b = dtd.tolist(), dty.tolist()
+    d, f = len(b), len(b[0])
+    trace = 0.0
+    for i in range(d):
+        trace += a[i][i]
+    lam = 1e-8 * trace / d
+    L = [[0.0] * d for _ in range(d)]
+    for j in range(d):
+        s = a[j][j] + lam
+        for k in range(j):
+            s -= L[j][k] * L[j][k]
+        L[j][j] = math.sqrt(s)
+        for i in range(j + 1, d):
+            s = a[i][j]
+            for k in range(j):
+                s -= L[i][k] * L[j][k]
+            L[i][j] = s / L[j][j]
+    w = [[0.0] * f for _ in range(d)]
+    for c in range(f):
+        z = [0.0] * d
+        for i in range(d):
+            s = b[i][c]
+            for k in range(i):
+                s -= L[i][k] * z[k]
+            z[i] = s / L[i][i]
+        for i in reversed(range(d)):
+            s = z[i]
+            for k in range(i + 1, d):
+                s -= L[k][i] * w[k][c]
+            w[i][c] = s / L[i][i]
+    return torch.tensor(w, dtype=torch.float64)
+
+
+LINEAR = None  # --target linear's fitted W
+
+
 def frame(x, target, norm):
     """src/data/framing.rs: the window's inputs as the model sees them, and the map of its output
     back to scaled units (x' = (x - s) / c, y' = (y - a) / c, prediction = a + c * out)."""
@@ -216,6 +270,8 @@ def frame(x, target, norm):
     if scale is not None:
         inputs = inputs / scale.unsqueeze(1)
     anchor = last if target == "change" else shift
+    if target == "linear":
+        anchor = design(x).matmul(LINEAR).float()
 
     def to_frame(y):
         y = y - anchor if anchor is not None else y
@@ -292,7 +348,7 @@ def main():
     p.add_argument("--test-fraction", type=float, default=0.2)
     p.add_argument("--val-fraction", type=float)  # 0; a CSV's: csv_defaults
     p.add_argument("--patience", type=int, default=0)
-    p.add_argument("--target", choices=["level", "change"])  # level; a CSV's: csv_defaults
+    p.add_argument("--target", choices=["level", "change", "linear"])  # level; a CSV's: csv_defaults
     p.add_argument("--window-norm", choices=["none", "last", "revin"], default="none")
     p.add_argument("--season", type=int, default=0)  # the seasonal baseline's: changes no number here
     p.add_argument("--data")
@@ -349,6 +405,9 @@ def main():
     val_x, val_y = ds.X[n_train:n_train + n_val], ds.Y[n_train:n_train + n_val]
     test_x, test_y = ds.X[n_train + n_val:], ds.Y[n_train + n_val:]
     # The model trains on its framing of the training windows (--target, --window-norm).
+    global LINEAR
+    if a.target == "linear":
+        LINEAR = fit_linear(ds.X[:n_train], ds.Y[:n_train])
     train_x, to_frame, _ = frame(ds.X[:n_train], a.target, a.window_norm)
     train_ds = TensorDataset(train_x, to_frame(ds.Y[:n_train]))
 
@@ -442,6 +501,7 @@ def main():
         "scaling": {"min": scaling[0].tolist(), "max": scaling[1].tolist(), "bound": scaling[2]} if scaling else None,
         "series": [{"name": name, "scaling": {"min": sc[0].tolist(), "max": sc[1].tolist(), "bound": sc[2]}}
                    for (name, _), sc in zip(named or [], scalings) if sc is not None],
+        "linear_ar": {"weights": LINEAR.flatten().tolist(), "features": len(names)} if LINEAR is not None else None,
         "windows": len(ds), "train_windows": n_train, "val_windows": n_val, "kept_epoch": best_epoch or a.epochs,
         "versions": {"vanilla_rnn": "scripts/reference.py", "tch": "none", "libtorch": torch.__version__},
     }

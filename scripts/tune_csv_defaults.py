@@ -32,7 +32,7 @@ SERIES = [
     ("nile.csv", [], None),
     ("sunspots.csv", [], None),
 ]
-FRAMINGS = [("level", "none"), ("change", "none"), ("level", "last"), ("level", "revin"), ("change", "revin")]
+FRAMINGS = [("level", "none"), ("change", "none"), ("level", "last"), ("level", "revin"), ("change", "revin"), ("linear", "none")]
 
 
 def seq_lens(season):
@@ -52,7 +52,9 @@ def one(job):
 
 
 def train(name, flags, seq, target, norm, seed, out):
-    cmd = [BIN, "train", "--quiet", "--data", os.path.join(ROOT, "tests", "data", name), *flags, "--seq-len", str(seq),
+    # train's own defaults (40 epochs), not a CSV series' (which this script chooses), unless a candidate says
+    epochs = [] if "--epochs" in flags else ["--epochs", "40"]
+    cmd = [BIN, "train", "--quiet", "--data", os.path.join(ROOT, "tests", "data", name), *flags, *epochs, "--seq-len", str(seq),
            "--target", target, "--window-norm", norm, "--val-fraction", "0.2", "--test-fraction", "0.2", "--seed", str(seed), "--out", out]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 

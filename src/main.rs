@@ -82,7 +82,7 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
 fn export(weights: &Path, out: &Path, model: &vanilla_rnn::train::settings::ModelArgs) -> Result<()> {
     let loaded = trained::load_model(weights, model)?;
     let scaling = loaded.run.as_ref().map(|r| r.scalings()).unwrap_or_default();
-    export_torchscript(&loaded.rnn, loaded.seq_len, loaded.framing, &scaling, out)?;
+    export_torchscript(&loaded.rnn, loaded.seq_len, &loaded.framing, &scaling, out)?;
     let units = match scaling.len() {
         0 => "float32, as the model",
         1 => "in the series' units, float64 out",

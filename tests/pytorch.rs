@@ -129,6 +129,11 @@ fn a_csv_runs_export_works_in_the_series_units_in_python() {
     let nile = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nile.csv");
     assert_eq!(run(&["train", "--epochs", "3", "--quiet", "--data", s(&nile), "--out", s(&dir)]).code, 0);
     assert_py_ok(&py(&["tests/python/check_export_units.py", s(&dir), s(&nile)]), "model.pt in the series' units");
+    // --target linear: the fitted autoregression is inside the module too
+    let linear = dir.join("linear");
+    let args = ["train", "--epochs", "3", "--quiet", "--target", "linear", "--data", s(&nile), "--out", s(&linear)];
+    assert_eq!(run(&args).code, 0);
+    assert_py_ok(&py(&["tests/python/check_export_units.py", s(&linear), s(&nile)]), "model.pt of --target linear");
 }
 
 /// A CSV's cells with numbers normalised (Python and Rust print the same f64 differently).
@@ -277,7 +282,8 @@ fn a_users_csv_trains_bitwise_as_in_python() {
 
 /// Every framing of the windows (--target, --window-norm), on a trending series whose test tail
 /// lies above its training rows: the framed training, and validation, test and predictions
-/// mapped back, bitwise as in Python with both backwards.
+/// mapped back, bitwise as in Python with both backwards (`linear`: its least-squares
+/// autoregression too, config.json's `linear_ar` to the bit).
 #[test]
 fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     let dir = scratch("parity-framing");
@@ -286,12 +292,20 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
         let v = i as f64;
         format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, 100.0 + 2.0 * v + 15.0 * (v * std::f64::consts::PI / 6.0).sin())
     });
-    for (target, norm) in [("change", "none"), ("level", "last"), ("level", "revin"), ("change", "revin")] {
+    for (target, norm) in
+        [("change", "none"), ("level", "last"), ("level", "revin"), ("change", "revin"), ("linear", "none"), ("linear", "last")]
+    {
         let args = ["--epochs", "4", "--hidden", "8", "--seq-len", "12", "--val-fraction", "0.2", "--data", s(&csv)];
         let mut args = args.to_vec();
         args.extend(["--target", target, "--window-norm", norm]);
         parity(&format!("framing-{target}-{norm}"), &args);
     }
+    let run = |side: &str| -> serde_json::Value {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("parity-framing-linear-none").join(side);
+        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap()
+    };
+    let (rust, python) = (run("rust-fast")["linear_ar"].clone(), run("python")["linear_ar"].clone());
+    assert!(rust["weights"].as_array().is_some_and(|w| w.len() == 13) && rust == python, "{rust} {python}");
 }
 
 /// A long-format file (--series-column): three series of different lengths and magnitudes,

@@ -35,7 +35,7 @@ pub struct Predicted<'w> {
 }
 
 impl<'w> Predicted<'w> {
-    pub fn of(rnn: &RNN, framing: Framing, windows: &'w Windows) -> Result<Predicted<'w>> {
+    pub fn of(rnn: &RNN, framing: &Framing, windows: &'w Windows) -> Result<Predicted<'w>> {
         let (n, x, device) = (windows.ds.len(), &windows.ds.X, rnn.get_ht.ws.device());
         let mut model = Vec::with_capacity(n * windows.series.features());
         for (first, count) in batches_of(n) {
@@ -92,7 +92,7 @@ pub fn predict(args: &PredictArgs) -> Result<f64> {
     let loaded = load_model(&args.trained.weights(), &args.trained.model)?;
     let RunSeries { windows, .. } = series_for(&loaded, &args.trained.data)?;
     let chosen = chosen_series(&windows, args.trained.series.as_deref())?;
-    let mut predicted = Predicted::of(&loaded.rnn, loaded.framing, &windows)?;
+    let mut predicted = Predicted::of(&loaded.rnn, &loaded.framing, &windows)?;
     predicted.only = args.trained.series.as_ref().map(|_| chosen[0]);
     match &args.out {
         Some(path) => predicted.save(path)?,

@@ -176,6 +176,7 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
         windows: windows.ds.len(),
         train_windows: windows.n_train,
         val_windows: windows.n_val,
+        linear_ar: trainer.framing.linear.as_deref().cloned(),
         kept_epoch: None,
         season: season_of(settings, &windows.series),
         series_fingerprint: windows.fingerprint.clone(),
@@ -303,11 +304,11 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
 
     // The outputs of a finished run, from the kept weights.
     trainer.keep_best()?;
-    let predicted = Predicted::of(&trainer.rnn, settings.framing(), &windows)?;
+    let predicted = Predicted::of(&trainer.rnn, &trainer.framing, &windows)?;
     predicted.save(&out.join("predictions.csv"))?;
     let scores = test_scores(&windows, &predicted, &baselines)?;
     scores_csv(&scores).save(&out.join("scores.csv"))?;
-    export_torchscript(&trainer.rnn, settings.seq_len, settings.framing(), &windows.scaling, &out.join("model.pt"))?;
+    export_torchscript(&trainer.rnn, settings.seq_len, &trainer.framing, &windows.scaling, &out.join("model.pt"))?;
     drop(predicted);
     figures::run::draw_all_with(&out, Some(windows.series))?;
     let pooled: Vec<Score> = scores.iter().filter(|s| s.series.is_none() || s.series.as_deref() == Some(ALL_SERIES)).cloned().collect();

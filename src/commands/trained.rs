@@ -83,7 +83,12 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
     let rnn = RNN::new(&vs.root(), sizes.features, sizes.hidden, activation);
     rnn.copy_parameters(params.iter().map(|(_, t)| t))?;
     vs.freeze();
-    Ok(Loaded { _vs: vs, rnn, seq_len, framing: saved.framing(), run })
+    let linear = run.as_ref().and_then(|r| r.linear_ar.clone()).map(std::sync::Arc::new);
+    if linear.is_some() && seq_len != saved.seq_len {
+        bail!("--seq-len {seq_len}: the run's linear autoregression (--target linear) reads windows of {} rows", saved.seq_len);
+    }
+    let framing = Framing { target: saved.target, norm: saved.window_norm, linear };
+    Ok(Loaded { _vs: vs, rnn, seq_len, framing, run })
 }
 
 /// The windows to run a trained model on. With a config.json beside the weights, the run's own

@@ -9,14 +9,19 @@
 //!   --window-norm none: s = 0, c = 1        last: s = x_last, c = 1
 //!                 revin: s = mean(x), c = sqrt(var(x) + 1e-5)   (RevIN's, without its affine)
 //!   --target level: a = s                   change: a = x_last
+//!            linear: a = the linear autoregression's prediction from the window (fitted by least
+//!                    squares on the training windows): the model learns what it leaves
 //!
 //! With `change` or `last`, an untrained model (out near 0) predicts persistence, and a level
 //! beyond the training rows stays reachable: the output's tanh bounds the step, not the level.
 //! The model trains on x' and y'; every loss a user reads (validation, test, baselines) is in
 //! the series' scaled units, after `prediction`.
 
+use super::{batches_of, TrignoDS};
+use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
-use tch::Tensor;
+use std::sync::Arc;
+use tch::{Kind, Tensor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -25,6 +30,8 @@ pub enum Target {
     Level,
     /// the change from the last point of the window
     Change,
+    /// what a linear autoregression on the window, fitted by least squares on the training windows, leaves
+    Linear,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -43,6 +50,7 @@ impl std::fmt::Display for Target {
         f.write_str(match self {
             Target::Level => "level",
             Target::Change => "change",
+            Target::Linear => "linear",
         })
     }
 }
@@ -60,10 +68,107 @@ impl std::fmt::Display for WindowNorm {
 /// RevIN's epsilon, under the square root.
 pub const EPS: f64 = 1e-5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Framing {
     pub target: Target,
     pub norm: WindowNorm,
+    /// `--target linear`'s autoregression, fitted on the training windows.
+    pub linear: Option<Arc<LinearAr>>,
+}
+
+/// A linear autoregression on a window: the next point = [the window's values, flattened, 1] W,
+/// W [seq_len * features + 1, features] row-major, in float64, in scaled units.
+///
+/// Fitted by the normal equations, (D'D + lambda I) W = D'Y with lambda = 1e-8 trace(D'D) / d (so
+/// that collinear inputs still solve), D'D and D'Y summed over batches of `ONE_BATCH` windows by
+/// libtorch, then solved by a Cholesky factorisation written out here, so that
+/// scripts/reference.py, which writes out the same loops, fits the same W to the bit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearAr {
+    pub weights: Vec<f64>,
+    pub features: usize,
+}
+
+/// [window's inputs, flattened | 1] in float64 (the ones made from the input, so that a traced
+/// module serves any batch size).
+pub fn design(x: &Tensor) -> Tensor {
+    let flat = x.flatten(1, -1).to_kind(Kind::Double);
+    let ones = flat.narrow(1, 0, 1).ones_like();
+    Tensor::cat(&[flat, ones], 1)
+}
+
+impl LinearAr {
+    /// The least-squares fit of targets `y` [windows, features] from windows `x`.
+    pub fn fit(x: &Tensor, y: &Tensor) -> Result<LinearAr> {
+        let (n, f) = (x.size()[0] as usize, y.size()[1] as usize);
+        let (mut dtd, mut dty): (Option<Tensor>, Option<Tensor>) = (None, None);
+        for (first, count) in batches_of(n) {
+            let d = design(&x.narrow(0, first, count));
+            let (a, b) = (d.transpose(0, 1).matmul(&d), d.transpose(0, 1).matmul(&y.narrow(0, first, count).to_kind(Kind::Double)));
+            dtd = Some(dtd.map_or(a.shallow_clone(), |s| s + &a));
+            dty = Some(dty.map_or(b.shallow_clone(), |s| s + &b));
+        }
+        let (Some(dtd), Some(dty)) = (dtd, dty) else { bail!("--target linear needs training windows to fit its autoregression") };
+        let weights = solve(&Vec::<f64>::try_from(dtd.flatten(0, -1))?, &Vec::<f64>::try_from(dty.flatten(0, -1))?, f)?;
+        Ok(LinearAr { weights, features: f })
+    }
+
+    /// W as a tensor [seq_len * features + 1, features], float64.
+    pub fn tensor(&self) -> Tensor {
+        Tensor::from_slice(&self.weights).view([-1, self.features as i64])
+    }
+
+    /// The prediction of each window `x` of its next point [windows, features], float32, by W.
+    pub fn predict(w: &Tensor, x: &Tensor) -> Tensor {
+        design(x).matmul(&w.to_device(x.device())).to_kind(Kind::Float)
+    }
+}
+
+/// W from (A + lambda I) W = B, A [d, d] and B [d, f] row-major, by Cholesky, in plain loops.
+fn solve(a: &[f64], b: &[f64], f: usize) -> Result<Vec<f64>> {
+    let d = b.len() / f;
+    let mut trace = 0.0;
+    for i in 0..d {
+        trace += a[i * d + i];
+    }
+    let lambda = 1e-8 * trace / d as f64;
+    let mut l = vec![0.0f64; d * d];
+    for j in 0..d {
+        let mut s = a[j * d + j] + lambda;
+        for k in 0..j {
+            s -= l[j * d + k] * l[j * d + k];
+        }
+        if s.is_nan() || s <= 0.0 {
+            bail!("--target linear: the training windows' autoregression cannot be solved (its inputs are degenerate); choose another --target");
+        }
+        l[j * d + j] = s.sqrt();
+        for i in j + 1..d {
+            let mut s = a[i * d + j];
+            for k in 0..j {
+                s -= l[i * d + k] * l[j * d + k];
+            }
+            l[i * d + j] = s / l[j * d + j];
+        }
+    }
+    let mut w = vec![0.0f64; d * f];
+    for c in 0..f {
+        let mut z = vec![0.0f64; d];
+        for i in 0..d {
+            let mut s = b[i * f + c];
+            for k in 0..i {
+                s -= l[i * d + k] * z[k];
+            }
+            z[i] = s / l[i * d + i];
+        }
+        for i in (0..d).rev() {
+            let mut s = z[i];
+            for k in i + 1..d {
+                s -= l[k * d + i] * w[k * f + c];
+            }
+            w[i * f + c] = s / l[i * d + i];
+        }
+    }
+    Ok(w)
 }
 
 /// Windows as the model sees them: the framed inputs, and what maps its output back.
@@ -77,10 +182,26 @@ pub struct Framed {
 
 impl Framing {
     /// The blog's: the level in, the level out.
-    pub const BLOG: Framing = Framing { target: Target::Level, norm: WindowNorm::None };
+    pub const BLOG: Framing = Framing { target: Target::Level, norm: WindowNorm::None, linear: None };
+
+    /// The framing of `target` and `norm`, `--target linear`'s autoregression fitted on the
+    /// training windows `train`.
+    pub fn fitted(target: Target, norm: WindowNorm, train: &TrignoDS) -> Result<Framing> {
+        let linear = match target {
+            Target::Linear => Some(Arc::new(LinearAr::fit(&train.X, &train.Y)?)),
+            _ => None,
+        };
+        Ok(Framing { target, norm, linear })
+    }
 
     /// Frames windows `x` [windows, seq_len, features] (float32, scaled units).
-    pub fn frame(self, x: &Tensor) -> Framed {
+    pub fn frame(&self, x: &Tensor) -> Framed {
+        self.frame_by(x, self.linear.as_ref().map(|ar| ar.tensor()).as_ref())
+    }
+
+    /// `frame`, `--target linear`'s W given as a tensor made beforehand (a traced module must
+    /// not make it inside the trace, where its values would not be recorded).
+    pub fn frame_by(&self, x: &Tensor, linear: Option<&Tensor>) -> Framed {
         let last = || x.select(1, -1);
         let (shift, scale) = match self.norm {
             WindowNorm::None => (None, None),
@@ -102,6 +223,7 @@ impl Framing {
         let anchor = match self.target {
             Target::Level => shift,
             Target::Change => Some(last()),
+            Target::Linear => Some(LinearAr::predict(linear.expect("--target linear carries its fitted autoregression"), x)),
         };
         Framed { inputs, anchor, scale }
     }
@@ -156,7 +278,7 @@ mod tests {
     #[test]
     fn change_targets_the_step_from_the_last_point() {
         let (x, y) = windows();
-        let f = Framing { target: Target::Change, norm: WindowNorm::None }.frame(&x);
+        let f = Framing { target: Target::Change, norm: WindowNorm::None, linear: None }.frame(&x);
         assert!(f.inputs.equal(&x), "the inputs stay the level");
         assert_eq!(values(&f.target(&y)), vec![1., -2.]);
         assert_eq!(
@@ -170,7 +292,7 @@ mod tests {
     fn last_shifts_each_window_by_its_last_point() {
         let (x, y) = windows();
         for target in [Target::Level, Target::Change] {
-            let f = Framing { target, norm: WindowNorm::Last }.frame(&x);
+            let f = Framing { target, norm: WindowNorm::Last, linear: None }.frame(&x);
             assert_eq!(values(&f.inputs), vec![-3., -2., 0., -3., -3., 0.]);
             assert_eq!(values(&f.target(&y)), vec![1., -2.]);
             assert!(f.prediction(&f.target(&y)).equal(&y));
@@ -178,9 +300,28 @@ mod tests {
     }
 
     #[test]
+    fn linear_targets_what_the_least_squares_autoregression_leaves() {
+        // x_t = 2 x_(t-1) - x_(t-2) + 1 exactly: the fit recovers it, and out 0 is its prediction
+        let series: Vec<f32> = (0..12).map(|t| (t * t) as f32 * 0.5 + t as f32 * 0.5).collect();
+        let x = Tensor::stack(&(0..8).map(|i| Tensor::from_slice(&series[i..i + 2]).view([2, 1])).collect::<Vec<_>>(), 0);
+        let y = Tensor::from_slice(&series[2..10]).view([8, 1]);
+        let train = TrignoDS { X: x.shallow_clone(), Y: y.shallow_clone() };
+        let f = Framing::fitted(Target::Linear, WindowNorm::None, &train).unwrap();
+        let w = &f.linear.as_ref().unwrap().weights;
+        assert!((w[0] + 1.0).abs() < 1e-5 && (w[1] - 2.0).abs() < 1e-5 && (w[2] - 1.0).abs() < 1e-4, "{w:?}");
+        let framed = f.frame(&x);
+        assert!(framed.inputs.equal(&x), "the inputs stay the level");
+        let residual = values(&framed.target(&y));
+        assert!(residual.iter().all(|r| r.abs() < 1e-3), "{residual:?}");
+        let zeros = Tensor::zeros([8, 1], (Kind::Float, tch::Device::Cpu));
+        let back = values(&framed.prediction(&zeros));
+        assert!(back.iter().zip(&series[2..10]).all(|(p, t)| (p - t).abs() < 1e-3), "{back:?}");
+    }
+
+    #[test]
     fn revin_standardises_each_window_and_maps_back() {
         let (x, y) = windows();
-        let f = Framing { target: Target::Level, norm: WindowNorm::Revin }.frame(&x);
+        let f = Framing { target: Target::Level, norm: WindowNorm::Revin, linear: None }.frame(&x);
         let (mean, sd) = (7.0f64 / 3.0, ((14.0f64 / 9.0) + EPS).sqrt()); // the first window: var of 1, 2, 4 is 14/9
         assert!((values(&f.inputs)[0] as f64 - (1.0 - mean) / sd).abs() < 1e-6);
         assert!((values(&f.target(&y))[0] as f64 - (5.0 - mean) / sd).abs() < 1e-6);

@@ -1,6 +1,7 @@
 //! config.json: a run's settings, and what a later `predict`, `forecast`, `plot` or `--resume`
 //! needs to read its weights and its series.
 
+use crate::data::framing::LinearAr;
 use crate::data::{Gaps, Reading, Scaling, ScalingRule, Series, Source};
 use crate::exact::optim::AdamPath;
 use crate::fast::Backward;
@@ -36,6 +37,10 @@ pub struct RunConfig {
     /// their windows were laid out (model.pt's series index); empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub series: Vec<SeriesScaling>,
+    /// `--target linear`: the autoregression fitted on the training windows, whose prediction
+    /// the model corrects (predict, forecast and export need it); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linear_ar: Option<LinearAr>,
     /// What was done with the series' gaps (older files: absent, none were allowed).
     #[serde(default)]
     pub gaps: Gaps,
@@ -127,6 +132,21 @@ impl RunConfig {
                     s.max[j]
                 ));
             }
+        }
+        let want = (self.settings.seq_len as usize * f + 1) * f;
+        match (&self.linear_ar, self.settings.target) {
+            (None, crate::data::framing::Target::Linear) => {
+                return Err("settings.target is linear, but linear_ar (its fitted autoregression) is missing".into())
+            }
+            (Some(ar), _) if ar.features != f || ar.weights.len() != want || !ar.weights.iter().all(|w| w.is_finite()) => {
+                return Err(format!(
+                    "linear_ar holds {} weights for {} features; a window of {} rows of {f} features needs {want} finite ones",
+                    ar.weights.len(),
+                    ar.features,
+                    self.settings.seq_len
+                ))
+            }
+            _ => {}
         }
         if self.train_windows == 0 || self.train_windows + self.val_windows > self.windows {
             return Err(format!(

@@ -19,7 +19,7 @@ use tch::{nn, CModule, Device, Kind, Tensor};
 
 /// Traces the model's loop over `seq_len` steps, with the run's framing and `scaling` (one, one
 /// per series, or none) around it, into `path`.
-pub fn export_torchscript(rnn: &RNN, seq_len: i64, framing: Framing, scaling: &[Scaling], path: &Path) -> Result<()> {
+pub fn export_torchscript(rnn: &RNN, seq_len: i64, framing: &Framing, scaling: &[Scaling], path: &Path) -> Result<()> {
     // Constants in a trace must not require grad: trace a frozen CPU copy.
     let mut vs = nn::VarStore::new(Device::Cpu);
     let copy = RNN::new(&vs.root(), rnn.input_length, rnn.hidden_length, rnn.activation);
@@ -30,12 +30,14 @@ pub fn export_torchscript(rnn: &RNN, seq_len: i64, framing: Framing, scaling: &[
     if scaling.len() > 1 {
         examples.push(Tensor::zeros([2], (Kind::Int64, Device::Cpu)));
     }
+    // made here, outside the trace, so that the trace holds its values as a constant
+    let linear = framing.linear.as_ref().map(|ar| ar.tensor());
     let mut closure = |xs: &[Tensor]| {
         // each window's own series' scaling, [batch or 1, features]
         let units =
             units.as_ref().map(|u| if xs.len() > 1 { u.pick(&xs[1]) } else { u.pick(&Tensor::zeros([1], (Kind::Int64, Device::Cpu))) });
         let inputs = units.as_ref().map_or_else(|| xs[0].shallow_clone(), |u| u.scale(&xs[0]));
-        let framed = framing.frame(&inputs);
+        let framed = framing.frame_by(&inputs, linear.as_ref());
         let out = copy.unroll(&framed.inputs, traced_zeros(&inputs, copy.hidden_length)).pop().expect("seq_len >= 1");
         let y = framed.prediction(&out);
         vec![units.as_ref().map_or(y.shallow_clone(), |u| u.unscale(&y))]

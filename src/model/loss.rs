@@ -41,7 +41,7 @@ pub fn batch_loss(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKind) 
 
 /// The model's prediction of each window's next point, `inputs` framed as it was trained on
 /// them (data/framing.rs) and the output mapped back: [windows, features], in scaled units.
-pub fn predict_next(rnn: &RNN, framing: Framing, inputs: &Tensor) -> Tensor {
+pub fn predict_next(rnn: &RNN, framing: &Framing, inputs: &Tensor) -> Tensor {
     let framed = framing.frame(inputs);
     framed.prediction(&rnn.predict(&framed.inputs))
 }
@@ -49,7 +49,7 @@ pub fn predict_next(rnn: &RNN, framing: Framing, inputs: &Tensor) -> Tensor {
 /// One-step-ahead MSE of the prediction over a set of windows, in scaled units whatever the
 /// framing (NaN for none): in one batch, or beyond `ONE_BATCH` windows the squared errors of
 /// each batch summed in f64.
-pub fn evaluate(rnn: &RNN, framing: Framing, inputs: &Tensor, targets: &Tensor) -> f64 {
+pub fn evaluate(rnn: &RNN, framing: &Framing, inputs: &Tensor, targets: &Tensor) -> f64 {
     let n = inputs.size()[0] as usize;
     if n == 0 {
         return f64::NAN;

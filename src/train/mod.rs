@@ -8,6 +8,7 @@ pub mod interrupt;
 pub mod progress;
 pub mod settings;
 
+use crate::data::framing::Framing;
 use crate::data::{epoch_order, TrignoDS, Windows};
 use crate::exact::optim::{clip_grad_norm, Adam, AdamConfig, AdamPath, AdamState};
 use crate::fast::{self, Backward, BackwardArg};
@@ -169,7 +170,9 @@ pub struct Trainer {
     pub backward: Backward,
     /// Why the fast step does not run, when it was asked for (or MKL is missing).
     pub fast_note: Option<String>,
-    /// The training windows, framed (`--target`, `--window-norm`); the others as they are.
+    /// How the windows are put to the model (`--target`, `--window-norm`).
+    pub framing: Framing,
+    /// The training windows, framed; the others as they are.
     train: TrignoDS,
     validation: TrignoDS,
     test: TrignoDS,
@@ -230,8 +233,9 @@ impl Trainer {
         vs.set_device(device);
         let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, t)| *t).collect();
         let optimizer = Adam::new(&params, AdamConfig::with_lr(settings.lr));
+        let framing = settings.framing(&windows.training())?;
         let (train, validation, test) = (
-            framed(&windows.training(), settings).to_device(device),
+            framed(&windows.training(), &framing).to_device(device),
             windows.validation().to_device(device),
             windows.test().to_device(device),
         );
@@ -243,6 +247,7 @@ impl Trainer {
             optimizer,
             backward: Backward::Autograd,
             fast_note: None,
+            framing,
             train,
             validation,
             test,
@@ -339,11 +344,8 @@ impl Trainer {
     /// Closes epoch `epoch`: its train loss, the validation and test losses, the clock; and keeps
     /// the parameters when the validation loss is the lowest yet.
     fn end_epoch(&mut self, epoch: usize) -> EpochMetrics {
-        let val_loss = if self.validation.is_empty() {
-            f64::NAN
-        } else {
-            evaluate(&self.rnn, self.settings.framing(), &self.validation.X, &self.validation.Y)
-        };
+        let val_loss =
+            if self.validation.is_empty() { f64::NAN } else { evaluate(&self.rnn, &self.framing, &self.validation.X, &self.validation.Y) };
         let m = EpochMetrics {
             epoch,
             train_loss: self.position.epoch_loss / self.batches_per_epoch() as f64,
@@ -392,7 +394,7 @@ impl Trainer {
 
     /// The one-step-ahead MSE of the held-out tail now.
     pub fn test_loss(&self) -> f64 {
-        evaluate(&self.rnn, self.settings.framing(), &self.test.X, &self.test.Y)
+        evaluate(&self.rnn, &self.framing, &self.test.X, &self.test.Y)
     }
 
     /// Seconds of training, across resumes.
@@ -415,8 +417,8 @@ impl Trainer {
 }
 
 /// The training windows as the model trains on them (data/framing.rs): framed inputs and targets.
-fn framed(train: &TrignoDS, settings: &Settings) -> TrignoDS {
-    let framed = settings.framing().frame(&train.X);
+fn framed(train: &TrignoDS, framing: &Framing) -> TrignoDS {
+    let framed = framing.frame(&train.X);
     TrignoDS { Y: framed.target(&train.Y), X: framed.inputs }
 }
 

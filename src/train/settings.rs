@@ -10,7 +10,7 @@
 //! flag the user typed from a default.
 
 use crate::data::framing::{Framing, Target, WindowNorm};
-use crate::data::{Missing, Reading, Source, Split};
+use crate::data::{Missing, Reading, Source, Split, TrignoDS};
 use crate::fast::BackwardArg;
 use crate::model::loss::LossKind;
 use crate::model::Activation;
@@ -303,15 +303,16 @@ fn no_norm() -> WindowNorm {
 }
 
 impl Settings {
-    /// How a window is put to the model.
-    pub fn framing(&self) -> Framing {
-        Framing { target: self.target, norm: self.window_norm }
+    /// How a window is put to the model (`--target linear` fits its autoregression on the
+    /// training windows `train`).
+    pub fn framing(&self, train: &TrignoDS) -> anyhow::Result<Framing> {
+        Framing::fitted(self.target, self.window_norm, train)
     }
 
     /// The checks that read two settings at once.
     fn together(&self) -> Result<(), String> {
-        if self.target == Target::Change && self.loss == LossKind::All {
-            return Err("--target change predicts the step after the window only: it needs --loss last".into());
+        if self.target != Target::Level && self.loss == LossKind::All {
+            return Err(format!("--target {} predicts the step after the window only: it needs --loss last", self.target));
         }
         Ok(())
     }

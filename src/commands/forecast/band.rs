@@ -43,7 +43,7 @@ pub fn conformal_quantile(mut errors: Vec<f64>, coverage: f64) -> f64 {
 
 /// The band from the validation windows' closed loops, `steps` horizons long (None without
 /// validation windows).
-pub fn calibrate(rnn: &RNN, framing: Framing, w: &Windows, steps: usize, coverage: f64) -> Result<Option<Band>> {
+pub fn calibrate(rnn: &RNN, framing: &Framing, w: &Windows, steps: usize, coverage: f64) -> Result<Option<Band>> {
     if w.n_val == 0 {
         return Ok(None);
     }

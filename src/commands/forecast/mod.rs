@@ -239,7 +239,7 @@ fn unscaled(w: &Windows, values: &[f32]) -> Vec<f64> {
 }
 
 /// The closed loop on a batch of windows: `steps` predictions each, fed back, in model units.
-fn roll(rnn: &RNN, framing: Framing, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
+fn roll(rnn: &RNN, framing: &Framing, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
     let seq = window.size()[1];
     let mut out = Vec::with_capacity(steps);
     for _ in 0..steps {
@@ -268,7 +268,7 @@ struct Scoring<'a> {
 
 /// Every held-out window as a start: the closed loop's MSE at each horizon against
 /// persistence's, its MASE and the band's coverage, as far as the held-out rows reach.
-fn score_horizons(rnn: &RNN, framing: Framing, truth: &Truth, steps: usize, scoring: &Scoring) -> Result<Vec<HorizonScore>> {
+fn score_horizons(rnn: &RNN, framing: &Framing, truth: &Truth, steps: usize, scoring: &Scoring) -> Result<Vec<HorizonScore>> {
     let w = truth.windows;
     let starts = &w.targets[w.test_start()..];
     let Some(&first) = starts.first() else { return Ok(vec![]) };
@@ -351,11 +351,11 @@ fn forecast_one(loaded: &Loaded, source: &Source, windows: Windows, args: &Forec
         bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
     }
     let truth = Truth { model_rows: data::model_rows(&windows.series, &windows.scaling), windows: &windows, source };
-    let band = band::calibrate(&loaded.rnn, loaded.framing, &windows, steps, args.coverage)?;
+    let band = band::calibrate(&loaded.rnn, &loaded.framing, &windows, steps, args.coverage)?;
     let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
     let last = truth.scaled_row(from - 1).unwrap_or_default();
     let distance = |a: &[f64], t: &[f64]| squares(a, t).sqrt();
-    let generated = roll(&loaded.rnn, loaded.framing, window, steps)?
+    let generated = roll(&loaded.rnn, &loaded.framing, window, steps)?
         .into_iter()
         .zip(from..)
         .enumerate()
@@ -377,7 +377,7 @@ fn forecast_one(loaded: &Loaded, source: &Source, windows: Windows, args: &Forec
         .collect();
     let season = loaded.run.as_ref().and_then(|r| r.season);
     let scoring = Scoring { band: band.as_ref(), mase_scale: windows.mase_scale(0, season) };
-    let horizons = score_horizons(&loaded.rnn, loaded.framing, &truth, steps, &scoring)?;
+    let horizons = score_horizons(&loaded.rnn, &loaded.framing, &truth, steps, &scoring)?;
     // The history shown before the forecast: three times its length, at least the window.
     let shown = (3 * steps).max(seq).min(from);
     let context = (from - shown..from).map(|index| Row { index, values: windows.series.rows[index].to_vec() }).collect();
