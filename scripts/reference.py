@@ -314,7 +314,8 @@ def num(v):
 
 
 def csv_defaults(a, labels, rows):
-    """train/settings.rs: the circle keeps the blog's run; a CSV series predicts the change, from a
+    """train/settings.rs: the circle keeps the blog's run; a CSV series predicts what the linear
+    autoregression leaves, from a
     window of two seasons (8 rows without one; at most a quarter of the rows, at least 4), with a
     tenth of the windows validating, for 100 epochs. (train finds a dated series' season from its calendar; here
     a dated CSV needs --season or --seq-len.)"""
@@ -326,7 +327,7 @@ def csv_defaults(a, labels, rows):
         if labels is not None and not a.season:
             sys.exit("error: reference.py cannot read a calendar's season: give --season or --seq-len")
         a.seq_len = max(4, min(2 * a.season if a.season else 8, rows // 4))
-    a.target = a.target or "change"
+    a.target = a.target or "linear"
     a.val_fraction = 0.1 if a.val_fraction is None else a.val_fraction
     a.epochs = 100 if a.epochs is None else a.epochs
 

@@ -247,7 +247,7 @@ settings! {
     /// Runs before 0.4 predicted the level.
     #[serde(default = "level")]
     target: Target = Target::Level, plain, Training, Fixed,
-        flag "target", "What the model predicts: the next point, or its change from the window's last point (then an untrained model is persistence)", Shown::Words("level; a CSV series: change"),
+        flag "target", "What the model predicts: the next point; its change from the window's last point (then an untrained model is persistence); or what a linear autoregression on the window, fitted by least squares on the training windows, leaves (the prediction is the autoregression's plus the model's)", Shown::Words("level; a CSV series: linear"),
         check any, arg |a| a.value_parser(EnumValueParser::<Target>::new());
     /// Runs before 0.4 saw their windows as they are.
     #[serde(default = "no_norm")]
@@ -361,12 +361,12 @@ pub struct CsvSeries {
 
 /// A CSV series' defaults where they differ from the circle's (whose run stays the blog's, bit
 /// for bit), chosen on the vendored series by their validation loss, never a test tail
-/// (docs/tuning.md, by scripts/tune_csv_defaults.py): the change from the last point as the
-/// target, a window of two seasons (8 rows without a season; at most a quarter of the rows, at
+/// (docs/tuning.md, by scripts/tune_csv_defaults.py): what the least-squares linear
+/// autoregression leaves as the target, a window of two seasons (8 rows without a season; at most a quarter of the rows, at
 /// least 4), the tenth of the windows before the test tail validating, so that the epoch of
 /// the lowest validation loss is the one kept, and 100 epochs to choose it from.
 pub fn csv_defaults(s: &mut Settings, series: CsvSeries) {
-    s.target = Target::Change;
+    s.target = Target::Linear;
     s.epochs = 100;
     s.seq_len = series.season.map_or(8, |m| 2 * m).min(series.rows / 4).max(4) as i64;
     s.val_fraction = 0.1;
@@ -669,7 +669,7 @@ mod tests {
     fn a_csv_series_gets_its_own_defaults_and_a_flag_still_wins() {
         let csv = |season, rows| Some(CsvSeries { season, rows });
         let monthly = args(&[]).new_run(csv(Some(12), 500)).unwrap();
-        assert_eq!((monthly.seq_len, monthly.target, monthly.val_fraction, monthly.epochs), (24, Target::Change, 0.1, 100));
+        assert_eq!((monthly.seq_len, monthly.target, monthly.val_fraction, monthly.epochs), (24, Target::Linear, 0.1, 100));
         assert_eq!(args(&[]).new_run(csv(None, 500)).unwrap().seq_len, 8, "8 rows without a season");
         assert_eq!(args(&[]).new_run(csv(Some(52), 120)).unwrap().seq_len, 30, "at most a quarter of the rows");
         assert_eq!(args(&[]).new_run(csv(None, 10)).unwrap().seq_len, 4, "at least 4");
