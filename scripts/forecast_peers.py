@@ -59,6 +59,12 @@ def port(path, flags, out):
     test = [int(r["index"]) for r in preds if r["split"] == "test"]
     last_train = max(int(r["index"]) for r in preds if r["split"] == "train")
     scores = {r["forecaster"]: float(r["mase"]) for r in rows(os.path.join(out, "scores.csv"))}
+    # the band: forecast a season ahead (8 rows without one) from every test start, asked 90%
+    steps = str(config.get("season") or 8)
+    subprocess.run([BIN, "forecast", out, "--steps", steps, "--coverage", "0.9"], check=True, stderr=subprocess.DEVNULL)
+    horizons = rows(os.path.join(out, "forecast_horizons.csv"))
+    held = [(float(h["coverage"]), int(h["starts"])) for h in horizons if h["coverage"]]
+    scores["band"] = sum(c * n for c, n in held) / sum(n for _, n in held) if held else None
     return config, values, test, last_train, scores
 
 
@@ -127,24 +133,28 @@ def main():
         ets_mase = mase(values, test, ets(values, test, season), last_train, season)
         table.append(dict(name=name, rows=len(values), test=len(test), season=season, seq_len=seq_len, rnn=scores["rnn"],
                           persistence=scores["persistence"], seasonal=scores.get("seasonal_naive"), linear=scores["linear"],
-                          darts=darts, ets=ets_mase, darts_s=darts_s))
+                          darts=darts, ets=ets_mase, darts_s=darts_s, band=scores["band"]))
         print(table[-1], file=sys.stderr)
     write(a, table, time.time() - started)
 
 
 def write(a, table, seconds):
     fmt = lambda v: "" if v is None else f"{v:.3f}"
+    pct = lambda v: "" if v is None else f"{100 * v:.1f}%"
     best_base = lambda r: min(v for v in (r["persistence"], r["seasonal"], r["linear"]) if v is not None)
     lines = [f"# The port beside its peers: {a.set} series", "",
              f"Written by `scripts/forecast_peers.sh --set {a.set}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {seconds:.0f} s). "
              "One-step-ahead MASE on each run's test tail (the last 20% of its windows; lower is better, 1 is the in-sample "
              "seasonal naive). The port: `vanilla-rnn train --data FILE` with no tuning flag; its baselines from its scores.csv; "
-             "darts' vanilla RNN and statsmodels' ETS on the same split (the script's docstring says how).", "",
-             "| series | rows | test | season | seq_len | port RNN | persistence | seasonal naive | linear AR | darts RNN | ETS |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "darts' vanilla RNN and statsmodels' ETS on the same split (the script's docstring says how). The band: "
+             "`vanilla-rnn forecast RUN --steps <season, or 8> --coverage 0.9`, the share of the test tail's truths within it "
+             "over every start and horizon (forecast_horizons.csv).", "",
+             "| series | rows | test | season | seq_len | port RNN | persistence | seasonal naive | linear AR | darts RNN | ETS | band held (90% asked) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in table:
         lines.append(f"| {r['name']} | {r['rows']} | {r['test']} | {r['season'] or ''} | {r['seq_len']} | **{fmt(r['rnn'])}** | "
-                     f"{fmt(r['persistence'])} | {fmt(r['seasonal'])} | {fmt(r['linear'])} | {fmt(r['darts'])} | {fmt(r['ets'])} |")
+                     f"{fmt(r['persistence'])} | {fmt(r['seasonal'])} | {fmt(r['linear'])} | {fmt(r['darts'])} | {fmt(r['ets'])} | "
+                     f"{pct(r['band'])} |")
     n = len(table)
     geo = lambda key: math.exp(sum(math.log(r[key]) for r in table) / n)
     lines += ["",
@@ -153,7 +163,8 @@ def write(a, table, seconds):
               f" (geometric mean of port / best baseline: {math.exp(sum(math.log(r['rnn'] / best_base(r)) for r in table) / n):.3f});",
               f"- ahead of darts' vanilla RNN on {sum(r['rnn'] < r['darts'] for r in table)} of {n} (geometric means: port {geo('rnn'):.3f}, darts {geo('darts'):.3f});",
               f"- ETS: geometric mean {geo('ets'):.3f}; the port / ETS: {math.exp(sum(math.log(r['rnn'] / r['ets']) for r in table) / n):.3f}"
-              f" (ahead of ETS on {sum(r['rnn'] < r['ets'] for r in table)} of {n}).", ""]
+              f" (ahead of ETS on {sum(r['rnn'] < r['ets'] for r in table)} of {n});",
+              f"- the band held within 5 points of the 90% asked on {sum(r['band'] is not None and abs(r['band'] - 0.9) <= 0.05 for r in table)} of {n}.", ""]
     os.makedirs(os.path.dirname(a.doc), exist_ok=True)
     with open(a.doc, "w") as f:
         f.write("\n".join(lines))

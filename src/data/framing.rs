@@ -118,9 +118,17 @@ impl LinearAr {
         Tensor::from_slice(&self.weights).view([-1, self.features as i64])
     }
 
-    /// The prediction of each window `x` of its next point [windows, features], float32, by W.
+    /// The prediction of each window `x` of its next point [windows, features], float32, by W:
+    /// in batches of `ONE_BATCH` windows, so that a long series' float64 design is never whole.
     pub fn predict(w: &Tensor, x: &Tensor) -> Tensor {
-        design(x).matmul(&w.to_device(x.device())).to_kind(Kind::Float)
+        let w = w.to_device(x.device());
+        let n = x.size()[0] as usize;
+        if n <= super::ONE_BATCH {
+            return design(x).matmul(&w).to_kind(Kind::Float);
+        }
+        let parts: Vec<Tensor> =
+            batches_of(n).map(|(first, count)| design(&x.narrow(0, first, count)).matmul(&w).to_kind(Kind::Float)).collect();
+        Tensor::cat(&parts, 0)
     }
 }
 
