@@ -161,6 +161,8 @@ fn a_file_of_many_series_without_the_flag_gets_one_line_naming_it() {
     let r = run(&["train", "--data", s(&csv), "--series-column", "shop", "--out", s(&dir.join("c"))]);
     assert_clean_error(&r, 1, "--series-column shop: ");
     assert!(!dir.join("a").exists() && !dir.join("b").exists(), "a refused file creates nothing");
+    let r = run(&["train", "--series-column", "store", "--out", s(&dir.join("d"))]);
+    assert_clean_error(&r, 1, "--series-column names a column of your CSV: give it with --data FILE");
 }
 
 #[test]

@@ -123,10 +123,18 @@ fn season_of(settings: &Settings, series: &Series) -> Option<usize> {
 pub fn new_run(given: impl Fn(Option<CsvSeries>) -> Result<Settings>) -> Result<(Settings, Series)> {
     let first = given(None)?;
     let source = first.source();
-    let series = source.load()?;
     if source.is_circle() {
-        return Ok((first, series));
+        let csv_only = [
+            ("--series-column", first.series_column.is_some()),
+            ("--time-column", first.time_column.is_some()),
+            ("--columns", first.columns.is_some()),
+        ];
+        if let Some((flag, _)) = csv_only.iter().find(|(_, given)| *given) {
+            bail!("{flag} names a column of your CSV: give it with --data FILE (the built-in circle has no columns to name)");
+        }
+        return Ok((first, source.load()?));
     }
+    let series = source.load()?;
     // a file of many series: its median series' length
     let mut lengths: Vec<usize> = (0..series.count()).map(|k| series.span(k).len()).collect();
     lengths.sort_unstable();
