@@ -62,7 +62,7 @@ def main():
     lines = ["# What a long series costs", "",
              f"Written by `scripts/long_series.sh` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {os.cpu_count()} cores; one run "
              "each, not pinned). A CSV of a time column and 3 features; `train --data FILE --out DIR` with the CSV defaults "
-             "(a window of 8 rows, the change as the target), seconds of wall time and peak resident memory by /usr/bin/time.", "",
+             "(a window of 8 rows; the target what a linear autoregression on it leaves), seconds of wall time and peak resident memory by /usr/bin/time.", "",
              "| rows | file MB | pandas read_csv s | `--epochs 0` s | `--epochs 0` peak MB | `--epochs 1 --batch-size 1024` s | peak MB |",
              "|---|---|---|---|---|---|---|"]
     for rows in sizes:

@@ -149,6 +149,10 @@ fn grouped(series: Series, column: &str, names: SeriesNames, ids: &[u32]) -> Ser
 /// A time column that repeats a label is a file of many series, or a mistake: refused, with the
 /// flag that reads it as many series. (The first million rows are checked.)
 fn repeated_time(path: &Path, column: &str, labels: &[String]) -> Result<()> {
+    // labels that rise (as ISO dates, times and zero-padded numbers do) repeat none: no hashing
+    if labels.windows(2).all(|w| w[0] < w[1]) {
+        return Ok(());
+    }
     let mut seen = std::collections::HashMap::new();
     for (i, label) in labels.iter().take(1_000_000).enumerate() {
         if let Some(first) = seen.insert(label.as_str(), i) {

@@ -348,7 +348,9 @@ fn predictions_panel(run: &RunData, j: usize, area: &DrawingArea<BitMapBackend, 
     let xs: Vec<f64> = p.index.iter().map(|&i| run.x_of(i)).collect();
     // many series' predictions come split by split: in row order for the lines
     let mut order: Vec<usize> = (0..p.len()).collect();
-    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    if !xs.windows(2).all(|w| w[0] <= w[1]) {
+        order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    }
     let (x0, x1) = span(xs.iter().copied());
     let name = &run.features[j];
     let (y0, y1) = span((0..p.len()).flat_map(|i| [p.target(i, j), p.pred(i, j)]));
