@@ -182,3 +182,11 @@ fn a_run_of_many_series_stopped_and_resumed_ends_as_one_never_stopped() {
         assert_eq!(std::fs::read(whole.join(file)).unwrap(), std::fs::read(parts.join(file)).unwrap(), "{file}");
     }
 }
+
+#[test]
+fn a_run_of_many_series_whose_file_is_gone_still_plots_from_its_predictions() {
+    let (csv, out) = trained("many-moved", false);
+    std::fs::remove_file(&csv).unwrap();
+    let r = run(&["plot", s(&out)]);
+    assert!(r.code == 0 && r.stderr.contains("predictions.png"), "{}", r.stderr);
+}

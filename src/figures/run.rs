@@ -60,7 +60,8 @@ impl RunData {
         let f = run.features.len();
         let data = match series {
             Some(s) => RunData {
-                xs: (0..s.rows.len()).map(|i| source.x(i)).collect(),
+                // a file of many series: each row's x is its row in its own series
+                xs: (0..s.rows.len()).map(|i| source.x(i - s.span(s.series_of(i)).start)).collect(),
                 rows: s.rows,
                 time: s.time,
                 groups: s.groups,
@@ -102,7 +103,7 @@ impl RunData {
             metrics: vec![],
             predictions: self.predictions.subset(&mine),
             baselines: vec![],
-            xs: (0..span.len()).map(|i| i as f64).collect(),
+            xs: self.xs[span.clone()].to_vec(),
             rows,
             source: self.source.clone(),
             time: self.time.as_ref().map(|t| Time { name: t.name.clone(), labels: t.labels[span].to_vec() }),
