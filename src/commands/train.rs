@@ -113,7 +113,10 @@ fn test_scores(windows: &Windows, predicted: &Predicted, baselines: &Baselines) 
 /// a file of many series: its first series' calendar).
 fn season_of(settings: &Settings, series: &Series) -> Option<usize> {
     match settings.season {
-        0 => series.time.as_ref().and_then(|t| data::season::from_labels(&t.labels[series.span(0)])),
+        0 => {
+            let first = series.span(0);
+            series.time.as_ref().and_then(|t| data::season::from_labels(&t.labels.strings(first.start..first.end.min(first.start + 1000))))
+        }
         n => Some(n as usize),
     }
 }

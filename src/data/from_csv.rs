@@ -1,7 +1,7 @@
 //! A user's series from a CSV file: a header row, an optional time column (kept as text, never a
 //! feature), the feature columns, and what to do with a gap.
 
-use super::{Groups, Rows, Series, Time};
+use super::{Groups, Labels, Rows, Series, Time};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -52,7 +52,7 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
     let features = table.features(reading, time, grouping)?;
     let name = |j: usize| short(&table.header[j]);
     let (mut reader, _, _) = Table::open(path)?;
-    let (mut rows, mut labels) = (Rows::with_capacity(features.len(), table.rows), Vec::new());
+    let (mut rows, mut labels) = (Rows::with_capacity(features.len(), table.rows), Labels::default());
     let (mut ids, mut names) = (Vec::new(), SeriesNames::default());
     let (mut record, mut row) = (csv::ByteRecord::new(), Vec::with_capacity(features.len()));
     for r in 0..table.rows {
@@ -65,7 +65,7 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
             if is_missing(&label) {
                 bail!("{}: row {line}, column {} ({}): the time column is empty; every row needs its time", path.display(), t + 1, name(t));
             }
-            labels.push(label.to_string());
+            labels.push(&label);
         }
         if let Some(g) = grouping {
             let id = cell(&record, g);
@@ -129,7 +129,7 @@ fn grouped(series: Series, column: &str, names: SeriesNames, ids: &[u32]) -> Ser
     ids.iter().enumerate().for_each(|(i, &id)| members[id as usize].push(i));
     if let Some(t) = &series.time {
         for m in members.iter_mut() {
-            let labels: Vec<&str> = m.iter().map(|&i| t.labels[i].as_str()).collect();
+            let labels: Vec<&str> = m.iter().map(|&i| &t.labels[i]).collect();
             if let Some(order) = super::season::time_order(&labels) {
                 *m = order.iter().map(|&k| m[k]).collect();
             }
@@ -141,21 +141,21 @@ fn grouped(series: Series, column: &str, names: SeriesNames, ids: &[u32]) -> Ser
         starts.push(rows.len());
         m.iter().for_each(|&i| rows.push(&series.rows[i]));
     }
-    let time = series.time.map(|t| Time { labels: members.iter().flatten().map(|&i| t.labels[i].clone()).collect(), name: t.name });
+    let time = series.time.map(|t| Time { labels: members.iter().flatten().map(|&i| &t.labels[i]).collect(), name: t.name });
     let groups = Groups { column: column.to_string(), names: names.names, starts };
     Series { names: series.names, rows, time, gaps: series.gaps, groups: Some(groups) }
 }
 
 /// A time column that repeats a label is a file of many series, or a mistake: refused, with the
 /// flag that reads it as many series. (The first million rows are checked.)
-fn repeated_time(path: &Path, column: &str, labels: &[String]) -> Result<()> {
+fn repeated_time(path: &Path, column: &str, labels: &Labels) -> Result<()> {
     // labels that rise (as ISO dates, times and zero-padded numbers do) repeat none: no hashing
-    if labels.windows(2).all(|w| w[0] < w[1]) {
+    if (1..labels.len()).all(|i| labels[i - 1] < labels[i]) {
         return Ok(());
     }
     let mut seen = std::collections::HashMap::new();
     for (i, label) in labels.iter().take(1_000_000).enumerate() {
-        if let Some(first) = seen.insert(label.as_str(), i) {
+        if let Some(first) = seen.insert(label, i) {
             bail!(
                 "{}: the time column {} repeats {} (data rows {} and {}): a file of many series? --series-column names the column that tells them apart",
                 path.display(),

@@ -119,7 +119,87 @@ pub struct Groups {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Time {
     pub name: String,
-    pub labels: Vec<String>,
+    pub labels: Labels,
+}
+
+/// Text labels, one per row, in one buffer (a long series would otherwise cost an allocation per
+/// label): label i is `text[ends[i - 1]..ends[i]]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Labels {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Labels {
+    pub fn push(&mut self, label: &str) {
+        self.text.push_str(label);
+        self.ends.push(self.text.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.text[start..end])
+    }
+
+    pub fn first(&self) -> Option<&str> {
+        self.get(0)
+    }
+
+    pub fn last(&self) -> Option<&str> {
+        self.get(self.len().checked_sub(1)?)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| &self[i])
+    }
+
+    /// The labels `range`, as their own.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Labels {
+        range.map(|i| &self[i]).collect()
+    }
+
+    /// The labels `range` as strings, for the calendar's reading (a thousand at most there).
+    pub fn strings(&self, range: std::ops::Range<usize>) -> Vec<String> {
+        range.map(|i| self[i].to_string()).collect()
+    }
+}
+
+impl std::ops::Index<usize> for Labels {
+    type Output = str;
+    fn index(&self, i: usize) -> &str {
+        self.get(i).unwrap_or_else(|| panic!("label {i} of {}", self.len()))
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Labels {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(items: I) -> Labels {
+        let mut out = Labels::default();
+        items.into_iter().for_each(|l| out.push(l));
+        out
+    }
+}
+
+impl FromIterator<String> for Labels {
+    fn from_iter<I: IntoIterator<Item = String>>(items: I) -> Labels {
+        let mut out = Labels::default();
+        items.into_iter().for_each(|l| out.push(&l));
+        out
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<Vec<S>> for Labels {
+    fn eq(&self, other: &Vec<S>) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == b.as_ref())
+    }
 }
 
 impl Series {
@@ -129,7 +209,7 @@ impl Series {
 
     /// Row `i`'s time label, when the series has a time column.
     pub fn label(&self, i: usize) -> Option<&str> {
-        self.time.as_ref().and_then(|t| t.labels.get(i)).map(String::as_str)
+        self.time.as_ref().and_then(|t| t.labels.get(i))
     }
 
     /// Whether row `i` has a gap.
@@ -165,7 +245,7 @@ impl Series {
         let span = self.span(k);
         let mut rows = Rows::with_capacity(self.features(), span.len());
         span.clone().for_each(|i| rows.push(&self.rows[i]));
-        let time = self.time.as_ref().map(|t| Time { name: t.name.clone(), labels: t.labels[span.clone()].to_vec() });
+        let time = self.time.as_ref().map(|t| Time { name: t.name.clone(), labels: t.labels.slice(span.clone()) });
         let gaps = rows.values().iter().filter(|v| v.is_nan()).count();
         Series { names: self.names.clone(), rows, time, gaps, groups: None }
     }

@@ -60,7 +60,7 @@ pub type Chart<'a, 'b> =
 /// is then the row).
 pub enum Ticks<'t> {
     Decimals(usize),
-    Labels(&'t [String]),
+    Labels(&'t crate::data::Labels),
 }
 
 impl Ticks<'_> {
@@ -68,7 +68,7 @@ impl Ticks<'_> {
         match self {
             Ticks::Decimals(d) => tick(v, *d),
             Ticks::Labels(labels) if (v - v.round()).abs() < 1e-6 && *v >= 0.0 => {
-                labels.get(v.round() as usize).cloned().unwrap_or_default()
+                labels.get(v.round() as usize).unwrap_or_default().to_string()
             }
             Ticks::Labels(_) => String::new(),
         }

@@ -78,7 +78,7 @@ impl RunData {
                     .map(|i| (0..f).map(|j| predictions.target(i, j)).collect::<Vec<f64>>())
                     .collect::<Vec<_>>()
                     .into(),
-                time: run.time_column.clone().map(|name| Time { name, labels: labels_by_row(&predictions) }),
+                time: run.time_column.clone().map(|name| Time { name, labels: labels_by_row(&predictions).into_iter().collect() }),
                 groups: None,
                 features: run.features,
                 metrics,
@@ -106,7 +106,7 @@ impl RunData {
             xs: self.xs[span.clone()].to_vec(),
             rows,
             source: self.source.clone(),
-            time: self.time.as_ref().map(|t| Time { name: t.name.clone(), labels: t.labels[span].to_vec() }),
+            time: self.time.as_ref().map(|t| Time { name: t.name.clone(), labels: t.labels.slice(span) }),
             groups: None,
         }
     }

@@ -3,6 +3,7 @@
 //! error at each horizon over the test tail.
 
 use super::{Forecast, HorizonScore, NEAR};
+use crate::data::Labels;
 use crate::figures::run::SHOWN_SERIES;
 use crate::figures::{drawing_error, legend, linear_chart, png, span, Ticks, GREY, ORANGE};
 use anyhow::Result;
@@ -28,8 +29,8 @@ pub fn draw(fcs: &[Forecast], path: &Path) -> Result<()> {
 }
 
 /// The labels of the rows, and of the rows past the end.
-fn labels(fc: &Forecast) -> Vec<String> {
-    fc.time.as_ref().map(|t| t.labels.iter().chain(&fc.future).cloned().collect()).unwrap_or_default()
+fn labels(fc: &Forecast) -> Labels {
+    fc.time.as_ref().map(|t| t.labels.iter().chain(fc.future.iter().map(String::as_str)).collect()).unwrap_or_default()
 }
 
 fn draw_one(fc: &Forecast, path: &Path) -> Result<()> {
@@ -49,7 +50,7 @@ fn draw_one(fc: &Forecast, path: &Path) -> Result<()> {
 }
 
 /// Feature `j`'s panel: the history, the band, the forecast, the truth where known.
-fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift>, labels: &[String]) -> Result<()> {
+fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift>, labels: &Labels) -> Result<()> {
     let x0 = fc.context.first().map_or(fc.from, |c| c.index) as f64;
     let x1 = (fc.from + fc.generated.len()) as f64;
     let bounds = |g: &super::Generated| g.lower.iter().chain(&g.upper).map(|b| b[j]).collect::<Vec<f64>>();

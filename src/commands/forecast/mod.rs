@@ -125,7 +125,7 @@ impl Forecast {
     /// A row's time label, when the series has one: its own, or continued past the end.
     pub fn label(&self, index: usize) -> Option<&str> {
         let labels = &self.time.as_ref()?.labels;
-        labels.get(index).or_else(|| self.future.get(index - labels.len())).map(String::as_str)
+        labels.get(index).or_else(|| self.future.get(index - labels.len()).map(String::as_str))
     }
 
     /// The closed loop's MASE on the test tail, mean over its horizons.
@@ -315,8 +315,8 @@ fn start_row(from: Option<&str>, series: &data::Series) -> Result<usize> {
         (Ok(row), _) => Ok(row),
         (Err(_), Some(t)) => bail!(
             "--from {from}: no row has that time label (the labels run from {} to {}), and it is not a row number",
-            t.labels.first().map_or("", String::as_str),
-            t.labels.last().map_or("", String::as_str)
+            t.labels.first().unwrap_or(""),
+            t.labels.last().unwrap_or("")
         ),
         (Err(_), None) => bail!("--from {from}: not a row number (the series has no time column for a label)"),
     }
@@ -383,7 +383,8 @@ fn forecast_one(loaded: &Loaded, source: &Source, windows: Windows, args: &Forec
     let context = (from - shown..from).map(|index| Row { index, values: windows.series.rows[index].to_vec() }).collect();
     let time = windows.series.time.clone();
     let past_the_end = (from + steps).saturating_sub(n);
-    let future = time.as_ref().and_then(|t| data::season::continue_labels(&t.labels, past_the_end)).unwrap_or_default();
+    let tail = |t: &Time| t.labels.strings(t.labels.len().saturating_sub(1000)..t.labels.len());
+    let future = time.as_ref().and_then(|t| data::season::continue_labels(&tail(t), past_the_end)).unwrap_or_default();
     Ok(Forecast {
         series: None,
         from,
