@@ -320,8 +320,10 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let scores = test_scores(&windows, &predicted, &baselines)?;
     scores_csv(&scores).save(&out.join("scores.csv"))?;
     export_torchscript(&trainer.rnn, settings.seq_len, &trainer.framing, &windows.scaling, &out.join("model.pt"))?;
-    drop(predicted);
-    figures::run::draw_all_with(&out, Some(windows.series))?;
+    let test_loss = trainer.test_loss();
+    // The figures need the series alone: the windows' and the trainer's tensors go first.
+    drop((predicted, trainer));
+    figures::run::draw_all_with(&out, Some(windows.into_series()))?;
     let pooled: Vec<Score> = scores.iter().filter(|s| s.series.is_none() || s.series.as_deref() == Some(ALL_SERIES)).cloned().collect();
-    Ok(Summary { best: scores::best(&pooled), ..summary(Ended::Finished, trainer.test_loss()) })
+    Ok(Summary { best: scores::best(&pooled), ..summary(Ended::Finished, test_loss) })
 }

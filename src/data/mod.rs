@@ -488,6 +488,11 @@ impl Windows {
         Windows::new(self.series.only(k), scale, self.seq_len, self.split)
     }
 
+    /// The series, the windows' tensors let go.
+    pub fn into_series(self) -> Series {
+        self.series
+    }
+
     /// The scaling of series `k`, when the series is scaled.
     pub fn scaling_of(&self, k: usize) -> Option<&Scaling> {
         self.scaling.get(k)
