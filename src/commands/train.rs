@@ -86,18 +86,16 @@ fn test_scores(windows: &Windows, predicted: &Predicted, baselines: &Baselines) 
     let others = baselines::test_predictions(windows, baselines)?;
     let mut out = vec![];
     let kept = |&k: &usize| windows.series.name_of(k).is_none_or(|name| !windows.left_out.iter().any(|l| l == name));
+    // the RNN's predictions of the test windows, in the series' units, in one buffer
+    let f = names.len();
+    let rnn: Vec<f64> = tested.iter().flat_map(|&(i, _)| predicted.row(i)).collect();
     for k in (0..windows.series.count()).filter(kept) {
         let scale = windows.mase_scale(k, season);
-        let mine = |w: &&(usize, usize)| windows.series_of_window(w.0) == k;
-        let pairs: Vec<(&[f64], Vec<f64>)> = tested.iter().filter(mine).map(|&(i, t)| (&rows[t], predicted.row(i))).collect();
+        let mine: Vec<usize> = (0..tested.len()).filter(|&n| windows.series_of_window(tested[n].0) == k).collect();
+        let pairs: Vec<(&[f64], &[f64])> = mine.iter().map(|&n| (&rows[tested[n].1], &rnn[n * f..(n + 1) * f])).collect();
         let mut scores = scores::score("rnn", names, &pairs, &scale);
         for b in &others {
-            let pairs: Vec<(&[f64], Vec<f64>)> = tested
-                .iter()
-                .zip(&b.preds)
-                .filter(|(w, _)| mine(w))
-                .filter_map(|(&(_, t), p)| p.as_ref().map(|p| (&rows[t], p.clone())))
-                .collect();
+            let pairs: Vec<(&[f64], &[f64])> = mine.iter().filter_map(|&n| b.get(n).map(|p| (&rows[tested[n].1], p))).collect();
             scores.extend(scores::score(b.name, names, &pairs, &scale));
         }
         let name = windows.series.name_of(k).map(String::from);

@@ -90,36 +90,54 @@ fn linear_fit(train: &TrignoDS) -> Result<Tensor> {
     Ok(w)
 }
 
-/// One baseline's prediction of each test window's target, in the series' units (None where it
-/// has none: the seasonal naive without a row one season back).
+/// One baseline's prediction of each test window's target, in the series' units (none where it
+/// has none: the seasonal naive without a row one season back), in one buffer.
 pub struct BaselinePredictions {
     pub name: &'static str,
-    pub preds: Vec<Option<Vec<f64>>>,
+    /// [test windows x features], row after row (NaN where it has none).
+    values: Vec<f64>,
+    features: usize,
+    has: Vec<bool>,
+}
+
+impl BaselinePredictions {
+    /// Test window `i`'s prediction, when there is one.
+    pub fn get(&self, i: usize) -> Option<&[f64]> {
+        self.has[i].then(|| &self.values[i * self.features..(i + 1) * self.features])
+    }
 }
 
 /// Every baseline's predictions of the test tail (scores.csv scores them as it scores the RNN),
 /// the linear AR's with the weights `fitted` found.
 pub fn test_predictions(windows: &Windows, fitted: &Baselines) -> Result<Vec<BaselinePredictions>> {
     let season = fitted.seasonal.map(|s| s.season);
-    let (test, rows) = (windows.test(), &windows.series.rows);
+    let (test, rows, f) = (windows.test(), &windows.series.rows, windows.series.features());
     let targets = &windows.targets[windows.test_start()..];
     // The persistence and the seasonal naive repeat a row of the file as it is; the linear AR's
     // prediction is unscaled.
-    let earlier = |lag: usize| -> Vec<Option<Vec<f64>>> {
-        targets.iter().map(|&t| earlier_row(windows, t, lag).map(|i| rows[i].to_vec()).filter(|r| r.iter().all(|v| !v.is_nan()))).collect()
+    let earlier = |name: &'static str, lag: usize| {
+        let mut out = BaselinePredictions { name, values: Vec::with_capacity(targets.len() * f), features: f, has: vec![] };
+        for &t in targets {
+            let row = earlier_row(windows, t, lag).map(|i| &rows[i]).filter(|r| r.iter().all(|v| !v.is_nan()));
+            out.values.extend_from_slice(row.unwrap_or(&vec![f64::NAN; f]));
+            out.has.push(row.is_some());
+        }
+        out
     };
-    let f = windows.series.features();
     let w = Tensor::from_slice(&fitted.linear_weights).view([-1, f as i64]);
     let mut linear: Vec<f64> = Vec::with_capacity(test.len() * f);
     for (first, count) in batches_of(test.len()) {
         linear.extend(Vec::<f64>::try_from(design(&test.X.narrow(0, first, count)).matmul(&w).flatten(0, -1))?);
     }
     let first = windows.test_start();
-    let linear =
-        linear.chunks(f).enumerate().map(|(i, r)| Some(windows.unscaled(windows.series_of_window(first + i), r.iter().copied()))).collect();
-    let mut out =
-        vec![BaselinePredictions { name: "persistence", preds: earlier(1) }, BaselinePredictions { name: "linear", preds: linear }];
-    out.extend(season.map(|season| BaselinePredictions { name: "seasonal_naive", preds: earlier(season) }));
+    for (i, r) in linear.chunks_mut(f).enumerate() {
+        let k = windows.series_of_window(first + i);
+        let unscaled = windows.unscaled(k, r.iter().copied());
+        r.copy_from_slice(&unscaled);
+    }
+    let linear = BaselinePredictions { name: "linear", values: linear, features: f, has: vec![true; targets.len()] };
+    let mut out = vec![earlier("persistence", 1), linear];
+    out.extend(season.map(|season| earlier("seasonal_naive", season)));
     Ok(out)
 }
 
@@ -164,9 +182,8 @@ mod tests {
         let b = Baselines::of(&w, Some(3)).unwrap();
         let test = &w.targets[w.test_start()..];
         for p in test_predictions(&w, &b).unwrap() {
-            let mse =
-                p.preds.iter().zip(test).map(|(p, &t)| (p.as_ref().unwrap()[0] - w.series.rows[t][0] as f32 as f64).powi(2)).sum::<f64>()
-                    / test.len() as f64;
+            let mse = (0..test.len()).map(|i| (p.get(i).unwrap()[0] - w.series.rows[test[i]][0] as f32 as f64).powi(2)).sum::<f64>()
+                / test.len() as f64;
             let want = match p.name {
                 "persistence" => b.persistence,
                 "linear" => b.linear,

@@ -42,7 +42,7 @@ pub fn mase_scale(rows: &Rows, in_sample: std::ops::Range<usize>, season: Option
 }
 
 /// `forecaster`'s scores, one per feature, from (target, prediction) pairs in the series' units.
-pub fn score(forecaster: &str, names: &[String], pairs: &[(&[f64], Vec<f64>)], scale: &[f64]) -> Vec<Score> {
+pub fn score(forecaster: &str, names: &[String], pairs: &[(&[f64], &[f64])], scale: &[f64]) -> Vec<Score> {
     let n = pairs.len() as f64;
     names
         .iter()
@@ -119,7 +119,7 @@ mod tests {
         assert_eq!(mase_scale(&rows, 0..10, Some(2)), vec![4.0]);
         let names = vec!["a".to_string()];
         let (y1, y2) = ([10.0], [20.0]);
-        let s = &score("rnn", &names, &[(&y1, vec![11.0]), (&y2, vec![17.0])], &[2.0])[0];
+        let s = &score("rnn", &names, &[(&y1, &[11.0]), (&y2, &[17.0])], &[2.0])[0];
         assert_eq!((s.mae, s.mase, s.windows), (2.0, 1.0, 2));
         assert_eq!(s.rmse, 5f64.sqrt());
         assert!((s.smape - (200.0 / 21.0 + 600.0 / 37.0) / 2.0).abs() < 1e-12, "{}", s.smape);

@@ -46,8 +46,9 @@ fn labels_by_row(predictions: &Predictions) -> Vec<String> {
 }
 
 impl RunData {
-    /// The run in `dir`, its series read again from its source unless `series` hands it over.
-    pub fn read(dir: &Path, series: Option<Series>) -> Result<RunData> {
+    /// The run in `dir`, its series read again from its source unless `series` hands it over
+    /// (then its predictions only when `predictions` says: `draw_all_with` reads them later).
+    pub fn read(dir: &Path, series: Option<Series>, predictions: bool) -> Result<RunData> {
         let run =
             RunConfig::in_dir(dir)?.ok_or_else(|| anyhow!("{} has no config.json: not a vanilla-rnn run directory", dir.display()))?;
         let metrics = read_metrics(&dir.join("metrics.csv"))?;
@@ -56,7 +57,10 @@ impl RunData {
         let series = series.or_else(|| source.load().ok());
         // The CSV moved: the targets are the series but for its first seq_len rows, and the
         // predictions' time labels are its labels.
-        let predictions = read_predictions(&dir.join("predictions.csv"), &run.features, series.is_none())?;
+        let predictions = match predictions || series.is_none() {
+            true => read_predictions(&dir.join("predictions.csv"), &run.features, series.is_none(), run.windows)?,
+            false => Predictions::default(),
+        };
         let f = run.features.len();
         let data = match series {
             Some(s) => RunData {
@@ -140,7 +144,11 @@ pub fn draw_all(dir: &Path) -> Result<Vec<String>> {
 /// `draw_all`, with the run's series when the caller holds it already (train: a long series is
 /// not read twice).
 pub fn draw_all_with(dir: &Path, series: Option<Series>) -> Result<Vec<String>> {
-    let run = RunData::read(dir, series)?;
+    // Handed the series (train, which has just written predictions.csv), the predictions are read
+    // once the series' figure is drawn and its rows let go: a long series holds one at a time.
+    let handed = series.is_some();
+    let mut run = RunData::read(dir, series, !handed)?;
+    let windows = RunConfig::in_dir(dir)?.map_or(0, |r| r.windows);
     let plots = dir.join("plots");
     std::fs::create_dir_all(&plots).with_context(|| format!("cannot create {}", plots.display()))?;
     let mut written = vec![];
@@ -149,6 +157,12 @@ pub fn draw_all_with(dir: &Path, series: Option<Series>) -> Result<Vec<String>> 
     if !run.metrics.is_empty() {
         draw_loss(&run, &plots.join("loss.png"))?;
         written.push("loss.png".to_string());
+    }
+    if handed {
+        if run.groups.is_none() {
+            (run.rows, run.xs) = (Rows::default(), Vec::new());
+        }
+        run.predictions = read_predictions(&dir.join("predictions.csv"), &run.features, false, windows)?;
     }
     draw_predictions(&run, &plots.join("predictions.png"))?;
     written.push("predictions.png".to_string());

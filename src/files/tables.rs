@@ -394,8 +394,10 @@ impl Predictions {
     }
 }
 
-/// predictions.csv, read a row at a time; its time labels kept when `with_time`.
-pub fn read_predictions(path: &Path, names: &[String], with_time: bool) -> Result<Predictions> {
+/// predictions.csv, read a row at a time; its time labels kept when `with_time`. `rows`, the
+/// rows the run wrote (config.json's windows), sizes the columns at once: grown by doubling, a
+/// long series' would briefly hold half as much again.
+pub fn read_predictions(path: &Path, names: &[String], with_time: bool, rows: usize) -> Result<Predictions> {
     let (t, mut reader) = Table::open(path)?;
     let (index, split) = (t.col("index")?, t.col("split")?);
     let time = t.has("time").then(|| t.col("time")).transpose()?;
@@ -403,6 +405,11 @@ pub fn read_predictions(path: &Path, names: &[String], with_time: bool) -> Resul
     let cols = |prefix: &str| names.iter().map(|n| t.col(&format!("{prefix}{n}"))).collect::<Result<Vec<usize>>>();
     let (targets, preds) = (cols("target_")?, cols("pred_")?);
     let mut out = Predictions { features: names.len(), time: (with_time && time.is_some()).then(Vec::new), ..Default::default() };
+    // (an edited config.json's count is bounded by the file: a row is at least 8 bytes)
+    let rows = rows.min(std::fs::metadata(path).map_or(0, |m| m.len() as usize / 8));
+    out.index.reserve_exact(rows);
+    out.split.reserve_exact(rows);
+    out.values.reserve_exact(rows * 2 * names.len());
     let mut r = csv::StringRecord::new();
     let mut seen: std::collections::HashMap<String, u32> = Default::default();
     while reader.read_record(&mut r).with_context(|| format!("{}: malformed", path.display()))? {
@@ -470,9 +477,9 @@ mod tests {
             },
         ];
         let p = scratch("predictions.csv", predictions_csv(&names, Layout { series: true, time: true }, &rows).as_str());
-        let read = read_predictions(&p, &names, true).unwrap();
+        let read = read_predictions(&p, &names, true, 2).unwrap();
         assert_eq!((0..read.len()).map(|i| read.row(i)).collect::<Vec<_>>(), rows);
-        assert_eq!(read_predictions(&p, &names, false).unwrap().time(0), None, "labels only when asked for");
+        assert_eq!(read_predictions(&p, &names, false, 2).unwrap().time(0), None, "labels only when asked for");
         let metrics = vec![EpochMetrics { epoch: 1, train_loss: 0.5, val_loss: 0.375, test_loss: 0.25, seconds: 1.5 }];
         let p = scratch("metrics.csv", metrics_csv(&metrics).as_str());
         assert_eq!(read_metrics(&p).unwrap(), metrics);
@@ -491,10 +498,10 @@ mod tests {
         let old = scratch("m0.1.csv", "epoch,train_loss,test_loss,seconds\n1,0.25,0.5,2.0\n");
         assert!(read_metrics(&old).unwrap()[0].val_loss.is_nan(), "metrics.csv before 0.3 has no val_loss");
         let p = scratch("p2.csv", "split,index,pred_x,target_x,store\nval,7,1.5,2.5,s1\n");
-        let read = read_predictions(&p, &["x".to_string()], false).unwrap();
+        let read = read_predictions(&p, &["x".to_string()], false, 1).unwrap();
         assert_eq!((read.index[0], read.split(0), read.target(0, 0), read.pred(0, 0)), (7, "val", 2.5, 1.5));
         assert!(!read.is_test(0) && !read.is_train(0), "a val row is neither train nor test");
-        let err = read_predictions(&p, &["y".to_string()], false).unwrap_err().to_string();
+        let err = read_predictions(&p, &["y".to_string()], false, 1).unwrap_err().to_string();
         assert!(err.contains("no column \"target_y\""), "{err}");
     }
 }
