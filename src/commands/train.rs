@@ -70,8 +70,8 @@ fn baseline_scores(windows: &Windows, b: &Baselines) -> Result<Vec<BaselineScore
     let Some(groups) = &windows.series.groups else { return Ok(rows(b, None)) };
     let mut out = rows(b, Some(ALL_SERIES));
     let (season, w) = (b.seasonal.map(|s| s.season), b.weights(windows.series.features()));
-    for (k, name) in groups.names.iter().enumerate().filter(|(_, name)| !windows.left_out.contains(name)) {
-        out.extend(rows(&Baselines::scored(&windows.only(k)?, season, w.as_ref())?, Some(name)));
+    for k in windows.kept_series() {
+        out.extend(rows(&Baselines::scored(&windows.only(k)?, season, w.as_ref())?, Some(&groups.names[k])));
     }
     Ok(out)
 }
@@ -85,13 +85,13 @@ fn test_scores(windows: &Windows, predicted: &Predicted, baselines: &Baselines) 
     let tested: Vec<(usize, usize)> = (windows.test_start()..windows.targets.len()).map(|i| (i, windows.targets[i])).collect();
     let others = baselines::test_predictions(windows, baselines)?;
     let mut out = vec![];
-    let kept = |&k: &usize| windows.series.name_of(k).is_none_or(|name| !windows.left_out.iter().any(|l| l == name));
     // the RNN's predictions of the test windows, in the series' units, in one buffer
     let f = names.len();
     let rnn: Vec<f64> = tested.iter().flat_map(|&(i, _)| predicted.row(i)).collect();
-    for k in (0..windows.series.count()).filter(kept) {
+    for k in windows.kept_series() {
         let scale = windows.mase_scale(k, season);
-        let mine: Vec<usize> = (0..tested.len()).filter(|&n| windows.series_of_window(tested[n].0) == k).collect();
+        let first = windows.test_start();
+        let mine: Vec<usize> = windows.of_series(first..windows.targets.len(), k).map(|i| i - first).collect();
         let pairs: Vec<(&[f64], &[f64])> = mine.iter().map(|&n| (&rows[tested[n].1], &rnn[n * f..(n + 1) * f])).collect();
         let mut scores = scores::score("rnn", names, &pairs, &scale);
         for b in &others {
@@ -231,11 +231,12 @@ fn run_windows(settings: &Settings, series: Option<Series>, resumed: Option<&Che
 fn note_left_out(windows: &Windows) {
     if !windows.left_out.is_empty() {
         let seq = windows.seq_len;
+        let names: Vec<String> = windows.left_out.iter().filter_map(|&k| windows.series.name_of(k).map(String::from)).collect();
         eprintln!(
             "note: left out {} series with no {} consecutive rows without a gap (--seq-len {seq} reads {seq} rows and predicts the next): {}",
-            windows.left_out.len(),
+            names.len(),
             seq + 1,
-            data::listed(&windows.left_out)
+            data::listed(&names)
         );
     }
 }

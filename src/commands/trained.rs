@@ -153,8 +153,7 @@ pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
 /// The series of `windows` asked for: `wanted` by name, else every one with a window. A name
 /// the file does not hold gets one line listing those it does.
 pub fn chosen_series(windows: &Windows, wanted: Option<&str>) -> Result<Vec<usize>> {
-    let kept = |k: &usize| windows.series.name_of(*k).is_none_or(|name| !windows.left_out.iter().any(|l| l == name));
-    let Some(wanted) = wanted else { return Ok((0..windows.series.count()).filter(kept).collect()) };
+    let Some(wanted) = wanted else { return Ok(windows.kept_series().collect()) };
     let Some(groups) = &windows.series.groups else {
         bail!("--series {wanted}: the run has one series (it was not trained with --series-column)");
     };

@@ -393,8 +393,8 @@ pub struct Windows {
     pub n_val: usize,
     /// Windows left out because they touch a gap.
     pub skipped: usize,
-    /// Series left out because no window fits in them (`--series-column`), by name.
-    pub left_out: Vec<String>,
+    /// Series left out because no window fits in them (`--series-column`).
+    pub left_out: Vec<usize>,
     /// `fingerprint` of the model's rows.
     pub fingerprint: String,
     /// How they were cut: the window's length, the split.
@@ -434,8 +434,7 @@ impl Windows {
         let gap: Vec<bool> = (0..n).map(|i| series.has_gap(i)).collect();
         let cuts: Vec<Cut> = (0..series.count()).map(|k| cut(&gap, series.span(k), seq_len, split)).collect::<Result<_>>()?;
         let windows_of = |c: &Cut| c.train.len() + c.val.len() + c.test.len();
-        let left_out: Vec<String> =
-            (0..series.count()).filter(|&k| windows_of(&cuts[k]) == 0).filter_map(|k| series.name_of(k).map(String::from)).collect();
+        let left_out: Vec<usize> = (0..series.count()).filter(|&k| windows_of(&cuts[k]) == 0).collect();
         if cuts.iter().all(|c| windows_of(c) == 0) {
             let what = if many { "no series has" } else { "no" };
             bail!(
@@ -452,16 +451,16 @@ impl Windows {
                 .iter()
                 .enumerate()
                 .map(|(k, c)| {
-                    let mut seen = vec![false; n];
+                    // (marked within the series' own rows only: a file of many series is not
+                    // scanned once per series)
+                    let span = series.span(k);
+                    // a series left out (no window fits): its own rows, which no window reads
+                    let mut seen = vec![c.train.is_empty(); span.len()];
                     for &t in &c.train {
-                        seen[t - seq_len..=t].iter_mut().for_each(|s| *s = true);
+                        seen[t - seq_len - span.start..=t - span.start].iter_mut().for_each(|s| *s = true);
                     }
-                    if c.train.is_empty() {
-                        // a series left out (no window fits): its own rows, which no window reads
-                        series.span(k).for_each(|i| seen[i] = true);
-                    }
-                    let fitted = Scaling::fit(series.rows.iter().zip(&seen).filter(|(_, &s)| s).map(|(r, _)| r), series.features(), bound);
-                    fitted.or_zero()
+                    let rows = span.zip(&seen).filter(|(_, &s)| s).map(|(i, _)| &series.rows[i]);
+                    Scaling::fit(rows, series.features(), bound).or_zero()
                 })
                 .collect(),
         };
@@ -491,6 +490,18 @@ impl Windows {
     /// The series, the windows' tensors let go.
     pub fn into_series(self) -> Series {
         self.series
+    }
+
+    /// The series with at least one window (all but those left out).
+    pub fn kept_series(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.series.count()).filter(|k| !self.left_out.contains(k))
+    }
+
+    /// The windows among `part` (the training, validation or test windows) of series `k`: each
+    /// part lists the series in order, each series' targets rising, so they are one run.
+    pub fn of_series(&self, part: std::ops::Range<usize>, k: usize) -> std::ops::Range<usize> {
+        let (span, targets) = (self.series.span(k), &self.targets[part.clone()]);
+        part.start + targets.partition_point(|&t| t < span.start)..part.start + targets.partition_point(|&t| t < span.end)
     }
 
     /// The scaling of series `k`, when the series is scaled.
@@ -537,8 +548,8 @@ impl Windows {
     /// MASE's scale per feature for series `k` (data/scores.rs): the seasonal naive's in-sample
     /// MAE on its rows up to its last training target.
     pub fn mase_scale(&self, k: usize, season: Option<usize>) -> Vec<f64> {
-        let span = self.series.span(k);
-        let end = self.targets[..self.n_train].iter().filter(|t| span.contains(t)).max().map_or(span.start, |&t| t + 1);
+        let (span, trained) = (self.series.span(k), self.of_series(0..self.n_train, k));
+        let end = if trained.is_empty() { span.start } else { self.targets[trained.end - 1] + 1 };
         scores::mase_scale(&self.series.rows, span.start..end, season)
     }
 
