@@ -115,6 +115,13 @@ pub struct Groups {
     pub starts: Vec<usize>,
 }
 
+impl Groups {
+    /// The rows of series `k`, of `rows` in all.
+    pub fn span(&self, k: usize, rows: usize) -> std::ops::Range<usize> {
+        self.starts[k]..self.starts.get(k + 1).copied().unwrap_or(rows)
+    }
+}
+
 /// A time column: its name, and each row's label as the file writes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Time {
@@ -226,7 +233,7 @@ impl Series {
     pub fn span(&self, k: usize) -> std::ops::Range<usize> {
         match &self.groups {
             None => 0..self.rows.len(),
-            Some(g) => g.starts[k]..g.starts.get(k + 1).copied().unwrap_or(self.rows.len()),
+            Some(g) => g.span(k, self.rows.len()),
         }
     }
 

@@ -31,6 +31,8 @@ pub struct RunData {
     pub time: Option<Time>,
     /// A file of many series: which rows are whose.
     pub groups: Option<Groups>,
+    /// The rows predictions.csv holds (config.json's windows).
+    pub windows: usize,
 }
 
 /// Series drawn as small multiples, at most (the rest are in the CSVs).
@@ -69,6 +71,7 @@ impl RunData {
                 rows: s.rows,
                 time: s.time,
                 groups: s.groups,
+                windows: run.windows,
                 features: run.features,
                 metrics,
                 predictions,
@@ -84,6 +87,7 @@ impl RunData {
                     .into(),
                 time: run.time_column.clone().map(|name| Time { name, labels: labels_by_row(&predictions).into_iter().collect() }),
                 groups: None,
+                windows: run.windows,
                 features: run.features,
                 metrics,
                 predictions,
@@ -97,11 +101,12 @@ impl RunData {
     /// Series `k` alone (of a file of many): its rows, its labels, its predictions.
     fn only(&self, k: usize) -> RunData {
         let Some(g) = &self.groups else { return self.clone() };
-        let span = g.starts[k]..g.starts.get(k + 1).copied().unwrap_or(self.rows.len());
+        let span = g.span(k, self.rows.len());
         let mut rows = Rows::new(self.rows.width());
         span.clone().for_each(|i| rows.push(&self.rows[i]));
-        let name = &g.names[k];
-        let mine: Vec<usize> = (0..self.predictions.len()).filter(|&i| self.predictions.series_of(i) == Some(name.as_str())).collect();
+        let p = &self.predictions;
+        let code = p.series_names.iter().position(|n| *n == g.names[k]).map(|c| c as u32);
+        let mine: Vec<usize> = (0..p.len()).filter(|&i| p.series.get(i).copied() == code).collect();
         RunData {
             features: self.features.clone(),
             metrics: vec![],
@@ -112,6 +117,7 @@ impl RunData {
             source: self.source.clone(),
             time: self.time.as_ref().map(|t| Time { name: t.name.clone(), labels: t.labels.slice(span) }),
             groups: None,
+            windows: mine.len(),
         }
     }
 
@@ -148,7 +154,6 @@ pub fn draw_all_with(dir: &Path, series: Option<Series>) -> Result<Vec<String>> 
     // once the series' figure is drawn and its rows let go: a long series holds one at a time.
     let handed = series.is_some();
     let mut run = RunData::read(dir, series, !handed)?;
-    let windows = RunConfig::in_dir(dir)?.map_or(0, |r| r.windows);
     let plots = dir.join("plots");
     std::fs::create_dir_all(&plots).with_context(|| format!("cannot create {}", plots.display()))?;
     let mut written = vec![];
@@ -162,7 +167,7 @@ pub fn draw_all_with(dir: &Path, series: Option<Series>) -> Result<Vec<String>> 
         if run.groups.is_none() {
             (run.rows, run.xs) = (Rows::default(), Vec::new());
         }
-        run.predictions = read_predictions(&dir.join("predictions.csv"), &run.features, false, windows)?;
+        run.predictions = read_predictions(&dir.join("predictions.csv"), &run.features, false, run.windows)?;
     }
     draw_predictions(&run, &plots.join("predictions.png"))?;
     written.push("predictions.png".to_string());
@@ -461,6 +466,7 @@ fn from_predictions_of_many(
         rows,
         time: None,
         groups: Some(Groups { column, names, starts }),
+        windows: run.windows,
         features: run.features,
         metrics,
         predictions,
@@ -496,6 +502,7 @@ mod tests {
             source: Source::Circle,
             time: None,
             groups: None,
+            windows: 0,
         };
         let (lo, hi) = loss_range(&run);
         assert!((lo - 1e-3 / 1.5 / 10.0).abs() < 1e-12 && (hi - 1.5e-2).abs() < 1e-12, "{lo} {hi}");
