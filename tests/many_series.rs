@@ -183,10 +183,39 @@ fn a_run_of_many_series_stopped_and_resumed_ends_as_one_never_stopped() {
     }
 }
 
+/// A PNG's height, from its header.
+fn png_height(path: &Path) -> u32 {
+    let bytes = std::fs::read(path).unwrap();
+    u32::from_be_bytes(bytes[20..24].try_into().unwrap())
+}
+
 #[test]
 fn a_run_of_many_series_whose_file_is_gone_still_plots_from_its_predictions() {
     let (csv, out) = trained("many-moved", false);
     std::fs::remove_file(&csv).unwrap();
     let r = run(&["plot", s(&out)]);
     assert!(r.code == 0 && r.stderr.contains("predictions.png"), "{}", r.stderr);
+    // still a panel per series, each series' rows gathered from predictions.csv
+    assert_eq!(png_height(&out.join("plots/data.png")), 3 * 260);
+    assert_eq!(png_height(&out.join("plots/predictions.png")), 3 * 330);
+}
+
+#[test]
+fn a_series_too_short_for_a_window_is_left_out_with_a_word() {
+    let dir = scratch("many-short");
+    let csv = dir.join("stores.csv");
+    write_stores(&csv, false);
+    let tiny: String = (0..5).map(|i| format!("tiny,{},{}\n", month(i), i)).collect();
+    std::fs::write(&csv, std::fs::read_to_string(&csv).unwrap() + &tiny).unwrap();
+    let out = dir.join("run");
+    let r = run(&["train", "--epochs", "2", "--data", s(&csv), "--series-column", "store", "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("note: left out 1 series with no 16 consecutive rows without a gap") && r.stderr.contains("): tiny"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["forecast", s(&out), "--steps", "2"]);
+    assert!(r.code == 0 && r.stderr.contains("for each of 3 series"), "every series with a window, not tiny: {}", r.stderr);
+    assert!(table(&out.join("scores.csv")).iter().all(|r| r["series"] != "tiny"));
 }
