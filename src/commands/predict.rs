@@ -2,17 +2,18 @@
 //! series' own units.
 
 use super::trained::{chosen_series, load_model, series_for, RunSeries, TrainedArgs};
-use crate::data::batches_of;
 use crate::data::framing::Framing;
+use crate::data::scaling::{unscaled, Scaling};
 use crate::data::Windows;
+use crate::data::{for_batches, workers, Series, Splits};
 use crate::files::atomic::atomic_write;
-use crate::files::tables::{self, Layout, PredictionRow};
+use crate::files::tables::{self, Layout, PredictionRow, Predictions};
 use crate::model::loss::predict_next;
 use crate::model::RNN;
 use anyhow::Result;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use tch::Device;
+use tch::{Device, Tensor};
 
 /// `vanilla-rnn predict`'s command line.
 #[derive(Debug, clap::Args)]
@@ -38,10 +39,15 @@ impl<'w> Predicted<'w> {
     pub fn of(rnn: &RNN, framing: &Framing, windows: &'w Windows) -> Result<Predicted<'w>> {
         let (n, x, device) = (windows.ds.len(), &windows.ds.X, rnn.get_ht.ws.device());
         let mut model = Vec::with_capacity(n * windows.series.features());
-        for (first, count) in batches_of(n) {
+        let states = (0..workers(device)).map(|_| (rnn.shallow_clone(), x.shallow_clone())).collect();
+        let predict = |(rnn, x): &(RNN, Tensor), first, count| {
             let batch = x.narrow(0, first, count).to_device(device);
-            model.extend(Vec::<f32>::try_from(predict_next(rnn, framing, &batch).to_device(Device::Cpu).flatten(0, -1))?);
-        }
+            Ok(Vec::<f32>::try_from(predict_next(rnn, framing, &batch).to_device(Device::Cpu).flatten(0, -1))?)
+        };
+        for_batches(n, states, predict, |batch| {
+            model.extend(batch);
+            Ok(())
+        })?;
         Ok(Predicted { windows, model, only: None })
     }
 
@@ -51,28 +57,43 @@ impl<'w> Predicted<'w> {
         self.windows.unscaled(self.windows.series_of_window(i), self.model[i * f..(i + 1) * f].iter().map(|&v| v as f64))
     }
 
-    /// predictions.csv (files::tables has its format), streamed to `w`.
-    pub fn write(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
-        let series = &self.windows.series;
-        let layout = Layout { series: series.groups.is_some(), time: series.time.is_some() };
-        tables::write_predictions_header(w, &series.names, layout)?;
-        for (i, &index) in self.windows.targets.iter().enumerate() {
-            let k = series.series_of(index);
-            if self.only.is_some_and(|only| only != k) {
-                continue;
-            }
-            let preds = self.row(i);
-            let row = PredictionRow {
-                series: series.name_of(k),
-                index: index - series.span(k).start,
-                time: series.label(index),
-                split: self.windows.split_of(i),
-                targets: &series.rows[index],
-                preds: &preds,
-            };
-            tables::write_prediction_row(w, layout, &row)?;
+    /// predictions.csv (files::tables has its format), streamed to `w`: the text of a batch of
+    /// rows on each core (a long series' numbers take seconds to format), written in order.
+    pub fn write(&self, w: &mut impl Write) -> Result<()> {
+        let (windows, lines) = (self.windows, self.lines());
+        tables::write_predictions_header(w, &windows.series.names, lines.layout())?;
+        let text = |_: &(), first: i64, count: i64| {
+            let mut text = Vec::with_capacity(count as usize * 64);
+            lines.write(first as usize..(first + count) as usize, &mut text)?;
+            Ok(text)
+        };
+        for_batches(windows.targets.len(), vec![(); workers(Device::Cpu)], text, |text| Ok(w.write_all(&text)?))
+    }
+
+    /// predictions.csv's rows as the figures read them (without time labels).
+    pub fn table(&self) -> Predictions {
+        let (windows, lines) = (self.windows, self.lines());
+        let names = windows.series.groups.as_ref().map_or(vec![], |g| g.names.clone());
+        let mut table = Predictions::with_capacity(windows.series.features(), names, windows.targets.len());
+        let many = windows.series.groups.is_some();
+        let pushed: Result<(), std::convert::Infallible> = lines.each_row(0..windows.targets.len(), |k, row| {
+            table.push_row(many.then_some(k as u32), row);
+            Ok(())
+        });
+        let Ok(()) = pushed;
+        table
+    }
+
+    fn lines(&self) -> Lines<'_> {
+        let windows = self.windows;
+        Lines {
+            series: &windows.series,
+            scaling: &windows.scaling,
+            targets: &windows.targets,
+            splits: windows.splits(),
+            model: &self.model,
+            only: self.only,
         }
-        Ok(())
     }
 
     /// predictions.csv at `path`, whole or not at all.
@@ -83,6 +104,53 @@ impl<'w> Predicted<'w> {
             w.flush()?;
             Ok(())
         })
+    }
+}
+
+/// What the rows of predictions.csv read, without the windows' tensors (which no two threads may
+/// share).
+struct Lines<'a> {
+    series: &'a Series,
+    scaling: &'a [Scaling],
+    targets: &'a [usize],
+    splits: Splits,
+    /// [windows x features], in model units.
+    model: &'a [f32],
+    only: Option<usize>,
+}
+
+impl Lines<'_> {
+    fn layout(&self) -> Layout {
+        Layout { series: self.series.groups.is_some(), time: self.series.time.is_some() }
+    }
+
+    /// The rows of the windows `windows`.
+    fn write(&self, windows: std::ops::Range<usize>, w: &mut impl Write) -> std::io::Result<()> {
+        let layout = self.layout();
+        self.each_row(windows, |_, row| tables::write_prediction_row(w, layout, row))
+    }
+
+    /// `row(series, the row)` for each window of `windows` (of the series `only`, if said).
+    fn each_row<E>(&self, windows: std::ops::Range<usize>, mut row: impl FnMut(usize, &PredictionRow) -> Result<(), E>) -> Result<(), E> {
+        let (series, f) = (self.series, self.series.features());
+        for i in windows {
+            let index = self.targets[i];
+            let k = series.series_of(index);
+            if self.only.is_some_and(|only| only != k) {
+                continue;
+            }
+            let preds = unscaled(self.scaling.get(k), self.model[i * f..(i + 1) * f].iter().map(|&v| v as f64));
+            let line = PredictionRow {
+                series: series.name_of(k),
+                index: index - series.span(k).start,
+                time: series.label(index),
+                split: self.splits.split_of(i),
+                targets: &series.rows[index],
+                preds: &preds,
+            };
+            row(k, &line)?;
+        }
+        Ok(())
     }
 }
 
@@ -99,8 +167,9 @@ pub fn predict(args: &PredictArgs) -> Result<f64> {
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) is the reader's choice, not an error.
-            match predicted.write(&mut out).and_then(|()| out.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+            let written = predicted.write(&mut out).and_then(|()| Ok(out.flush()?));
+            match written {
+                Err(e) if e.downcast_ref::<std::io::Error>().is_none_or(|e| e.kind() != std::io::ErrorKind::BrokenPipe) => return Err(e),
                 _ => {}
             }
         }

@@ -312,17 +312,32 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
         ended => return Ok(summary(ended, f64::NAN)),
     }
 
-    // The outputs of a finished run, from the kept weights.
+    let (test_loss, best) = write_outputs(&out, &settings, trainer, windows, &baselines)?;
+    Ok(Summary { best, ..summary(Ended::Finished, test_loss) })
+}
+
+/// The outputs of a finished run, from the kept weights: predictions.csv, scores.csv, model.pt
+/// and the figures. Returns the test tail's MSE and the best forecaster on it (pooled).
+fn write_outputs(
+    out: &Path,
+    settings: &Settings,
+    mut trainer: Trainer,
+    windows: Windows,
+    baselines: &Baselines,
+) -> Result<(f64, Option<(String, f64)>)> {
     trainer.keep_best()?;
     let predicted = Predicted::of(&trainer.rnn, &trainer.framing, &windows)?;
     predicted.save(&out.join("predictions.csv"))?;
-    let scores = test_scores(&windows, &predicted, &baselines)?;
+    let scores = test_scores(&windows, &predicted, baselines)?;
     scores_csv(&scores).save(&out.join("scores.csv"))?;
     export_torchscript(&trainer.rnn, settings.seq_len, &trainer.framing, &windows.scaling, &out.join("model.pt"))?;
     let test_loss = trainer.test_loss();
-    // The figures need the series alone: the windows' and the trainer's tensors go first.
-    drop((predicted, trainer));
-    figures::run::draw_all_with(&out, Some(windows.into_series()))?;
+    // The figures need the series and the predictions alone: the trainer's and then the windows'
+    // tensors go first.
+    drop(trainer);
+    let table = predicted.table();
+    drop(predicted);
+    figures::run::draw_all_with(out, Some((windows.into_series(), table)))?;
     let pooled: Vec<Score> = scores.iter().filter(|s| s.series.is_none() || s.series.as_deref() == Some(ALL_SERIES)).cloned().collect();
-    Ok(Summary { best: scores::best(&pooled), ..summary(Ended::Finished, test_loss) })
+    Ok((test_loss, scores::best(&pooled)))
 }

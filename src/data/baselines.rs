@@ -4,6 +4,7 @@
 //! the RNN is, by the MSE on the held-out windows in model units, so that the numbers compare
 //! directly.
 
+use super::framing::{design, normal_equations};
 use super::{batches_of, model_rows, TrignoDS, Windows, ONE_BATCH};
 use anyhow::Result;
 use tch::{Kind, Reduction, Tensor};
@@ -63,13 +64,6 @@ impl Baselines {
     }
 }
 
-/// [window's inputs, flattened | 1] in float64.
-fn design(x: &Tensor) -> Tensor {
-    let flat = x.flatten(1, -1).to_kind(Kind::Double);
-    let ones = Tensor::ones([flat.size()[0], 1], (Kind::Double, flat.device()));
-    Tensor::cat(&[flat, ones], 1)
-}
-
 /// The linear AR's weights, by least squares on the training windows (gelsy copes with
 /// collinear inputs, the circle's). Beyond `ONE_BATCH` windows: by the normal equations
 /// (X'X) w = X'y, each summed over the batches in f64, then solved the same way.
@@ -78,14 +72,7 @@ fn linear_fit(train: &TrignoDS) -> Result<Tensor> {
         let (w, _, _, _) = design(&train.X).f_linalg_lstsq(&train.Y.to_kind(Kind::Double), None, "gelsy")?;
         return Ok(w);
     }
-    let (mut xtx, mut xty): (Option<Tensor>, Option<Tensor>) = (None, None);
-    for (first, count) in batches_of(train.len()) {
-        let x = design(&train.X.narrow(0, first, count));
-        let (a, b) = (x.transpose(0, 1).matmul(&x), x.transpose(0, 1).matmul(&train.Y.narrow(0, first, count).to_kind(Kind::Double)));
-        xtx = Some(xtx.map_or(a.shallow_clone(), |s| s + &a));
-        xty = Some(xty.map_or(b.shallow_clone(), |s| s + &b));
-    }
-    let (xtx, xty) = (xtx.expect("a batch"), xty.expect("a batch"));
+    let (xtx, xty) = normal_equations(&train.X, &train.Y)?.expect("more than one batch of windows");
     let (w, _, _, _) = xtx.f_linalg_lstsq(&xty, None, "gelsy")?;
     Ok(w)
 }

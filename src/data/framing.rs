@@ -17,7 +17,7 @@
 //! The model trains on x' and y'; every loss a user reads (validation, test, baselines) is in
 //! the series' scaled units, after `prediction`.
 
-use super::{batches_of, TrignoDS};
+use super::{batches_of, map_batches, workers, TrignoDS};
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -100,15 +100,8 @@ pub fn design(x: &Tensor) -> Tensor {
 impl LinearAr {
     /// The least-squares fit of targets `y` [windows, features] from windows `x`.
     pub fn fit(x: &Tensor, y: &Tensor) -> Result<LinearAr> {
-        let (n, f) = (x.size()[0] as usize, y.size()[1] as usize);
-        let (mut dtd, mut dty): (Option<Tensor>, Option<Tensor>) = (None, None);
-        for (first, count) in batches_of(n) {
-            let d = design(&x.narrow(0, first, count));
-            let (a, b) = (d.transpose(0, 1).matmul(&d), d.transpose(0, 1).matmul(&y.narrow(0, first, count).to_kind(Kind::Double)));
-            dtd = Some(dtd.map_or(a.shallow_clone(), |s| s + &a));
-            dty = Some(dty.map_or(b.shallow_clone(), |s| s + &b));
-        }
-        let (Some(dtd), Some(dty)) = (dtd, dty) else { bail!("--target linear needs training windows to fit its autoregression") };
+        let f = y.size()[1] as usize;
+        let Some((dtd, dty)) = normal_equations(x, y)? else { bail!("--target linear needs training windows to fit its autoregression") };
         let weights = solve(&Vec::<f64>::try_from(dtd.flatten(0, -1))?, &Vec::<f64>::try_from(dty.flatten(0, -1))?, f)?;
         Ok(LinearAr { weights, features: f })
     }
@@ -130,6 +123,17 @@ impl LinearAr {
             batches_of(n).map(|(first, count)| design(&x.narrow(0, first, count)).matmul(&w).to_kind(Kind::Float)).collect();
         Tensor::cat(&parts, 0)
     }
+}
+
+/// D'D and D'Y of the design D of windows `x` and their targets `y`, each summed over batches of
+/// `ONE_BATCH` windows (computed on every core, added in batch order); None without a window.
+pub fn normal_equations(x: &Tensor, y: &Tensor) -> Result<Option<(Tensor, Tensor)>> {
+    let states = (0..workers(x.device())).map(|_| (x.shallow_clone(), y.shallow_clone())).collect();
+    let batches = map_batches(x.size()[0] as usize, states, |(x, y), first, count| {
+        let d = design(&x.narrow(0, first, count));
+        Ok((d.transpose(0, 1).matmul(&d), d.transpose(0, 1).matmul(&y.narrow(0, first, count).to_kind(Kind::Double))))
+    })?;
+    Ok(batches.into_iter().reduce(|(dtd, dty), (a, b)| (dtd + a, dty + b)))
 }
 
 /// W from (A + lambda I) W = B, A [d, d] and B [d, f] row-major, by Cholesky, in plain loops.

@@ -2,12 +2,14 @@
 //! the chronological tail held out, and each epoch's batch order.
 
 pub mod baselines;
+pub mod batches;
 pub mod framing;
 pub mod from_csv;
 pub mod scaling;
 pub mod scores;
 pub mod season;
 
+pub use batches::{batches_of, for_batches, map_batches, workers, ONE_BATCH};
 pub use from_csv::{Missing, Reading};
 pub use scaling::{model_rows, Scaling};
 
@@ -548,8 +550,7 @@ impl Windows {
 
     /// A row of series `k` in model units, in the series' units.
     pub fn unscaled(&self, k: usize, row: impl IntoIterator<Item = f64>) -> Vec<f64> {
-        let scaling = self.scaling_of(k);
-        row.into_iter().enumerate().map(|(j, v)| scaling.map_or(v, |s| s.unscale(j, v))).collect()
+        scaling::unscaled(self.scaling_of(k), row)
     }
 
     /// MASE's scale per feature for series `k` (data/scores.rs): the seasonal naive's in-sample
@@ -562,24 +563,34 @@ impl Windows {
 
     /// The split a window belongs to: `train`, `val` or `test`.
     pub fn split_of(&self, window: usize) -> &'static str {
+        self.splits().split_of(window)
+    }
+
+    /// Where the splits begin.
+    pub fn splits(&self) -> Splits {
+        Splits { n_train: self.n_train, test_start: self.test_start() }
+    }
+}
+
+/// Where the windows' splits begin: training from 0, validation from `n_train`, the test tail
+/// from `test_start`.
+#[derive(Debug, Clone, Copy)]
+pub struct Splits {
+    pub n_train: usize,
+    pub test_start: usize,
+}
+
+impl Splits {
+    /// The split window `window` belongs to: `train`, `val` or `test`.
+    pub fn split_of(self, window: usize) -> &'static str {
         if window < self.n_train {
             "train"
-        } else if window < self.test_start() {
+        } else if window < self.test_start {
             "val"
         } else {
             "test"
         }
     }
-}
-
-/// Windows run through the model (or a design matrix) at once at most. Up to it, one batch, as
-/// the Python reference does; a longer series in batches of this many, so that memory stays
-/// bounded.
-pub const ONE_BATCH: usize = 1 << 16;
-
-/// (first, count) of each batch of at most `ONE_BATCH` out of `n` windows.
-pub fn batches_of(n: usize) -> impl Iterator<Item = (i64, i64)> {
-    (0..n).step_by(ONE_BATCH).map(move |first| (first as i64, ONE_BATCH.min(n - first) as i64))
 }
 
 /// A fingerprint of the model's rows (FNV-1a over their float32 bits), so that a resumed run can

@@ -63,6 +63,11 @@ impl Scaling {
     }
 }
 
+/// A row in model units in the series' units (as it is when the series is not scaled).
+pub fn unscaled(scaling: Option<&Scaling>, row: impl IntoIterator<Item = f64>) -> Vec<f64> {
+    row.into_iter().enumerate().map(|(j, v)| scaling.map_or(v, |s| s.unscale(j, v))).collect()
+}
+
 /// The model's view of a series: float32 rows, each scaled by its series' scaling when there
 /// is one (`scaling` holds one per series, or none).
 pub fn model_rows(series: &Series, scaling: &[Scaling]) -> Vec<f32> {

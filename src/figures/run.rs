@@ -149,11 +149,11 @@ pub fn draw_all(dir: &Path) -> Result<Vec<String>> {
 
 /// `draw_all`, with the run's series when the caller holds it already (train: a long series is
 /// not read twice).
-pub fn draw_all_with(dir: &Path, series: Option<Series>) -> Result<Vec<String>> {
-    // Handed the series (train, which has just written predictions.csv), the predictions are read
-    // once the series' figure is drawn and its rows let go: a long series holds one at a time.
-    let handed = series.is_some();
-    let mut run = RunData::read(dir, series, !handed)?;
+pub fn draw_all_with(dir: &Path, handed: Option<(Series, Predictions)>) -> Result<Vec<String>> {
+    // Handed the series and its predictions (train, which has just written predictions.csv), a
+    // long series' rows are let go once the series' figure is drawn.
+    let (series, mut predictions) = handed.map_or((None, None), |(s, p)| (Some(s), Some(p)));
+    let mut run = RunData::read(dir, series, predictions.is_none())?;
     let plots = dir.join("plots");
     std::fs::create_dir_all(&plots).with_context(|| format!("cannot create {}", plots.display()))?;
     let mut written = vec![];
@@ -163,11 +163,11 @@ pub fn draw_all_with(dir: &Path, series: Option<Series>) -> Result<Vec<String>> 
         draw_loss(&run, &plots.join("loss.png"))?;
         written.push("loss.png".to_string());
     }
-    if handed {
+    if let Some(predictions) = predictions.take() {
         if run.groups.is_none() {
             (run.rows, run.xs) = (Rows::default(), Vec::new());
         }
-        run.predictions = read_predictions(&dir.join("predictions.csv"), &run.features, false, run.windows)?;
+        run.predictions = predictions;
     }
     draw_predictions(&run, &plots.join("predictions.png"))?;
     written.push("predictions.png".to_string());

@@ -378,6 +378,24 @@ impl Predictions {
         }
     }
 
+    /// An empty table for `features` features (and the series `series_names`, of a file of
+    /// many), room made for `rows` rows.
+    pub fn with_capacity(features: usize, series_names: Vec<String>, rows: usize) -> Predictions {
+        let mut out = Predictions { features, series_names, ..Default::default() };
+        out.index.reserve_exact(rows);
+        out.split.reserve_exact(rows);
+        out.values.reserve_exact(rows * 2 * features);
+        out
+    }
+
+    /// A row as predictions.csv has it (its series by its place in `series_names`); its time
+    /// label is not kept.
+    pub fn push_row(&mut self, series: Option<u32>, row: &PredictionRow) {
+        self.values.extend(row.targets.iter().chain(row.preds));
+        self.push(row.index, row.split, None);
+        self.series.extend(series);
+    }
+
     fn push(&mut self, index: usize, split: &str, time: Option<String>) {
         let code = match self.splits.iter().position(|s| s == split) {
             Some(k) => k,

@@ -2,7 +2,7 @@
 
 use super::RNN;
 use crate::data::framing::Framing;
-use crate::data::{batches_of, ONE_BATCH};
+use crate::data::{map_batches, workers, ONE_BATCH};
 use serde::{Deserialize, Serialize};
 use tch::{Reduction, Tensor};
 
@@ -57,11 +57,58 @@ pub fn evaluate(rnn: &RNN, framing: &Framing, inputs: &Tensor, targets: &Tensor)
     if n <= ONE_BATCH {
         return f64::try_from(predict_next(rnn, framing, inputs).mse_loss(targets, Reduction::Mean)).unwrap_or(f64::NAN);
     }
-    let mut sum = 0.0;
-    for (first, count) in batches_of(n) {
+    let states = (0..workers(inputs.device())).map(|_| (rnn.shallow_clone(), inputs.shallow_clone(), targets.shallow_clone())).collect();
+    let batches = map_batches(n, states, |(rnn, inputs, targets), first, count| {
         let (x, y) = (inputs.narrow(0, first, count), targets.narrow(0, first, count));
         let squares = (predict_next(rnn, framing, &x) - y).square().to_kind(tch::Kind::Double).sum(tch::Kind::Double);
-        sum += f64::try_from(squares).unwrap_or(f64::NAN);
-    }
+        Ok(f64::try_from(squares).unwrap_or(f64::NAN))
+    });
+    // added in batch order, as one thread would
+    let sum = batches.map_or(f64::NAN, |squares| squares.iter().fold(0.0, |sum, s| sum + s));
     sum / (n as f64 * targets.size()[1] as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::for_batches;
+    use crate::data::framing::{LinearAr, Target};
+    use crate::model::Activation;
+    use tch::{nn, Device, Kind};
+
+    /// Windows shared out between threads give the bits one thread gives, batch for batch: what
+    /// predictions.csv, the losses and the linear AR's sums rely on.
+    #[test]
+    fn batches_on_other_threads_give_the_same_bits() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let mut rnn = RNN::new(&vs.root(), 2, 16, Activation::Tanh);
+        rnn.init_like_pytorch(3);
+        let n = 2 * ONE_BATCH + 1234;
+        let (x, y) = crate::seeded(4, || {
+            (Tensor::randn([n as i64, 5, 2], (Kind::Float, Device::Cpu)), Tensor::randn([n as i64, 2], (Kind::Float, Device::Cpu)))
+        });
+        let framing =
+            Framing { target: Target::Linear, linear: Some(std::sync::Arc::new(LinearAr::fit(&x, &y).unwrap())), ..Framing::BLOG };
+        // one thread, here, batch after batch
+        let mut alone: Vec<f32> = vec![];
+        for (first, count) in crate::data::batches_of(n) {
+            alone.extend(Vec::<f32>::try_from(predict_next(&rnn, &framing, &x.narrow(0, first, count)).flatten(0, -1)).unwrap());
+        }
+        // three threads, each with its own handles
+        let states = (0..3).map(|_| (rnn.shallow_clone(), x.shallow_clone())).collect();
+        let mut shared: Vec<f32> = vec![];
+        let predict = |(rnn, x): &(RNN, Tensor), first, count| {
+            Ok(Vec::<f32>::try_from(predict_next(rnn, &framing, &x.narrow(0, first, count)).flatten(0, -1))?)
+        };
+        for_batches(n, states, predict, |b| {
+            shared.extend(b);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(alone.len(), n * 2);
+        assert!(
+            alone.len() == shared.len() && alone.iter().zip(&shared).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "the predictions differ"
+        );
+    }
 }

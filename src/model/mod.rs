@@ -110,6 +110,13 @@ impl RNN {
     }
 
     /// The zero hidden state a batch starts from: [batch, hidden].
+    /// Another handle to the same layers, for another thread (a tch `Tensor` may move to another
+    /// thread but not be shared by two).
+    pub fn shallow_clone(&self) -> RNN {
+        let layer = |l: &nn::Linear| nn::Linear { ws: l.ws.shallow_clone(), bs: l.bs.as_ref().map(|b| b.shallow_clone()) };
+        RNN { get_ht: layer(&self.get_ht), get_yt: layer(&self.get_yt), ..*self }
+    }
+
     pub fn zero_hidden(&self, inputs: &Tensor) -> Tensor {
         Tensor::zeros([inputs.size()[0], self.hidden_length], (inputs.kind(), inputs.device()))
     }
