@@ -44,31 +44,32 @@ pub struct Reading {
 /// Reads a user's series as `reading` says. Gaps are filled (`interpolate`) or kept as NaN
 /// (`skip`, for the windows to avoid); with `error`, the first one is refused.
 pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
-    // The first pass checks every record and keeps the first rows, which choose the columns; the
-    // second reads the values a record at a time, so that nothing of a long file is held as text.
-    let table = Table::read(path)?;
+    // One pass: the first records, which choose the columns, are held until every column has had
+    // a value; the rest are read a record at a time, so that nothing of a long file is held as text.
+    let (table, mut rest) = Table::read(path)?;
     let grouping = reading.series_column.as_ref().map(|c| table.column(c, "--series-column")).transpose()?;
     let time = table.time_column(reading, grouping)?;
     let features = table.features(reading, time, grouping)?;
     let name = |j: usize| short(&table.header[j]);
-    let (mut reader, _, _) = Table::open(path)?;
-    let (mut rows, mut labels) = (Rows::with_capacity(features.len(), table.rows), Labels::default());
+    let (mut rows, mut labels) = (Rows::with_capacity(features.len(), table.rows_expected()), Labels::default());
     let (mut ids, mut names) = (Vec::new(), SeriesNames::default());
-    let (mut record, mut row) = (csv::ByteRecord::new(), Vec::with_capacity(features.len()));
-    for r in 0..table.rows {
-        if !reader.read_byte_record(&mut record).map_err(|e| anyhow!("{}: {}", path.display(), csv_error(&e)))? {
-            bail!("{}: the file changed while it was read", path.display());
-        }
+    let (mut next, mut row, mut held) = (csv::ByteRecord::new(), Vec::with_capacity(features.len()), table.records.iter());
+    for r in 0.. {
+        let record = match held.next() {
+            Some(record) => record,
+            None if rest.read_byte_record(&mut next).map_err(|e| anyhow!("{}: {}", path.display(), csv_error(&e)))? => &next,
+            None => break,
+        };
         let line = record.position().map_or(r as u64 + 2, |p| p.line());
         if let Some(t) = time {
-            let label = cell(&record, t);
+            let label = cell(record, t);
             if is_missing(&label) {
                 bail!("{}: row {line}, column {} ({}): the time column is empty; every row needs its time", path.display(), t + 1, name(t));
             }
             labels.push(&label);
         }
         if let Some(g) = grouping {
-            let id = cell(&record, g);
+            let id = cell(record, g);
             if is_missing(&id) {
                 bail!("{}: row {line}, column {} ({}): no series named; every row needs its series", path.display(), g + 1, name(g));
             }
@@ -76,7 +77,7 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
         }
         row.clear();
         for &j in &features {
-            row.push(table.value(&record, line, j, reading.missing, (time, grouping))?);
+            row.push(table.value(record, line, j, reading.missing, (time, grouping))?);
         }
         rows.push(&row);
     }
@@ -226,14 +227,16 @@ fn cell(record: &csv::ByteRecord, j: usize) -> std::borrow::Cow<'_, str> {
     }
 }
 
+type CsvReader = csv::Reader<std::io::BufReader<std::fs::File>>;
+
 /// The file's header and first records (enough to choose the time column: each column's first
-/// value, when it has one), every record checked; its delimiter detected from the header line.
+/// value, when it has one); its delimiter detected from the header line.
 struct Table {
     header: Vec<String>,
     /// The first records, up to the one where every column has had a value.
     records: Vec<csv::ByteRecord>,
-    /// Every data row in the file.
-    rows: usize,
+    /// The file's length in bytes, and where `records` begin and end in it.
+    bytes: (u64, std::ops::Range<u64>),
     path: std::path::PathBuf,
     /// `;` or tab files may write `1,5` for 1.5.
     decimal_comma: bool,
@@ -242,7 +245,7 @@ struct Table {
 impl Table {
     /// The file opened past its header row: the reader, the column names (checked: UTF-8, not
     /// empty, no name twice) and the delimiter, detected from the first line.
-    fn open(path: &Path) -> Result<(csv::Reader<std::io::BufReader<std::fs::File>>, Vec<String>, u8)> {
+    fn open(path: &Path) -> Result<(CsvReader, Vec<String>, u8)> {
         use std::io::{BufRead, Seek};
         let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let mut buffered = std::io::BufReader::new(file);
@@ -283,26 +286,34 @@ impl Table {
         Ok((reader, names, delimiter))
     }
 
-    fn read(path: &Path) -> Result<Table> {
+    /// The header and the first records, and the reader past them.
+    fn read(path: &Path) -> Result<(Table, CsvReader)> {
         let (mut reader, names, delimiter) = Self::open(path)?;
-        let (mut records, mut rows) = (Vec::new(), 0usize);
+        let begins = reader.position().byte();
+        let mut records = Vec::new();
         let mut valued = vec![false; names.len()];
-        let mut record = csv::ByteRecord::new();
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => rows += 1,
-                Err(e) => bail!("{}: {}", path.display(), csv_error(&e)),
+        while valued.contains(&false) {
+            let mut record = csv::ByteRecord::new();
+            if !reader.read_byte_record(&mut record).map_err(|e| anyhow!("{}: {}", path.display(), csv_error(&e)))? {
+                break;
             }
-            if valued.contains(&false) {
-                valued.iter_mut().enumerate().for_each(|(j, v)| *v |= j < record.len() && !is_missing(&cell(&record, j)));
-                records.push(record.clone());
-            }
+            valued.iter_mut().enumerate().for_each(|(j, v)| *v |= j < record.len() && !is_missing(&cell(&record, j)));
+            records.push(record);
         }
-        if rows == 0 {
+        if records.is_empty() {
             bail!("{}: has a header but no data rows", path.display());
         }
-        Ok(Table { header: names, records, rows, path: path.to_path_buf(), decimal_comma: delimiter != b',' })
+        let bytes = (std::fs::metadata(path).map_or(0, |m| m.len()), begins..reader.position().byte());
+        Ok((Table { header: names, records, bytes, path: path.to_path_buf(), decimal_comma: delimiter != b',' }, reader))
+    }
+
+    /// The rows the file holds, guessed from its length and the bytes of its first records (room
+    /// is made for them at once: grown by doubling, a long series would briefly hold half as
+    /// much again).
+    fn rows_expected(&self) -> usize {
+        let (length, held) = (self.bytes.0, &self.bytes.1);
+        let per_record = (held.end.saturating_sub(held.start) as f64 / self.records.len() as f64).max(2.0);
+        (length.saturating_sub(held.start) as f64 / per_record * 1.01) as usize + 1
     }
 
     /// The first value of column `j`, if any row has one.
