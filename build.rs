@@ -3,8 +3,10 @@
 // torch-sys declares `links = "tch"` and exports the libtorch it found as DEP_TCH_LIBTORCH_LIB.
 // Link arguments printed by a dependency's build script do not reach our binary, so we repeat
 // what it needs:
-// - Linux: an rpath (no LD_LIBRARY_PATH needed) and `--no-as-needed -ltorch`, without which the
-//   linker drops libtorch_cuda (nothing references it by symbol) and `--device cuda` sees no GPU.
+// - Linux: an rpath (no LD_LIBRARY_PATH needed). libtorch_cuda is not linked (nothing references
+//   it by symbol): loaded with the CUDA libraries it brings, it costs every run some 300 MB of
+//   memory and a quarter of a second, so `--device cuda` (or auto) loads it then, from the same
+//   folder (src/train/device.rs).
 // - macOS: an rpath, so the binary finds libtorch's dylibs without DYLD_LIBRARY_PATH (no CUDA).
 // - Elsewhere (Windows): nothing; put libtorch's lib folder on PATH to run the binary.
 // Nothing here needs MKL: the fast step finds MKL in libtorch at run time (src/fast/kernels.rs).
@@ -18,8 +20,6 @@ fn main() {
             if let Some(lib) = &lib {
                 println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.to_string_lossy());
             }
-            println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
-            println!("cargo:rustc-link-arg=-ltorch");
         }
         "macos" => {
             if let Some(lib) = &lib {

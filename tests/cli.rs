@@ -370,15 +370,21 @@ fn an_unwritable_output_directory_is_refused_before_training() {
     assert_clean_error(&run(&["train", "--out", s(&file.join("run")), "--quiet"]), 1, "cannot create output directory");
 }
 
+/// libtorch's CUDA half is loaded for --device cuda only (src/train/device.rs): with the pinned
+/// wheel's libtorch, which has it, a machine without a GPU gets the GPU's error, not the
+/// library's.
 #[test]
 fn cuda_without_a_gpu_is_a_clear_error() {
     let dir = scratch("cuda");
     let r = run(&["train", "--out", s(&dir.join("run")), "--device", "cuda", "--epochs", "1", "--quiet"]);
+    assert!(vanilla_rnn::train::device::load_cuda(), "the pinned libtorch's libtorch_cuda loads");
     if tch::Cuda::is_available() {
         assert_eq!(r.code, 0, "{}", r.stderr);
     } else {
         assert_clean_error(&r, 1, "no CUDA GPU");
     }
+    let cpu = run(&["train", "--out", s(&dir.join("cpu")), "--epochs", "1", "--quiet"]);
+    assert_eq!(cpu.code, 0, "{}", cpu.stderr);
 }
 
 #[test]

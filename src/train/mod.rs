@@ -4,6 +4,7 @@
 //! is one optimizer step. Around them, what real runs need: a stop on divergence and on Ctrl-C,
 //! and the progress handed back (`save`) so the caller can write it. Files are not written here.
 
+pub mod device;
 pub mod interrupt;
 pub mod progress;
 pub mod settings;
@@ -15,9 +16,10 @@ use crate::fast::{self, Backward, BackwardArg};
 use crate::model::loss::{batch_loss, evaluate};
 use crate::model::RNN;
 use anyhow::{bail, Context, Result};
+use device::resolve_device;
 use interrupt::Stop;
 use progress::Progress;
-use settings::{DeviceArg, Settings};
+use settings::Settings;
 use std::time::Instant;
 use tch::{nn, Device, Tensor};
 
@@ -148,15 +150,6 @@ impl Laps {
 /// Batches of `--batch-size` windows in an epoch of `n_train`, the last one smaller.
 fn batches_per_epoch(n_train: usize, settings: &Settings) -> usize {
     n_train.div_ceil(settings.batch_size as usize)
-}
-
-pub fn resolve_device(arg: DeviceArg) -> Result<Device> {
-    match arg {
-        DeviceArg::Cpu => Ok(Device::Cpu),
-        DeviceArg::Cuda if tch::Cuda::is_available() => Ok(Device::Cuda(0)),
-        DeviceArg::Cuda => bail!("--device cuda: no CUDA GPU is available to libtorch here (use --device cpu or auto)"),
-        DeviceArg::Auto => Ok(Device::cuda_if_available()),
-    }
 }
 
 pub struct Trainer {
