@@ -9,7 +9,7 @@ docs/long_series.md.
 The file: a time column (`YYYY-MM-DD HH:MM:SS`, one row per second) and three features (two
 noisy cycles and a random walk), written once per size under runs/long_series/. Each command is
 timed by /usr/bin/time (wall seconds, maximum resident set size), one run each, the machine as
-it is (not pinned: the reading and writing are single-threaded anyway).
+it is (not pinned: predictions, losses and predictions.csv's text take a batch per core).
 """
 import datetime
 import math
@@ -60,11 +60,11 @@ def main():
     python = os.environ.get("PANDAS_PYTHON", sys.executable)
     os.makedirs(WORK, exist_ok=True)
     lines = ["# What a long series costs", "",
-             f"Written by `scripts/long_series.sh` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {os.cpu_count()} cores; one run "
+             f"Written by `scripts/long_series.sh` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {os.cpu_count()} cores, all used; one run "
              "each, not pinned). A CSV of a time column and 3 features; `train --data FILE --out DIR` with the CSV defaults "
              "(a window of 8 rows; the target what a linear autoregression on it leaves), seconds of wall time and peak resident memory by /usr/bin/time.", "",
-             "| rows | file MB | pandas read_csv s | `--epochs 0` s | `--epochs 0` peak MB | `--epochs 1 --batch-size 1024` s | peak MB |",
-             "|---|---|---|---|---|---|---|"]
+             "| rows | file MB | pandas read_csv s | `--epochs 0` s | `--epochs 0` peak MB | `--epochs 1 --batch-size 1024` s | peak MB | predictions.csv MB |",
+             "|---|---|---|---|---|---|---|---|"]
     for rows in sizes:
         path = os.path.join(WORK, f"series-{rows}.csv")
         write_csv(path, rows)
@@ -73,6 +73,8 @@ def main():
         for extra in (["--epochs", "0"], ["--epochs", "1", "--batch-size", "1024"]):
             s, peak, err = timed([BIN, "train", "--quiet", "--data", path, *extra, "--out", os.path.join(WORK, f"run-{rows}")])
             cells += [f"{s:.1f}", f"{peak:.0f}"] if err is None else ["failed: " + " ".join(err), ""]
+        written = os.path.join(WORK, f"run-{rows}", "predictions.csv")
+        cells.append(f"{os.path.getsize(written) / 1e6:.0f}" if os.path.exists(written) else "")
         lines.append("| " + " | ".join(cells) + " |")
         print(lines[-1], file=sys.stderr)
     with open(os.path.join(ROOT, "docs", "long_series.md"), "w") as f:
