@@ -212,26 +212,24 @@ def design(x):
     return torch.cat([flat, torch.ones(len(flat), 1, dtype=torch.float64)], 1)
 
 
-def fit_linear(x, y):
-    """--target linear's autoregression, as data/framing.rs fits it: (D'D + lambda I) W = D'Y,
-    lambda = 1e-8 trace(D'D) / d, D'D and D'Y summed by torch over batches of ONE_BATCH windows,
-    then Cholesky in plain loops (the same operations in the same order: the same W to the bit)."""
-    dtd = dty = None
-    for first in range(0, len(x), ONE_BATCH):
-        d = design(x[first:first + ONE_BATCH])
-        a, b = d.t().matmul(d), d.t().matmul(y[first:first + ONE_BATCH].double())
-        dtd, dty = (a, b) if dtd is None else (dtd + a, dty + b)
-    a, b = dtd.tolist(), dty.tolist()
+RIDGES = [1e-8, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0]  # data::framing::RIDGES
+
+
+def solve(a, b, ridge):
+    """W from (A + lambda I) W = B, lambda = ridge trace(A) / d, by Cholesky in plain loops (the
+    same operations in the same order as data/framing.rs); None when not positive definite."""
     d, f = len(b), len(b[0])
     trace = 0.0
     for i in range(d):
         trace += a[i][i]
-    lam = 1e-8 * trace / d
+    lam = ridge * trace / d
     L = [[0.0] * d for _ in range(d)]
     for j in range(d):
         s = a[j][j] + lam
         for k in range(j):
             s -= L[j][k] * L[j][k]
+        if math.isnan(s) or s <= 0.0:
+            return None
         L[j][j] = math.sqrt(s)
         for i in range(j + 1, d):
             s = a[i][j]
@@ -251,7 +249,46 @@ def fit_linear(x, y):
             for k in range(i + 1, d):
                 s -= L[k][i] * w[k][c]
             w[i][c] = s / L[i][i]
-    return torch.tensor(w, dtype=torch.float64)
+    return w
+
+
+def fit_linear(x, y, val_x, val_y):
+    """--target linear's autoregression, as data/framing.rs fits it: ridge regression towards
+    persistence, W = P + V with (D'D + lambda I) V = D'Y - D'D P, D'D and D'Y summed by torch over
+    batches of ONE_BATCH windows; lambda = r trace(D'D) / d, r the one of RIDGES whose W has the
+    lowest squared error on the validation windows (the first without any). Returns (W, r)."""
+    dtd = dty = None
+    for first in range(0, len(x), ONE_BATCH):
+        d = design(x[first:first + ONE_BATCH])
+        a, b = d.t().matmul(d), d.t().matmul(y[first:first + ONE_BATCH].double())
+        dtd, dty = (a, b) if dtd is None else (dtd + a, dty + b)
+    a, b = dtd.tolist(), dty.tolist()
+    d, f = len(b), len(b[0])
+    last = d - 1 - f  # the design's columns of the window's last point
+    left = [[b[i][c] - a[i][last + c] for c in range(f)] for i in range(d)]
+    fits = []
+    for ridge in RIDGES if len(val_x) else RIDGES[:1]:
+        w = solve(a, left, ridge)
+        if w is not None:
+            for c in range(f):
+                w[last + c][c] += 1.0
+            fits.append((torch.tensor(w, dtype=torch.float64), ridge))
+    if not fits:
+        sys.exit("--target linear: the autoregression cannot be solved")
+    if len(fits) == 1:
+        return fits[0]
+    w = torch.cat([fw for fw, _ in fits], 1)
+    sums = [0.0] * len(fits)
+    for first in range(0, len(val_x), ONE_BATCH):
+        vx, vy = val_x[first:first + ONE_BATCH], val_y[first:first + ONE_BATCH]
+        predicted = design(vx).matmul(w).view(len(vx), len(fits), f)
+        errors = (predicted - vy.double().unsqueeze(1)).square().sum(dim=(0, 2), dtype=torch.float64).tolist()
+        sums = [s + e for s, e in zip(sums, errors)]
+    best = 0
+    for k in range(len(fits)):
+        if sums[k] < sums[best]:
+            best = k
+    return fits[best]
 
 
 LINEAR = None  # --target linear's fitted W
@@ -408,7 +445,7 @@ def main():
     # The model trains on its framing of the training windows (--target, --window-norm).
     global LINEAR
     if a.target == "linear":
-        LINEAR = fit_linear(ds.X[:n_train], ds.Y[:n_train])
+        LINEAR, RIDGE = fit_linear(ds.X[:n_train], ds.Y[:n_train], val_x, val_y)
     train_x, to_frame, _ = frame(ds.X[:n_train], a.target, a.window_norm)
     train_ds = TensorDataset(train_x, to_frame(ds.Y[:n_train]))
 
@@ -502,7 +539,7 @@ def main():
         "scaling": {"min": scaling[0].tolist(), "max": scaling[1].tolist(), "bound": scaling[2]} if scaling else None,
         "series": [{"name": name, "scaling": {"min": sc[0].tolist(), "max": sc[1].tolist(), "bound": sc[2]}}
                    for (name, _), sc in zip(named or [], scalings) if sc is not None],
-        "linear_ar": {"weights": LINEAR.flatten().tolist(), "features": len(names)} if LINEAR is not None else None,
+        "linear_ar": {"weights": LINEAR.flatten().tolist(), "features": len(names), "ridge": RIDGE} if LINEAR is not None else None,
         "windows": len(ds), "train_windows": n_train, "val_windows": n_val, "kept_epoch": best_epoch or a.epochs,
         "versions": {"vanilla_rnn": "scripts/reference.py", "tch": "none", "libtorch": torch.__version__},
     }

@@ -283,7 +283,8 @@ fn a_users_csv_trains_bitwise_as_in_python() {
 /// Every framing of the windows (--target, --window-norm), on a trending series whose test tail
 /// lies above its training rows: the framed training, and validation, test and predictions
 /// mapped back, bitwise as in Python with both backwards (`linear`: its least-squares
-/// autoregression too, config.json's `linear_ar` to the bit).
+/// autoregression too, config.json's `linear_ar` to the bit, and on a random walk the ridge the
+/// validation windows chose).
 #[test]
 fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     let dir = scratch("parity-framing");
@@ -300,12 +301,30 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
         args.extend(["--target", target, "--window-norm", norm]);
         parity(&format!("framing-{target}-{norm}"), &args);
     }
-    let run = |side: &str| -> serde_json::Value {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("parity-framing-linear-none").join(side);
-        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap()
+    // A random walk, whose autoregression the validation windows shrink towards persistence.
+    let walk: Vec<f64> = (0..150)
+        .scan((50.0, 88172645463325252u64), |(level, x), _| {
+            *x ^= *x << 13;
+            *x ^= *x >> 7;
+            *x ^= *x << 17;
+            *level += (*x % 1000) as f64 / 100.0 - 5.0;
+            Some(*level)
+        })
+        .collect();
+    let noisy = dir.join("walk.csv");
+    write_series(&noisy, "month,price", 150, |i| format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, walk[i]));
+    let args = ["--epochs", "4", "--hidden", "8", "--seq-len", "12", "--val-fraction", "0.2", "--target", "linear", "--data", s(&noisy)];
+    parity("framing-linear-walk", &args);
+    let run = |name: &str, side: &str| -> serde_json::Value {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("parity-framing-linear-{name}")).join(side);
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap()["linear_ar"].clone()
     };
-    let (rust, python) = (run("rust-fast")["linear_ar"].clone(), run("python")["linear_ar"].clone());
-    assert!(rust["weights"].as_array().is_some_and(|w| w.len() == 13) && rust == python, "{rust} {python}");
+    for (name, ridge) in [("none", Some(1e-8)), ("walk", None)] {
+        let (rust, python) = (run(name, "rust-fast"), run(name, "python"));
+        assert!(rust["weights"].as_array().is_some_and(|w| w.len() == 13) && rust == python, "{name}: {rust} {python}");
+        let chosen = rust["ridge"].as_f64().unwrap();
+        assert!(ridge.map_or(chosen > 1e-8, |r| chosen == r), "{name}: ridge {chosen}");
+    }
 }
 
 /// A long-format file (--series-column): three series of different lengths and magnitudes,

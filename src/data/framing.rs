@@ -18,7 +18,7 @@
 //! the series' scaled units, after `prediction`.
 
 use super::{batches_of, map_batches, workers, TrignoDS};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tch::{Kind, Tensor};
@@ -79,14 +79,29 @@ pub struct Framing {
 /// A linear autoregression on a window: the next point = [the window's values, flattened, 1] W,
 /// W [seq_len * features + 1, features] row-major, in float64, in scaled units.
 ///
-/// Fitted by the normal equations, (D'D + lambda I) W = D'Y with lambda = 1e-8 trace(D'D) / d (so
-/// that collinear inputs still solve), D'D and D'Y summed over batches of `ONE_BATCH` windows by
-/// libtorch, then solved by a Cholesky factorisation written out here, so that
-/// scripts/reference.py, which writes out the same loops, fits the same W to the bit.
+/// Fitted by ridge regression towards persistence, W = P + V with P persistence's W (the
+/// window's last point) and (D'D + lambda I) V = D'(Y - D P), so that a short or noisy series'
+/// fit stays near persistence rather than near zero. lambda = r trace(D'D) / d, r the one of
+/// `RIDGES` whose W predicts the validation windows best (the first, a bare least-squares fit
+/// that only keeps collinear inputs solvable, without validation windows). D'D and D'Y are
+/// summed over batches of `ONE_BATCH` windows by libtorch, then solved by a Cholesky
+/// factorisation written out here, so that scripts/reference.py, which writes out the same
+/// loops, fits the same W to the bit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearAr {
     pub weights: Vec<f64>,
     pub features: usize,
+    /// r, the ridge chosen (runs before 0.4 fitted with 1e-8 and did not say).
+    #[serde(default = "bare_ridge")]
+    pub ridge: f64,
+}
+
+/// The ridges tried, relative to trace(D'D) / d: from a bare least-squares fit to one that is
+/// nearly persistence.
+pub const RIDGES: [f64; 8] = [1e-8, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0];
+
+fn bare_ridge() -> f64 {
+    RIDGES[0]
 }
 
 /// [window's inputs, flattened | 1] in float64 (the ones made from the input, so that a traced
@@ -98,12 +113,38 @@ pub fn design(x: &Tensor) -> Tensor {
 }
 
 impl LinearAr {
-    /// The least-squares fit of targets `y` [windows, features] from windows `x`.
-    pub fn fit(x: &Tensor, y: &Tensor) -> Result<LinearAr> {
-        let f = y.size()[1] as usize;
-        let Some((dtd, dty)) = normal_equations(x, y)? else { bail!("--target linear needs training windows to fit its autoregression") };
-        let weights = solve(&Vec::<f64>::try_from(dtd.flatten(0, -1))?, &Vec::<f64>::try_from(dty.flatten(0, -1))?, f)?;
-        Ok(LinearAr { weights, features: f })
+    /// The fit on the training windows `train`, its ridge chosen on the windows `validation`.
+    pub fn fit(train: &TrignoDS, validation: &TrignoDS) -> Result<LinearAr> {
+        let f = train.Y.size()[1] as usize;
+        let Some((dtd, dty)) = normal_equations(&train.X, &train.Y)? else {
+            bail!("--target linear needs training windows to fit its autoregression")
+        };
+        let (a, b) = (Vec::<f64>::try_from(dtd.flatten(0, -1))?, Vec::<f64>::try_from(dty.flatten(0, -1))?);
+        let d = b.len() / f;
+        // persistence reads the design's columns of the window's last point
+        let last = d - 1 - f;
+        let mut left = b;
+        for (i, row) in left.chunks_exact_mut(f).enumerate() {
+            row.iter_mut().enumerate().for_each(|(c, v)| *v -= a[i * d + last + c]);
+        }
+        let tried = if validation.is_empty() { &RIDGES[..1] } else { &RIDGES[..] };
+        let mut fits = vec![];
+        for &ridge in tried {
+            // a ridge too small for degenerate inputs is passed over for a larger one
+            if let Some(mut weights) = solve(&a, &left, f, ridge) {
+                (0..f).for_each(|c| weights[(last + c) * f + c] += 1.0);
+                fits.push(LinearAr { weights, features: f, ridge });
+            }
+        }
+        if fits.len() > 1 {
+            let errors = validation_errors(&fits, validation)?;
+            // the first of the lowest: the smaller ridge on a tie
+            let best = (0..fits.len()).fold(0, |best, k| if errors[k] < errors[best] { k } else { best });
+            return Ok(fits.swap_remove(best));
+        }
+        fits.pop().context(
+            "--target linear: the training windows' autoregression cannot be solved (its inputs are degenerate); choose another --target",
+        )
     }
 
     /// W as a tensor [seq_len * features + 1, features], float64.
@@ -136,14 +177,34 @@ pub fn normal_equations(x: &Tensor, y: &Tensor) -> Result<Option<(Tensor, Tensor
     Ok(batches.into_iter().reduce(|(dtd, dty), (a, b)| (dtd + a, dty + b)))
 }
 
-/// W from (A + lambda I) W = B, A [d, d] and B [d, f] row-major, by Cholesky, in plain loops.
-fn solve(a: &[f64], b: &[f64], f: usize) -> Result<Vec<f64>> {
+/// Each fit's sum of squared errors on the windows `validation`: every W side by side in one
+/// matrix, applied in batches of `ONE_BATCH` windows, the batches' sums added in order.
+fn validation_errors(fits: &[LinearAr], validation: &TrignoDS) -> Result<Vec<f64>> {
+    let f = fits[0].features as i64;
+    let w = Tensor::cat(&fits.iter().map(LinearAr::tensor).collect::<Vec<_>>(), 1);
+    let (x, y) = (&validation.X, &validation.Y);
+    let states = (0..workers(x.device())).map(|_| (x.shallow_clone(), y.shallow_clone(), w.shallow_clone())).collect();
+    let batches = map_batches(validation.len(), states, |(x, y, w), first, count| {
+        let predicted = design(&x.narrow(0, first, count)).matmul(w).view([count, fits.len() as i64, f]);
+        let errors = (predicted - y.narrow(0, first, count).to_kind(Kind::Double).unsqueeze(1)).square();
+        Ok(Vec::<f64>::try_from(errors.sum_dim_intlist([0i64, 2].as_slice(), false, Kind::Double))?)
+    })?;
+    let mut sums = vec![0.0; fits.len()];
+    for batch in batches {
+        sums.iter_mut().zip(batch).for_each(|(s, e)| *s += e);
+    }
+    Ok(sums)
+}
+
+/// W from (A + lambda I) W = B, A [d, d] and B [d, f] row-major, lambda = `ridge` trace(A) / d,
+/// by Cholesky, in plain loops; None when A + lambda I is not positive definite.
+fn solve(a: &[f64], b: &[f64], f: usize, ridge: f64) -> Option<Vec<f64>> {
     let d = b.len() / f;
     let mut trace = 0.0;
     for i in 0..d {
         trace += a[i * d + i];
     }
-    let lambda = 1e-8 * trace / d as f64;
+    let lambda = ridge * trace / d as f64;
     let mut l = vec![0.0f64; d * d];
     for j in 0..d {
         let mut s = a[j * d + j] + lambda;
@@ -151,7 +212,7 @@ fn solve(a: &[f64], b: &[f64], f: usize) -> Result<Vec<f64>> {
             s -= l[j * d + k] * l[j * d + k];
         }
         if s.is_nan() || s <= 0.0 {
-            bail!("--target linear: the training windows' autoregression cannot be solved (its inputs are degenerate); choose another --target");
+            return None;
         }
         l[j * d + j] = s.sqrt();
         for i in j + 1..d {
@@ -180,7 +241,7 @@ fn solve(a: &[f64], b: &[f64], f: usize) -> Result<Vec<f64>> {
             w[i * f + c] = s / l[i * d + i];
         }
     }
-    Ok(w)
+    Some(w)
 }
 
 /// Windows as the model sees them: the framed inputs, and what maps its output back.
@@ -197,10 +258,10 @@ impl Framing {
     pub const BLOG: Framing = Framing { target: Target::Level, norm: WindowNorm::None, linear: None };
 
     /// The framing of `target` and `norm`, `--target linear`'s autoregression fitted on the
-    /// training windows `train`.
-    pub fn fitted(target: Target, norm: WindowNorm, train: &TrignoDS) -> Result<Framing> {
+    /// training windows `train`, its ridge chosen on the windows `validation`.
+    pub fn fitted(target: Target, norm: WindowNorm, train: &TrignoDS, validation: &TrignoDS) -> Result<Framing> {
         let linear = match target {
-            Target::Linear => Some(Arc::new(LinearAr::fit(&train.X, &train.Y)?)),
+            Target::Linear => Some(Arc::new(LinearAr::fit(train, validation)?)),
             _ => None,
         };
         Ok(Framing { target, norm, linear })
@@ -318,7 +379,7 @@ mod tests {
         let x = Tensor::stack(&(0..8).map(|i| Tensor::from_slice(&series[i..i + 2]).view([2, 1])).collect::<Vec<_>>(), 0);
         let y = Tensor::from_slice(&series[2..10]).view([8, 1]);
         let train = TrignoDS { X: x.shallow_clone(), Y: y.shallow_clone() };
-        let f = Framing::fitted(Target::Linear, WindowNorm::None, &train).unwrap();
+        let f = Framing::fitted(Target::Linear, WindowNorm::None, &train, &train.slice(0, 0)).unwrap();
         let w = &f.linear.as_ref().unwrap().weights;
         assert!((w[0] + 1.0).abs() < 1e-5 && (w[1] - 2.0).abs() < 1e-5 && (w[2] - 1.0).abs() < 1e-4, "{w:?}");
         let framed = f.frame(&x);
@@ -328,6 +389,31 @@ mod tests {
         let zeros = Tensor::zeros([8, 1], (Kind::Float, tch::Device::Cpu));
         let back = values(&framed.prediction(&zeros));
         assert!(back.iter().zip(&series[2..10]).all(|(p, t)| (p - t).abs() < 1e-3), "{back:?}");
+    }
+
+    /// The ridge is the validation windows' choice: a random walk's fit shrinks to persistence
+    /// (no lag but the last helps, and its noise would fit the training windows), an exact
+    /// recurrence's stays the bare least-squares fit.
+    #[test]
+    fn the_ridge_towards_persistence_is_chosen_on_the_validation_windows() {
+        let ds = |series: &[f32]| {
+            let n = series.len() - 4;
+            let x = Tensor::stack(&(0..n).map(|i| Tensor::from_slice(&series[i..i + 4]).view([4, 1])).collect::<Vec<_>>(), 0);
+            TrignoDS { X: x, Y: Tensor::from_slice(&series[4..]).view([n as i64, 1]) }
+        };
+        let steps: Vec<f32> = crate::seeded(7, || Vec::try_from(Tensor::randn([90], (Kind::Float, tch::Device::Cpu))).unwrap());
+        let walk: Vec<f32> = steps.iter().scan(0.0, |level, s| Some(*level + s).inspect(|l| *level = *l)).collect();
+        let windows = ds(&walk);
+        let (train, validation) = (windows.slice(0, 60), windows.slice(60, 26));
+        let (fit, bare) = (LinearAr::fit(&train, &validation).unwrap(), LinearAr::fit(&train, &train.slice(0, 0)).unwrap());
+        assert_eq!(bare.ridge, RIDGES[0], "without validation windows, the bare fit");
+        let from_persistence = |w: &[f64]| w.iter().zip([0.0, 0.0, 0.0, 1.0, 0.0]).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+        assert!(fit.ridge > RIDGES[0], "a random walk's fit is shrunk: ridge {}", fit.ridge);
+        assert!(from_persistence(&fit.weights) < from_persistence(&bare.weights) / 2.0, "{:?} against {:?}", fit.weights, bare.weights);
+        let exact: Vec<f32> = (0..40).map(|t| (t * t) as f32 * 0.01 + t as f32 * 0.1).collect();
+        let windows = ds(&exact);
+        let fit = LinearAr::fit(&windows.slice(0, 26), &windows.slice(26, 10)).unwrap();
+        assert_eq!(fit.ridge, RIDGES[0], "an exact recurrence keeps the bare fit");
     }
 
     #[test]

@@ -71,8 +71,8 @@ pub fn evaluate(rnn: &RNN, framing: &Framing, inputs: &Tensor, targets: &Tensor)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::for_batches;
     use crate::data::framing::{LinearAr, Target};
+    use crate::data::{for_batches, TrignoDS};
     use crate::model::Activation;
     use tch::{nn, Device, Kind};
 
@@ -87,8 +87,17 @@ mod tests {
         let (x, y) = crate::seeded(4, || {
             (Tensor::randn([n as i64, 5, 2], (Kind::Float, Device::Cpu)), Tensor::randn([n as i64, 2], (Kind::Float, Device::Cpu)))
         });
-        let framing =
-            Framing { target: Target::Linear, linear: Some(std::sync::Arc::new(LinearAr::fit(&x, &y).unwrap())), ..Framing::BLOG };
+        let framing = Framing {
+            target: Target::Linear,
+            linear: Some(std::sync::Arc::new(
+                LinearAr::fit(
+                    &TrignoDS { X: x.shallow_clone(), Y: y.shallow_clone() },
+                    &TrignoDS { X: x.narrow(0, 0, 0), Y: y.narrow(0, 0, 0) },
+                )
+                .unwrap(),
+            )),
+            ..Framing::BLOG
+        };
         // one thread, here, batch after batch
         let mut alone: Vec<f32> = vec![];
         for (first, count) in crate::data::batches_of(n) {

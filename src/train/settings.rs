@@ -304,9 +304,9 @@ fn no_norm() -> WindowNorm {
 
 impl Settings {
     /// How a window is put to the model (`--target linear` fits its autoregression on the
-    /// training windows `train`).
-    pub fn framing(&self, train: &TrignoDS) -> anyhow::Result<Framing> {
-        Framing::fitted(self.target, self.window_norm, train)
+    /// training windows `train`, its ridge chosen on the windows `validation`).
+    pub fn framing(&self, train: &TrignoDS, validation: &TrignoDS) -> anyhow::Result<Framing> {
+        Framing::fitted(self.target, self.window_norm, train, validation)
     }
 
     /// The checks that read two settings at once.
