@@ -40,6 +40,13 @@ fn a_users_series_gets_one_panel_per_feature_and_the_first_two_as_phase() {
     assert_eq!(run(&["train", "--quiet", "--epochs", "2", "--data", s(&csv), "--out", s(&out)]).code, 0);
     assert_eq!(png_size(&out.join("plots/predictions.png")), (1400, 990), "three panels");
     assert_eq!(png_size(&out.join("plots/phase.png")), (750, 750));
+    // train draws from the predictions it holds (model units, each unscaled as drawn), plot from
+    // predictions.csv: the same pictures
+    let drawn = |f: &str| std::fs::read(out.join("plots").join(f)).unwrap();
+    let by_train = [drawn("predictions.png"), drawn("phase.png")];
+    std::fs::remove_dir_all(out.join("plots")).unwrap();
+    assert_eq!(run(&["plot", s(&out)]).code, 0);
+    assert!(by_train == [drawn("predictions.png"), drawn("phase.png")], "train's figures are the ones predictions.csv draws");
 }
 
 #[test]

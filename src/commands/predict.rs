@@ -70,17 +70,19 @@ impl<'w> Predicted<'w> {
         for_batches(windows.targets.len(), vec![(); workers(Device::Cpu)], text, |text| Ok(w.write_all(&text)?))
     }
 
-    /// predictions.csv's rows as the figures read them (without time labels).
-    pub fn table(&self) -> Predictions {
-        let (windows, lines) = (self.windows, self.lines());
+    /// predictions.csv's rows (every series') as the figures read them, without time labels,
+    /// the predictions kept as the model gave them.
+    pub fn into_table(self) -> Predictions {
+        let (windows, n) = (self.windows, self.windows.targets.len());
         let names = windows.series.groups.as_ref().map_or(vec![], |g| g.names.clone());
-        let mut table = Predictions::with_capacity(windows.series.features(), names, windows.targets.len());
+        let mut table = Predictions::of_model(windows.series.features(), names, windows.scaling.clone(), n);
         let many = windows.series.groups.is_some();
-        let pushed: Result<(), std::convert::Infallible> = lines.each_row(0..windows.targets.len(), |k, row| {
+        let pushed: Result<(), std::convert::Infallible> = Lines { only: None, ..self.lines() }.each_row(0..n, |k, row| {
             table.push_row(many.then_some(k as u32), row);
             Ok(())
         });
         let Ok(()) = pushed;
+        table.set_model(self.model);
         table
     }
 

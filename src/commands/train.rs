@@ -335,8 +335,7 @@ fn write_outputs(
     // The figures need the series and the predictions alone: the trainer's and then the windows'
     // tensors go first.
     drop(trainer);
-    let table = predicted.table();
-    drop(predicted);
+    let table = predicted.into_table();
     figures::run::draw_all_with(out, Some((windows.into_series(), table)))?;
     let pooled: Vec<Score> = scores.iter().filter(|s| s.series.is_none() || s.series.as_deref() == Some(ALL_SERIES)).cloned().collect();
     Ok((test_loss, scores::best(&pooled)))

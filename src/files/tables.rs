@@ -4,6 +4,7 @@
 //! column added later (or a split label other than train and test) breaks no reader.
 
 use super::atomic::write_bytes;
+use crate::data::scaling::Scaling;
 use crate::data::scores::Score;
 use crate::train::{EpochMetrics, StepLoss};
 use anyhow::{anyhow, bail, Context, Result};
@@ -307,8 +308,19 @@ pub struct Predictions {
     split: Vec<u8>,
     splits: Vec<String>,
     time: Option<Vec<String>>,
-    /// Each row's targets, then its predictions.
+    /// Each row's targets, then (read from predictions.csv) its predictions.
     values: Vec<f64>,
+    /// Handed by train rather than read: the predictions as the model gave them, each unscaled
+    /// when read (float32 where predictions.csv's float64 would cost twice the memory).
+    model: Option<ModelPredictions>,
+}
+
+/// The model's predictions, [rows x features] in model units, and each series' scaling (none for
+/// a series used as it is).
+#[derive(Debug, Clone, PartialEq)]
+struct ModelPredictions {
+    values: Vec<f32>,
+    scaling: Vec<Scaling>,
 }
 
 impl Predictions {
@@ -320,13 +332,22 @@ impl Predictions {
         self.index.is_empty()
     }
 
+    /// The values a row holds in `values`: its targets, and its predictions when read.
+    fn width(&self) -> usize {
+        if self.model.is_some() {
+            self.features
+        } else {
+            2 * self.features
+        }
+    }
+
     pub fn target(&self, i: usize, j: usize) -> f64 {
-        self.values[i * 2 * self.features + j]
+        self.values[i * self.width() + j]
     }
 
     /// The rows `rows`, in that order.
     pub fn subset(&self, rows: &[usize]) -> Predictions {
-        let w = 2 * self.features;
+        let (w, f) = (self.width(), self.features);
         Predictions {
             features: self.features,
             index: rows.iter().map(|&i| self.index[i]).collect(),
@@ -336,11 +357,23 @@ impl Predictions {
             splits: self.splits.clone(),
             time: self.time.as_ref().map(|t| rows.iter().map(|&i| t[i].clone()).collect()),
             values: rows.iter().flat_map(|&i| self.values[i * w..(i + 1) * w].iter().copied()).collect(),
+            model: self.model.as_ref().map(|m| ModelPredictions {
+                values: rows.iter().flat_map(|&i| m.values[i * f..(i + 1) * f].iter().copied()).collect(),
+                scaling: m.scaling.clone(),
+            }),
         }
     }
 
     pub fn pred(&self, i: usize, j: usize) -> f64 {
-        self.values[i * 2 * self.features + self.features + j]
+        let f = self.features;
+        match &self.model {
+            Some(m) => {
+                // as predictions.csv's value was unscaled (data::scaling::unscaled)
+                let v = m.values[i * f + j] as f64;
+                m.scaling.get(self.series.get(i).map_or(0, |&k| k as usize)).map_or(v, |s| s.unscale(j, v))
+            }
+            None => self.values[i * 2 * f + f + j],
+        }
     }
 
     pub fn split(&self, i: usize) -> &str {
@@ -378,20 +411,29 @@ impl Predictions {
         }
     }
 
-    /// An empty table for `features` features (and the series `series_names`, of a file of
-    /// many), room made for `rows` rows.
-    pub fn with_capacity(features: usize, series_names: Vec<String>, rows: usize) -> Predictions {
-        let mut out = Predictions { features, series_names, ..Default::default() };
+    /// A table of the model's predictions (unscaled by series k's `scaling[k]` when read), for
+    /// `features` features (and the series `series_names`, of a file of many), room made for
+    /// `rows` rows: they are pushed by `push_row`, then the predictions given by `set_model`.
+    pub fn of_model(features: usize, series_names: Vec<String>, scaling: Vec<Scaling>, rows: usize) -> Predictions {
+        let model = Some(ModelPredictions { values: vec![], scaling });
+        let mut out = Predictions { features, series_names, model, ..Default::default() };
         out.index.reserve_exact(rows);
         out.split.reserve_exact(rows);
-        out.values.reserve_exact(rows * 2 * features);
+        out.values.reserve_exact(rows * features);
         out
     }
 
-    /// A row as predictions.csv has it (its series by its place in `series_names`); its time
-    /// label is not kept.
+    /// The model's predictions of the rows pushed, [rows x features] in model units.
+    pub fn set_model(&mut self, values: Vec<f32>) {
+        if let Some(m) = self.model.as_mut() {
+            m.values = values;
+        }
+    }
+
+    /// A row as predictions.csv has it (its series by its place in `series_names`), but for its
+    /// prediction, which is the model's; its time label is not kept.
     pub fn push_row(&mut self, series: Option<u32>, row: &PredictionRow) {
-        self.values.extend(row.targets.iter().chain(row.preds));
+        self.values.extend(row.targets);
         self.push(row.index, row.split, None);
         self.series.extend(series);
     }
