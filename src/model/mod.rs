@@ -109,7 +109,6 @@ impl RNN {
         outputs
     }
 
-    /// The zero hidden state a batch starts from: [batch, hidden].
     /// Another handle to the same layers, for another thread (a tch `Tensor` may move to another
     /// thread but not be shared by two).
     pub fn shallow_clone(&self) -> RNN {
@@ -117,6 +116,7 @@ impl RNN {
         RNN { get_ht: layer(&self.get_ht), get_yt: layer(&self.get_yt), ..*self }
     }
 
+    /// The zero hidden state a batch starts from: [batch, hidden].
     pub fn zero_hidden(&self, inputs: &Tensor) -> Tensor {
         Tensor::zeros([inputs.size()[0], self.hidden_length], (inputs.kind(), inputs.device()))
     }
