@@ -77,7 +77,8 @@ impl<'w> Predicted<'w> {
         let names = windows.series.groups.as_ref().map_or(vec![], |g| g.names.clone());
         let mut table = Predictions::of_model(windows.series.features(), names, windows.scaling.clone(), n);
         let many = windows.series.groups.is_some();
-        let pushed: Result<(), std::convert::Infallible> = Lines { only: None, ..self.lines() }.each_row(0..n, |k, row| {
+        // (the table unscales the predictions as it reads them: none made here)
+        let pushed: Result<(), std::convert::Infallible> = Lines { only: None, model: &[], ..self.lines() }.each_row(0..n, |k, row| {
             table.push_row(many.then_some(k as u32), row);
             Ok(())
         });
@@ -132,7 +133,8 @@ impl Lines<'_> {
         self.each_row(windows, |_, row| tables::write_prediction_row(w, layout, row))
     }
 
-    /// `row(series, the row)` for each window of `windows` (of the series `only`, if said).
+    /// `row(series, the row)` for each window of `windows` (of the series `only`, if said); the
+    /// row's predictions empty when `model` is.
     fn each_row<E>(&self, windows: std::ops::Range<usize>, mut row: impl FnMut(usize, &PredictionRow) -> Result<(), E>) -> Result<(), E> {
         let (series, f) = (self.series, self.series.features());
         for i in windows {
@@ -141,7 +143,10 @@ impl Lines<'_> {
             if self.only.is_some_and(|only| only != k) {
                 continue;
             }
-            let preds = unscaled(self.scaling.get(k), self.model[i * f..(i + 1) * f].iter().map(|&v| v as f64));
+            let preds = match self.model.get(i * f..(i + 1) * f) {
+                Some(model) => unscaled(self.scaling.get(k), model.iter().map(|&v| v as f64)),
+                None => vec![],
+            };
             let line = PredictionRow {
                 series: series.name_of(k),
                 index: index - series.span(k).start,
