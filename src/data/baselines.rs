@@ -5,7 +5,7 @@
 //! directly.
 
 use super::framing::{design, normal_equations};
-use super::{batches_of, model_rows, TrignoDS, Windows, ONE_BATCH};
+use super::{for_batches, map_batches, model_rows, workers, TrignoDS, Windows, ONE_BATCH};
 use anyhow::Result;
 use tch::{Kind, Reduction, Tensor};
 
@@ -49,11 +49,13 @@ impl Baselines {
         };
         let last = test.X.select(1, -1);
         let persistence = f64::try_from(last.mse_loss(&test.Y, Reduction::Mean))?;
-        let mut squares = 0.0;
-        for (first, count) in batches_of(test.len()) {
-            let pred = design(&test.X.narrow(0, first, count)).matmul(w);
-            squares += f64::try_from((pred - test.Y.narrow(0, first, count).to_kind(Kind::Double)).square().sum(Kind::Double))?;
-        }
+        let states = (0..workers(w.device())).map(|_| (test.X.shallow_clone(), test.Y.shallow_clone(), w.shallow_clone())).collect();
+        let batches = map_batches(test.len(), states, |(x, y, w), first, count| {
+            let pred = design(&x.narrow(0, first, count)).matmul(w);
+            Ok(f64::try_from((pred - y.narrow(0, first, count).to_kind(Kind::Double)).square().sum(Kind::Double))?)
+        })?;
+        // added in batch order, as one thread would
+        let squares = batches.iter().fold(0.0, |sum, s| sum + s);
         let linear = squares / (test.len() * windows.series.features()) as f64;
         Ok(Baselines { persistence, linear, seasonal, linear_weights: Vec::try_from(w.flatten(0, -1))? })
     }
@@ -113,9 +115,13 @@ pub fn test_predictions(windows: &Windows, fitted: &Baselines) -> Result<Vec<Bas
     };
     let w = Tensor::from_slice(&fitted.linear_weights).view([-1, f as i64]);
     let mut linear: Vec<f64> = Vec::with_capacity(test.len() * f);
-    for (first, count) in batches_of(test.len()) {
-        linear.extend(Vec::<f64>::try_from(design(&test.X.narrow(0, first, count)).matmul(&w).flatten(0, -1))?);
-    }
+    let states = (0..workers(w.device())).map(|_| (test.X.shallow_clone(), w.shallow_clone())).collect();
+    let predict =
+        |(x, w): &(Tensor, Tensor), first, count| Ok(Vec::<f64>::try_from(design(&x.narrow(0, first, count)).matmul(w).flatten(0, -1))?);
+    for_batches(test.len(), states, predict, |batch| {
+        linear.extend(batch);
+        Ok(())
+    })?;
     let first = windows.test_start();
     for (i, r) in linear.chunks_mut(f).enumerate() {
         let k = windows.series_of_window(first + i);

@@ -17,7 +17,7 @@
 //! The model trains on x' and y'; every loss a user reads (validation, test, baselines) is in
 //! the series' scaled units, after `prediction`.
 
-use super::{batches_of, map_batches, workers, TrignoDS};
+use super::{map_batches, workers, TrignoDS};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -160,9 +160,9 @@ impl LinearAr {
         if n <= super::ONE_BATCH {
             return design(x).matmul(&w).to_kind(Kind::Float);
         }
-        let parts: Vec<Tensor> =
-            batches_of(n).map(|(first, count)| design(&x.narrow(0, first, count)).matmul(&w).to_kind(Kind::Float)).collect();
-        Tensor::cat(&parts, 0)
+        let states = (0..workers(x.device())).map(|_| (x.shallow_clone(), w.shallow_clone())).collect();
+        let parts = map_batches(n, states, |(x, w), first, count| Ok(design(&x.narrow(0, first, count)).matmul(w).to_kind(Kind::Float)));
+        Tensor::cat(&parts.expect("a batch's matmul returns no error"), 0)
     }
 }
 
