@@ -106,6 +106,60 @@ pub fn loss_and_grads(params: &[Tensor], inputs: &Tensor, targets: &Tensor) -> O
     Some((step.loss(targets), grads))
 }
 
+/// The model's prediction of each window's next point (`RNN::predict`), computed as the fast
+/// step's forward computes it (the kernels ATen calls, in the same order) without keeping what a
+/// backward reads, nor the y of the steps before the last (no y feeds an h). None where the fast
+/// step does not apply; where it does, `predicts_as_libtorch` says whether it gave libtorch's bits.
+pub fn predict(rnn: &RNN, inputs: &Tensor) -> Option<Tensor> {
+    if why_not(rnn.activation, LossKind::Last, inputs.device()).is_some() {
+        return None;
+    }
+    let mkl = kernels::mkl()?;
+    let params: Vec<Tensor> = rnn.named_parameters().iter().map(|(_, p)| p.detach()).collect();
+    let [wh, bh, wy, by] = <&[Tensor; 4]>::try_from(params.as_slice()).ok()?;
+    let w = Weights { wh: values(wh)?, bh: values(bh)?, wy: values(wy)?, by: values(by)? };
+    let inputs = inputs.contiguous();
+    let x = values(&inputs)?;
+    let [rows, steps, f] = <[i64; 3]>::try_from(inputs.size()).ok()?.map(|v| v as usize);
+    let (h, k) = (w.bh.len(), w.bh.len() + f);
+    if rows == 0 || steps == 0 || w.wy.len() != f * k || w.wh.len() != h * k || w.by.len() != f {
+        return None;
+    }
+    let (mut data, mut z, mut ht, mut y) = (vec![0f32; rows * k], vec![0f32; rows * h], vec![0f32; rows * h], vec![0f32; rows * f]);
+    for t in 0..steps {
+        concat(&mut data, (t > 0).then_some(&ht[..]), x, t, (steps, f));
+        if t + 1 < steps {
+            kernels::linear(mkl, w.bh, &data, w.wh, &mut z);
+            kernels::tanh(mkl, &z, &mut ht);
+        } else {
+            let mut zy = vec![0f32; rows * f];
+            kernels::linear(mkl, w.by, &data, w.wy, &mut zy);
+            kernels::tanh(mkl, &zy, &mut y);
+        }
+    }
+    Some(Tensor::from_slice(&y).view([rows as i64, f as i64]))
+}
+
+/// data_t = [h_{t-1} : x_t] for every window, `torch.concat((hiddens, inputs), dim=1)`:
+/// `data` [rows, h + f], `hidden` h_{t-1} [rows, h] (None at t = 0: `data`'s zeros stay), `x` the
+/// windows [rows, steps, f].
+fn concat(data: &mut [f32], hidden: Option<&[f32]>, x: &[f32], t: usize, (steps, f): (usize, usize)) {
+    let rows = x.len() / (steps * f);
+    let k = data.len() / rows;
+    let h = k - f;
+    for (r, row) in data.chunks_exact_mut(k).enumerate() {
+        if let Some(prev) = hidden {
+            row[..h].copy_from_slice(&prev[r * h..(r + 1) * h]);
+        }
+        row[h..].copy_from_slice(&x[(r * steps + t) * f..(r * steps + t + 1) * f]);
+    }
+}
+
+/// Whether `predict` gives `RNN::predict`'s bits on `inputs`.
+pub fn predicts_as_libtorch(rnn: &RNN, inputs: &Tensor) -> bool {
+    predict(rnn, inputs).is_some_and(|fast| same_bits(&rnn.predict(inputs), &fast))
+}
+
 struct Weights<'a> {
     wh: &'a [f32],
     bh: &'a [f32],
@@ -135,14 +189,8 @@ impl Forward {
         let mut out = Forward { rows, data: Vec::with_capacity(steps), h: Vec::with_capacity(steps), y: vec![0f32; rows * f] };
         let mut z = vec![0f32; rows * h];
         for t in 0..steps {
-            // torch.concat((hiddens, inputs), dim=1), hiddens zeros at t = 0
             let mut data = vec![0f32; rows * k];
-            for (r, row) in data.chunks_exact_mut(k).enumerate() {
-                if let Some(prev) = out.h.last() {
-                    row[..h].copy_from_slice(&prev[r * h..(r + 1) * h]);
-                }
-                row[h..].copy_from_slice(&x[(r * steps + t) * f..(r * steps + t + 1) * f]);
-            }
+            concat(&mut data, out.h.last().map(|h| &h[..]), x, t, (steps, f));
             if t + 1 < steps {
                 kernels::linear(mkl, w.bh, &data, w.wh, &mut z);
                 let mut ht = vec![0f32; rows * h];
@@ -280,6 +328,24 @@ mod tests {
             }
         }
         assert_eq!(cases, 12);
+    }
+
+    #[test]
+    fn predictions_are_libtorchs_bit_for_bit() {
+        tch::set_num_threads(1);
+        for (input, hidden, rows, seq_len) in [(3, 32, 70_000, 8), (1, 7, 5, 1), (2, 64, 33, 24)] {
+            let vs = nn::VarStore::new(Device::Cpu);
+            let mut rnn = RNN::new(&vs.root(), input, hidden, Activation::Tanh);
+            rnn.init_like_pytorch(3);
+            // windows as a series' windows are: a strided view, not contiguous
+            let series = crate::seeded(4, || Tensor::randn([rows + seq_len, input], (Kind::Float, Device::Cpu)));
+            let windows = series.unfold(0, seq_len, 1).transpose(1, 2).narrow(0, 0, rows);
+            assert!(!windows.is_contiguous() || seq_len == 1);
+            assert!(predicts_as_libtorch(&rnn, &windows), "input {input} hidden {hidden} rows {rows} seq_len {seq_len}");
+        }
+        let vs = nn::VarStore::new(Device::Cpu);
+        let relu = RNN::new(&vs.root(), 2, 4, Activation::Relu);
+        assert!(predict(&relu, &Tensor::zeros([3, 2, 2], (Kind::Float, Device::Cpu))).is_none(), "the blog's tanh only");
     }
 
     #[test]

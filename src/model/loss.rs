@@ -42,8 +42,14 @@ pub fn batch_loss(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKind) 
 /// The model's prediction of each window's next point, `inputs` framed as it was trained on
 /// them (data/framing.rs) and the output mapped back: [windows, features], in scaled units.
 pub fn predict_next(rnn: &RNN, framing: &Framing, inputs: &Tensor) -> Tensor {
+    predict_next_by(framing, inputs, |x| rnn.predict(x))
+}
+
+/// `predict_next`, the model's `predict` of the framed inputs given (the fast step's, where it
+/// gives the same bits).
+pub fn predict_next_by(framing: &Framing, inputs: &Tensor, predict: impl FnOnce(&Tensor) -> Tensor) -> Tensor {
     let framed = framing.frame(inputs);
-    framed.prediction(&rnn.predict(&framed.inputs))
+    framed.prediction(&predict(&framed.inputs))
 }
 
 /// One-step-ahead MSE of the prediction over a set of windows, in scaled units whatever the
