@@ -65,7 +65,12 @@ impl Scaling {
 
 /// A row in model units in the series' units (as it is when the series is not scaled).
 pub fn unscaled(scaling: Option<&Scaling>, row: impl IntoIterator<Item = f64>) -> Vec<f64> {
-    row.into_iter().enumerate().map(|(j, v)| scaling.map_or(v, |s| s.unscale(j, v))).collect()
+    row.into_iter().enumerate().map(|(j, v)| unscaled_one(scaling, j, v)).collect()
+}
+
+/// Feature `j`'s value `v` in model units in the series' units.
+pub fn unscaled_one(scaling: Option<&Scaling>, j: usize, v: f64) -> f64 {
+    scaling.map_or(v, |s| s.unscale(j, v))
 }
 
 /// The model's view of a series: float32 rows, each scaled by its series' scaling when there

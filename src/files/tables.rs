@@ -4,7 +4,7 @@
 //! column added later (or a split label other than train and test) breaks no reader.
 
 use super::atomic::write_bytes;
-use crate::data::scaling::Scaling;
+use crate::data::scaling::{unscaled_one, Scaling};
 use crate::data::scores::Score;
 use crate::train::{EpochMetrics, StepLoss};
 use anyhow::{anyhow, bail, Context, Result};
@@ -367,11 +367,8 @@ impl Predictions {
     pub fn pred(&self, i: usize, j: usize) -> f64 {
         let f = self.features;
         match &self.model {
-            Some(m) => {
-                // as predictions.csv's value was unscaled (data::scaling::unscaled)
-                let v = m.values[i * f + j] as f64;
-                m.scaling.get(self.series.get(i).map_or(0, |&k| k as usize)).map_or(v, |s| s.unscale(j, v))
-            }
+            // as predictions.csv's value was unscaled
+            Some(m) => unscaled_one(m.scaling.get(self.series.get(i).map_or(0, |&k| k as usize)), j, m.values[i * f + j] as f64),
             None => self.values[i * 2 * f + f + j],
         }
     }
