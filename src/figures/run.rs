@@ -64,38 +64,18 @@ impl RunData {
             false => Predictions::default(),
         };
         let f = run.features.len();
-        let data = match series {
-            Some(s) => RunData {
-                // a file of many series: each row's x is its row in its own series
-                xs: (0..s.rows.len()).map(|i| source.x(i - s.span(s.series_of(i)).start)).collect(),
-                rows: s.rows,
-                time: s.time,
-                groups: s.groups,
-                windows: run.windows,
-                features: run.features,
-                metrics,
-                predictions,
-                baselines,
-                source,
-            },
-            None if !predictions.series.is_empty() => return Ok(from_predictions_of_many(run, metrics, predictions, baselines)),
-            None => RunData {
-                xs: predictions.index.iter().map(|&i| i as f64).collect(),
-                rows: (0..predictions.len())
-                    .map(|i| (0..f).map(|j| predictions.target(i, j)).collect::<Vec<f64>>())
-                    .collect::<Vec<_>>()
-                    .into(),
-                time: run.time_column.clone().map(|name| Time { name, labels: labels_by_row(&predictions).into_iter().collect() }),
-                groups: None,
-                windows: run.windows,
-                features: run.features,
-                metrics,
-                predictions,
-                baselines,
-                source,
-            },
+        let (xs, rows, time, groups) = match series {
+            // a file of many series: each row's x is its row in its own series
+            Some(s) => ((0..s.rows.len()).map(|i| source.x(i - s.span(s.series_of(i)).start)).collect(), s.rows, s.time, s.groups),
+            None if !predictions.series.is_empty() => from_predictions_of_many(&run, &predictions),
+            None => (
+                predictions.index.iter().map(|&i| i as f64).collect(),
+                (0..predictions.len()).map(|i| (0..f).map(|j| predictions.target(i, j)).collect::<Vec<f64>>()).collect::<Vec<_>>().into(),
+                run.time_column.clone().map(|name| Time { name, labels: labels_by_row(&predictions).into_iter().collect() }),
+                None,
+            ),
         };
-        Ok(data)
+        Ok(RunData { xs, rows, time, groups, windows: run.windows, features: run.features, metrics, predictions, baselines, source })
     }
 
     /// Series `k` alone (of a file of many): its rows, its labels, its predictions.
@@ -441,12 +421,7 @@ fn draw_phase(run: &RunData, path: &Path) -> Result<()> {
 
 /// A run of many series whose file is gone: each series' rows are its predictions' targets,
 /// ordered by their index.
-fn from_predictions_of_many(
-    run: RunConfig,
-    metrics: Vec<EpochMetrics>,
-    predictions: Predictions,
-    baselines: Vec<BaselineScore>,
-) -> RunData {
+fn from_predictions_of_many(run: &RunConfig, predictions: &Predictions) -> (Vec<f64>, Rows, Option<Time>, Option<Groups>) {
     let f = run.features.len();
     let mut order: Vec<usize> = (0..predictions.len()).collect();
     order.sort_by_key(|&i| (predictions.series[i], predictions.index[i]));
@@ -458,21 +433,9 @@ fn from_predictions_of_many(
         }
         rows.push(&(0..f).map(|j| predictions.target(i, j)).collect::<Vec<f64>>());
     }
-    let names = predictions.series_names.clone();
-    let column = run.settings.series_column.clone().unwrap_or_default();
-    let source = run.source();
-    RunData {
-        xs: order.iter().map(|&i| predictions.index[i] as f64).collect(),
-        rows,
-        time: None,
-        groups: Some(Groups { column, names, starts }),
-        windows: run.windows,
-        features: run.features,
-        metrics,
-        predictions,
-        baselines,
-        source,
-    }
+    let (names, column) = (predictions.series_names.clone(), run.settings.series_column.clone().unwrap_or_default());
+    let xs = order.iter().map(|&i| predictions.index[i] as f64).collect();
+    (xs, rows, None, Some(Groups { column, names, starts }))
 }
 
 #[cfg(test)]
