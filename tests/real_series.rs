@@ -347,11 +347,13 @@ fn scores_are_forecasters_errors_in_the_series_units() {
     assert!(r.stderr.contains("best on the test tail: "), "{}", r.stderr);
 }
 
-/// The band: split conformal on the validation windows. On a noisy seasonal series, it holds
-/// close to the coverage asked of the test tail's truths at every horizon together; it is wider
-/// for a higher coverage; and each row's band is its prediction plus and minus the half-width.
+/// The band: conformal on the held-out windows' errors seen before the forecast's start. On a
+/// noisy seasonal series, it holds close to the coverage asked of the test tail's truths at
+/// every horizon together; it is wider for a higher coverage; each row's band is its prediction
+/// plus and minus the half-width. A start's band reads no truth from that start on, and does
+/// read the test tail's truths before it.
 #[test]
-fn the_band_is_calibrated_on_the_validation_windows_and_reported_on_the_test_tail() {
+fn the_band_is_calibrated_on_the_errors_seen_before_its_start_and_reported_on_the_test_tail() {
     let dir = scratch("real-band");
     let csv = dir.join("noisy.csv");
     // a monthly season with noise from a fixed linear congruential stream
@@ -361,21 +363,37 @@ fn the_band_is_calibrated_on_the_validation_windows_and_reported_on_the_test_tai
         (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
     };
     let values: Vec<f64> = (0..600).map(|i| 50.0 + 10.0 * (i as f64 * std::f64::consts::PI / 6.0).sin() + 8.0 * noise()).collect();
-    write_series(&csv, "month,v", 600, |i| format!("{}-{:02},{}", 1950 + i / 12, 1 + i % 12, values[i]));
+    let write = |shift: &dyn Fn(usize) -> f64| {
+        write_series(&csv, "month,v", 600, |i| format!("{}-{:02},{}", 1950 + i / 12, 1 + i % 12, values[i] + shift(i)))
+    };
+    write(&|_| 0.0);
     let out = dir.join("run");
     train(&out, &["--quiet", "--data", s(&csv), "--val-fraction", "0.3"]);
-    let coverage = |c: &str| -> (f64, Vec<String>) {
-        let r = run(&["forecast", s(&out), "--steps", "6", "--coverage", c, "--from", "1990-01"]);
+    let forecast = |c: &str, from: &str| -> (f64, Vec<String>) {
+        let r = run(&["forecast", s(&out), "--steps", "6", "--coverage", c, "--from", from]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let held = r.stderr.split("the band held ").nth(1).unwrap().split('%').next().unwrap().parse::<f64>().unwrap();
         (held, read(&out.join("forecast.csv")).lines().map(String::from).collect())
     };
-    let (held, rows) = coverage("0.9");
+    let (held, rows) = forecast("0.9", "1990-01");
     assert!((80.0..=98.0).contains(&held), "asked 90%, held {held}%");
-    let (wide, _) = coverage("0.99");
-    let (narrow, _) = coverage("0.5");
+    let (wide, _) = forecast("0.99", "1990-01");
+    let (narrow, _) = forecast("0.5", "1990-01");
     assert!(narrow < held && held < wide, "{narrow} < {held} < {wide}");
     let cells: Vec<f64> = rows[1].split(',').skip(3).take(3).map(|c| c.parse().unwrap()).collect();
     let (pred, lower, upper) = (cells[0], cells[1], cells[2]);
     assert!(lower < pred && pred < upper && ((pred - lower) - (upper - pred)).abs() < 1e-9, "{cells:?}");
+    // row 560 (1996-09) is in the test tail (from row 485); the window before it from row 536
+    let (test_start, start) = (config(&out)["train_windows"].as_u64().unwrap() + config(&out)["val_windows"].as_u64().unwrap() + 24, 560);
+    assert!(test_start < 535, "row 535 must be in the test tail, which starts at {test_start}");
+    // each row's prediction and band: step, index, time, pred, lower, upper, ...
+    let band = |rows: Vec<String>| rows.iter().map(|r| r.split(',').skip(3).take(3).collect::<Vec<_>>().join(",")).collect::<Vec<_>>();
+    let before = band(forecast("0.9", "1996-09").1);
+    write(&|i| if i >= start { 100.0 } else { 0.0 });
+    assert_eq!(band(forecast("0.9", "1996-09").1), before, "a truth from the start on changed the band");
+    write(&|i| if i == 535 { 100.0 } else { 0.0 });
+    let after = band(forecast("0.9", "1996-09").1);
+    assert_ne!(after, before, "a test-tail truth before the start left the band as it was");
+    let pred = |rows: &[String]| rows.iter().map(|r| r.split(',').next().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(pred(&after), pred(&before), "only the band may change");
 }

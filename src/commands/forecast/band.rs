@@ -1,23 +1,33 @@
-//! Prediction intervals by split conformal prediction: the closed loop runs from every
-//! validation window, and at each horizon h the band's half-width is the empirical quantile of
-//! its absolute errors (per feature, in the series' units) at `--coverage`: the
-//! ceil((n + 1) coverage)-th smallest of the n errors, the largest when too few. No row of the
-//! test tail is read: a validation start's errors stop where the test targets begin. Horizons
-//! beyond the validation's reach keep the widest half-width reached.
+//! Prediction intervals by conformal prediction on the closed loop's errors. The loop runs from
+//! every held-out window (the validation windows and the test tail), and at each horizon h the
+//! band's half-width is the empirical quantile at `--coverage` of the absolute errors (per
+//! feature, in the series' units) whose truths were seen before the forecast's origin: the
+//! ceil((n + 1) coverage)-th smallest of the n errors, the largest when too few.
+//!
+//! The validation windows' errors whose truths come before the test tail calibrate every origin,
+//! as in split conformal. Every other held-out error joins them at the origins after its truth,
+//! as a forecaster who recalibrates as the truths arrive would do. So no origin's band reads a
+//! truth at or after the origin: on the test tail, each start is calibrated on the errors seen
+//! before it, and the future's band, after the last row, on every held-out error. Measured on the
+//! series that chose the defaults (docs/peers_tuning.md), this moved the coverage of a 90% band
+//! closer to 90% than the validation errors alone did. Horizons beyond the errors' reach keep
+//! the widest half-width reached.
 
 use super::{roll, unscaled};
 use crate::data::framing::Framing;
 use crate::data::Windows;
 use crate::model::RNN;
 use anyhow::Result;
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 
-/// Half-widths at each horizon.
+/// Half-widths at each horizon, for one origin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Band {
     pub coverage: f64,
     /// Per horizon (h = 1, 2, ...), per feature, in the series' units.
     pub half: Vec<Vec<f64>>,
-    /// Per horizon, the validation errors each half-width was taken from.
+    /// Per horizon, the errors each half-width was taken from.
     pub errors: Vec<usize>,
 }
 
@@ -37,52 +47,174 @@ impl Band {
 pub fn conformal_quantile(mut errors: Vec<f64>, coverage: f64) -> f64 {
     errors.sort_by(f64::total_cmp);
     let n = errors.len();
-    let k = (((n + 1) as f64) * coverage).ceil() as usize;
-    errors[k.clamp(1, n) - 1]
+    errors[rank(n, coverage) - 1]
 }
 
-/// The band from the validation windows' closed loops, `steps` horizons long (None without
-/// validation windows).
-pub fn calibrate(rnn: &RNN, framing: &Framing, w: &Windows, steps: usize, coverage: f64) -> Result<Option<Band>> {
-    if w.n_val == 0 {
-        return Ok(None);
+/// Which of n errors, counted from the smallest, the quantile at `coverage` is.
+fn rank(n: usize, coverage: f64) -> usize {
+    ((((n + 1) as f64) * coverage).ceil() as usize).clamp(1, n)
+}
+
+/// An error, ordered by `total_cmp`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Key(f64);
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
-    let f = w.series.features();
-    let starts = &w.targets[w.n_train..w.test_start()];
-    // The first row the test tail predicts: nothing from there on calibrates.
-    let limit = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
-    let reach = steps.min(limit - starts[0]);
-    let rolled = roll(rnn, framing, w.validation().X, reach)?;
-    let mut half: Vec<Vec<f64>> = Vec::with_capacity(steps);
-    let mut counts = Vec::with_capacity(steps);
-    for (k, preds) in rolled.iter().enumerate() {
-        let mut errors: Vec<Vec<f64>> = vec![vec![]; f];
-        for (i, &s) in starts.iter().enumerate() {
-            let row = s + k;
-            if row >= limit || w.series.has_gap(row) {
-                continue;
-            }
-            let pred = unscaled(w, &preds[i * f..(i + 1) * f]);
-            for j in 0..f {
-                errors[j].push((w.series.rows[row][j] - pred[j]).abs());
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// `conformal_quantile` of a set that only grows, kept as it grows: the `rank` smallest errors
+/// in a max-heap, the rest in a min-heap, so that each error costs a log rather than a sort.
+#[derive(Debug, Default)]
+struct RunningQuantile {
+    low: BinaryHeap<Key>,
+    high: BinaryHeap<Reverse<Key>>,
+}
+
+impl RunningQuantile {
+    fn insert(&mut self, e: f64, coverage: f64) {
+        match self.low.peek() {
+            Some(top) if e < top.0 => self.low.push(Key(e)),
+            _ => self.high.push(Reverse(Key(e))),
+        }
+        let k = rank(self.low.len() + self.high.len(), coverage);
+        while self.low.len() > k {
+            let Some(top) = self.low.pop() else { break };
+            self.high.push(Reverse(top));
+        }
+        while self.low.len() < k {
+            let Some(Reverse(least)) = self.high.pop() else { break };
+            self.low.push(least);
+        }
+    }
+
+    fn get(&self) -> Option<f64> {
+        self.low.peek().map(|k| k.0)
+    }
+
+    fn len(&self) -> usize {
+        self.low.len() + self.high.len()
+    }
+}
+
+/// One closed-loop error: the row of its truth, and its absolute error per feature.
+#[derive(Debug, Clone)]
+struct Miss {
+    row: usize,
+    abs: Vec<f64>,
+}
+
+/// The closed loop's errors from every held-out start, per horizon, in their truths' order.
+#[derive(Debug)]
+pub struct Calibration {
+    pub coverage: f64,
+    features: usize,
+    /// Per horizon: the errors, by their truth's row.
+    misses: Vec<Vec<Miss>>,
+    /// The test tail's first target row: the errors before it calibrate every origin.
+    test_row: usize,
+}
+
+/// The closed loop from each of `starts` (target rows of consecutive held-out windows), in model units.
+pub struct Rolled<'a> {
+    pub starts: &'a [usize],
+    /// Per horizon, every start's prediction, start after start.
+    pub preds: Vec<Vec<f32>>,
+}
+
+impl<'a> Rolled<'a> {
+    /// The closed loop from the windows `from..from + count`, as far as `steps` and the rows reach.
+    pub fn of(rnn: &RNN, framing: &Framing, w: &'a Windows, from: usize, count: usize, steps: usize) -> Result<Rolled<'a>> {
+        let starts = &w.targets[from..from + count];
+        let Some(&first) = starts.first() else { return Ok(Rolled { starts, preds: vec![] }) };
+        let reach = steps.min(w.series.rows.len() - first);
+        Ok(Rolled { starts, preds: roll(rnn, framing, w.ds.slice(from, count).X, reach)? })
+    }
+}
+
+impl Calibration {
+    /// The errors of the closed loops `held_out` (the validation windows', then the test tail's);
+    /// None without validation windows.
+    pub fn of(w: &Windows, held_out: &[&Rolled], coverage: f64) -> Option<Calibration> {
+        if w.n_val == 0 {
+            return None;
+        }
+        let f = w.series.features();
+        let steps = held_out.iter().map(|r| r.preds.len()).max().unwrap_or(0);
+        let mut misses: Vec<Vec<Miss>> = vec![vec![]; steps];
+        for rolled in held_out {
+            for (k, preds) in rolled.preds.iter().enumerate() {
+                for (i, &s) in rolled.starts.iter().enumerate() {
+                    let row = s + k;
+                    if row >= w.series.rows.len() || w.series.has_gap(row) {
+                        continue;
+                    }
+                    let pred = unscaled(w, &preds[i * f..(i + 1) * f]);
+                    misses[k].push(Miss { row, abs: (0..f).map(|j| (w.series.rows[row][j] - pred[j]).abs()).collect() });
+                }
             }
         }
-        if errors[0].is_empty() {
-            break;
+        misses.iter_mut().for_each(|m| m.sort_by_key(|m| m.row));
+        let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
+        Some(Calibration { coverage, features: f, misses, test_row })
+    }
+
+    /// The band `steps` horizons long at each of `origins` (rows, ascending), calibrated on the
+    /// errors whose truths come before max(origin, the test tail's first row), in one pass over
+    /// the errors; `visit` gets each origin's index and band (none before the first error).
+    pub fn along(&self, origins: &[usize], steps: usize, mut visit: impl FnMut(usize, Option<&Band>)) {
+        let f = self.features;
+        let mut running: Vec<Vec<RunningQuantile>> =
+            self.misses.iter().map(|_| (0..f).map(|_| RunningQuantile::default()).collect()).collect();
+        let mut seen = vec![0usize; self.misses.len()];
+        for (i, &origin) in origins.iter().enumerate() {
+            let before = origin.max(self.test_row);
+            for (k, misses) in self.misses.iter().enumerate() {
+                while let Some(m) = misses.get(seen[k]).filter(|m| m.row < before) {
+                    running[k].iter_mut().zip(&m.abs).for_each(|(q, &e)| q.insert(e, self.coverage));
+                    seen[k] += 1;
+                }
+            }
+            visit(i, self.band_of(&running, steps).as_ref());
         }
-        counts.push(errors[0].len());
-        half.push(errors.into_iter().map(|e| conformal_quantile(e, coverage)).collect());
     }
-    if half.is_empty() {
-        return Ok(None);
+
+    /// The band at one origin (row).
+    pub fn at(&self, origin: usize, steps: usize) -> Option<Band> {
+        let mut band = None;
+        self.along(&[origin], steps, |_, b| band = b.cloned());
+        band
     }
-    // Past the validation's reach: the widest half-width reached, feature by feature.
-    let widest: Vec<f64> = (0..f).map(|j| half.iter().map(|q| q[j]).fold(0.0, f64::max)).collect();
-    while half.len() < steps {
-        half.push(widest.clone());
-        counts.push(0);
+
+    /// The band from the running quantiles: the horizons they reach, then the widest reached.
+    fn band_of(&self, running: &[Vec<RunningQuantile>], steps: usize) -> Option<Band> {
+        let mut half: Vec<Vec<f64>> = Vec::with_capacity(steps);
+        let mut counts = Vec::with_capacity(steps);
+        for q in running.iter().take(steps) {
+            let Some(h) = q.iter().map(RunningQuantile::get).collect::<Option<Vec<f64>>>() else { break };
+            counts.push(q[0].len());
+            half.push(h);
+        }
+        if half.is_empty() {
+            return None;
+        }
+        let widest: Vec<f64> = (0..self.features).map(|j| half.iter().map(|q| q[j]).fold(0.0, f64::max)).collect();
+        while half.len() < steps {
+            half.push(widest.clone());
+            counts.push(0);
+        }
+        Some(Band { coverage: self.coverage, half, errors: counts })
     }
-    Ok(Some(Band { coverage, half, errors: counts }))
 }
 
 #[cfg(test)]
@@ -97,6 +229,51 @@ mod tests {
         let ten: Vec<f64> = (1..=10).map(f64::from).collect();
         assert_eq!(conformal_quantile(ten, 0.9), 10.0, "ceil(11 * 0.9) = 10th of 10, not the 9th");
         assert_eq!(conformal_quantile(vec![3.0, 1.0], 0.9), 3.0, "too few errors: the largest");
+    }
+
+    #[test]
+    fn the_running_quantile_is_the_conformal_quantile_of_every_error_so_far() {
+        let mut state = 7u64;
+        let errors: Vec<f64> = (0..300)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((state >> 40) % 50) as f64
+            })
+            .collect();
+        for coverage in [0.1, 0.5, 0.9, 0.99] {
+            let mut running = RunningQuantile::default();
+            for (n, &e) in errors.iter().enumerate() {
+                running.insert(e, coverage);
+                assert_eq!(running.get(), Some(conformal_quantile(errors[..=n].to_vec(), coverage)), "{n} errors at {coverage}");
+            }
+        }
+    }
+
+    /// Errors at rows 10.. (h = 1) and 11.. (h = 2) of one feature, the test tail from row 13.
+    fn calibration() -> Calibration {
+        let miss = |row, e| Miss { row, abs: vec![e] };
+        let misses = vec![
+            vec![miss(10, 1.0), miss(11, 2.0), miss(12, 3.0), miss(13, 40.0), miss(14, 50.0)],
+            vec![miss(11, 4.0), miss(12, 5.0), miss(13, 60.0), miss(14, 70.0)],
+        ];
+        Calibration { coverage: 0.5, features: 1, misses, test_row: 13 }
+    }
+
+    #[test]
+    fn an_origin_is_calibrated_on_the_truths_before_it_and_on_the_validation_windows() {
+        let c = calibration();
+        // before the test tail's first row: the validation errors, as split conformal
+        let split = Band { coverage: 0.5, half: vec![vec![2.0], vec![5.0], vec![5.0]], errors: vec![3, 2, 0] };
+        assert_eq!(c.at(5, 3), Some(split.clone()));
+        assert_eq!(c.at(13, 3), Some(split));
+        // row 14's origin has seen row 13's truths, and no later one
+        assert_eq!(c.at(14, 2).unwrap().half, [vec![3.0], vec![5.0]]);
+        assert_eq!(c.at(14, 2).unwrap().errors, [4, 3]);
+        // the future's: every error
+        assert_eq!(c.at(15, 2).unwrap().half, [vec![3.0], vec![60.0]]);
+        let mut along = vec![];
+        c.along(&[13, 14, 15], 2, |i, b| along.push((i, b.cloned())));
+        assert_eq!(along, [13, 14, 15].iter().enumerate().map(|(i, &o)| (i, c.at(o, 2))).collect::<Vec<_>>());
     }
 
     #[test]

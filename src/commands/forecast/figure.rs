@@ -70,7 +70,7 @@ fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift
         chart
             .draw_series(std::iter::once(Polygon::new(upper.chain(lower).collect::<Vec<_>>(), fill.filled())))
             .map_err(drawing_error)?
-            .label(format!("{:.0}% band (split conformal, validation windows)", band.coverage * 100.0))
+            .label(format!("{:.0}% band (conformal, held-out errors before it)", band.coverage * 100.0))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], fill.filled()));
     }
     let truth: Vec<(f64, f64)> = fc

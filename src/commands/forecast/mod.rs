@@ -30,7 +30,7 @@ pub struct ForecastArgs {
     /// First row to generate, by its time label (`1958-01`) or its row number; the seq_len rows before it start the loop [default: the row after the last, the future]
     #[arg(long, value_name = "LABEL|ROW")]
     pub from: Option<String>,
-    /// The band's coverage: split conformal on the validation windows (none without them)
+    /// The band's coverage: conformal on the held-out windows' errors seen before the forecast's start (none without validation windows)
     #[arg(long, default_value_t = 0.9, value_parser = coverage)]
     pub coverage: f64,
     /// The CSV to write [default: forecast.csv beside the weights]; the plot goes beside it (.png)
@@ -100,7 +100,7 @@ pub struct Forecast {
     pub future: Vec<String>,
     /// The closed loop's error at each horizon, from every held-out start.
     pub horizons: Vec<HorizonScore>,
-    /// The band, when the run has validation windows.
+    /// The band at the forecast's start, when the run has validation windows.
     pub band: Option<band::Band>,
 }
 
@@ -260,49 +260,64 @@ fn mse(a: &[f64], b: &[f64]) -> f64 {
     squares(a, b) / a.len() as f64
 }
 
-/// What the horizons are scored with: the band, and MASE's scale per feature (scores.csv's).
+/// What the horizons are scored with: the band's calibration, and MASE's scale per feature
+/// (scores.csv's).
 struct Scoring<'a> {
-    band: Option<&'a band::Band>,
+    calibration: Option<&'a band::Calibration>,
     mase_scale: Vec<f64>,
 }
 
-/// Every held-out window as a start: the closed loop's MSE at each horizon against
-/// persistence's, its MASE and the band's coverage, as far as the held-out rows reach.
-fn score_horizons(rnn: &RNN, framing: &Framing, truth: &Truth, steps: usize, scoring: &Scoring) -> Result<Vec<HorizonScore>> {
+/// One horizon's sums over the test tail's starts.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    rnn: f64,
+    persistence: f64,
+    scaled_errors: f64,
+    within: usize,
+    count: usize,
+}
+
+/// Every start of the test tail (`test`, its closed loops): the closed loop's MSE at each
+/// horizon against persistence's, its MASE and the coverage of the band calibrated at that
+/// start, as far as the held-out rows reach.
+fn score_horizons(truth: &Truth, test: &band::Rolled, scoring: &Scoring) -> Vec<HorizonScore> {
     let w = truth.windows;
-    let starts = &w.targets[w.test_start()..];
-    let Some(&first) = starts.first() else { return Ok(vec![]) };
     let (n, f) = (w.series.rows.len(), w.series.features());
-    let reach = steps.min(n - first);
-    let rolled = roll(rnn, framing, w.test().X, reach)?;
     // Each row in model units once (None for a gap); every start and horizon reads them.
     let rows: Vec<Option<Vec<f64>>> = (0..n).map(|i| truth.scaled_row(i)).collect();
-    let mut out = Vec::with_capacity(reach);
-    for (k, preds) in rolled.iter().enumerate() {
-        let (mut rnn_sum, mut held_sum, mut scaled_errors, mut within, mut count) = (0.0, 0.0, 0.0, 0usize, 0usize);
-        for (i, &s) in starts.iter().enumerate() {
+    let mut sums = vec![Sums::default(); test.preds.len()];
+    let mut score = |i: usize, band: Option<&band::Band>| {
+        let s = test.starts[i];
+        for (k, preds) in test.preds.iter().enumerate() {
             let (Some(Some(t)), Some(last)) = (rows.get(s + k), &rows[s - 1]) else { continue };
             let p: Vec<f64> = preds[i * f..(i + 1) * f].iter().map(|&v| v as f64).collect();
-            rnn_sum += mse(&p, t);
-            held_sum += mse(last, t);
+            let sum = &mut sums[k];
+            sum.rnn += mse(&p, t);
+            sum.persistence += mse(last, t);
             let (pred, row) = (unscaled(w, &preds[i * f..(i + 1) * f]), &w.series.rows[s + k]);
-            scaled_errors += (0..f).map(|j| (row[j] - pred[j]).abs() / scoring.mase_scale[j]).sum::<f64>() / f as f64;
-            within += scoring.band.map_or(0, |b| b.covers(k + 1, &pred, row).iter().filter(|&&c| c).count());
-            count += 1;
+            sum.scaled_errors += (0..f).map(|j| (row[j] - pred[j]).abs() / scoring.mase_scale[j]).sum::<f64>() / f as f64;
+            sum.within += band.map_or(0, |b| b.covers(k + 1, &pred, row).iter().filter(|&&c| c).count());
+            sum.count += 1;
         }
-        if count > 0 {
-            let c = count as f64;
-            out.push(HorizonScore {
-                h: k + 1,
-                starts: count,
-                rnn: rnn_sum / c,
-                persistence: held_sum / c,
-                mase: scaled_errors / c,
-                coverage: scoring.band.map(|_| within as f64 / (c * f as f64)),
-            });
-        }
+    };
+    match scoring.calibration {
+        Some(c) => c.along(test.starts, test.preds.len(), score),
+        None => (0..test.starts.len()).for_each(|i| score(i, None)),
     }
-    Ok(out)
+    let scored = sums.into_iter().enumerate().filter(|(_, s)| s.count > 0);
+    scored
+        .map(|(k, s)| {
+            let c = s.count as f64;
+            HorizonScore {
+                h: k + 1,
+                starts: s.count,
+                rnn: s.rnn / c,
+                persistence: s.persistence / c,
+                mase: s.scaled_errors / c,
+                coverage: scoring.calibration.map(|_| s.within as f64 / (c * f as f64)),
+            }
+        })
+        .collect()
 }
 
 /// The first row to generate: `--from`'s time label or row number, else the row after the last.
@@ -340,6 +355,15 @@ pub fn forecast(args: &ForecastArgs) -> Result<Vec<Forecast>> {
     Ok(out)
 }
 
+/// The closed loops from every held-out window: the test tail's, to score, and the band's
+/// calibration on them and the validation windows'.
+fn held_out<'a>(loaded: &Loaded, w: &'a Windows, steps: usize, coverage: f64) -> Result<(band::Rolled<'a>, Option<band::Calibration>)> {
+    let validation = band::Rolled::of(&loaded.rnn, &loaded.framing, w, w.n_train, w.n_val, steps)?;
+    let test = band::Rolled::of(&loaded.rnn, &loaded.framing, w, w.test_start(), w.ds.len() - w.test_start(), steps)?;
+    let calibration = band::Calibration::of(w, &[&validation, &test], coverage);
+    Ok((test, calibration))
+}
+
 /// One series' forecast (`windows` holds that series alone).
 fn forecast_one(loaded: &Loaded, source: &Source, windows: Windows, args: &ForecastArgs) -> Result<Forecast> {
     let (seq, f, n, steps) = (loaded.seq_len as usize, windows.series.features(), windows.series.rows.len(), args.steps as usize);
@@ -351,7 +375,8 @@ fn forecast_one(loaded: &Loaded, source: &Source, windows: Windows, args: &Forec
         bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
     }
     let truth = Truth { model_rows: data::model_rows(&windows.series, &windows.scaling), windows: &windows, source };
-    let band = band::calibrate(&loaded.rnn, &loaded.framing, &windows, steps, args.coverage)?;
+    let (test, calibration) = held_out(loaded, &windows, steps, args.coverage)?;
+    let band = calibration.as_ref().and_then(|c| c.at(from, steps));
     let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
     let last = truth.scaled_row(from - 1).unwrap_or_default();
     let distance = |a: &[f64], t: &[f64]| squares(a, t).sqrt();
@@ -376,8 +401,8 @@ fn forecast_one(loaded: &Loaded, source: &Source, windows: Windows, args: &Forec
         })
         .collect();
     let season = loaded.run.as_ref().and_then(|r| r.season);
-    let scoring = Scoring { band: band.as_ref(), mase_scale: windows.mase_scale(0, season) };
-    let horizons = score_horizons(&loaded.rnn, &loaded.framing, &truth, steps, &scoring)?;
+    let scoring = Scoring { calibration: calibration.as_ref(), mase_scale: windows.mase_scale(0, season) };
+    let horizons = score_horizons(&truth, &test, &scoring);
     // The history shown before the forecast: three times its length, at least the window.
     let shown = (3 * steps).max(seq).min(from);
     let context = (from - shown..from).map(|index| Row { index, values: windows.series.rows[index].to_vec() }).collect();
