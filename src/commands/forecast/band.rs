@@ -107,10 +107,11 @@ impl RunningQuantile {
     }
 }
 
-/// One closed-loop error: the row of its truth, and its absolute error per feature.
-#[derive(Debug, Clone)]
-struct Miss {
-    row: usize,
+/// One horizon's closed-loop errors: the row of each one's truth, ascending, and its absolute
+/// error per feature, error after error in one buffer.
+#[derive(Debug, Clone, Default)]
+struct Misses {
+    rows: Vec<usize>,
     abs: Vec<f64>,
 }
 
@@ -120,7 +121,7 @@ pub struct Calibration {
     pub coverage: f64,
     features: usize,
     /// Per horizon: the errors, by their truth's row.
-    misses: Vec<Vec<Miss>>,
+    misses: Vec<Misses>,
     /// The test tail's first target row: the errors before it calibrate every origin.
     test_row: usize,
 }
@@ -151,7 +152,8 @@ impl Calibration {
         }
         let f = w.series.features();
         let steps = held_out.iter().map(|r| r.preds.len()).max().unwrap_or(0);
-        let mut misses: Vec<Vec<Miss>> = vec![vec![]; steps];
+        // the held-out windows come in time order, so each horizon's truths do too
+        let mut misses: Vec<Misses> = vec![Misses::default(); steps];
         for rolled in held_out {
             for (k, preds) in rolled.preds.iter().enumerate() {
                 for (i, &s) in rolled.starts.iter().enumerate() {
@@ -160,11 +162,11 @@ impl Calibration {
                         continue;
                     }
                     let pred = unscaled(w, &preds[i * f..(i + 1) * f]);
-                    misses[k].push(Miss { row, abs: (0..f).map(|j| (w.series.rows[row][j] - pred[j]).abs()).collect() });
+                    misses[k].rows.push(row);
+                    misses[k].abs.extend((0..f).map(|j| (w.series.rows[row][j] - pred[j]).abs()));
                 }
             }
         }
-        misses.iter_mut().for_each(|m| m.sort_by_key(|m| m.row));
         let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
         Some(Calibration { coverage, features: f, misses, test_row })
     }
@@ -180,8 +182,9 @@ impl Calibration {
         for (i, &origin) in origins.iter().enumerate() {
             let before = origin.max(self.test_row);
             for (k, misses) in self.misses.iter().enumerate() {
-                while let Some(m) = misses.get(seen[k]).filter(|m| m.row < before) {
-                    running[k].iter_mut().zip(&m.abs).for_each(|(q, &e)| q.insert(e, self.coverage));
+                while misses.rows.get(seen[k]).is_some_and(|&row| row < before) {
+                    let abs = &misses.abs[seen[k] * f..(seen[k] + 1) * f];
+                    running[k].iter_mut().zip(abs).for_each(|(q, &e)| q.insert(e, self.coverage));
                     seen[k] += 1;
                 }
             }
@@ -251,10 +254,9 @@ mod tests {
 
     /// Errors at rows 10.. (h = 1) and 11.. (h = 2) of one feature, the test tail from row 13.
     fn calibration() -> Calibration {
-        let miss = |row, e| Miss { row, abs: vec![e] };
         let misses = vec![
-            vec![miss(10, 1.0), miss(11, 2.0), miss(12, 3.0), miss(13, 40.0), miss(14, 50.0)],
-            vec![miss(11, 4.0), miss(12, 5.0), miss(13, 60.0), miss(14, 70.0)],
+            Misses { rows: vec![10, 11, 12, 13, 14], abs: vec![1.0, 2.0, 3.0, 40.0, 50.0] },
+            Misses { rows: vec![11, 12, 13, 14], abs: vec![4.0, 5.0, 60.0, 70.0] },
         ];
         Calibration { coverage: 0.5, features: 1, misses, test_row: 13 }
     }
