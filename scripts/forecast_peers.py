@@ -14,6 +14,10 @@ the seasonal naive on the rows up to the last training target).
 - darts: `RNNModel(model="RNN", hidden_dim=32, n_epochs=100)`, input_chunk_length the port's
   seq_len, training_length twice that, on the series MinMax-scaled on its fitting rows (darts'
   `Scaler`), `historical_forecasts(..., forecast_horizon=1, retrain=False)`.
+- the port's seeds: the table's port column is train's default seed (42); the run is repeated with
+  `--seed 1` to `--seed 4` (`--seeds`), whose MASE the next column gives as a median and range,
+  because on a short series the seed moves the port's score by as much as the margins between
+  forecasters.
 - statsmodels: `ETSModel(error="add", trend="add", damped_trend=True, seasonal="add")` with the
   run's season (no seasonal part without one), fitted on the fitting rows, then smoothed over the
   whole series with those parameters: its one-step-ahead fitted values at the test targets.
@@ -24,6 +28,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,6 +71,13 @@ def port(path, flags, out):
     held = [(float(h["coverage"]), int(h["starts"])) for h in horizons if h["coverage"]]
     scores["band"] = sum(c * n for c, n in held) / sum(n for _, n in held) if held else None
     return config, values, test, last_train, scores
+
+
+def port_seed(path, flags, seed):
+    """The port's one-step MASE on the test tail with another --seed (train alone)."""
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([BIN, "train", "--quiet", "--data", path, *flags, "--seed", str(seed), "--out", out], check=True)
+        return float({r["forecaster"]: r["mase"] for r in rows(os.path.join(out, "scores.csv"))}["rnn"])
 
 
 def interpolate(v):
@@ -113,6 +125,7 @@ def main():
     p.add_argument("--set", choices=["tuning", "unseen"], default="unseen")
     p.add_argument("--doc", help="default: docs/peers_<set>.md")
     p.add_argument("--unseen-dir", default=os.path.join(ROOT, "runs", "unseen-data"))
+    p.add_argument("--seeds", type=int, default=4, help="the port's runs with --seed 1..N beside the default seed's (default 4)")
     a = p.parse_args()
     a.doc = a.doc or os.path.join(ROOT, "docs", f"peers_{a.set}.md")
     import torch
@@ -126,6 +139,7 @@ def main():
     for path, name, flags in series:
         with tempfile.TemporaryDirectory() as out:
             config, values, test, last_train, scores = port(path, flags, out)
+        seeds = [scores["rnn"]] + [port_seed(path, flags, k) for k in range(1, a.seeds + 1)]
         season, seq_len = config.get("season"), config["settings"]["seq_len"]
         t = time.time()
         darts = mase(values, test, darts_rnn(values, test, seq_len, 0), last_train, season)
@@ -133,7 +147,7 @@ def main():
         ets_mase = mase(values, test, ets(values, test, season), last_train, season)
         table.append(dict(name=name, rows=len(values), test=len(test), season=season, seq_len=seq_len, rnn=scores["rnn"],
                           persistence=scores["persistence"], seasonal=scores.get("seasonal_naive"), linear=scores["linear"],
-                          darts=darts, ets=ets_mase, darts_s=darts_s, band=scores["band"]))
+                          darts=darts, ets=ets_mase, darts_s=darts_s, band=scores["band"], seeds=seeds))
         print(table[-1], file=sys.stderr)
     write(a, table, time.time() - started)
 
@@ -141,6 +155,7 @@ def main():
 def write(a, table, seconds):
     fmt = lambda v: "" if v is None else f"{v:.3f}"
     pct = lambda v: "" if v is None else f"{100 * v:.1f}%"
+    spread = lambda v: f"{statistics.median(v):.3f} ({min(v):.3f}–{max(v):.3f})"
     best_base = lambda r: min(v for v in (r["persistence"], r["seasonal"], r["linear"]) if v is not None)
     lines = [f"# The port beside its peers: {a.set} series", "",
              f"Written by `scripts/forecast_peers.sh --set {a.set}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {seconds:.0f} s). "
@@ -148,11 +163,12 @@ def write(a, table, seconds):
              "seasonal naive). The port: `vanilla-rnn train --data FILE` with no tuning flag; its baselines from its scores.csv; "
              "darts' vanilla RNN and statsmodels' ETS on the same split (the script's docstring says how). The band: "
              "`vanilla-rnn forecast RUN --steps <season, or 8> --coverage 0.9`, the share of the test tail's truths within it "
-             "over every start and horizon (forecast_horizons.csv).", "",
-             "| series | rows | test | season | seq_len | port RNN | persistence | seasonal naive | linear AR | darts RNN | ETS | band held (90% asked) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "over every start and horizon (forecast_horizons.csv). The port over seeds: the median and range of its MASE "
+             f"over train's default seed and `--seed 1` to `--seed {len(table[0]['seeds']) - 1}`.", "",
+             "| series | rows | test | season | seq_len | port RNN | port over seeds | persistence | seasonal naive | linear AR | darts RNN | ETS | band held (90% asked) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in table:
-        lines.append(f"| {r['name']} | {r['rows']} | {r['test']} | {r['season'] or ''} | {r['seq_len']} | **{fmt(r['rnn'])}** | "
+        lines.append(f"| {r['name']} | {r['rows']} | {r['test']} | {r['season'] or ''} | {r['seq_len']} | **{fmt(r['rnn'])}** | {spread(r['seeds'])} | "
                      f"{fmt(r['persistence'])} | {fmt(r['seasonal'])} | {fmt(r['linear'])} | {fmt(r['darts'])} | {fmt(r['ets'])} | "
                      f"{pct(r['band'])} |")
     n = len(table)
@@ -164,6 +180,9 @@ def write(a, table, seconds):
               f"- ahead of darts' vanilla RNN on {sum(r['rnn'] < r['darts'] for r in table)} of {n} (geometric means: port {geo('rnn'):.3f}, darts {geo('darts'):.3f});",
               f"- ETS: geometric mean {geo('ets'):.3f}; the port / ETS: {math.exp(sum(math.log(r['rnn'] / r['ets']) for r in table) / n):.3f}"
               f" (ahead of ETS on {sum(r['rnn'] < r['ets'] for r in table)} of {n});",
+              f"- over the seeds: the median ahead of the best baseline on {sum(statistics.median(r['seeds']) < best_base(r) for r in table)} of {n},"
+              f" of persistence on {sum(statistics.median(r['seeds']) < r['persistence'] for r in table)} of {n};"
+              f" each run ahead of the best baseline in {sum(v < best_base(r) for r in table for v in r['seeds'])} of {sum(len(r['seeds']) for r in table)};",
               f"- the band held within 5 points of the 90% asked on {sum(r['band'] is not None and abs(r['band'] - 0.9) <= 0.05 for r in table)} of {n}.", ""]
     os.makedirs(os.path.dirname(a.doc), exist_ok=True)
     with open(a.doc, "w") as f:
