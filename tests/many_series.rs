@@ -219,3 +219,40 @@ fn a_series_too_short_for_a_window_is_left_out_with_a_word() {
     assert!(r.code == 0 && r.stderr.contains("for each of 3 series"), "every series with a window, not tiny: {}", r.stderr);
     assert!(table(&out.join("scores.csv")).iter().all(|r| r["series"] != "tiny"));
 }
+
+/// A series' band pools its own errors with the other series' validation errors (each over its
+/// series' scale): shifting another series' validation rows moves it; shifting that series'
+/// test tail does not; and the series' own predictions stay as they were.
+#[test]
+fn a_series_band_borrows_the_other_series_validation_errors_and_only_those() {
+    let (csv, out) = trained("many-band", false);
+    let predictions = table(&out.join("predictions.csv"));
+    let rows_of = |split: &str| -> Vec<usize> {
+        predictions.iter().filter(|r| r["series"] == "big" && r["split"] == split).map(|r| r["index"].parse().unwrap()).collect()
+    };
+    let (val, test) = (rows_of("val"), rows_of("test"));
+    assert!(!val.is_empty() && !test.is_empty(), "{val:?} {test:?}");
+    // big's rows moved by 500 where `moved` says, the others as they were
+    let write = |moved: &dyn Fn(usize) -> bool| {
+        let mut lines = vec!["store,month,sales".to_string()];
+        for (k, &(name, rows, _, _)) in SERIES.iter().enumerate() {
+            let shift = |i| if name == "big" && moved(i) { 500.0 } else { 0.0 };
+            lines.extend((0..rows).map(|i| format!("{name},{},{}", month(i), value(k, i) + shift(i))));
+        }
+        std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
+    };
+    // small's forecast: each row's prediction, lower and upper
+    let small = || -> Vec<[String; 3]> {
+        let r = run(&["forecast", s(&out), "--steps", "3", "--series", "small"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        table(&out.join("forecast.csv")).iter().map(|r| ["pred_sales", "lower_sales", "upper_sales"].map(|c| r[c].clone())).collect()
+    };
+    write(&|_| false);
+    let before = small();
+    write(&|i| val.contains(&i));
+    let borrowed = small();
+    assert_ne!(borrowed, before, "big's validation errors left small's band as it was");
+    assert!(borrowed.iter().zip(&before).all(|(a, b)| a[0] == b[0]), "small's predictions moved");
+    write(&|i| test.contains(&i));
+    assert_eq!(small(), before, "big's test tail moved small's band");
+}

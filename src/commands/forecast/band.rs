@@ -12,6 +12,11 @@
 //! series that chose the defaults (docs/peers_tuning.md), this moved the coverage of a 90% band
 //! closer to 90% than the validation errors alone did. Horizons beyond the errors' reach keep
 //! the widest half-width reached.
+//!
+//! In a file of many series, one model's, each series has few validation windows of its own; so
+//! every series lends its validation errors to the others' bands, each error over its own
+//! series' scale (scores.csv's MASE scale, per feature), and a series' quantile of the pooled
+//! scaled errors is brought back to its units by its own scale.
 
 use super::{roll, unscaled};
 use crate::data::framing::Framing;
@@ -124,19 +129,31 @@ pub struct Calibration {
     misses: Vec<Misses>,
     /// The test tail's first target row: the errors before it calibrate every origin.
     test_row: usize,
+    /// In a file of many series, the other series' errors pooled with this one's (`pooled`).
+    pool: Option<Pool>,
+}
+
+/// Errors lent by the other series of a file of many: each over its own series' scale (per
+/// feature), so that series of any size pool, and the quantile is brought back to this series'
+/// units by its own scale.
+#[derive(Debug)]
+struct Pool {
+    scale: Vec<f64>,
+    /// Per horizon: the lent errors, error after error (a value per feature).
+    lent: Vec<Vec<f64>>,
 }
 
 /// The closed loop from each of `starts` (target rows of consecutive held-out windows), in model units.
-pub struct Rolled<'a> {
-    pub starts: &'a [usize],
+pub struct Rolled {
+    pub starts: Vec<usize>,
     /// Per horizon, every start's prediction, start after start.
     pub preds: Vec<Vec<f32>>,
 }
 
-impl<'a> Rolled<'a> {
+impl Rolled {
     /// The closed loop from the windows `from..from + count`, as far as `steps` and the rows reach.
-    pub fn of(rnn: &RNN, framing: &Framing, w: &'a Windows, from: usize, count: usize, steps: usize) -> Result<Rolled<'a>> {
-        let starts = &w.targets[from..from + count];
+    pub fn of(rnn: &RNN, framing: &Framing, w: &Windows, from: usize, count: usize, steps: usize) -> Result<Rolled> {
+        let starts = w.targets[from..from + count].to_vec();
         let Some(&first) = starts.first() else { return Ok(Rolled { starts, preds: vec![] }) };
         let reach = steps.min(w.series.rows.len() - first);
         Ok(Rolled { starts, preds: roll(rnn, framing, w.ds.slice(from, count).X, reach)? })
@@ -168,7 +185,29 @@ impl Calibration {
             }
         }
         let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
-        Some(Calibration { coverage, features: f, misses, test_row })
+        Some(Calibration { coverage, features: f, misses, test_row, pool: None })
+    }
+
+    /// The errors whose truths come before the test tail (the validation windows', which
+    /// calibrate every origin), each over `scale`, per horizon; None where a scale is not a
+    /// positive number (a constant series), which lends nothing.
+    pub fn scaled_validation_errors(&self, scale: &[f64]) -> Option<Vec<Vec<f64>>> {
+        if !scale.iter().all(|s| s.is_finite() && *s > 0.0) {
+            return None;
+        }
+        let f = self.features;
+        let before = |m: &Misses| m.rows.iter().take_while(|&&row| row < self.test_row).count();
+        Some(self.misses.iter().map(|m| m.abs[..before(m) * f].iter().zip(scale.iter().cycle()).map(|(e, s)| e / s).collect()).collect())
+    }
+
+    /// This series' calibration with the errors `lent` by the others (`scaled_validation_errors`):
+    /// every error over its series' scale, this one's `scale`, which brings the quantile back
+    /// to its units. A scale that is not a positive number keeps this series' errors alone.
+    pub fn pooled(self, scale: Vec<f64>, lent: Vec<Vec<f64>>) -> Calibration {
+        match scale.iter().all(|s| s.is_finite() && *s > 0.0) {
+            true => Calibration { pool: Some(Pool { scale, lent }), ..self },
+            false => self,
+        }
     }
 
     /// The band `steps` horizons long at each of `origins` (rows, ascending), calibrated on the
@@ -178,13 +217,21 @@ impl Calibration {
         let f = self.features;
         let mut running: Vec<Vec<RunningQuantile>> =
             self.misses.iter().map(|_| (0..f).map(|_| RunningQuantile::default()).collect()).collect();
+        // with a pool: every error over its series' scale, and the others' lent from the start
+        let scale = self.pool.as_ref().map(|p| p.scale.as_slice());
+        let lent = self.pool.as_ref().map_or(&[][..], |p| p.lent.as_slice());
+        for (q, lent) in running.iter_mut().zip(lent) {
+            lent.chunks_exact(f).for_each(|errors| q.iter_mut().zip(errors).for_each(|(q, &e)| q.insert(e, self.coverage)));
+        }
         let mut seen = vec![0usize; self.misses.len()];
         for (i, &origin) in origins.iter().enumerate() {
             let before = origin.max(self.test_row);
             for (k, misses) in self.misses.iter().enumerate() {
                 while misses.rows.get(seen[k]).is_some_and(|&row| row < before) {
                     let abs = &misses.abs[seen[k] * f..(seen[k] + 1) * f];
-                    running[k].iter_mut().zip(abs).for_each(|(q, &e)| q.insert(e, self.coverage));
+                    for (j, (q, &e)) in running[k].iter_mut().zip(abs).enumerate() {
+                        q.insert(scale.map_or(e, |s| e / s[j]), self.coverage);
+                    }
                     seen[k] += 1;
                 }
             }
@@ -204,7 +251,10 @@ impl Calibration {
         let mut half: Vec<Vec<f64>> = Vec::with_capacity(steps);
         let mut counts = Vec::with_capacity(steps);
         for q in running.iter().take(steps) {
-            let Some(h) = q.iter().map(RunningQuantile::get).collect::<Option<Vec<f64>>>() else { break };
+            let Some(mut h) = q.iter().map(RunningQuantile::get).collect::<Option<Vec<f64>>>() else { break };
+            if let Some(pool) = &self.pool {
+                h.iter_mut().zip(&pool.scale).for_each(|(h, s)| *h *= s);
+            }
             counts.push(q[0].len());
             half.push(h);
         }
@@ -258,7 +308,7 @@ mod tests {
             Misses { rows: vec![10, 11, 12, 13, 14], abs: vec![1.0, 2.0, 3.0, 40.0, 50.0] },
             Misses { rows: vec![11, 12, 13, 14], abs: vec![4.0, 5.0, 60.0, 70.0] },
         ];
-        Calibration { coverage: 0.5, features: 1, misses, test_row: 13 }
+        Calibration { coverage: 0.5, features: 1, misses, test_row: 13, pool: None }
     }
 
     #[test]
@@ -276,6 +326,18 @@ mod tests {
         let mut along = vec![];
         c.along(&[13, 14, 15], 2, |i, b| along.push((i, b.cloned())));
         assert_eq!(along, [13, 14, 15].iter().enumerate().map(|(i, &o)| (i, c.at(o, 2))).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_pooled_band_is_the_quantile_of_every_error_over_its_scale_times_this_series_scale() {
+        let c = calibration();
+        assert_eq!(c.scaled_validation_errors(&[2.0]), Some(vec![vec![0.5, 1.0, 1.5], vec![2.0, 2.5]]), "before row 13 only");
+        assert_eq!(c.scaled_validation_errors(&[0.0]), None, "a constant series lends nothing");
+        // own errors over 2 (0.5, 1, 1.5) with 5, 6, 7 lent at h = 1: the 4th of 6 is 5, times 2
+        let pooled = calibration().pooled(vec![2.0], vec![vec![5.0, 6.0, 7.0]]);
+        assert_eq!(pooled.at(13, 2).unwrap().half, [vec![10.0], vec![5.0]]);
+        assert_eq!(pooled.at(13, 2).unwrap().errors, [6, 2]);
+        assert_eq!(calibration().pooled(vec![f64::NAN], vec![vec![5.0]]).at(13, 1), c.at(13, 1), "no scale: its own errors");
     }
 
     #[test]

@@ -301,7 +301,7 @@ fn score_horizons(truth: &Truth, test: &band::Rolled, scoring: &Scoring) -> Vec<
         }
     };
     match scoring.calibration {
-        Some(c) => c.along(test.starts, test.preds.len(), score),
+        Some(c) => c.along(&test.starts, test.preds.len(), score),
         None => (0..test.starts.len()).for_each(|i| score(i, None)),
     }
     let scored = sums.into_iter().enumerate().filter(|(_, s)| s.count > 0);
@@ -343,30 +343,67 @@ pub fn forecast(args: &ForecastArgs) -> Result<Vec<Forecast>> {
     let RunSeries { source, windows } = series_for(&loaded, &args.trained.data)?;
     let chosen = chosen_series(&windows, args.trained.series.as_deref())?;
     if windows.series.groups.is_none() {
-        return Ok(vec![forecast_one(&loaded, &source, windows, args)?]);
+        return Ok(vec![forecast_one(&loaded, &source, Validated::of(&loaded, windows, args)?, args, None)?]);
     }
+    // Every series, asked for or not, lends its validation errors to the others' bands.
+    let all: Vec<(usize, Validated)> =
+        windows.kept_series().map(|k| Ok((k, Validated::of(&loaded, windows.only(k)?, args)?))).collect::<Result<_>>()?;
+    let lent: Vec<Option<Vec<Vec<f64>>>> = all.iter().map(|(_, v)| v.lent()).collect();
     let mut out = Vec::with_capacity(chosen.len());
-    for k in chosen {
+    for (i, (k, validated)) in all.into_iter().enumerate().filter(|(_, (k, _))| chosen.contains(k)) {
         let name = windows.series.name_of(k).map(String::from);
-        let fc = forecast_one(&loaded, &source, windows.only(k)?, args)
+        let others = lent.iter().enumerate().filter(|&(j, _)| j != i).filter_map(|(_, l)| l.as_ref());
+        let fc = forecast_one(&loaded, &source, validated, args, Some(pooled(others)))
             .with_context(|| format!("series {}", name.as_deref().unwrap_or_default()))?;
         out.push(Forecast { series: name, ..fc });
     }
     Ok(out)
 }
 
-/// The closed loops from every held-out window: the test tail's, to score, and the band's
-/// calibration on them and the validation windows'.
-fn held_out<'a>(loaded: &Loaded, w: &'a Windows, steps: usize, coverage: f64) -> Result<(band::Rolled<'a>, Option<band::Calibration>)> {
-    let validation = band::Rolled::of(&loaded.rnn, &loaded.framing, w, w.n_train, w.n_val, steps)?;
-    let test = band::Rolled::of(&loaded.rnn, &loaded.framing, w, w.test_start(), w.ds.len() - w.test_start(), steps)?;
-    let calibration = band::Calibration::of(w, &[&validation, &test], coverage);
-    Ok((test, calibration))
+/// Per horizon, the errors of every lender, one after another.
+fn pooled<'a>(lenders: impl Iterator<Item = &'a Vec<Vec<f64>>>) -> Vec<Vec<f64>> {
+    let mut pool: Vec<Vec<f64>> = vec![];
+    for lent in lenders {
+        pool.resize(pool.len().max(lent.len()), vec![]);
+        pool.iter_mut().zip(lent).for_each(|(p, l)| p.extend_from_slice(l));
+    }
+    pool
 }
 
-/// One series' forecast (`windows` holds that series alone).
-fn forecast_one(loaded: &Loaded, source: &Source, windows: Windows, args: &ForecastArgs) -> Result<Forecast> {
-    let (seq, f, n, steps) = (loaded.seq_len as usize, windows.series.features(), windows.series.rows.len(), args.steps as usize);
+/// One series' windows, the closed loop from each of its validation windows, and what its
+/// errors are scaled by (scores.csv's MASE scale).
+struct Validated {
+    windows: Windows,
+    validation: band::Rolled,
+    scale: Vec<f64>,
+    coverage: f64,
+}
+
+impl Validated {
+    fn of(loaded: &Loaded, windows: Windows, args: &ForecastArgs) -> Result<Validated> {
+        let (rnn, framing, steps) = (&loaded.rnn, &loaded.framing, args.steps as usize);
+        let validation = band::Rolled::of(rnn, framing, &windows, windows.n_train, windows.n_val, steps)?;
+        let scale = windows.mase_scale(0, loaded.run.as_ref().and_then(|r| r.season));
+        Ok(Validated { windows, validation, scale, coverage: args.coverage })
+    }
+
+    /// What this series lends the others' bands: its validation errors over its scale.
+    fn lent(&self) -> Option<Vec<Vec<f64>>> {
+        band::Calibration::of(&self.windows, &[&self.validation], self.coverage)?.scaled_validation_errors(&self.scale)
+    }
+}
+
+/// One series' forecast (`validated` holds that series alone), its band pooled with the errors
+/// the other series `lent`, in a file of many.
+fn forecast_one(
+    loaded: &Loaded,
+    source: &Source,
+    validated: Validated,
+    args: &ForecastArgs,
+    lent: Option<Vec<Vec<f64>>>,
+) -> Result<Forecast> {
+    let Validated { windows, validation, scale, .. } = validated;
+    let (seq, n, steps) = (loaded.seq_len as usize, windows.series.rows.len(), args.steps as usize);
     let from = start_row(args.from.as_deref(), &windows.series)?;
     if from < seq || from > n {
         bail!("--from {from}: the forecast needs the {seq} rows before it, so it must be between {seq} and {n}");
@@ -375,33 +412,17 @@ fn forecast_one(loaded: &Loaded, source: &Source, windows: Windows, args: &Forec
         bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
     }
     let truth = Truth { model_rows: data::model_rows(&windows.series, &windows.scaling), windows: &windows, source };
-    let (test, calibration) = held_out(loaded, &windows, steps, args.coverage)?;
+    // the test tail's closed loops: scored, and with the validation's, calibrating the band
+    let test_windows = windows.ds.len() - windows.test_start();
+    let test = band::Rolled::of(&loaded.rnn, &loaded.framing, &windows, windows.test_start(), test_windows, steps)?;
+    let own = band::Calibration::of(&windows, &[&validation, &test], args.coverage);
+    let calibration = own.map(|c| match lent {
+        Some(lent) => c.pooled(scale.clone(), lent),
+        None => c,
+    });
     let band = calibration.as_ref().and_then(|c| c.at(from, steps));
-    let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
-    let last = truth.scaled_row(from - 1).unwrap_or_default();
-    let distance = |a: &[f64], t: &[f64]| squares(a, t).sqrt();
-    let generated = roll(&loaded.rnn, &loaded.framing, window, steps)?
-        .into_iter()
-        .zip(from..)
-        .enumerate()
-        .map(|(k, (y, index))| {
-            let pred = unscaled(&windows, &y);
-            let half = band.as_ref().map(|b| b.at(k + 1));
-            let y: Vec<f64> = y.iter().map(|&v| v as f64).collect();
-            let t = truth.scaled_row(index);
-            Generated {
-                index,
-                lower: half.map(|q| pred.iter().zip(q).map(|(p, q)| p - q).collect()),
-                upper: half.map(|q| pred.iter().zip(q).map(|(p, q)| p + q).collect()),
-                pred,
-                truth: truth.row(index),
-                distance: t.as_ref().map(|t| distance(&y, t)),
-                persistence: t.as_ref().map(|t| distance(&last, t)),
-            }
-        })
-        .collect();
-    let season = loaded.run.as_ref().and_then(|r| r.season);
-    let scoring = Scoring { calibration: calibration.as_ref(), mase_scale: windows.mase_scale(0, season) };
+    let generated = generate(loaded, &truth, from, steps, band.as_ref())?;
+    let scoring = Scoring { calibration: calibration.as_ref(), mase_scale: scale };
     let horizons = score_horizons(&truth, &test, &scoring);
     // The history shown before the forecast: three times its length, at least the window.
     let shown = (3 * steps).max(seq).min(from);
@@ -422,6 +443,32 @@ fn forecast_one(loaded: &Loaded, source: &Source, windows: Windows, args: &Forec
         horizons,
         band,
     })
+}
+
+/// The closed loop from the `seq_len` rows before `from`, `steps` long, each point with its band
+/// and, where known, the truth and the distances to it.
+fn generate(loaded: &Loaded, truth: &Truth, from: usize, steps: usize, band: Option<&band::Band>) -> Result<Vec<Generated>> {
+    let (seq, f) = (loaded.seq_len as usize, truth.windows.series.features());
+    let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
+    let last = truth.scaled_row(from - 1).unwrap_or_default();
+    let distance = |a: &[f64], t: &[f64]| squares(a, t).sqrt();
+    let rolled = roll(&loaded.rnn, &loaded.framing, window, steps)?;
+    let generated = rolled.into_iter().zip(from..).enumerate().map(|(k, (y, index))| {
+        let pred = unscaled(truth.windows, &y);
+        let half = band.map(|b| b.at(k + 1));
+        let y: Vec<f64> = y.iter().map(|&v| v as f64).collect();
+        let t = truth.scaled_row(index);
+        Generated {
+            index,
+            lower: half.map(|q| pred.iter().zip(q).map(|(p, q)| p - q).collect()),
+            upper: half.map(|q| pred.iter().zip(q).map(|(p, q)| p + q).collect()),
+            pred,
+            truth: truth.row(index),
+            distance: t.as_ref().map(|t| distance(&y, t)),
+            persistence: t.as_ref().map(|t| distance(&last, t)),
+        }
+    });
+    Ok(generated.collect())
 }
 
 /// What `forecast RUN` was asked, kept as RUN/forecast.json so that `plot RUN` can redraw
