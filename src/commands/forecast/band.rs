@@ -14,9 +14,11 @@
 //! the widest half-width reached.
 //!
 //! In a file of many series, one model's, each series has few validation windows of its own; so
-//! every series lends its validation errors to the others' bands, each error over its own
+//! every series' validation errors calibrate every series' band, each error over its own
 //! series' scale (scores.csv's MASE scale, per feature), and a series' quantile of the pooled
-//! scaled errors is brought back to its units by its own scale.
+//! scaled errors is brought back to its units by its own scale. The pool is sorted once; each
+//! series' running quantile walks it with an index, so a pool shared by many series costs each
+//! of them nothing beyond its own errors.
 
 use super::{roll, unscaled};
 use crate::data::framing::Framing;
@@ -25,6 +27,7 @@ use crate::model::RNN;
 use anyhow::Result;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 /// Half-widths at each horizon, for one origin.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,37 +81,71 @@ impl Ord for Key {
     }
 }
 
-/// `conformal_quantile` of a set that only grows, kept as it grows: the `rank` smallest errors
-/// in a max-heap, the rest in a min-heap, so that each error costs a log rather than a sort.
-#[derive(Debug, Default)]
-struct RunningQuantile {
+/// `conformal_quantile` of a sorted `pool` and errors added one by one, kept as they come: the
+/// `rank` smallest are a prefix of the pool and a max-heap, the rest the pool's suffix and a
+/// min-heap, so that each error costs a log rather than a sort, and a pool shared by many
+/// series costs each of them nothing.
+#[derive(Debug)]
+struct RunningQuantile<'p> {
+    pool: &'p [f64],
+    /// The pool's elements among the smallest: `pool[..in_low]`.
+    in_low: usize,
     low: BinaryHeap<Key>,
     high: BinaryHeap<Reverse<Key>>,
 }
 
-impl RunningQuantile {
-    fn insert(&mut self, e: f64, coverage: f64) {
-        match self.low.peek() {
-            Some(top) if e < top.0 => self.low.push(Key(e)),
-            _ => self.high.push(Reverse(Key(e))),
-        }
-        let k = rank(self.low.len() + self.high.len(), coverage);
-        while self.low.len() > k {
-            let Some(top) = self.low.pop() else { break };
-            self.high.push(Reverse(top));
-        }
-        while self.low.len() < k {
-            let Some(Reverse(least)) = self.high.pop() else { break };
-            self.low.push(least);
-        }
+impl<'p> RunningQuantile<'p> {
+    fn new(pool: &'p [f64], coverage: f64) -> Self {
+        let in_low = if pool.is_empty() { 0 } else { rank(pool.len(), coverage) };
+        RunningQuantile { pool, in_low, low: BinaryHeap::new(), high: BinaryHeap::new() }
     }
 
+    /// The largest of the smallest: the quantile.
     fn get(&self) -> Option<f64> {
-        self.low.peek().map(|k| k.0)
+        let pooled = self.in_low.checked_sub(1).map(|i| Key(self.pool[i]));
+        pooled.max(self.low.peek().copied()).map(|k| k.0)
     }
 
     fn len(&self) -> usize {
-        self.low.len() + self.high.len()
+        self.pool.len() + self.low.len() + self.high.len()
+    }
+
+    fn insert(&mut self, e: f64, coverage: f64) {
+        match self.get() {
+            Some(top) if e < top => self.low.push(Key(e)),
+            _ => self.high.push(Reverse(Key(e))),
+        }
+        let k = rank(self.len(), coverage);
+        while self.in_low + self.low.len() > k {
+            // the largest of the smallest goes up: the pool's, or the heap's
+            let pooled = self.in_low.checked_sub(1).map(|i| Key(self.pool[i]));
+            match (pooled, self.low.peek()) {
+                (Some(p), Some(top)) if p < *top => {
+                    let top = self.low.pop().expect("peeked");
+                    self.high.push(Reverse(top));
+                }
+                (Some(_), _) => self.in_low -= 1,
+                (None, _) => {
+                    let Some(top) = self.low.pop() else { break };
+                    self.high.push(Reverse(top));
+                }
+            }
+        }
+        while self.in_low + self.low.len() < k {
+            // the smallest of the rest comes down
+            let pooled = self.pool.get(self.in_low).map(|&v| Key(v));
+            match (pooled, self.high.peek()) {
+                (Some(p), Some(Reverse(least))) if *least < p => {
+                    let Reverse(least) = self.high.pop().expect("peeked");
+                    self.low.push(least);
+                }
+                (Some(_), _) => self.in_low += 1,
+                (None, _) => {
+                    let Some(Reverse(least)) = self.high.pop() else { break };
+                    self.low.push(least);
+                }
+            }
+        }
     }
 }
 
@@ -129,18 +166,31 @@ pub struct Calibration {
     misses: Vec<Misses>,
     /// The test tail's first target row: the errors before it calibrate every origin.
     test_row: usize,
-    /// In a file of many series, the other series' errors pooled with this one's (`pooled`).
+    /// In a file of many series, every series' validation errors (`pooled`).
     pool: Option<Pool>,
 }
 
-/// Errors lent by the other series of a file of many: each over its own series' scale (per
-/// feature), so that series of any size pool, and the quantile is brought back to this series'
-/// units by its own scale.
+/// In a file of many series, every series' validation errors (`scaled_validation_errors`), each
+/// over its own series' scale (per feature), so that series of any size pool; the quantile is
+/// brought back to this series' units by its own scale.
 #[derive(Debug)]
 struct Pool {
     scale: Vec<f64>,
-    /// Per horizon: the lent errors, error after error (a value per feature).
-    lent: Vec<Vec<f64>>,
+    /// Per horizon, per feature: every series' scaled validation errors (this one's too), sorted.
+    sorted: Arc<Vec<Vec<Vec<f64>>>>,
+}
+
+/// Per horizon, per feature, sorted: the errors every series lent (`scaled_validation_errors`).
+pub fn pool_of<'a>(lent: impl Iterator<Item = &'a Vec<Vec<f64>>>, features: usize) -> Arc<Vec<Vec<Vec<f64>>>> {
+    let mut pool: Vec<Vec<Vec<f64>>> = vec![];
+    for lent in lent {
+        pool.resize(pool.len().max(lent.len()), vec![vec![]; features]);
+        for (p, l) in pool.iter_mut().zip(lent) {
+            l.chunks_exact(features).for_each(|e| p.iter_mut().zip(e).for_each(|(p, &e)| p.push(e)));
+        }
+    }
+    pool.iter_mut().flatten().for_each(|p| p.sort_by(f64::total_cmp));
+    Arc::new(pool)
 }
 
 /// The closed loop from each of `starts` (target rows of consecutive held-out windows), in model units.
@@ -200,12 +250,13 @@ impl Calibration {
         Some(self.misses.iter().map(|m| m.abs[..before(m) * f].iter().zip(scale.iter().cycle()).map(|(e, s)| e / s).collect()).collect())
     }
 
-    /// This series' calibration with the errors `lent` by the others (`scaled_validation_errors`):
-    /// every error over its series' scale, this one's `scale`, which brings the quantile back
-    /// to its units. A scale that is not a positive number keeps this series' errors alone.
-    pub fn pooled(self, scale: Vec<f64>, lent: Vec<Vec<f64>>) -> Calibration {
+    /// This series' calibration with every series' validation errors (`pool_of`, this one's
+    /// among them): every error over its series' scale, this one's `scale`, which brings the
+    /// quantile back to its units. A scale that is not a positive number keeps this series'
+    /// errors alone.
+    pub fn pooled(self, scale: Vec<f64>, sorted: Arc<Vec<Vec<Vec<f64>>>>) -> Calibration {
         match scale.iter().all(|s| s.is_finite() && *s > 0.0) {
-            true => Calibration { pool: Some(Pool { scale, lent }), ..self },
+            true => Calibration { pool: Some(Pool { scale, sorted }), ..self },
             false => self,
         }
     }
@@ -215,15 +266,18 @@ impl Calibration {
     /// the errors; `visit` gets each origin's index and band (none before the first error).
     pub fn along(&self, origins: &[usize], steps: usize, mut visit: impl FnMut(usize, Option<&Band>)) {
         let f = self.features;
+        let (scale, sorted) = match &self.pool {
+            Some(pool) => (Some(pool.scale.as_slice()), pool.sorted.as_slice()),
+            None => (None, &[][..]),
+        };
+        let pooled = |k: usize, j: usize| sorted.get(k).map_or(&[][..], |p| p[j].as_slice());
         let mut running: Vec<Vec<RunningQuantile>> =
-            self.misses.iter().map(|_| (0..f).map(|_| RunningQuantile::default()).collect()).collect();
-        // with a pool: every error over its series' scale, and the others' lent from the start
-        let scale = self.pool.as_ref().map(|p| p.scale.as_slice());
-        let lent = self.pool.as_ref().map_or(&[][..], |p| p.lent.as_slice());
-        for (q, lent) in running.iter_mut().zip(lent) {
-            lent.chunks_exact(f).for_each(|errors| q.iter_mut().zip(errors).for_each(|(q, &e)| q.insert(e, self.coverage)));
-        }
-        let mut seen = vec![0usize; self.misses.len()];
+            (0..self.misses.len()).map(|k| (0..f).map(|j| RunningQuantile::new(pooled(k, j), self.coverage)).collect()).collect();
+        // with a pool, this series' own validation errors are in it already
+        let mut seen: Vec<usize> = match scale {
+            Some(_) => self.misses.iter().map(|m| m.rows.iter().take_while(|&&row| row < self.test_row).count()).collect(),
+            None => vec![0; self.misses.len()],
+        };
         for (i, &origin) in origins.iter().enumerate() {
             let before = origin.max(self.test_row);
             for (k, misses) in self.misses.iter().enumerate() {
@@ -247,7 +301,7 @@ impl Calibration {
     }
 
     /// The band from the running quantiles: the horizons they reach, then the widest reached.
-    fn band_of(&self, running: &[Vec<RunningQuantile>], steps: usize) -> Option<Band> {
+    fn band_of(&self, running: &[Vec<RunningQuantile<'_>>], steps: usize) -> Option<Band> {
         let mut half: Vec<Vec<f64>> = Vec::with_capacity(steps);
         let mut counts = Vec::with_capacity(steps);
         for q in running.iter().take(steps) {
@@ -285,19 +339,23 @@ mod tests {
     }
 
     #[test]
-    fn the_running_quantile_is_the_conformal_quantile_of_every_error_so_far() {
+    fn the_running_quantile_is_the_conformal_quantile_of_its_pool_and_every_error_so_far() {
         let mut state = 7u64;
-        let errors: Vec<f64> = (0..300)
-            .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((state >> 40) % 50) as f64
-            })
-            .collect();
-        for coverage in [0.1, 0.5, 0.9, 0.99] {
-            let mut running = RunningQuantile::default();
-            for (n, &e) in errors.iter().enumerate() {
-                running.insert(e, coverage);
-                assert_eq!(running.get(), Some(conformal_quantile(errors[..=n].to_vec(), coverage)), "{n} errors at {coverage}");
+        let mut draw = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 40) % 50) as f64
+        };
+        let errors: Vec<f64> = (0..300).map(|_| draw()).collect();
+        for pooled in [0, 1, 7, 120] {
+            let mut pool: Vec<f64> = (0..pooled).map(|_| draw() + 0.5).collect();
+            pool.sort_by(f64::total_cmp);
+            for coverage in [0.1, 0.5, 0.9, 0.99] {
+                let mut running = RunningQuantile::new(&pool, coverage);
+                for (n, &e) in errors.iter().enumerate() {
+                    running.insert(e, coverage);
+                    let all = [&pool[..], &errors[..=n]].concat();
+                    assert_eq!(running.get(), Some(conformal_quantile(all, coverage)), "{pooled} pooled, {n} errors at {coverage}");
+                }
             }
         }
     }
@@ -331,13 +389,18 @@ mod tests {
     #[test]
     fn a_pooled_band_is_the_quantile_of_every_error_over_its_scale_times_this_series_scale() {
         let c = calibration();
-        assert_eq!(c.scaled_validation_errors(&[2.0]), Some(vec![vec![0.5, 1.0, 1.5], vec![2.0, 2.5]]), "before row 13 only");
+        let own = c.scaled_validation_errors(&[2.0]).unwrap();
+        assert_eq!(own, [vec![0.5, 1.0, 1.5], vec![2.0, 2.5]], "before row 13 only");
         assert_eq!(c.scaled_validation_errors(&[0.0]), None, "a constant series lends nothing");
-        // own errors over 2 (0.5, 1, 1.5) with 5, 6, 7 lent at h = 1: the 4th of 6 is 5, times 2
-        let pooled = calibration().pooled(vec![2.0], vec![vec![5.0, 6.0, 7.0]]);
+        // its own errors over 2 (0.5, 1, 1.5) with 7, 5, 6 lent at h = 1: the 4th of 6 is 5, times 2
+        let pool = pool_of([own, vec![vec![7.0, 5.0, 6.0]]].iter(), 1);
+        assert_eq!(*pool, [vec![vec![0.5, 1.0, 1.5, 5.0, 6.0, 7.0]], vec![vec![2.0, 2.5]]]);
+        let pooled = calibration().pooled(vec![2.0], pool.clone());
         assert_eq!(pooled.at(13, 2).unwrap().half, [vec![10.0], vec![5.0]]);
         assert_eq!(pooled.at(13, 2).unwrap().errors, [6, 2]);
-        assert_eq!(calibration().pooled(vec![f64::NAN], vec![vec![5.0]]).at(13, 1), c.at(13, 1), "no scale: its own errors");
+        // row 15's origin adds its own test-tail errors (40 and 50 over 2) to the pool
+        assert_eq!(pooled.at(15, 1).unwrap().half, [vec![12.0]], "the 5th of 0.5, 1, 1.5, 5, 6, 7, 20, 25");
+        assert_eq!(calibration().pooled(vec![f64::NAN], pool).at(13, 1), c.at(13, 1), "no scale: its own errors");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::model::loss::predict_next;
 use crate::model::RNN;
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tch::{Device, Kind, Tensor};
 
 /// How far a forecast may stray (Euclidean, in the model's [-1, 1] units) and still count.
@@ -345,29 +346,19 @@ pub fn forecast(args: &ForecastArgs) -> Result<Vec<Forecast>> {
     if windows.series.groups.is_none() {
         return Ok(vec![forecast_one(&loaded, &source, Validated::of(&loaded, windows, args)?, args, None)?]);
     }
-    // Every series, asked for or not, lends its validation errors to the others' bands.
+    // Every series, asked for or not, lends its validation errors to the bands.
     let all: Vec<(usize, Validated)> =
         windows.kept_series().map(|k| Ok((k, Validated::of(&loaded, windows.only(k)?, args)?))).collect::<Result<_>>()?;
-    let lent: Vec<Option<Vec<Vec<f64>>>> = all.iter().map(|(_, v)| v.lent()).collect();
+    let lent: Vec<Vec<Vec<f64>>> = all.iter().filter_map(|(_, v)| v.lent()).collect();
+    let pool = band::pool_of(lent.iter(), windows.series.features());
     let mut out = Vec::with_capacity(chosen.len());
-    for (i, (k, validated)) in all.into_iter().enumerate().filter(|(_, (k, _))| chosen.contains(k)) {
+    for (k, validated) in all.into_iter().filter(|(k, _)| chosen.contains(k)) {
         let name = windows.series.name_of(k).map(String::from);
-        let others = lent.iter().enumerate().filter(|&(j, _)| j != i).filter_map(|(_, l)| l.as_ref());
-        let fc = forecast_one(&loaded, &source, validated, args, Some(pooled(others)))
+        let fc = forecast_one(&loaded, &source, validated, args, Some(pool.clone()))
             .with_context(|| format!("series {}", name.as_deref().unwrap_or_default()))?;
         out.push(Forecast { series: name, ..fc });
     }
     Ok(out)
-}
-
-/// Per horizon, the errors of every lender, one after another.
-fn pooled<'a>(lenders: impl Iterator<Item = &'a Vec<Vec<f64>>>) -> Vec<Vec<f64>> {
-    let mut pool: Vec<Vec<f64>> = vec![];
-    for lent in lenders {
-        pool.resize(pool.len().max(lent.len()), vec![]);
-        pool.iter_mut().zip(lent).for_each(|(p, l)| p.extend_from_slice(l));
-    }
-    pool
 }
 
 /// One series' windows, the closed loop from each of its validation windows, and what its
@@ -387,20 +378,20 @@ impl Validated {
         Ok(Validated { windows, validation, scale, coverage: args.coverage })
     }
 
-    /// What this series lends the others' bands: its validation errors over its scale.
+    /// What this series lends the bands: its validation errors over its scale.
     fn lent(&self) -> Option<Vec<Vec<f64>>> {
         band::Calibration::of(&self.windows, &[&self.validation], self.coverage)?.scaled_validation_errors(&self.scale)
     }
 }
 
-/// One series' forecast (`validated` holds that series alone), its band pooled with the errors
-/// the other series `lent`, in a file of many.
+/// One series' forecast (`validated` holds that series alone), its band calibrated with every
+/// series' validation errors, `pool`, in a file of many.
 fn forecast_one(
     loaded: &Loaded,
     source: &Source,
     validated: Validated,
     args: &ForecastArgs,
-    lent: Option<Vec<Vec<f64>>>,
+    pool: Option<Arc<Vec<Vec<Vec<f64>>>>>,
 ) -> Result<Forecast> {
     let Validated { windows, validation, scale, .. } = validated;
     let (seq, n, steps) = (loaded.seq_len as usize, windows.series.rows.len(), args.steps as usize);
@@ -416,8 +407,8 @@ fn forecast_one(
     let test_windows = windows.ds.len() - windows.test_start();
     let test = band::Rolled::of(&loaded.rnn, &loaded.framing, &windows, windows.test_start(), test_windows, steps)?;
     let own = band::Calibration::of(&windows, &[&validation, &test], args.coverage);
-    let calibration = own.map(|c| match lent {
-        Some(lent) => c.pooled(scale.clone(), lent),
+    let calibration = own.map(|c| match pool {
+        Some(pool) => c.pooled(scale.clone(), pool),
         None => c,
     });
     let band = calibration.as_ref().and_then(|c| c.at(from, steps));
