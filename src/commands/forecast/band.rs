@@ -211,31 +211,35 @@ impl Rolled {
 }
 
 impl Calibration {
-    /// The errors of the closed loops `held_out` (the validation windows', then the test tail's);
-    /// None without validation windows.
-    pub fn of(w: &Windows, held_out: &[&Rolled], coverage: f64) -> Option<Calibration> {
+    /// The errors of the validation windows' closed loops; None without validation windows.
+    pub fn of(w: &Windows, validation: &Rolled, coverage: f64) -> Option<Calibration> {
         if w.n_val == 0 {
             return None;
         }
-        let f = w.series.features();
-        let steps = held_out.iter().map(|r| r.preds.len()).max().unwrap_or(0);
-        // the held-out windows come in time order, so each horizon's truths do too
-        let mut misses: Vec<Misses> = vec![Misses::default(); steps];
-        for rolled in held_out {
-            for (k, preds) in rolled.preds.iter().enumerate() {
-                for (i, &s) in rolled.starts.iter().enumerate() {
-                    let row = s + k;
-                    if row >= w.series.rows.len() || w.series.has_gap(row) {
-                        continue;
-                    }
-                    let pred = unscaled(w, &preds[i * f..(i + 1) * f]);
-                    misses[k].rows.push(row);
-                    misses[k].abs.extend((0..f).map(|j| (w.series.rows[row][j] - pred[j]).abs()));
+        let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
+        let c = Calibration { coverage, features: w.series.features(), misses: vec![], test_row, pool: None };
+        Some(c.and(w, validation))
+    }
+
+    /// With the errors of later closed loops (`rolled`, the test tail's): the held-out windows
+    /// come in time order, so each horizon's truths do too.
+    pub fn and(mut self, w: &Windows, rolled: &Rolled) -> Calibration {
+        let f = self.features;
+        if self.misses.len() < rolled.preds.len() {
+            self.misses.resize(rolled.preds.len(), Misses::default());
+        }
+        for (k, preds) in rolled.preds.iter().enumerate() {
+            for (i, &s) in rolled.starts.iter().enumerate() {
+                let row = s + k;
+                if row >= w.series.rows.len() || w.series.has_gap(row) {
+                    continue;
                 }
+                let pred = unscaled(w, &preds[i * f..(i + 1) * f]);
+                self.misses[k].rows.push(row);
+                self.misses[k].abs.extend((0..f).map(|j| (w.series.rows[row][j] - pred[j]).abs()));
             }
         }
-        let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
-        Some(Calibration { coverage, features: f, misses, test_row, pool: None })
+        self
     }
 
     /// The errors whose truths come before the test tail (the validation windows', which

@@ -352,7 +352,8 @@ pub fn forecast(args: &ForecastArgs) -> Result<Vec<Forecast>> {
     let lent: Vec<Vec<Vec<f64>>> = all.iter().filter_map(|(_, v)| v.lent()).collect();
     let pool = band::pool_of(lent.iter(), windows.series.features());
     let mut out = Vec::with_capacity(chosen.len());
-    for (k, validated) in all.into_iter().filter(|(k, _)| chosen.contains(k)) {
+    // chosen: every series in order, or one
+    for (k, validated) in all.into_iter().filter(|(k, _)| chosen.binary_search(k).is_ok()) {
         let name = windows.series.name_of(k).map(String::from);
         let fc = forecast_one(&loaded, &source, validated, args, Some(pool.clone()))
             .with_context(|| format!("series {}", name.as_deref().unwrap_or_default()))?;
@@ -361,26 +362,26 @@ pub fn forecast(args: &ForecastArgs) -> Result<Vec<Forecast>> {
     Ok(out)
 }
 
-/// One series' windows, the closed loop from each of its validation windows, and what its
-/// errors are scaled by (scores.csv's MASE scale).
+/// One series' windows, its validation windows' closed-loop errors (none without them), and
+/// what its errors are scaled by (scores.csv's MASE scale).
 struct Validated {
     windows: Windows,
-    validation: band::Rolled,
+    calibration: Option<band::Calibration>,
     scale: Vec<f64>,
-    coverage: f64,
 }
 
 impl Validated {
     fn of(loaded: &Loaded, windows: Windows, args: &ForecastArgs) -> Result<Validated> {
         let (rnn, framing, steps) = (&loaded.rnn, &loaded.framing, args.steps as usize);
         let validation = band::Rolled::of(rnn, framing, &windows, windows.n_train, windows.n_val, steps)?;
+        let calibration = band::Calibration::of(&windows, &validation, args.coverage);
         let scale = windows.mase_scale(0, loaded.run.as_ref().and_then(|r| r.season));
-        Ok(Validated { windows, validation, scale, coverage: args.coverage })
+        Ok(Validated { windows, calibration, scale })
     }
 
     /// What this series lends the bands: its validation errors over its scale.
     fn lent(&self) -> Option<Vec<Vec<f64>>> {
-        band::Calibration::of(&self.windows, &[&self.validation], self.coverage)?.scaled_validation_errors(&self.scale)
+        self.calibration.as_ref()?.scaled_validation_errors(&self.scale)
     }
 }
 
@@ -393,7 +394,7 @@ fn forecast_one(
     args: &ForecastArgs,
     pool: Option<Arc<Vec<Vec<Vec<f64>>>>>,
 ) -> Result<Forecast> {
-    let Validated { windows, validation, scale, .. } = validated;
+    let Validated { windows, calibration, scale } = validated;
     let (seq, n, steps) = (loaded.seq_len as usize, windows.series.rows.len(), args.steps as usize);
     let from = start_row(args.from.as_deref(), &windows.series)?;
     if from < seq || from > n {
@@ -403,11 +404,10 @@ fn forecast_one(
         bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
     }
     let truth = Truth { model_rows: data::model_rows(&windows.series, &windows.scaling), windows: &windows, source };
-    // the test tail's closed loops: scored, and with the validation's, calibrating the band
+    // the test tail's closed loops: scored, and, after the validation's, calibrating the band
     let test_windows = windows.ds.len() - windows.test_start();
     let test = band::Rolled::of(&loaded.rnn, &loaded.framing, &windows, windows.test_start(), test_windows, steps)?;
-    let own = band::Calibration::of(&windows, &[&validation, &test], args.coverage);
-    let calibration = own.map(|c| match pool {
+    let calibration = calibration.map(|c| c.and(&windows, &test)).map(|c| match pool {
         Some(pool) => c.pooled(scale.clone(), pool),
         None => c,
     });
