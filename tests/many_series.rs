@@ -256,3 +256,28 @@ fn a_series_band_borrows_the_other_series_validation_errors_and_only_those() {
     write(&|i| test.contains(&i));
     assert_eq!(small(), before, "big's test tail moved small's band");
 }
+
+/// A series too short for validation windows of its own (9 windows of 8 rows: none at 10%)
+/// still gets a band, from the other series' validation errors.
+#[test]
+fn a_series_without_validation_windows_of_its_own_gets_its_band_from_the_others() {
+    let dir = scratch("many-band-tiny");
+    let csv = dir.join("stores.csv");
+    let mut lines = vec!["store,month,sales".to_string()];
+    for (k, &(name, rows, _, _)) in SERIES.iter().enumerate().take(2) {
+        lines.extend((0..rows).map(|i| format!("{name},{},{}", month(i), value(k, i))));
+    }
+    lines.extend((0..17).map(|i| format!("tiny,{},{}", month(i), 3.0 * value(0, i))));
+    std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
+    let out = dir.join("run");
+    let r = run(&["train", "--quiet", "--epochs", "3", "--seq-len", "8", "--data", s(&csv), "--series-column", "store", "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        !table(&out.join("predictions.csv")).iter().any(|r| r["series"] == "tiny" && r["split"] == "val"),
+        "tiny has a validation window"
+    );
+    let r = run(&["forecast", s(&out), "--steps", "3", "--series", "tiny"]);
+    assert!(r.code == 0 && r.stderr.contains("with a 90% band"), "{}", r.stderr);
+    let rows = table(&out.join("forecast.csv"));
+    assert!(rows.iter().all(|r| r["lower_sales"].parse::<f64>().unwrap() < r["pred_sales"].parse::<f64>().unwrap()), "{rows:?}");
+}

@@ -213,12 +213,14 @@ impl Rolled {
 impl Calibration {
     /// The errors of the validation windows' closed loops; None without validation windows.
     pub fn of(w: &Windows, validation: &Rolled, coverage: f64) -> Option<Calibration> {
-        if w.n_val == 0 {
-            return None;
-        }
+        (w.n_val > 0).then(|| Calibration::without_errors(w, coverage).and(w, validation))
+    }
+
+    /// No error yet: for a series of many too short for validation windows of its own, which
+    /// the pool calibrates.
+    pub fn without_errors(w: &Windows, coverage: f64) -> Calibration {
         let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
-        let c = Calibration { coverage, features: w.series.features(), misses: vec![], test_row, pool: None };
-        Some(c.and(w, validation))
+        Calibration { coverage, features: w.series.features(), misses: vec![], test_row, pool: None }
     }
 
     /// With the errors of later closed loops (`rolled`, the test tail's): the held-out windows

@@ -407,7 +407,10 @@ fn forecast_one(
     // the test tail's closed loops: scored, and, after the validation's, calibrating the band
     let test_windows = windows.ds.len() - windows.test_start();
     let test = band::Rolled::of(&loaded.rnn, &loaded.framing, &windows, windows.test_start(), test_windows, steps)?;
-    let calibration = calibration.map(|c| c.and(&windows, &test)).map(|c| match pool {
+    // a series of many too short for validation windows of its own: the pool calibrates it
+    let pooled = pool.filter(|p| p.iter().flatten().any(|errors| !errors.is_empty()));
+    let calibration = calibration.or_else(|| pooled.as_ref().map(|_| band::Calibration::without_errors(&windows, args.coverage)));
+    let calibration = calibration.map(|c| c.and(&windows, &test)).map(|c| match pooled {
         Some(pool) => c.pooled(scale.clone(), pool),
         None => c,
     });
