@@ -16,7 +16,8 @@
 //! In a file of many series, one model's, each series has few validation windows of its own; so
 //! every series' validation errors calibrate every series' band, each error over its own
 //! series' scale (scores.csv's MASE scale, per feature), and a series' quantile of the pooled
-//! scaled errors is brought back to its units by its own scale. The pool is sorted once; each
+//! scaled errors is brought back to its units by its own scale (a series too short for
+//! validation windows of its own is calibrated by the pool). The pool is sorted once; each
 //! series' running quantile walks it with an index, so a pool shared by many series costs each
 //! of them nothing beyond its own errors.
 
