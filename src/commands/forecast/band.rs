@@ -8,10 +8,13 @@
 //! as in split conformal. Every other held-out error joins them at the origins after its truth,
 //! as a forecaster who recalibrates as the truths arrive would do. So no origin's band reads a
 //! truth at or after the origin: on the test tail, each start is calibrated on the errors seen
-//! before it, and the future's band, after the last row, on every held-out error. Measured on the
-//! series that chose the defaults (docs/peers_tuning.md), this moved the coverage of a 90% band
-//! closer to 90% than the validation errors alone did. Horizons beyond the errors' reach keep
-//! the widest half-width reached.
+//! before it, and the future's band, after the last row, on every held-out error. The quantile's
+//! level starts at `--coverage` and, as each truth of the test tail arrives, moves by whether the
+//! band given at its start missed it (adaptive conformal inference, `ADAPT`), so that a series
+//! whose errors grow on the test tail gets wider bands. Measured on the series that chose the
+//! defaults (docs/peers_tuning.md), both moved the coverage of a 90% band closer to 90% than the
+//! validation errors alone did. Horizons beyond the errors' reach keep the widest half-width
+//! reached.
 //!
 //! In a file of many series, one model's, each series has few validation windows of its own; so
 //! every series' validation errors calibrate every series' band, each error over its own
@@ -26,8 +29,6 @@ use crate::data::framing::Framing;
 use crate::data::Windows;
 use crate::model::RNN;
 use anyhow::Result;
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 /// Half-widths at each horizon, for one origin.
@@ -64,89 +65,70 @@ fn rank(n: usize, coverage: f64) -> usize {
     ((((n + 1) as f64) * coverage).ceil() as usize).clamp(1, n)
 }
 
-/// An error, ordered by `total_cmp`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Key(f64);
+/// ACI's step (adaptive conformal inference, Gibbs and Candès, NeurIPS 2021): as each truth of
+/// the test tail arrives, the level of its horizon's band moves by ADAPT times (the miss rate
+/// asked - whether the band given at that start missed it), so that a band that keeps missing
+/// widens and one that never misses narrows. Chosen on the series that chose the defaults
+/// (docs/peers_tuning.md) among 0, 0.01, 0.02, 0.05 and 0.1.
+pub const ADAPT: f64 = 0.05;
 
-impl Eq for Key {}
-
-impl PartialOrd for Key {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Key {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
-
-/// `conformal_quantile` of a sorted `pool` and errors added one by one, kept as they come: the
-/// `rank` smallest are a prefix of the pool and a max-heap, the rest the pool's suffix and a
-/// min-heap, so that each error costs a log rather than a sort, and a pool shared by many
-/// series costs each of them nothing.
+/// One horizon's and feature's errors as an order statistic: every error it may come to hold,
+/// sorted once (the pool's, then this series' own as they arrive), and a Fenwick tree counting
+/// those held, so that holding one and reading the k-th smallest each cost a log.
 #[derive(Debug)]
-struct RunningQuantile<'p> {
-    pool: &'p [f64],
-    /// The pool's elements among the smallest: `pool[..in_low]`.
-    in_low: usize,
-    low: BinaryHeap<Key>,
-    high: BinaryHeap<Reverse<Key>>,
+struct Ranked {
+    sorted: Vec<f64>,
+    /// Where this series' own errors sit in `sorted`, in their order.
+    own: Vec<usize>,
+    /// Fenwick tree (1-based) of the held errors' places in `sorted`.
+    tree: Vec<u32>,
+    held: usize,
 }
 
-impl<'p> RunningQuantile<'p> {
-    fn new(pool: &'p [f64], coverage: f64) -> Self {
-        let in_low = if pool.is_empty() { 0 } else { rank(pool.len(), coverage) };
-        RunningQuantile { pool, in_low, low: BinaryHeap::new(), high: BinaryHeap::new() }
+impl Ranked {
+    /// Every error of `pool` held, and `own` to be held one by one.
+    fn new(pool: &[f64], own: impl Iterator<Item = f64>) -> Ranked {
+        let values: Vec<f64> = pool.iter().copied().chain(own).collect();
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+        let mut place = vec![0; values.len()];
+        order.iter().enumerate().for_each(|(at, &i)| place[i] = at);
+        let sorted = order.iter().map(|&i| values[i]).collect();
+        let mut ranked = Ranked { sorted, own: place[pool.len()..].to_vec(), tree: vec![0; values.len() + 1], held: 0 };
+        place[..pool.len()].iter().for_each(|&at| ranked.hold_at(at));
+        ranked
     }
 
-    /// The largest of the smallest: the quantile.
-    fn get(&self) -> Option<f64> {
-        let pooled = self.in_low.checked_sub(1).map(|i| Key(self.pool[i]));
-        pooled.max(self.low.peek().copied()).map(|k| k.0)
-    }
-
-    fn len(&self) -> usize {
-        self.pool.len() + self.low.len() + self.high.len()
-    }
-
-    fn insert(&mut self, e: f64, coverage: f64) {
-        match self.get() {
-            Some(top) if e < top => self.low.push(Key(e)),
-            _ => self.high.push(Reverse(Key(e))),
+    fn hold_at(&mut self, at: usize) {
+        let mut i = at + 1;
+        while i < self.tree.len() {
+            self.tree[i] += 1;
+            i += i & i.wrapping_neg();
         }
-        let k = rank(self.len(), coverage);
-        while self.in_low + self.low.len() > k {
-            // the largest of the smallest goes up: the pool's, or the heap's
-            let pooled = self.in_low.checked_sub(1).map(|i| Key(self.pool[i]));
-            match (pooled, self.low.peek()) {
-                (Some(p), Some(top)) if p < *top => {
-                    let top = self.low.pop().expect("peeked");
-                    self.high.push(Reverse(top));
-                }
-                (Some(_), _) => self.in_low -= 1,
-                (None, _) => {
-                    let Some(top) = self.low.pop() else { break };
-                    self.high.push(Reverse(top));
-                }
+        self.held += 1;
+    }
+
+    /// Holds this series' `i`-th own error.
+    fn hold_own(&mut self, i: usize) {
+        self.hold_at(self.own[i]);
+    }
+
+    /// The conformal quantile of the held errors at `level` (`conformal_quantile`'s).
+    fn quantile(&self, level: f64) -> Option<f64> {
+        if self.held == 0 {
+            return None;
+        }
+        // the last place with fewer than k held up to it, by the tree's binary descent
+        let (n, mut at, mut left) = (self.tree.len() - 1, 0, rank(self.held, level) as u32);
+        let mut step = n.next_power_of_two();
+        while step > 0 {
+            if at + step <= n && self.tree[at + step] < left {
+                at += step;
+                left -= self.tree[at];
             }
+            step /= 2;
         }
-        while self.in_low + self.low.len() < k {
-            // the smallest of the rest comes down
-            let pooled = self.pool.get(self.in_low).map(|&v| Key(v));
-            match (pooled, self.high.peek()) {
-                (Some(p), Some(Reverse(least))) if *least < p => {
-                    let Reverse(least) = self.high.pop().expect("peeked");
-                    self.low.push(least);
-                }
-                (Some(_), _) => self.in_low += 1,
-                (None, _) => {
-                    let Some(Reverse(least)) = self.high.pop() else { break };
-                    self.low.push(least);
-                }
-            }
-        }
+        Some(self.sorted[at])
     }
 }
 
@@ -167,6 +149,8 @@ pub struct Calibration {
     misses: Vec<Misses>,
     /// The test tail's first target row: the errors before it calibrate every origin.
     test_row: usize,
+    /// The test tail's starts (rows): the bands given there move the level (`ADAPT`).
+    test_starts: Vec<usize>,
     /// In a file of many series, every series' validation errors (`pooled`).
     pool: Option<Pool>,
 }
@@ -221,13 +205,14 @@ impl Calibration {
     /// the pool calibrates.
     pub fn without_errors(w: &Windows, coverage: f64) -> Calibration {
         let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
-        Calibration { coverage, features: w.series.features(), misses: vec![], test_row, pool: None }
+        Calibration { coverage, features: w.series.features(), misses: vec![], test_row, test_starts: vec![], pool: None }
     }
 
     /// With the errors of later closed loops (`rolled`, the test tail's): the held-out windows
     /// come in time order, so each horizon's truths do too.
     pub fn and(mut self, w: &Windows, rolled: &Rolled) -> Calibration {
         let f = self.features;
+        self.test_starts.extend(rolled.starts.iter().filter(|&&s| s >= self.test_row));
         if self.misses.len() < rolled.preds.len() {
             self.misses.resize(rolled.preds.len(), Misses::default());
         }
@@ -268,9 +253,11 @@ impl Calibration {
         }
     }
 
-    /// The band `steps` horizons long at each of `origins` (rows, ascending), calibrated on the
-    /// errors whose truths come before max(origin, the test tail's first row), in one pass over
-    /// the errors; `visit` gets each origin's index and band (none before the first error).
+    /// The band `steps` horizons long at each of `origins` (rows, ascending), in one walk over
+    /// the test tail's starts up to the last origin: at each, the errors whose truths come before
+    /// max(it, the test tail's first row) are held, each truth of the test tail moves its level
+    /// (`ADAPT`) by whether the band given at its start missed it, and the band is read at the
+    /// levels reached; `visit` gets each origin's index and band (none before the first error).
     pub fn along(&self, origins: &[usize], steps: usize, mut visit: impl FnMut(usize, Option<&Band>)) {
         let f = self.features;
         let (scale, sorted) = match &self.pool {
@@ -278,25 +265,51 @@ impl Calibration {
             None => (None, &[][..]),
         };
         let pooled = |k: usize, j: usize| sorted.get(k).map_or(&[][..], |p| p[j].as_slice());
-        let mut running: Vec<Vec<RunningQuantile>> =
-            (0..self.misses.len()).map(|k| (0..f).map(|j| RunningQuantile::new(pooled(k, j), self.coverage)).collect()).collect();
+        let own = |k: usize, j: usize| self.misses[k].abs.iter().skip(j).step_by(f).map(move |&e| scale.map_or(e, |s| e / s[j]));
+        let mut ranked: Vec<Vec<Ranked>> =
+            (0..self.misses.len()).map(|k| (0..f).map(|j| Ranked::new(pooled(k, j), own(k, j))).collect()).collect();
         // with a pool, this series' own validation errors are in it already
         let mut seen: Vec<usize> = match scale {
             Some(_) => self.misses.iter().map(|m| m.rows.iter().take_while(|&&row| row < self.test_row).count()).collect(),
             None => vec![0; self.misses.len()],
         };
-        for (i, &origin) in origins.iter().enumerate() {
-            let before = origin.max(self.test_row);
+        let mut levels = vec![vec![self.coverage; f]; self.misses.len()];
+        // the bands given at the test tail's starts whose truths are still to come, by start
+        let mut given: std::collections::VecDeque<(usize, Band)> = Default::default();
+        let last = origins.last().copied().unwrap_or(0);
+        let starts = self.test_starts.iter().copied().take_while(|&s| s <= last);
+        let mut walk: Vec<usize> = starts.chain(origins.iter().copied()).collect();
+        walk.sort_unstable();
+        walk.dedup();
+        let mut next = 0;
+        for o in walk {
+            let before = o.max(self.test_row);
             for (k, misses) in self.misses.iter().enumerate() {
                 while misses.rows.get(seen[k]).is_some_and(|&row| row < before) {
-                    let abs = &misses.abs[seen[k] * f..(seen[k] + 1) * f];
-                    for (j, (q, &e)) in running[k].iter_mut().zip(abs).enumerate() {
-                        q.insert(scale.map_or(e, |s| e / s[j]), self.coverage);
+                    let (i, start) = (seen[k], misses.rows[seen[k]] - k);
+                    let at = given.binary_search_by_key(&start, |g| g.0).ok();
+                    for j in 0..f {
+                        ranked[k][j].hold_own(i);
+                        if let Some(at) = at {
+                            let missed = misses.abs[i * f + j] > given[at].1.at(k + 1)[j];
+                            levels[k][j] -= ADAPT * ((1.0 - self.coverage) - f64::from(u8::from(missed)));
+                        }
                     }
                     seen[k] += 1;
                 }
             }
-            visit(i, self.band_of(&running, steps).as_ref());
+            // a start whose every truth has come moves no level again
+            while given.front().is_some_and(|g| g.0 + self.misses.len() <= before) {
+                given.pop_front();
+            }
+            let band = self.band_of(&ranked, &levels, steps);
+            if let Some(band) = band.as_ref().filter(|_| self.test_starts.binary_search(&o).is_ok()) {
+                given.push_back((o, band.clone()));
+            }
+            if origins.get(next) == Some(&o) {
+                visit(next, band.as_ref());
+                next += 1;
+            }
         }
     }
 
@@ -307,16 +320,17 @@ impl Calibration {
         band
     }
 
-    /// The band from the running quantiles: the horizons they reach, then the widest reached.
-    fn band_of(&self, running: &[Vec<RunningQuantile<'_>>], steps: usize) -> Option<Band> {
+    /// The band at `levels`: the horizons the errors reach, then the widest reached.
+    fn band_of(&self, ranked: &[Vec<Ranked>], levels: &[Vec<f64>], steps: usize) -> Option<Band> {
         let mut half: Vec<Vec<f64>> = Vec::with_capacity(steps);
         let mut counts = Vec::with_capacity(steps);
-        for q in running.iter().take(steps) {
-            let Some(mut h) = q.iter().map(RunningQuantile::get).collect::<Option<Vec<f64>>>() else { break };
+        for (q, level) in ranked.iter().zip(levels).take(steps) {
+            let quantiles = q.iter().zip(level).map(|(q, &l)| q.quantile(l.clamp(0.0, 1.0)));
+            let Some(mut h) = quantiles.collect::<Option<Vec<f64>>>() else { break };
             if let Some(pool) = &self.pool {
                 h.iter_mut().zip(&pool.scale).for_each(|(h, s)| *h *= s);
             }
-            counts.push(q[0].len());
+            counts.push(q[0].held);
             half.push(h);
         }
         if half.is_empty() {
@@ -345,26 +359,70 @@ mod tests {
         assert_eq!(conformal_quantile(vec![3.0, 1.0], 0.9), 3.0, "too few errors: the largest");
     }
 
-    #[test]
-    fn the_running_quantile_is_the_conformal_quantile_of_its_pool_and_every_error_so_far() {
-        let mut state = 7u64;
-        let mut draw = move || {
+    /// A stream of small whole numbers, many of them equal.
+    fn draws(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((state >> 40) % 50) as f64
-        };
-        let errors: Vec<f64> = (0..300).map(|_| draw()).collect();
+        }
+    }
+
+    #[test]
+    fn the_ranked_errors_give_the_conformal_quantile_of_the_pool_and_every_error_held() {
+        let mut draw = draws(7);
+        let own: Vec<f64> = (0..300).map(|_| draw()).collect();
         for pooled in [0, 1, 7, 120] {
             let mut pool: Vec<f64> = (0..pooled).map(|_| draw() + 0.5).collect();
             pool.sort_by(f64::total_cmp);
-            for coverage in [0.1, 0.5, 0.9, 0.99] {
-                let mut running = RunningQuantile::new(&pool, coverage);
-                for (n, &e) in errors.iter().enumerate() {
-                    running.insert(e, coverage);
-                    let all = [&pool[..], &errors[..=n]].concat();
-                    assert_eq!(running.get(), Some(conformal_quantile(all, coverage)), "{pooled} pooled, {n} errors at {coverage}");
+            let mut ranked = Ranked::new(&pool, own.iter().copied());
+            assert_eq!(ranked.quantile(0.9), pool.last().map(|_| conformal_quantile(pool.clone(), 0.9)));
+            for n in 0..own.len() {
+                ranked.hold_own(n);
+                let all = [&pool[..], &own[..=n]].concat();
+                for level in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+                    assert_eq!(ranked.quantile(level), Some(conformal_quantile(all.clone(), level)), "{pooled} pooled, {n}, {level}");
                 }
             }
         }
+    }
+
+    /// The rule written out plainly for one horizon and feature: at each walked start the errors
+    /// before it held, each test-tail truth moving the level by whether its start's band missed
+    /// it, the band read at the level.
+    fn by_hand(rows: &[usize], errors: &[f64], test_row: usize, starts: &[usize], coverage: f64) -> Vec<f64> {
+        let (mut level, mut held, mut given, mut out) = (coverage, 0, std::collections::HashMap::new(), vec![]);
+        for &o in starts {
+            while held < rows.len() && rows[held] < o.max(test_row) {
+                if let Some(&band) = given.get(&rows[held]) {
+                    level -= ADAPT * ((1.0 - coverage) - if errors[held] > band { 1.0 } else { 0.0 });
+                }
+                held += 1;
+            }
+            let band = conformal_quantile(errors[..held].to_vec(), level.clamp(0.0, 1.0));
+            given.insert(o, band);
+            out.push(band);
+        }
+        out
+    }
+
+    #[test]
+    fn each_test_tail_truth_moves_the_level_by_whether_its_band_missed_it() {
+        let mut draw = draws(11);
+        let rows: Vec<usize> = (10..80).collect();
+        // errors that grow on the test tail (from row 40), so that the bands miss and widen
+        let errors: Vec<f64> = rows.iter().map(|&r| draw() * if r >= 40 { 3.0 } else { 1.0 }).collect();
+        let starts: Vec<usize> = (40..80).collect();
+        let misses = vec![Misses { rows: rows.clone(), abs: errors.clone() }];
+        let c = Calibration { coverage: 0.9, features: 1, misses, test_row: 40, test_starts: starts.clone(), pool: None };
+        let mut along = vec![];
+        c.along(&starts, 1, |_, b| along.push(b.unwrap().half[0][0]));
+        let expected = by_hand(&rows, &errors, 40, &starts, 0.9);
+        assert_eq!(along, expected);
+        let fixed: Vec<f64> = starts.iter().map(|&o| conformal_quantile(errors[..o.max(40) - 10].to_vec(), 0.9)).collect();
+        assert_ne!(along, fixed, "the level never moved");
+        // one origin alone walks the starts before it
+        assert_eq!(c.at(70, 1).unwrap().half[0][0], expected[30]);
     }
 
     /// Errors at rows 10.. (h = 1) and 11.. (h = 2) of one feature, the test tail from row 13.
@@ -373,7 +431,7 @@ mod tests {
             Misses { rows: vec![10, 11, 12, 13, 14], abs: vec![1.0, 2.0, 3.0, 40.0, 50.0] },
             Misses { rows: vec![11, 12, 13, 14], abs: vec![4.0, 5.0, 60.0, 70.0] },
         ];
-        Calibration { coverage: 0.5, features: 1, misses, test_row: 13, pool: None }
+        Calibration { coverage: 0.5, features: 1, misses, test_row: 13, test_starts: vec![], pool: None }
     }
 
     #[test]
