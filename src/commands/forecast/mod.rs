@@ -280,8 +280,15 @@ struct Sums {
 
 /// Every start of the test tail (`test`, its closed loops): the closed loop's MSE at each
 /// horizon against persistence's, its MASE and the coverage of the band calibrated at that
-/// start, as far as the held-out rows reach.
-fn score_horizons(truth: &Truth, test: &band::Rolled, scoring: &Scoring) -> Vec<HorizonScore> {
+/// start, as far as the held-out rows reach; and the band at `from`, `steps` long, from the same
+/// walk over the test tail's starts.
+fn score_horizons(
+    truth: &Truth,
+    test: &band::Rolled,
+    scoring: &Scoring,
+    from: usize,
+    steps: usize,
+) -> (Vec<HorizonScore>, Option<band::Band>) {
     let w = truth.windows;
     let (n, f) = (w.series.rows.len(), w.series.features());
     // Each row in model units once (None for a gap); every start and horizon reads them.
@@ -301,12 +308,26 @@ fn score_horizons(truth: &Truth, test: &band::Rolled, scoring: &Scoring) -> Vec<
             sum.count += 1;
         }
     };
+    let mut at_from = None;
     match scoring.calibration {
-        Some(c) => c.along(&test.starts, test.preds.len(), score),
+        Some(c) => {
+            let mut origins = test.starts.clone();
+            if let Err(at) = origins.binary_search(&from) {
+                origins.insert(at, from);
+            }
+            c.along(&origins, steps, |i, band| {
+                if origins[i] == from {
+                    at_from = band.cloned();
+                }
+                if let Ok(start) = test.starts.binary_search(&origins[i]) {
+                    score(start, band);
+                }
+            });
+        }
         None => (0..test.starts.len()).for_each(|i| score(i, None)),
     }
     let scored = sums.into_iter().enumerate().filter(|(_, s)| s.count > 0);
-    scored
+    let horizons = scored
         .map(|(k, s)| {
             let c = s.count as f64;
             HorizonScore {
@@ -318,7 +339,8 @@ fn score_horizons(truth: &Truth, test: &band::Rolled, scoring: &Scoring) -> Vec<
                 coverage: scoring.calibration.map(|_| s.within as f64 / (c * f as f64)),
             }
         })
-        .collect()
+        .collect();
+    (horizons, at_from)
 }
 
 /// The first row to generate: `--from`'s time label or row number, else the row after the last.
@@ -414,10 +436,9 @@ fn forecast_one(
         Some(pool) => c.pooled(scale.clone(), pool),
         None => c,
     });
-    let band = calibration.as_ref().and_then(|c| c.at(from, steps));
-    let generated = generate(loaded, &truth, from, steps, band.as_ref())?;
     let scoring = Scoring { calibration: calibration.as_ref(), mase_scale: scale };
-    let horizons = score_horizons(&truth, &test, &scoring);
+    let (horizons, band) = score_horizons(&truth, &test, &scoring, from, steps);
+    let generated = generate(loaded, &truth, from, steps, band.as_ref())?;
     // The history shown before the forecast: three times its length, at least the window.
     let shown = (3 * steps).max(seq).min(from);
     let context = (from - shown..from).map(|index| Row { index, values: windows.series.rows[index].to_vec() }).collect();
