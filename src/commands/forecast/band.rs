@@ -313,7 +313,8 @@ impl Calibration {
         }
     }
 
-    /// The band at one origin (row).
+    /// The band at one origin (row). (forecast reads it from the walk that scores the test tail.)
+    #[cfg(test)]
     pub fn at(&self, origin: usize, steps: usize) -> Option<Band> {
         let mut band = None;
         self.along(&[origin], steps, |_, b| band = b.cloned());
