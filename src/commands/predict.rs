@@ -5,7 +5,7 @@ use super::trained::{chosen_series, load_model, series_for, RunSeries, TrainedAr
 use crate::data::framing::Framing;
 use crate::data::scaling::{unscaled, Scaling};
 use crate::data::Windows;
-use crate::data::{batches_of, for_batches, workers, Series, Splits};
+use crate::data::{batches_of, for_batches, per_worker, Series, Splits};
 use crate::fast;
 use crate::files::atomic::atomic_write;
 use crate::files::tables::{self, Layout, PredictionRow, Predictions};
@@ -47,7 +47,7 @@ impl<'w> Predicted<'w> {
             && [batches[0], batches[batches.len() - 1]].iter().all(|&(first, count)| {
                 fast::predicts_as_libtorch(rnn, &framing.frame(&x.narrow(0, first, count).to_device(device)).inputs)
             });
-        let states = (0..workers(device)).map(|_| (rnn.shallow_clone(), x.shallow_clone())).collect();
+        let states = per_worker(device, || (rnn.shallow_clone(), x.shallow_clone()));
         let predict = |(rnn, x): &(RNN, Tensor), first, count| {
             let batch = x.narrow(0, first, count).to_device(device);
             let forward = |inputs: &Tensor| fast.then(|| fast::predict(rnn, inputs)).flatten().unwrap_or_else(|| rnn.predict(inputs));
@@ -76,7 +76,7 @@ impl<'w> Predicted<'w> {
             lines.write(first as usize..(first + count) as usize, &mut text)?;
             Ok(text)
         };
-        for_batches(windows.targets.len(), vec![(); workers(Device::Cpu)], text, |text| Ok(w.write_all(&text)?))
+        for_batches(windows.targets.len(), per_worker(Device::Cpu, || ()), text, |text| Ok(w.write_all(&text)?))
     }
 
     /// predictions.csv's rows (every series') as the figures read them, without time labels,

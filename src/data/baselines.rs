@@ -5,7 +5,7 @@
 //! directly.
 
 use super::framing::{design, normal_equations};
-use super::{for_batches, map_batches, model_rows, workers, TrignoDS, Windows, ONE_BATCH};
+use super::{for_batches, map_batches, model_rows, per_worker, TrignoDS, Windows, ONE_BATCH};
 use anyhow::Result;
 use tch::{Kind, Reduction, Tensor};
 
@@ -49,7 +49,7 @@ impl Baselines {
         };
         let last = test.X.select(1, -1);
         let persistence = f64::try_from(last.mse_loss(&test.Y, Reduction::Mean))?;
-        let states = (0..workers(w.device())).map(|_| (test.X.shallow_clone(), test.Y.shallow_clone(), w.shallow_clone())).collect();
+        let states = per_worker(w.device(), || (test.X.shallow_clone(), test.Y.shallow_clone(), w.shallow_clone()));
         let batches = map_batches(test.len(), states, |(x, y, w), first, count| {
             let pred = design(&x.narrow(0, first, count)).matmul(w);
             Ok(f64::try_from((pred - y.narrow(0, first, count).to_kind(Kind::Double)).square().sum(Kind::Double))?)
@@ -115,7 +115,7 @@ pub fn test_predictions(windows: &Windows, fitted: &Baselines) -> Result<Vec<Bas
     };
     let w = Tensor::from_slice(&fitted.linear_weights).view([-1, f as i64]);
     let mut linear: Vec<f64> = Vec::with_capacity(test.len() * f);
-    let states = (0..workers(w.device())).map(|_| (test.X.shallow_clone(), w.shallow_clone())).collect();
+    let states = per_worker(w.device(), || (test.X.shallow_clone(), w.shallow_clone()));
     let predict =
         |(x, w): &(Tensor, Tensor), first, count| Ok(Vec::<f64>::try_from(design(&x.narrow(0, first, count)).matmul(w).flatten(0, -1))?);
     for_batches(test.len(), states, predict, |batch| {

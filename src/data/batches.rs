@@ -27,6 +27,12 @@ pub fn workers(device: Device) -> usize {
     }
 }
 
+/// One state per worker thread (`workers(device)` of them), each made by `make`: that thread's
+/// own handles to what the batches read.
+pub fn per_worker<S>(device: Device, make: impl Fn() -> S) -> Vec<S> {
+    (0..workers(device)).map(|_| make()).collect()
+}
+
 /// `work(state, first, count)` for each batch of `batches_of(n)`, the results handed to `each` in
 /// batch order as they come, so that few are held at once. Each of `states` is one thread's own
 /// handles to what `work` reads (a tch `Tensor` may move to another thread but not be shared by

@@ -17,7 +17,7 @@
 //! The model trains on x' and y'; every loss a user reads (validation, test, baselines) is in
 //! the series' scaled units, after `prediction`.
 
-use super::{map_batches, workers, TrignoDS};
+use super::{map_batches, per_worker, TrignoDS};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -160,7 +160,7 @@ impl LinearAr {
         if n <= super::ONE_BATCH {
             return design(x).matmul(&w).to_kind(Kind::Float);
         }
-        let states = (0..workers(x.device())).map(|_| (x.shallow_clone(), w.shallow_clone())).collect();
+        let states = per_worker(x.device(), || (x.shallow_clone(), w.shallow_clone()));
         let parts = map_batches(n, states, |(x, w), first, count| Ok(design(&x.narrow(0, first, count)).matmul(w).to_kind(Kind::Float)));
         Tensor::cat(&parts.expect("a batch's matmul returns no error"), 0)
     }
@@ -169,7 +169,7 @@ impl LinearAr {
 /// D'D and D'Y of the design D of windows `x` and their targets `y`, each summed over batches of
 /// `ONE_BATCH` windows (computed on every core, added in batch order); None without a window.
 pub fn normal_equations(x: &Tensor, y: &Tensor) -> Result<Option<(Tensor, Tensor)>> {
-    let states = (0..workers(x.device())).map(|_| (x.shallow_clone(), y.shallow_clone())).collect();
+    let states = per_worker(x.device(), || (x.shallow_clone(), y.shallow_clone()));
     let batches = map_batches(x.size()[0] as usize, states, |(x, y), first, count| {
         let d = design(&x.narrow(0, first, count));
         Ok((d.transpose(0, 1).matmul(&d), d.transpose(0, 1).matmul(&y.narrow(0, first, count).to_kind(Kind::Double))))
@@ -183,7 +183,7 @@ fn validation_errors(fits: &[LinearAr], validation: &TrignoDS) -> Result<Vec<f64
     let f = fits[0].features as i64;
     let w = Tensor::cat(&fits.iter().map(LinearAr::tensor).collect::<Vec<_>>(), 1);
     let (x, y) = (&validation.X, &validation.Y);
-    let states = (0..workers(x.device())).map(|_| (x.shallow_clone(), y.shallow_clone(), w.shallow_clone())).collect();
+    let states = per_worker(x.device(), || (x.shallow_clone(), y.shallow_clone(), w.shallow_clone()));
     let batches = map_batches(validation.len(), states, |(x, y, w), first, count| {
         let predicted = design(&x.narrow(0, first, count)).matmul(w).view([count, fits.len() as i64, f]);
         let errors = (predicted - y.narrow(0, first, count).to_kind(Kind::Double).unsqueeze(1)).square();

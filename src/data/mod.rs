@@ -9,7 +9,7 @@ pub mod scaling;
 pub mod scores;
 pub mod season;
 
-pub use batches::{batches_of, for_batches, map_batches, workers, ONE_BATCH};
+pub use batches::{batches_of, for_batches, map_batches, per_worker, workers, ONE_BATCH};
 pub use from_csv::{Missing, Reading};
 pub use scaling::{model_rows, Scaling};
 

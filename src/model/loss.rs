@@ -2,7 +2,7 @@
 
 use super::RNN;
 use crate::data::framing::Framing;
-use crate::data::{map_batches, workers, ONE_BATCH};
+use crate::data::{map_batches, per_worker, ONE_BATCH};
 use serde::{Deserialize, Serialize};
 use tch::{Reduction, Tensor};
 
@@ -63,7 +63,7 @@ pub fn evaluate(rnn: &RNN, framing: &Framing, inputs: &Tensor, targets: &Tensor)
     if n <= ONE_BATCH {
         return f64::try_from(predict_next(rnn, framing, inputs).mse_loss(targets, Reduction::Mean)).unwrap_or(f64::NAN);
     }
-    let states = (0..workers(inputs.device())).map(|_| (rnn.shallow_clone(), inputs.shallow_clone(), targets.shallow_clone())).collect();
+    let states = per_worker(inputs.device(), || (rnn.shallow_clone(), inputs.shallow_clone(), targets.shallow_clone()));
     let batches = map_batches(n, states, |(rnn, inputs, targets), first, count| {
         let (x, y) = (inputs.narrow(0, first, count), targets.narrow(0, first, count));
         let squares = (predict_next(rnn, framing, &x) - y).square().to_kind(tch::Kind::Double).sum(tch::Kind::Double);
