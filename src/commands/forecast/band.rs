@@ -165,6 +165,12 @@ struct Pool {
     sorted: Arc<Vec<Vec<Vec<f64>>>>,
 }
 
+/// Whether a series' scale can pool its errors: a positive number for every feature (a constant
+/// series' is 0).
+fn usable(scale: &[f64]) -> bool {
+    scale.iter().all(|s| s.is_finite() && *s > 0.0)
+}
+
 /// Per horizon, per feature, sorted: the errors every series lent (`scaled_validation_errors`).
 pub fn pool_of<'a>(lent: impl Iterator<Item = &'a Vec<Vec<f64>>>, features: usize) -> Arc<Vec<Vec<Vec<f64>>>> {
     let mut pool: Vec<Vec<Vec<f64>>> = vec![];
@@ -234,7 +240,7 @@ impl Calibration {
     /// calibrate every origin), each over `scale`, per horizon; None where a scale is not a
     /// positive number (a constant series), which lends nothing.
     pub fn scaled_validation_errors(&self, scale: &[f64]) -> Option<Vec<Vec<f64>>> {
-        if !scale.iter().all(|s| s.is_finite() && *s > 0.0) {
+        if !usable(scale) {
             return None;
         }
         let f = self.features;
@@ -247,7 +253,7 @@ impl Calibration {
     /// quantile back to its units. A scale that is not a positive number keeps this series'
     /// errors alone.
     pub fn pooled(self, scale: Vec<f64>, sorted: Arc<Vec<Vec<Vec<f64>>>>) -> Calibration {
-        match scale.iter().all(|s| s.is_finite() && *s > 0.0) {
+        match usable(&scale) {
             true => Calibration { pool: Some(Pool { scale, sorted }), ..self },
             false => self,
         }
