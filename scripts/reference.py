@@ -359,6 +359,7 @@ def csv_defaults(a, labels, rows):
     if not a.data:
         a.seq_len, a.target, a.val_fraction = a.seq_len or 4, a.target or "level", a.val_fraction or 0.0
         a.epochs = 40 if a.epochs is None else a.epochs
+        a.yt_init = a.yt_init or "pytorch"
         return
     if a.seq_len is None:
         if labels is not None and not a.season:
@@ -367,6 +368,7 @@ def csv_defaults(a, labels, rows):
     a.target = a.target or "linear"
     a.val_fraction = 0.1 if a.val_fraction is None else a.val_fraction
     a.epochs = 100 if a.epochs is None else a.epochs
+    a.yt_init = a.yt_init or "zero"
 
 
 def main():
@@ -388,6 +390,7 @@ def main():
     p.add_argument("--patience", type=int, default=0)
     p.add_argument("--target", choices=["level", "change", "linear"])  # level; a CSV's: csv_defaults
     p.add_argument("--window-norm", choices=["none", "last", "revin"], default="none")
+    p.add_argument("--yt-init", choices=["pytorch", "zero"])  # pytorch; a CSV's: csv_defaults
     p.add_argument("--season", type=int, default=0)  # the seasonal baseline's: changes no number here
     p.add_argument("--data")
     p.add_argument("--time-column")
@@ -455,6 +458,10 @@ def main():
 
     torch.manual_seed(a.seed)
     model = RNN(ds.input_size, a.hidden, ds.input_size, a.activation)
+    if a.yt_init == "zero":  # the untrained output is 0: the prediction is the framing's alone
+        with torch.no_grad():
+            model.get_yt.weight.zero_()
+            model.get_yt.bias.zero_()
     if a.init:
         model.load_state_dict(load_state_dict_file(a.init))
     criterion = nn.MSELoss()

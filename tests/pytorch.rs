@@ -22,7 +22,8 @@ fn seeded_init_is_bitwise_what_pytorch_draws() {
         let out = dir.join(format!("s{seed}-h{hidden}"));
         let mut args = vec!["train", "--epochs", "0", "--quiet", "--seed", seed, "--hidden", hidden, "--out", s(&out)];
         if let Some(d) = data {
-            args.extend(["--data", s(d)]);
+            // (a CSV series' get_yt starts at zero otherwise)
+            args.extend(["--data", s(d), "--yt-init", "pytorch"]);
         }
         assert_eq!(run(&args).code, 0);
         let features = if data.is_some() { "3" } else { "2" };
@@ -315,6 +316,10 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     write_series(&noisy, "month,price", 150, |i| format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, walk[i]));
     let args = ["--epochs", "4", "--hidden", "8", "--seq-len", "12", "--val-fraction", "0.2", "--target", "linear", "--data", s(&noisy)];
     parity("framing-linear-walk", &args);
+    // a CSV series' get_yt starts at zero; nn.Linear's init, as the blog's, is bitwise too
+    let mut pytorch_init = args.to_vec();
+    pytorch_init.extend(["--yt-init", "pytorch"]);
+    parity("framing-linear-walk-pytorch-init", &pytorch_init);
     let run = |name: &str, side: &str| -> serde_json::Value {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("parity-framing-linear-{name}")).join(side);
         serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap()["linear_ar"].clone()

@@ -110,6 +110,31 @@ fn the_nile_trains_on_its_years_against_both_baselines() {
     assert!(read(&out.join("predictions.csv")).starts_with("index,time,split,target_volume,pred_volume\n8,1879,train,"));
 }
 
+/// With get_yt at zero (a CSV series' default), the untrained model predicts what --target alone
+/// does: persistence with --target change. With nn.Linear's init (--yt-init pytorch) it does not.
+#[test]
+fn an_untrained_csv_model_predicts_what_its_target_alone_does() {
+    let (dir, nile) = (scratch("real-untrained"), data("nile.csv"));
+    for (init, persistence) in [(None, true), (Some("pytorch"), false)] {
+        let out = dir.join(init.unwrap_or("default"));
+        let mut args = vec!["--quiet", "--data", s(&nile), "--epochs", "0", "--target", "change"];
+        if let Some(i) = init {
+            args.extend(["--yt-init", i]);
+        }
+        train(&out, &args);
+        let text = read(&out.join("predictions.csv"));
+        let cells = |l: &str| -> (f64, f64) {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[3].parse().unwrap(), c[4].parse().unwrap())
+        };
+        let rows: Vec<(f64, f64)> = text.lines().skip(1).map(cells).collect();
+        // each prediction against the row before its target (volumes near 1,000; float32 scaling)
+        let farthest = rows.windows(2).map(|w| (w[1].1 - w[0].0).abs()).fold(0.0, f64::max);
+        assert_eq!(farthest < 1e-3, persistence, "{init:?}: farthest from the last row seen {farthest}");
+        assert_eq!(config(&out)["settings"]["yt_init"], init.unwrap_or("zero"));
+    }
+}
+
 #[test]
 fn co2s_gaps_are_refused_interpolated_or_skipped_and_the_run_says_which() {
     let dir = scratch("real-co2");

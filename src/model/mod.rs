@@ -43,6 +43,25 @@ impl std::fmt::Display for Activation {
     }
 }
 
+/// How get_yt starts (`--yt-init`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum YtInit {
+    /// nn.Linear's own (the blog)
+    Pytorch,
+    /// zero: the untrained model's output is 0, so it predicts what --target alone does
+    Zero,
+}
+
+impl std::fmt::Display for YtInit {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            YtInit::Pytorch => "pytorch",
+            YtInit::Zero => "zero",
+        })
+    }
+}
+
 /// The parameter names, exactly as PyTorch's `state_dict()` of the blog's module spells them.
 pub const PARAM_NAMES: [&str; 4] = ["get_ht.weight", "get_ht.bias", "get_yt.weight", "get_yt.bias"];
 
@@ -87,6 +106,21 @@ impl RNN {
                 }
             })
         });
+    }
+
+    /// `init_like_pytorch(seed)`, then get_yt zeroed for `YtInit::Zero`: get_ht's draws stay
+    /// PyTorch's, and the zero output makes the untrained prediction the framing's own
+    /// (persistence for --target change, the autoregression for --target linear).
+    pub fn init(&mut self, seed: u64, yt: YtInit) {
+        self.init_like_pytorch(seed);
+        if yt == YtInit::Zero {
+            tch::no_grad(|| {
+                let _ = self.get_yt.ws.zero_();
+                if let Some(bs) = self.get_yt.bs.as_mut() {
+                    let _ = bs.zero_();
+                }
+            });
+        }
     }
 
     /// One time step, the blog's `forward(hiddens, inputs)`.

@@ -183,7 +183,7 @@ impl Trainer {
     pub fn start(settings: &Settings, windows: &Windows, initial: Initial, backward: BackwardArg) -> Result<Trainer> {
         Trainer::new(settings, windows, backward, |rnn| match initial {
             Initial::Seeded => {
-                rnn.init_like_pytorch(settings.seed);
+                rnn.init(settings.seed, settings.yt_init);
                 Ok(())
             }
             Initial::Weights(params) => rnn.copy_parameters(&params),
