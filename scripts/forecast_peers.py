@@ -2,11 +2,12 @@
 """The port beside its peers, on the same splits: `vanilla-rnn train --data FILE` with its
 defaults, the baselines it writes (scores.csv), darts' vanilla RNN and statsmodels' ETS.
 
-    scripts/forecast_peers.sh [--set tuning|unseen] [--doc docs/peers_<set>.md]
+    scripts/forecast_peers.sh [--set tuning|unseen|fresh] [--doc docs/peers_<set>.md]
 
 (forecast_peers.sh makes the peers' venv, ~/.cache/vanilla-rnn/venv-peers, on first use.)
 `tuning` is tests/data, which chose the defaults; `unseen` is scripts/unseen_series.py's series,
-which chose nothing. Every forecaster predicts each test target one step ahead from the rows
+which chose nothing (though two settings were prototyped on them); `fresh` is
+scripts/fresh_series.py's, run first after the defaults were fixed. Every forecaster predicts each test target one step ahead from the rows
 before it; the peers fit on the rows before the first test target (the port's train and
 validation windows). Scores: MASE as scores.csv computes it (the MAE over the in-sample MAE of
 the seasonal naive on the rows up to the last training target).
@@ -45,6 +46,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "vanilla-rnn")
 TUNING = [("co2", ["--missing", "interpolate"]), ("elec_equip", []), ("elnino", []), ("realgdp", []), ("nile", []), ("sunspots", [])]
 UNSEEN = [(n, []) for n in ["airpassengers", "wineind", "ausbeer", "austres", "woolyrnq", "lynx", "taylor", "heartrate", "msft"]]
+# scripts/fresh_series.py's, listed before any of them was run
+FRESH = [(n, []) for n in ["ukdriverdeaths", "nottem", "usaccdeaths", "ukgas", "johnsonjohnson", "lakehuron", "nhtemp", "discoveries",
+                           "treering", "wwwusage", "bjsales"]]
+# the sets measured away from tests/data: the script that writes their CSVs, and the series
+FETCHED = {"unseen": ("unseen_series.py", UNSEEN), "fresh": ("fresh_series.py", FRESH)}
 
 
 def rows(path):
@@ -150,18 +156,20 @@ def ets(values, test, season):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--set", choices=["tuning", "unseen"], default="unseen")
+    p.add_argument("--set", choices=["tuning", "unseen", "fresh"], default="unseen")
     p.add_argument("--doc", help="default: docs/peers_<set>.md")
-    p.add_argument("--unseen-dir", default=os.path.join(ROOT, "runs", "unseen-data"))
+    p.add_argument("--data-dir", help="where a fetched set's CSVs go (default: runs/<set>-data)")
     p.add_argument("--seeds", type=int, default=4, help="the port's runs with --seed 1..N beside the default seed's (default 4)")
     p.add_argument("--darts-seeds", type=int, default=3, help="darts' runs, with random_state 0..N-1 (default 3)")
     a = p.parse_args()
     a.doc = a.doc or os.path.join(ROOT, "docs", f"peers_{a.set}.md")
     import torch
     torch.set_num_threads(1)
-    if a.set == "unseen":
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "unseen_series.py"), a.unseen_dir], check=True, stdout=subprocess.DEVNULL)
-        series = [(os.path.join(a.unseen_dir, f"{n}.csv"), n, flags) for n, flags in UNSEEN]
+    if a.set in FETCHED:
+        fetch, names = FETCHED[a.set]
+        data_dir = a.data_dir or os.path.join(ROOT, "runs", f"{a.set}-data")
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", fetch), data_dir], check=True, stdout=subprocess.DEVNULL)
+        series = [(os.path.join(data_dir, f"{n}.csv"), n, flags) for n, flags in names]
     else:
         series = [(os.path.join(ROOT, "tests", "data", f"{n}.csv"), n, flags) for n, flags in TUNING]
     table, started = [], time.time()
