@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How the defaults for a CSV series were chosen: every candidate on the series in tests/data,
-scored by the validation loss of its kept epoch (how get_yt starts: by a held-out tail cut before
-the test tail), never the test tail. Writes docs/tuning.md.
+scored by the validation loss of its kept epoch (how get_yt starts, and forecast's band step: by a
+held-out tail cut before the test tail), never the test tail. Writes docs/tuning.md.
 
     python3 scripts/tune_csv_defaults.py [--seeds 3] [--out runs/tuning]
 
@@ -151,7 +151,58 @@ def yt_init(a):
         med = [statistics.median(ratios[(init, n)]) for n, _, _ in SERIES]
         means[init] = math.exp(sum(math.log(r) for r in med) / len(med))
         lines.append(f"| {init} | " + " | ".join(f"{r:.3g}" for r in med) + f" | {means[init]:.3g} |")
-    lines += ["", f"Lower geometric mean, the choice for a CSV series: `--yt-init {min(means, key=means.get)}`.", ""]
+    choice = min(means, key=means.get)
+    lines += ["", f"Lower geometric mean, the choice for a CSV series: `--yt-init {choice}`.", ""]
+    return lines, choice
+
+
+# forecast --band-step's candidates (0: the level stays at --coverage, plain split conformal)
+BAND_STEPS = [0, 0.01, 0.02, 0.05, 0.1, 0.2]
+
+
+def coverage_reached(run):
+    """The band's coverage over the held-out tail, every horizon's starts together (forecast_horizons.csv)."""
+    with open(os.path.join(run, "forecast_horizons.csv"), newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["coverage"]]
+    return sum(float(r["coverage"]) * int(r["starts"]) for r in rows) / sum(int(r["starts"]) for r in rows)
+
+
+def band_step(a, init):
+    """How fast the band's level adapts (forecast --band-step), on the same cut runs as the last section."""
+    def steps(job):
+        name, out = job
+        with open(os.path.join(out, "config.json")) as f:
+            season = json.load(f).get("season") or 8
+        reached = {}
+        for step in BAND_STEPS:  # one run's forecasts one after another: each rewrites its files
+            subprocess.run([BIN, "forecast", out, "--steps", str(season), "--band-step", str(step)], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            reached[step] = coverage_reached(out)
+        return name, reached
+
+    jobs = [(name, os.path.join(a.out, name[:-4], f"cut-{init}-seed{seed}")) for name, _, _ in SERIES for seed in CUT_SEEDS]
+    got = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        for name, reached in pool.map(steps, jobs):
+            for step, c in reached.items():
+                got.setdefault(step, {}).setdefault(name, []).append(c)
+    lines = ["## How fast the band adapts", "",
+             f"On the same cut runs (`--yt-init {init}`), `vanilla-rnn forecast RUN --steps <season, or 8> --band-step S` with "
+             "`--coverage 0.9`: the share of the held-out tail's truths within the band over every start and horizon "
+             "(forecast_horizons.csv). A cell: the median over the seeds, and how many of the seeds' runs came within 5 points "
+             "of 90%. The choice: the most runs within 5 points, then the lowest mean distance from 90%.", "",
+             "| --band-step | " + " | ".join(n[:-4] for n, _, _ in SERIES) + " | runs within 5 points | mean distance (points) |",
+             "|---|" + "---|" * (len(SERIES) + 2)]
+    ranking = []
+    for step in BAND_STEPS:
+        every = [c for n, _, _ in SERIES for c in got[step][n]]
+        within = sum(abs(c - 0.9) <= 0.05 for c in every)
+        distance = 100 * statistics.mean(abs(c - 0.9) for c in every)
+        ranking.append((-within, distance, step))
+        cells = [f"{100 * statistics.median(got[step][n]):.1f}% ({sum(abs(c - 0.9) <= 0.05 for c in got[step][n])}/{len(got[step][n])})"
+                 for n, _, _ in SERIES]
+        lines.append(f"| {step} | " + " | ".join(cells) + f" | {within} of {len(every)} | {distance:.2f} |")
+    lines += ["", f"The choice, forecast's default: `--band-step {min(ranking)[2]}`.", ""]
     return lines
 
 
@@ -196,7 +247,9 @@ def main():
     lines += ["", f"Lowest geometric mean: `--target {best[1][0]} --window-norm {best[1][1]}` with seq_len = {best[2]} "
               "(a season is the series' calendar season, or --season).", ""]
     lines += training(a, best[1], lambda season: window(season, best[2]))
-    lines += yt_init(a)
+    cut_lines, init = yt_init(a)
+    lines += cut_lines
+    lines += band_step(a, init)
     os.makedirs(os.path.dirname(a.doc), exist_ok=True)
     with open(a.doc, "w") as f:
         f.write("\n".join(lines))

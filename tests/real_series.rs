@@ -208,6 +208,8 @@ fn a_first_column_of_dates_is_the_time_column_without_the_flag() {
     assert_eq!(std::fs::read(out.join("plots/forecast.png")).unwrap(), before);
     std::fs::write(out.join("forecast.json"), "{\"steps\": 0, \"from\": null, \"coverage\": 0.9}").unwrap();
     assert_clean_error(&run(&["plot", s(&out)]), 1, "forecast.json: steps must be 1 to 10000000");
+    std::fs::write(out.join("forecast.json"), "{\"steps\": 3, \"from\": null, \"coverage\": 0.9, \"band_step\": -1}").unwrap();
+    assert_clean_error(&run(&["plot", s(&out)]), 1, "and band_step from 0 to 1");
     assert!(r.stderr.contains("forecast 14 steps from 1961-01 (row 144) with a 90% band"), "{}", r.stderr);
     assert_clean_error(
         &run(&["forecast", s(&out), "--steps", "3", "--from", "1999-01"]),
@@ -218,6 +220,11 @@ fn a_first_column_of_dates_is_the_time_column_without_the_flag() {
         &run(&["forecast", s(&out), "--steps", "3", "--coverage", "90"]),
         2,
         "90 is not a coverage: give a fraction between 0 and 1",
+    );
+    assert_clean_error(
+        &run(&["forecast", s(&out), "--steps", "3", "--band-step", "2"]),
+        2,
+        "2 is not a band step: give a number from 0 to 1",
     );
 }
 
@@ -394,12 +401,15 @@ fn the_band_is_calibrated_on_the_errors_seen_before_its_start_and_reported_on_th
     write(&|_| 0.0);
     let out = dir.join("run");
     train(&out, &["--quiet", "--data", s(&csv), "--val-fraction", "0.3"]);
-    let forecast = |c: &str, from: &str| -> (f64, Vec<String>) {
-        let r = run(&["forecast", s(&out), "--steps", "6", "--coverage", c, "--from", from]);
+    let forecast_with = |c: &str, from: &str, step: Option<&str>| -> (f64, Vec<String>) {
+        let mut args = vec!["forecast", s(&out), "--steps", "6", "--coverage", c, "--from", from];
+        args.extend(step.map(|step| ["--band-step", step]).into_iter().flatten());
+        let r = run(&args);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let held = r.stderr.split("the band held ").nth(1).unwrap().split('%').next().unwrap().parse::<f64>().unwrap();
         (held, read(&out.join("forecast.csv")).lines().map(String::from).collect())
     };
+    let forecast = |c: &str, from: &str| forecast_with(c, from, None);
     let (held, rows) = forecast("0.9", "1990-01");
     assert!((80.0..=98.0).contains(&held), "asked 90%, held {held}%");
     let (wide, _) = forecast("0.99", "1990-01");
@@ -414,6 +424,12 @@ fn the_band_is_calibrated_on_the_errors_seen_before_its_start_and_reported_on_th
     // each row's prediction and band: step, index, time, pred, lower, upper, ...
     let band = |rows: Vec<String>| rows.iter().map(|r| r.split(',').skip(3).take(3).collect::<Vec<_>>().join(",")).collect::<Vec<_>>();
     let before = band(forecast("0.9", "1996-09").1);
+    // --band-step 0 keeps the level at --coverage (split conformal on the errors seen before the
+    // start); the default moves it by the test tail's misses before the start, so the bands differ
+    let (fixed_held, fixed) = forecast_with("0.9", "1996-09", Some("0"));
+    assert_ne!(band(fixed), before, "the band step changed nothing");
+    assert_eq!(band(forecast_with("0.9", "1996-09", Some("0.1")).1), before, "--band-step 0.1 is the default");
+    assert!((60.0..=100.0).contains(&fixed_held), "{fixed_held}");
     write(&|i| if i >= start { 100.0 } else { 0.0 });
     assert_eq!(band(forecast("0.9", "1996-09").1), before, "a truth from the start on changed the band");
     write(&|i| if i == 535 { 100.0 } else { 0.0 });

@@ -65,12 +65,12 @@ fn rank(n: usize, coverage: f64) -> usize {
     ((((n + 1) as f64) * coverage).ceil() as usize).clamp(1, n)
 }
 
-/// ACI's step (adaptive conformal inference, Gibbs and Candès, NeurIPS 2021): as each truth of
-/// the test tail arrives, the level of its horizon's band moves by ADAPT times (the miss rate
-/// asked - whether the band given at that start missed it), so that a band that keeps missing
-/// widens and one that never misses narrows. Chosen on the series that chose the defaults
-/// (docs/peers_tuning.md) among 0, 0.01, 0.02, 0.05 and 0.1.
-pub const ADAPT: f64 = 0.05;
+/// ACI's step, `--band-step`'s default (adaptive conformal inference, Gibbs and Candès, NeurIPS
+/// 2021): as each truth of the test tail arrives, the level of its horizon's band moves by the
+/// step times (the miss rate asked - whether the band given at that start missed it), so that a
+/// band that keeps missing widens and one that never misses narrows. Chosen on the series that
+/// chose the defaults by `scripts/tune_band_step.py` (docs/tuning.md).
+pub const ADAPT: f64 = 0.1;
 
 /// One horizon's and feature's errors as an order statistic: every error it may come to hold,
 /// sorted once (the pool's, then this series' own as they arrive), and a Fenwick tree counting
@@ -144,6 +144,8 @@ struct Misses {
 #[derive(Debug)]
 pub struct Calibration {
     pub coverage: f64,
+    /// How far each test-tail truth moves the level (`ADAPT`, `--band-step`).
+    step: f64,
     features: usize,
     /// Per horizon: the errors, by their truth's row.
     misses: Vec<Misses>,
@@ -203,15 +205,15 @@ impl Rolled {
 
 impl Calibration {
     /// The errors of the validation windows' closed loops; None without validation windows.
-    pub fn of(w: &Windows, validation: &Rolled, coverage: f64) -> Option<Calibration> {
-        (w.n_val > 0).then(|| Calibration::without_errors(w, coverage).and(w, validation))
+    pub fn of(w: &Windows, validation: &Rolled, coverage: f64, step: f64) -> Option<Calibration> {
+        (w.n_val > 0).then(|| Calibration::without_errors(w, coverage, step).and(w, validation))
     }
 
     /// No error yet: for a series of many too short for validation windows of its own, which
     /// the pool calibrates.
-    pub fn without_errors(w: &Windows, coverage: f64) -> Calibration {
+    pub fn without_errors(w: &Windows, coverage: f64, step: f64) -> Calibration {
         let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
-        Calibration { coverage, features: w.series.features(), misses: vec![], test_row, test_starts: vec![], pool: None }
+        Calibration { coverage, step, features: w.series.features(), misses: vec![], test_row, test_starts: vec![], pool: None }
     }
 
     /// With the errors of later closed loops (`rolled`, the test tail's): the held-out windows
@@ -298,7 +300,7 @@ impl Calibration {
                         ranked[k][j].hold_own(i);
                         if let Some(at) = at {
                             let missed = misses.abs[i * f + j] > given[at].1.at(k + 1)[j];
-                            levels[k][j] -= ADAPT * ((1.0 - self.coverage) - f64::from(u8::from(missed)));
+                            levels[k][j] -= self.step * ((1.0 - self.coverage) - f64::from(u8::from(missed)));
                         }
                     }
                     seen[k] += 1;
@@ -421,7 +423,7 @@ mod tests {
         let errors: Vec<f64> = rows.iter().map(|&r| draw() * if r >= 40 { 3.0 } else { 1.0 }).collect();
         let starts: Vec<usize> = (40..80).collect();
         let misses = vec![Misses { rows: rows.clone(), abs: errors.clone() }];
-        let c = Calibration { coverage: 0.9, features: 1, misses, test_row: 40, test_starts: starts.clone(), pool: None };
+        let c = Calibration { coverage: 0.9, step: ADAPT, features: 1, misses, test_row: 40, test_starts: starts.clone(), pool: None };
         let mut along = vec![];
         c.along(&starts, 1, |_, b| along.push(b.unwrap().half[0][0]));
         let expected = by_hand(&rows, &errors, 40, &starts, 0.9);
@@ -438,7 +440,7 @@ mod tests {
             Misses { rows: vec![10, 11, 12, 13, 14], abs: vec![1.0, 2.0, 3.0, 40.0, 50.0] },
             Misses { rows: vec![11, 12, 13, 14], abs: vec![4.0, 5.0, 60.0, 70.0] },
         ];
-        Calibration { coverage: 0.5, features: 1, misses, test_row: 13, test_starts: vec![], pool: None }
+        Calibration { coverage: 0.5, step: ADAPT, features: 1, misses, test_row: 13, test_starts: vec![], pool: None }
     }
 
     #[test]

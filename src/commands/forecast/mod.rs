@@ -34,9 +34,19 @@ pub struct ForecastArgs {
     /// The band's coverage: conformal on the held-out windows' errors seen before the forecast's start (none without validation windows)
     #[arg(long, default_value_t = 0.9, value_parser = coverage)]
     pub coverage: f64,
+    /// How far each test-tail truth moves the band's level: by this step times (the miss rate asked - whether its band missed it), adaptive conformal inference's; 0 keeps --coverage's quantile (plain split conformal)
+    #[arg(long, default_value_t = band::ADAPT, value_parser = band_step)]
+    pub band_step: f64,
     /// The CSV to write [default: forecast.csv beside the weights]; the plot goes beside it (.png)
     #[arg(long, value_name = "CSV")]
     pub out: Option<PathBuf>,
+}
+
+fn band_step(v: &str) -> Result<f64, String> {
+    match v.parse::<f64>() {
+        Ok(s) if (0.0..=1.0).contains(&s) => Ok(s),
+        _ => Err(format!("{v} is not a band step: give a number from 0 to 1, such as {}", band::ADAPT)),
+    }
 }
 
 fn coverage(v: &str) -> Result<f64, String> {
@@ -396,7 +406,7 @@ impl Validated {
     fn of(loaded: &Loaded, windows: Windows, args: &ForecastArgs) -> Result<Validated> {
         let (rnn, framing, steps) = (&loaded.rnn, &loaded.framing, args.steps as usize);
         let validation = band::Rolled::of(rnn, framing, &windows, windows.n_train, windows.n_val, steps)?;
-        let calibration = band::Calibration::of(&windows, &validation, args.coverage);
+        let calibration = band::Calibration::of(&windows, &validation, args.coverage, args.band_step);
         let scale = windows.mase_scale(0, loaded.run.as_ref().and_then(|r| r.season));
         Ok(Validated { windows, calibration, scale })
     }
@@ -431,7 +441,8 @@ fn forecast_one(
     let test = band::Rolled::of(&loaded.rnn, &loaded.framing, &windows, windows.test_start(), test_windows, steps)?;
     // a series of many too short for validation windows of its own: the pool calibrates it
     let pooled = pool.filter(|p| p.iter().flatten().any(|errors| !errors.is_empty()));
-    let calibration = calibration.or_else(|| pooled.as_ref().map(|_| band::Calibration::without_errors(&windows, args.coverage)));
+    let calibration =
+        calibration.or_else(|| pooled.as_ref().map(|_| band::Calibration::without_errors(&windows, args.coverage, args.band_step)));
     let calibration = calibration.map(|c| c.and(&windows, &test)).map(|c| match pooled {
         Some(pool) => c.pooled(scale.clone(), pool),
         None => c,
@@ -496,11 +507,19 @@ pub struct Asked {
     pub steps: u64,
     pub from: Option<String>,
     pub coverage: f64,
+    /// --band-step (a forecast.json written before it: the step its band was drawn with).
+    #[serde(default = "step_before_the_flag")]
+    pub band_step: f64,
+}
+
+fn step_before_the_flag() -> f64 {
+    0.05
 }
 
 impl Asked {
     pub fn of(args: &ForecastArgs) -> Asked {
-        Asked { series: args.trained.series.clone(), steps: args.steps, from: args.from.clone(), coverage: args.coverage }
+        let (steps, from) = (args.steps, args.from.clone());
+        Asked { series: args.trained.series.clone(), steps, from, coverage: args.coverage, band_step: args.band_step }
     }
 
     pub fn save(&self, run: &Path) -> Result<()> {
@@ -517,8 +536,12 @@ pub fn redraw(run: &Path) -> Result<Option<PathBuf>> {
     let bad = |why: String| anyhow!("{}: {why} (run forecast on {} again, or delete the file)", path.display(), run.display());
     let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
     let asked: Asked = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-    if asked.steps == 0 || asked.steps > 10_000_000 || !(asked.coverage > 0.0 && asked.coverage < 1.0) {
-        return Err(bad("steps must be 1 to 10000000 and coverage between 0 and 1".into()));
+    if asked.steps == 0
+        || asked.steps > 10_000_000
+        || !(asked.coverage > 0.0 && asked.coverage < 1.0)
+        || !(0.0..=1.0).contains(&asked.band_step)
+    {
+        return Err(bad("steps must be 1 to 10000000, coverage between 0 and 1 and band_step from 0 to 1".into()));
     }
     let trained = TrainedArgs {
         run: Some(run.to_path_buf()),
@@ -527,7 +550,8 @@ pub fn redraw(run: &Path) -> Result<Option<PathBuf>> {
         data: Default::default(),
         model: Default::default(),
     };
-    let args = ForecastArgs { trained, steps: asked.steps, from: asked.from, coverage: asked.coverage, out: None };
+    let args =
+        ForecastArgs { trained, steps: asked.steps, from: asked.from, coverage: asked.coverage, band_step: asked.band_step, out: None };
     let plot = run.join("plots").join("forecast.png");
     figure::draw(&forecast(&args)?, &plot)?;
     Ok(Some(plot))
