@@ -10,7 +10,7 @@
 //! truth at or after the origin: on the test tail, each start is calibrated on the errors seen
 //! before it, and the future's band, after the last row, on every held-out error. The quantile's
 //! level starts at `--coverage` and, as each truth of the test tail arrives, moves by whether the
-//! band given at its start missed it (adaptive conformal inference, `ADAPT`), so that a series
+//! band given at its start missed it (adaptive conformal inference, `--band-step`), so that a series
 //! whose errors grow on the test tail gets wider bands. Measured on the series that chose the
 //! defaults (docs/peers_tuning.md), both moved the coverage of a 90% band closer to 90% than the
 //! validation errors alone did. Horizons beyond the errors' reach keep the widest half-width
