@@ -69,7 +69,7 @@ fn rank(n: usize, coverage: f64) -> usize {
 /// 2021): as each truth of the test tail arrives, the level of its horizon's band moves by the
 /// step times (the miss rate asked - whether the band given at that start missed it), so that a
 /// band that keeps missing widens and one that never misses narrows. Chosen on the series that
-/// chose the defaults by `scripts/tune_band_step.py` (docs/tuning.md).
+/// chose the defaults by `scripts/tune_csv_defaults.py` (docs/tuning.md, "How fast the band adapts").
 pub const ADAPT: f64 = 0.1;
 
 /// One horizon's and feature's errors as an order statistic: every error it may come to hold,

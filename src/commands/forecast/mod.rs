@@ -518,8 +518,8 @@ fn step_before_the_flag() -> f64 {
 
 impl Asked {
     pub fn of(args: &ForecastArgs) -> Asked {
-        let (steps, from) = (args.steps, args.from.clone());
-        Asked { series: args.trained.series.clone(), steps, from, coverage: args.coverage, band_step: args.band_step }
+        let series = args.trained.series.clone();
+        Asked { series, steps: args.steps, from: args.from.clone(), coverage: args.coverage, band_step: args.band_step }
     }
 
     pub fn save(&self, run: &Path) -> Result<()> {
