@@ -22,6 +22,8 @@ import sys
 import tarfile
 import tempfile
 
+from unseen_series import label
+
 # name in Rdatasets' `datasets`: the frequency of its `time` (None: an index, no calendar)
 SERIES = {
     "UKDriverDeaths": "month",
@@ -38,14 +40,13 @@ SERIES = {
 }
 
 
-def label(t, freq):
+PERIODS = {"month": 12, "quarter": 4, "year": 1}
+
+
+def decimal_label(t, freq):
+    """Rdatasets' decimal time (1969.0833) as unseen_series.py labels that period (1969-02)."""
     year = int(t // 1)
-    frac = t - year
-    if freq == "month":
-        return f"{year}-{round(frac * 12) + 1:02d}"
-    if freq == "quarter":
-        return f"{year}-Q{round(frac * 4) + 1}"
-    return str(year)
+    return label((year, 1), freq, round((t - year) * PERIODS[freq]))
 
 
 def main():
@@ -65,7 +66,7 @@ def main():
                     w.writerow(["time", file] if freq else [file])
                     for r in table:
                         v = r[name]
-                        w.writerow([label(float(r["time"]), freq), v] if freq else [v])
+                        w.writerow([decimal_label(float(r["time"]), freq), v] if freq else [v])
     print("\n".join(sorted(os.listdir(out))))
 
 

@@ -36,6 +36,12 @@ SERIES = [
 FRAMINGS = [("level", "none"), ("change", "none"), ("level", "last"), ("level", "revin"), ("change", "revin"), ("linear", "none")]
 
 
+def table_head(first, last):
+    """A table's header and rule: the columns `first`, a column per series, then `last`."""
+    columns = [*first, *(n[:-4] for n, _, _ in SERIES), *last]
+    return ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
 def seq_lens(season):
     """The windows tried: the blog's 4, one season and two (or 8 and 16 without a season)."""
     return [4, 8, 16] if season is None else sorted({4, season, 2 * season})
@@ -86,7 +92,7 @@ def training(a, framing, window):
     lines = ["## How long and how fast to train", "",
              f"With `--target {framing[0]} --window-norm {framing[1]}` and that window; each cell over the first row's (train's "
              "defaults: 40 epochs, lr 3e-3, hidden 32, batch 16).", "",
-             "| flags | " + " | ".join(n[:-4] for n, _, _ in SERIES) + " | geometric mean |", "|---|" + "---|" * (len(SERIES) + 1)]
+             *table_head(["flags"], ["geometric mean"])]
     scores = []
     for extra in TRAINING:
         ratios = [med[(n, extra)] / med[(n, ())] for n, _, _ in SERIES]
@@ -145,7 +151,7 @@ def yt_init(a):
              "validation and kept epoch included, scored on rows nothing chose by. A cell: the median over "
              f"{seeds} seeds (train's default and `--seed 1` to `--seed {seeds - 1}`) of the run's one-step MASE on that tail "
              "over the best of its baselines' (below 1: ahead of them).", "",
-             "| --yt-init | " + " | ".join(n[:-4] for n, _, _ in SERIES) + " | geometric mean |", "|---|" + "---|" * (len(SERIES) + 1)]
+             *table_head(["--yt-init"], ["geometric mean"])]
     means = {}
     for init in ("pytorch", "zero"):
         med = [statistics.median(ratios[(init, n)]) for n, _, _ in SERIES]
@@ -191,15 +197,17 @@ def band_step(a, init):
              "`--coverage 0.9`: the share of the held-out tail's truths within the band over every start and horizon "
              "(forecast_horizons.csv). A cell: the median over the seeds, and how many of the seeds' runs came within 5 points "
              "of 90%. The choice: the most runs within 5 points, then the lowest mean distance from 90%.", "",
-             "| --band-step | " + " | ".join(n[:-4] for n, _, _ in SERIES) + " | runs within 5 points | mean distance (points) |",
-             "|---|" + "---|" * (len(SERIES) + 2)]
+             *table_head(["--band-step"], ["runs within 5 points", "mean distance (points)"])]
+    def near(reached):  # within 5 points of the 90% asked
+        return sum(abs(c - 0.9) <= 0.05 for c in reached)
+
     ranking = []
     for step in BAND_STEPS:
         every = [c for n, _, _ in SERIES for c in got[step][n]]
-        within = sum(abs(c - 0.9) <= 0.05 for c in every)
+        within = near(every)
         distance = 100 * statistics.mean(abs(c - 0.9) for c in every)
         ranking.append((-within, distance, step))
-        cells = [f"{100 * statistics.median(got[step][n]):.1f}% ({sum(abs(c - 0.9) <= 0.05 for c in got[step][n])}/{len(got[step][n])})"
+        cells = [f"{100 * statistics.median(got[step][n]):.1f}% ({near(got[step][n])}/{len(got[step][n])})"
                  for n, _, _ in SERIES]
         lines.append(f"| {step} | " + " | ".join(cells) + f" | {within} of {len(every)} | {distance:.2f} |")
     lines += ["", f"The choice, forecast's default: `--band-step {min(ranking)[2]}`.", ""]
@@ -234,8 +242,7 @@ def main():
              f"{len(jobs)} runs, {time.time() - start:.0f} s). Every run: train's defaults otherwise, the last 20% of the windows held out "
              "for testing (never read here) and the 20% before them for validation. A cell is the median over the seeds of the kept "
              "epoch's validation MSE, divided by the blog's framing (level, none) at seq_len 4 on the same series: below 1 is better.", "",
-             "| target | window-norm | seq_len | " + " | ".join(n[:-4] for n, _, _ in SERIES) + " | geometric mean |",
-             "|---|---|---|" + "---|" * (len(SERIES) + 1)]
+             *table_head(["target", "window-norm", "seq_len"], ["geometric mean"])]
     scores = []
     for framing in FRAMINGS:
         for rule in ["4", "season", "2 seasons", "2 seasons, else 8"]:

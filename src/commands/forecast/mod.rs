@@ -42,16 +42,25 @@ pub struct ForecastArgs {
     pub out: Option<PathBuf>,
 }
 
+/// What --coverage and --band-step allow (the flags' parsers and a forecast.json read back both ask).
+fn is_coverage(c: f64) -> bool {
+    c > 0.0 && c < 1.0
+}
+
+fn is_band_step(s: f64) -> bool {
+    (0.0..=1.0).contains(&s)
+}
+
 fn band_step(v: &str) -> Result<f64, String> {
     match v.parse::<f64>() {
-        Ok(s) if (0.0..=1.0).contains(&s) => Ok(s),
+        Ok(s) if is_band_step(s) => Ok(s),
         _ => Err(format!("{v} is not a band step: give a number from 0 to 1, such as {}", band::ADAPT)),
     }
 }
 
 fn coverage(v: &str) -> Result<f64, String> {
     match v.parse::<f64>() {
-        Ok(c) if c > 0.0 && c < 1.0 => Ok(c),
+        Ok(c) if is_coverage(c) => Ok(c),
         _ => Err(format!("{v} is not a coverage: give a fraction between 0 and 1, such as 0.9")),
     }
 }
@@ -536,11 +545,7 @@ pub fn redraw(run: &Path) -> Result<Option<PathBuf>> {
     let bad = |why: String| anyhow!("{}: {why} (run forecast on {} again, or delete the file)", path.display(), run.display());
     let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
     let asked: Asked = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-    if asked.steps == 0
-        || asked.steps > 10_000_000
-        || !(asked.coverage > 0.0 && asked.coverage < 1.0)
-        || !(0.0..=1.0).contains(&asked.band_step)
-    {
+    if asked.steps == 0 || asked.steps > 10_000_000 || !is_coverage(asked.coverage) || !is_band_step(asked.band_step) {
         return Err(bad("steps must be 1 to 10000000, coverage between 0 and 1 and band_step from 0 to 1".into()));
     }
     let trained = TrainedArgs {
