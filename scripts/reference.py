@@ -252,11 +252,12 @@ def solve(a, b, ridge):
     return w
 
 
-def fit_linear(x, y, val_x, val_y):
+def fit_linear(x, y, val_x, val_y, choice):
     """--target linear's autoregression, as data/framing.rs fits it: ridge regression towards
     persistence, W = P + V with (D'D + lambda I) V = D'Y - D'D P, D'D and D'Y summed by torch over
     batches of ONE_BATCH windows; lambda = r trace(D'D) / d, r the one of RIDGES whose W has the
-    lowest squared error on the validation windows (the first without any). Returns (W, r)."""
+    lowest squared error on the validation windows (the first without any), or with --ridge-choice
+    one-se the largest within one standard error of it. Returns (W, r)."""
     dtd = dty = None
     for first in range(0, len(x), ONE_BATCH):
         d = design(x[first:first + ONE_BATCH])
@@ -278,17 +279,26 @@ def fit_linear(x, y, val_x, val_y):
     if len(fits) == 1:
         return fits[0]
     w = torch.cat([fw for fw, _ in fits], 1)
-    sums = [0.0] * len(fits)
+    sums, each = [0.0] * len(fits), []  # each: per window, per fit, summed over the features
     for first in range(0, len(val_x), ONE_BATCH):
         vx, vy = val_x[first:first + ONE_BATCH], val_y[first:first + ONE_BATCH]
         predicted = design(vx).matmul(w).view(len(vx), len(fits), f)
-        errors = (predicted - vy.double().unsqueeze(1)).square().sum(dim=(0, 2), dtype=torch.float64).tolist()
+        squared = (predicted - vy.double().unsqueeze(1)).square()
+        errors = squared.sum(dim=(0, 2), dtype=torch.float64).tolist()
         sums = [s + e for s, e in zip(sums, errors)]
+        each += squared.sum(dim=2, dtype=torch.float64).tolist()
     best = 0
     for k in range(len(fits)):
         if sums[k] < sums[best]:
             best = k
-    return fits[best]
+    if choice == "lowest":
+        return fits[best]
+    # one-se: within the lowest sum plus n times its standard error (none below two windows), the largest ridge
+    n, mean, square = len(each), sums[best] / len(each), 0.0
+    for window in each:
+        square += (window[best] - mean) * (window[best] - mean)
+    within = sums[best] + (math.sqrt(n * square / (n - 1)) if n >= 2 else 0.0)
+    return fits[max(k for k in range(len(fits)) if sums[k] <= within)]
 
 
 LINEAR = None  # --target linear's fitted W
@@ -391,6 +401,7 @@ def main():
     p.add_argument("--target", choices=["level", "change", "linear"])  # level; a CSV's: csv_defaults
     p.add_argument("--window-norm", choices=["none", "last", "revin"], default="none")
     p.add_argument("--yt-init", choices=["pytorch", "zero"])  # pytorch; a CSV's: csv_defaults
+    p.add_argument("--ridge-choice", choices=["lowest", "one-se"], default="lowest")
     p.add_argument("--season", type=int, default=0)  # the seasonal baseline's: changes no number here
     p.add_argument("--data")
     p.add_argument("--time-column")
@@ -448,7 +459,7 @@ def main():
     # The model trains on its framing of the training windows (--target, --window-norm).
     global LINEAR
     if a.target == "linear":
-        LINEAR, RIDGE = fit_linear(ds.X[:n_train], ds.Y[:n_train], val_x, val_y)
+        LINEAR, RIDGE = fit_linear(ds.X[:n_train], ds.Y[:n_train], val_x, val_y, a.ridge_choice)
     train_x, to_frame, _ = frame(ds.X[:n_train], a.target, a.window_norm)
     train_ds = TensorDataset(train_x, to_frame(ds.Y[:n_train]))
 

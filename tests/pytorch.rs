@@ -320,16 +320,35 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     let mut pytorch_init = args.to_vec();
     pytorch_init.extend(["--yt-init", "pytorch"]);
     parity("framing-linear-walk-pytorch-init", &pytorch_init);
+    // A noisy season, whose validation windows the one-standard-error rule reads: a larger
+    // ridge than the lowest error's, as in Python.
+    let noise: Vec<f64> = walk.windows(2).map(|w| w[1] - w[0]).collect();
+    let season = dir.join("noisy-season.csv");
+    write_series(&season, "month,sales", 149, |i| {
+        let v = i as f64;
+        format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, 100.0 + 0.5 * v + 15.0 * (v * std::f64::consts::PI / 6.0).sin() + 2.0 * noise[i])
+    });
+    let mut one_se = args.to_vec();
+    *one_se.last_mut().unwrap() = s(&season);
+    let lowest = dir.join("noisy-season-lowest");
+    assert_eq!(run(&[&["train", "--quiet", "--out", s(&lowest)], &one_se[..]].concat()).code, 0);
+    one_se.extend(["--ridge-choice", "one-se"]);
+    parity("framing-linear-noisy-one-se", &one_se);
     let run = |name: &str, side: &str| -> serde_json::Value {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("parity-framing-linear-{name}")).join(side);
         serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap()["linear_ar"].clone()
     };
-    for (name, ridge) in [("none", Some(1e-8)), ("walk", None)] {
+    let mut ridges = vec![];
+    for (name, ridge) in [("none", Some(1e-8)), ("walk", None), ("noisy-one-se", None)] {
         let (rust, python) = (run(name, "rust-fast"), run(name, "python"));
         assert!(rust["weights"].as_array().is_some_and(|w| w.len() == 13) && rust == python, "{name}: {rust} {python}");
         let chosen = rust["ridge"].as_f64().unwrap();
         assert!(ridge.map_or(chosen > 1e-8, |r| chosen == r), "{name}: ridge {chosen}");
+        ridges.push(chosen);
     }
+    let lowest = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(lowest.join("config.json")).unwrap()).unwrap();
+    let lowest = lowest["linear_ar"]["ridge"].as_f64().unwrap();
+    assert!(ridges[2] > lowest, "one-se keeps a larger ridge than the lowest error's: {} against {lowest}", ridges[2]);
 }
 
 /// A long-format file (--series-column): three series of different lengths and magnitudes,

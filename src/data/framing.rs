@@ -34,6 +34,17 @@ pub enum Target {
     Linear,
 }
 
+/// How the validation windows choose `--target linear`'s ridge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum RidgeChoice {
+    /// the ridge of the lowest validation error
+    Lowest,
+    /// the largest ridge (the nearest persistence) whose validation error is within one standard
+    /// error of the lowest (Breiman's one-standard-error rule)
+    OneSe,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum WindowNorm {
@@ -51,6 +62,15 @@ impl std::fmt::Display for Target {
             Target::Level => "level",
             Target::Change => "change",
             Target::Linear => "linear",
+        })
+    }
+}
+
+impl std::fmt::Display for RidgeChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            RidgeChoice::Lowest => "lowest",
+            RidgeChoice::OneSe => "one-se",
         })
     }
 }
@@ -82,8 +102,8 @@ pub struct Framing {
 /// Fitted by ridge regression towards persistence, W = P + V with P persistence's W (the
 /// window's last point) and (D'D + lambda I) V = D'(Y - D P), so that a short or noisy series'
 /// fit stays near persistence rather than near zero. lambda = r trace(D'D) / d, r the one of
-/// `RIDGES` whose W predicts the validation windows best (the first, a bare least-squares fit
-/// that only keeps collinear inputs solvable, without validation windows). D'D and D'Y are
+/// `RIDGES` that the validation windows choose (`RidgeChoice`; the first, a bare least-squares
+/// fit that only keeps collinear inputs solvable, without validation windows). D'D and D'Y are
 /// summed over batches of `ONE_BATCH` windows by libtorch, then solved by a Cholesky
 /// factorisation written out here, so that scripts/reference.py, which writes out the same
 /// loops, fits the same W to the bit.
@@ -113,8 +133,8 @@ pub fn design(x: &Tensor) -> Tensor {
 }
 
 impl LinearAr {
-    /// The fit on the training windows `train`, its ridge chosen on the windows `validation`.
-    pub fn fit(train: &TrignoDS, validation: &TrignoDS) -> Result<LinearAr> {
+    /// The fit on the training windows `train`, its ridge chosen on the windows `validation` by `choice`.
+    pub fn fit(train: &TrignoDS, validation: &TrignoDS, choice: RidgeChoice) -> Result<LinearAr> {
         let f = train.Y.size()[1] as usize;
         let Some((dtd, dty)) = normal_equations(&train.X, &train.Y)? else {
             bail!("--target linear needs training windows to fit its autoregression")
@@ -139,8 +159,16 @@ impl LinearAr {
         if fits.len() > 1 {
             let errors = validation_errors(&fits, validation)?;
             // the first of the lowest: the smaller ridge on a tie
-            let best = (0..fits.len()).fold(0, |best, k| if errors[k] < errors[best] { k } else { best });
-            return Ok(fits.swap_remove(best));
+            let best = (0..fits.len()).fold(0, |best, k| if errors.sums[k] < errors.sums[best] { k } else { best });
+            let chosen = match choice {
+                RidgeChoice::Lowest => best,
+                // within the lowest sum plus n times its standard error, the largest ridge
+                RidgeChoice::OneSe => {
+                    let within = errors.sums[best] + errors.spread(best);
+                    (0..fits.len()).rev().find(|&k| errors.sums[k] <= within).unwrap_or(best)
+                }
+            };
+            return Ok(fits.swap_remove(chosen));
         }
         fits.pop().context(
             "--target linear: the training windows' autoregression cannot be solved (its inputs are degenerate); choose another --target",
@@ -177,9 +205,36 @@ pub fn normal_equations(x: &Tensor, y: &Tensor) -> Result<Option<(Tensor, Tensor
     Ok(batches.into_iter().reduce(|(dtd, dty), (a, b)| (dtd + a, dty + b)))
 }
 
-/// Each fit's sum of squared errors on the windows `validation`: every W side by side in one
-/// matrix, applied in batches of `ONE_BATCH` windows, the batches' sums added in order.
-fn validation_errors(fits: &[LinearAr], validation: &TrignoDS) -> Result<Vec<f64>> {
+/// Each fit's squared errors on the validation windows, summed over the features.
+struct ValidationErrors {
+    /// Per fit, over every window.
+    sums: Vec<f64>,
+    /// Per window, per fit (window after window).
+    each: Vec<f64>,
+}
+
+impl ValidationErrors {
+    /// n times the standard error of fit `k`'s mean error over the n windows (sqrt(n) times
+    /// their standard deviation), so that the one-standard-error rule compares it with sums; 0
+    /// below two windows.
+    fn spread(&self, k: usize) -> f64 {
+        let fits = self.sums.len();
+        let n = self.each.len() / fits;
+        if n < 2 {
+            return 0.0;
+        }
+        let mean = self.sums[k] / n as f64;
+        let mut square = 0.0;
+        for window in self.each.chunks_exact(fits) {
+            square += (window[k] - mean) * (window[k] - mean);
+        }
+        (n as f64 * square / (n - 1) as f64).sqrt()
+    }
+}
+
+/// Each fit's squared errors on the windows `validation`: every W side by side in one matrix,
+/// applied in batches of `ONE_BATCH` windows, the batches' sums added in order.
+fn validation_errors(fits: &[LinearAr], validation: &TrignoDS) -> Result<ValidationErrors> {
     let f = fits[0].features as i64;
     let w = Tensor::cat(&fits.iter().map(LinearAr::tensor).collect::<Vec<_>>(), 1);
     let (x, y) = (&validation.X, &validation.Y);
@@ -187,13 +242,16 @@ fn validation_errors(fits: &[LinearAr], validation: &TrignoDS) -> Result<Vec<f64
     let batches = map_batches(validation.len(), states, |(x, y, w), first, count| {
         let predicted = design(&x.narrow(0, first, count)).matmul(w).view([count, fits.len() as i64, f]);
         let errors = (predicted - y.narrow(0, first, count).to_kind(Kind::Double).unsqueeze(1)).square();
-        Ok(Vec::<f64>::try_from(errors.sum_dim_intlist([0i64, 2].as_slice(), false, Kind::Double))?)
+        let sums = Vec::<f64>::try_from(errors.sum_dim_intlist([0i64, 2].as_slice(), false, Kind::Double))?;
+        let each = Vec::<f64>::try_from(errors.sum_dim_intlist([2i64].as_slice(), false, Kind::Double).flatten(0, -1))?;
+        Ok((sums, each))
     })?;
-    let mut sums = vec![0.0; fits.len()];
-    for batch in batches {
-        sums.iter_mut().zip(batch).for_each(|(s, e)| *s += e);
+    let mut errors = ValidationErrors { sums: vec![0.0; fits.len()], each: vec![] };
+    for (sums, each) in batches {
+        errors.sums.iter_mut().zip(sums).for_each(|(s, e)| *s += e);
+        errors.each.extend(each);
     }
-    Ok(sums)
+    Ok(errors)
 }
 
 /// W from (A + lambda I) W = B, A [d, d] and B [d, f] row-major, lambda = `ridge` trace(A) / d,
@@ -259,9 +317,9 @@ impl Framing {
 
     /// The framing of `target` and `norm`, `--target linear`'s autoregression fitted on the
     /// training windows `train`, its ridge chosen on the windows `validation`.
-    pub fn fitted(target: Target, norm: WindowNorm, train: &TrignoDS, validation: &TrignoDS) -> Result<Framing> {
+    pub fn fitted(target: Target, norm: WindowNorm, choice: RidgeChoice, train: &TrignoDS, validation: &TrignoDS) -> Result<Framing> {
         let linear = match target {
-            Target::Linear => Some(Arc::new(LinearAr::fit(train, validation)?)),
+            Target::Linear => Some(Arc::new(LinearAr::fit(train, validation, choice)?)),
             _ => None,
         };
         Ok(Framing { target, norm, linear })
@@ -379,7 +437,7 @@ mod tests {
         let x = Tensor::stack(&(0..8).map(|i| Tensor::from_slice(&series[i..i + 2]).view([2, 1])).collect::<Vec<_>>(), 0);
         let y = Tensor::from_slice(&series[2..10]).view([8, 1]);
         let train = TrignoDS { X: x.shallow_clone(), Y: y.shallow_clone() };
-        let f = Framing::fitted(Target::Linear, WindowNorm::None, &train, &train.slice(0, 0)).unwrap();
+        let f = Framing::fitted(Target::Linear, WindowNorm::None, RidgeChoice::Lowest, &train, &train.slice(0, 0)).unwrap();
         let w = &f.linear.as_ref().unwrap().weights;
         assert!((w[0] + 1.0).abs() < 1e-5 && (w[1] - 2.0).abs() < 1e-5 && (w[2] - 1.0).abs() < 1e-4, "{w:?}");
         let framed = f.frame(&x);
@@ -405,14 +463,17 @@ mod tests {
         let walk: Vec<f32> = steps.iter().scan(0.0, |level, s| Some(*level + s).inspect(|l| *level = *l)).collect();
         let windows = ds(&walk);
         let (train, validation) = (windows.slice(0, 60), windows.slice(60, 26));
-        let (fit, bare) = (LinearAr::fit(&train, &validation).unwrap(), LinearAr::fit(&train, &train.slice(0, 0)).unwrap());
+        let (fit, bare) = (
+            LinearAr::fit(&train, &validation, RidgeChoice::Lowest).unwrap(),
+            LinearAr::fit(&train, &train.slice(0, 0), RidgeChoice::Lowest).unwrap(),
+        );
         assert_eq!(bare.ridge, RIDGES[0], "without validation windows, the bare fit");
         let from_persistence = |w: &[f64]| w.iter().zip([0.0, 0.0, 0.0, 1.0, 0.0]).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
         assert!(fit.ridge > RIDGES[0], "a random walk's fit is shrunk: ridge {}", fit.ridge);
         assert!(from_persistence(&fit.weights) < from_persistence(&bare.weights) / 2.0, "{:?} against {:?}", fit.weights, bare.weights);
         let exact: Vec<f32> = (0..40).map(|t| (t * t) as f32 * 0.01 + t as f32 * 0.1).collect();
         let windows = ds(&exact);
-        let fit = LinearAr::fit(&windows.slice(0, 26), &windows.slice(26, 10)).unwrap();
+        let fit = LinearAr::fit(&windows.slice(0, 26), &windows.slice(26, 10), RidgeChoice::Lowest).unwrap();
         assert_eq!(fit.ridge, RIDGES[0], "an exact recurrence keeps the bare fit");
     }
 

@@ -77,7 +77,7 @@ pub fn evaluate(rnn: &RNN, framing: &Framing, inputs: &Tensor, targets: &Tensor)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::framing::{LinearAr, Target};
+    use crate::data::framing::{LinearAr, RidgeChoice, Target};
     use crate::data::{for_batches, TrignoDS};
     use crate::model::Activation;
     use tch::{nn, Device, Kind};
@@ -99,6 +99,7 @@ mod tests {
                 LinearAr::fit(
                     &TrignoDS { X: x.shallow_clone(), Y: y.shallow_clone() },
                     &TrignoDS { X: x.narrow(0, 0, 0), Y: y.narrow(0, 0, 0) },
+                    RidgeChoice::Lowest,
                 )
                 .unwrap(),
             )),

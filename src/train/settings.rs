@@ -9,7 +9,7 @@
 //! flag was typed comes from clap (`ArgMatches::value_source`), so that `--resume` can tell a
 //! flag the user typed from a default.
 
-use crate::data::framing::{Framing, Target, WindowNorm};
+use crate::data::framing::{Framing, RidgeChoice, Target, WindowNorm};
 use crate::data::{Missing, Reading, Source, Split, TrignoDS};
 use crate::fast::BackwardArg;
 use crate::model::loss::LossKind;
@@ -254,6 +254,11 @@ settings! {
     window_norm: WindowNorm = WindowNorm::None, plain, Training, Fixed,
         flag "window-norm", "Each window's inputs shifted by their last point, or standardised by their own mean and deviation (RevIN), and the output mapped back", Shown::Value,
         check any, arg |a| a.value_parser(EnumValueParser::<WindowNorm>::new());
+    /// Runs before it chose the lowest.
+    #[serde(default = "lowest")]
+    ridge_choice: RidgeChoice = RidgeChoice::Lowest, plain, Training, Fixed,
+        flag "ridge-choice", "How the validation windows choose --target linear's ridge (how far its fit is shrunk towards persistence): the lowest validation error, or the largest ridge within one standard error of it", Shown::Value,
+        check any, arg |a| a.value_parser(EnumValueParser::<RidgeChoice>::new());
     /// Runs before it started get_yt as nn.Linear does.
     #[serde(default = "pytorch_init")]
     yt_init: YtInit = YtInit::Pytorch, plain, Training, Fixed,
@@ -303,6 +308,10 @@ fn level() -> Target {
     Target::Level
 }
 
+fn lowest() -> RidgeChoice {
+    RidgeChoice::Lowest
+}
+
 fn pytorch_init() -> YtInit {
     YtInit::Pytorch
 }
@@ -315,7 +324,7 @@ impl Settings {
     /// How a window is put to the model (`--target linear` fits its autoregression on the
     /// training windows `train`, its ridge chosen on the windows `validation`).
     pub fn framing(&self, train: &TrignoDS, validation: &TrignoDS) -> anyhow::Result<Framing> {
-        Framing::fitted(self.target, self.window_norm, train, validation)
+        Framing::fitted(self.target, self.window_norm, self.ridge_choice, train, validation)
     }
 
     /// The checks that read two settings at once.
@@ -693,7 +702,7 @@ mod tests {
 
     /// Every setting, given a value other than its default: each must reach its field, and each
     /// must be refused by name when it contradicts a resumed run.
-    const EVERY_FLAG: [(&str, &str); 26] = [
+    const EVERY_FLAG: [(&str, &str); 27] = [
         ("--seq-len", "7"),
         ("--activation", "relu"),
         ("--data", "x.csv"),
@@ -716,6 +725,7 @@ mod tests {
         ("--target", "change"),
         ("--window-norm", "revin"),
         ("--yt-init", "zero"),
+        ("--ridge-choice", "one-se"),
         ("--season", "12"),
         ("--threads", "2"),
         ("--device", "auto"),
