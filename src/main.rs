@@ -117,7 +117,7 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
     };
     forecast::figure::draw(&fcs, &plot)?;
     let [fc] = fcs.as_slice() else {
-        report_many(args, &fcs, [&out, &horizons, &plot]);
+        report_many(&fcs, [&out, &horizons, &plot]);
         return Ok(());
     };
     let start = fc.label(fc.from).map_or(format!("row {}", fc.from), |l| format!("{l} (row {})", fc.from));
@@ -128,7 +128,7 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
     if fc.builtin {
         eprintln!(
             "forecast {} steps from {start}: the first {} stay within {} of the truth; {} of the {} with a known truth do (Euclidean, model units); wrote {} and {}",
-            args.steps,
+            fc.generated.len(),
             fc.steps_near(),
             forecast::NEAR,
             fc.within(),
@@ -137,7 +137,7 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
             plot.display()
         );
     } else {
-        eprintln!("forecast {} steps from {start}{band}; wrote {} and {}", args.steps, out.display(), plot.display());
+        eprintln!("forecast {} steps from {start}{band}; wrote {} and {}", fc.generated.len(), out.display(), plot.display());
     }
     if let (Some(first), Some(last)) = (fc.horizons.first(), fc.horizons.last()) {
         let ahead = fc.horizons.iter().filter(|h| h.rnn < h.persistence).count();
@@ -160,7 +160,7 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
 }
 
 /// The summary of a forecast of many series: their mean closed-loop MASE and the band's coverage.
-fn report_many(args: &ForecastArgs, fcs: &[forecast::Forecast], [out, horizons, plot]: [&Path; 3]) {
+fn report_many(fcs: &[forecast::Forecast], [out, horizons, plot]: [&Path; 3]) {
     let mases: Vec<f64> = fcs.iter().filter_map(|fc| fc.mase()).collect();
     let mase = match mases.len() {
         0 => String::new(),
@@ -178,7 +178,7 @@ fn report_many(args: &ForecastArgs, fcs: &[forecast::Forecast], [out, horizons, 
     };
     eprintln!(
         "forecast {} steps for each of {} series{mase}{coverage}; wrote {}, {} and {}{drawn}",
-        args.steps,
+        fcs.first().map_or(0, |fc| fc.generated.len()),
         fcs.len(),
         out.display(),
         horizons.display(),

@@ -201,7 +201,7 @@ fn usage_errors_exit_2_with_one_line() {
         (vec!["train", "--out", o, "--test-fraction", "1"], "--test-fraction"),
         (vec!["train", "--out", o, "--loss", "median"], "--loss"),
         (vec!["train", "--out", o, "--lr", "-1"], "--lr <LR>': -1 is not a positive finite number"),
-        (vec!["forecast", "--weights", "w.safetensors"], "the following required arguments were not provided: --steps <STEPS>"),
+        (vec!["forecast", "--weights", "w.safetensors", "--steps", "x"], "invalid value 'x' for '--steps <STEPS>'"),
         (vec!["train", "--out", o, "--activation", "sigmoid"], "[possible values: tanh, relu]"),
     ] {
         assert_clean_error(&run(&args), 2, needle);

@@ -226,6 +226,15 @@ fn a_first_column_of_dates_is_the_time_column_without_the_flag() {
         2,
         "2 is not a band step: give a number from 0 to 1",
     );
+    // Without --steps, one season: the twelve months of 1961; plot redraws that too.
+    let r = run(&["forecast", s(&out)]);
+    assert!(r.code == 0 && r.stderr.contains("forecast 12 steps from 1961-01"), "{}", r.stderr);
+    let forecast = read(&out.join("forecast.csv"));
+    assert!(forecast.contains("\n12,155,1961-12,") && !forecast.contains("\n13,"), "one season: {forecast:.300}");
+    let before = std::fs::read(out.join("plots/forecast.png")).unwrap();
+    std::fs::remove_dir_all(out.join("plots")).unwrap();
+    assert_eq!(run(&["plot", s(&out)]).code, 0);
+    assert_eq!(std::fs::read(out.join("plots/forecast.png")).unwrap(), before);
 }
 
 #[test]

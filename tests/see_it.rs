@@ -84,6 +84,10 @@ fn the_default_model_forecasts_the_circle_for_hundreds_of_steps() {
     let f = std::fs::read_to_string(dir.join("f.csv")).unwrap();
     assert!(f.lines().nth(1).unwrap().starts_with("1,1000,"), "{f}");
     assert!(!f.lines().nth(1).unwrap().contains(",,"), "the circle continues: a truth and a distance: {f}");
+    // Without --steps, the circle (no season) goes as far as its window reads: 4 steps.
+    let r = run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--out", s(&dir.join("f.csv"))]);
+    assert!(r.code == 0 && r.stderr.contains("forecast 4 steps from row 1000"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(dir.join("f.csv")).unwrap().lines().count(), 5, "a header and 4 steps");
     assert_clean_error(&run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "5", "--from", "2"]), 1, "--from 2");
     assert_clean_error(&run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "0"]), 2, "--steps");
 }

@@ -25,9 +25,9 @@ pub const NEAR: f64 = 0.1;
 pub struct ForecastArgs {
     #[command(flatten)]
     pub trained: TrainedArgs,
-    /// How many points to generate
+    /// How many points to generate [default: one season, when the run's series has one (config.json's season); else as many as the window reads (its seq_len)]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-    pub steps: u64,
+    pub steps: Option<u64>,
     /// First row to generate, by its time label (`1958-01`) or its row number; the seq_len rows before it start the loop [default: the row after the last, the future]
     #[arg(long, value_name = "LABEL|ROW")]
     pub from: Option<String>,
@@ -384,23 +384,30 @@ pub fn forecast(args: &ForecastArgs) -> Result<Vec<Forecast>> {
     let loaded = load_model(&args.trained.weights(), &args.trained.model)?;
     let RunSeries { source, windows } = series_for(&loaded, &args.trained.data)?;
     let chosen = chosen_series(&windows, args.trained.series.as_deref())?;
+    let steps = horizon(args.steps, &loaded);
     if windows.series.groups.is_none() {
-        return Ok(vec![forecast_one(&loaded, &source, Validated::of(&loaded, windows, args)?, args, None)?]);
+        return Ok(vec![forecast_one(&loaded, &source, Validated::of(&loaded, windows, args, steps)?, args, steps, None)?]);
     }
     // Every series, asked for or not, lends its validation errors to the bands.
     let all: Vec<(usize, Validated)> =
-        windows.kept_series().map(|k| Ok((k, Validated::of(&loaded, windows.only(k)?, args)?))).collect::<Result<_>>()?;
+        windows.kept_series().map(|k| Ok((k, Validated::of(&loaded, windows.only(k)?, args, steps)?))).collect::<Result<_>>()?;
     let lent: Vec<Vec<Vec<f64>>> = all.iter().filter_map(|(_, v)| v.lent()).collect();
     let pool = band::pool_of(lent.iter(), windows.series.features());
     let mut out = Vec::with_capacity(chosen.len());
     // chosen: every series in order, or one
     for (k, validated) in all.into_iter().filter(|(k, _)| chosen.binary_search(k).is_ok()) {
         let name = windows.series.name_of(k).map(String::from);
-        let fc = forecast_one(&loaded, &source, validated, args, Some(pool.clone()))
+        let fc = forecast_one(&loaded, &source, validated, args, steps, Some(pool.clone()))
             .with_context(|| format!("series {}", name.as_deref().unwrap_or_default()))?;
         out.push(Forecast { series: name, ..fc });
     }
     Ok(out)
+}
+
+/// `--steps`, or one season of the run's series when it has one, else the window's length: a
+/// forecaster's usual horizon, and as far as the window sees.
+fn horizon(steps: Option<u64>, loaded: &Loaded) -> usize {
+    steps.map_or_else(|| loaded.run.as_ref().and_then(|r| r.season).unwrap_or(loaded.seq_len as usize), |s| s as usize)
 }
 
 /// One series' windows, its validation windows' closed-loop errors (none without them), and
@@ -412,8 +419,8 @@ struct Validated {
 }
 
 impl Validated {
-    fn of(loaded: &Loaded, windows: Windows, args: &ForecastArgs) -> Result<Validated> {
-        let (rnn, framing, steps) = (&loaded.rnn, &loaded.framing, args.steps as usize);
+    fn of(loaded: &Loaded, windows: Windows, args: &ForecastArgs, steps: usize) -> Result<Validated> {
+        let (rnn, framing) = (&loaded.rnn, &loaded.framing);
         let validation = band::Rolled::of(rnn, framing, &windows, windows.n_train, windows.n_val, steps)?;
         let calibration = band::Calibration::of(&windows, &validation, args.coverage, args.band_step);
         let scale = windows.mase_scale(0, loaded.run.as_ref().and_then(|r| r.season));
@@ -433,10 +440,11 @@ fn forecast_one(
     source: &Source,
     validated: Validated,
     args: &ForecastArgs,
+    steps: usize,
     pool: Option<Arc<Vec<Vec<Vec<f64>>>>>,
 ) -> Result<Forecast> {
     let Validated { windows, calibration, scale } = validated;
-    let (seq, n, steps) = (loaded.seq_len as usize, windows.series.rows.len(), args.steps as usize);
+    let (seq, n) = (loaded.seq_len as usize, windows.series.rows.len());
     let from = start_row(args.from.as_deref(), &windows.series)?;
     if from < seq || from > n {
         bail!("--from {from}: the forecast needs the {seq} rows before it, so it must be between {seq} and {n}");
@@ -513,7 +521,8 @@ pub struct Asked {
     /// --series (a run on many series), when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<String>,
-    pub steps: u64,
+    /// --steps, when given (none: the default horizon, found again from the run).
+    pub steps: Option<u64>,
     pub from: Option<String>,
     pub coverage: f64,
     /// --band-step (a forecast.json written before it: the step its band was drawn with).
@@ -545,7 +554,7 @@ pub fn redraw(run: &Path) -> Result<Option<PathBuf>> {
     let bad = |why: String| anyhow!("{}: {why} (run forecast on {} again, or delete the file)", path.display(), run.display());
     let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
     let asked: Asked = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-    if asked.steps == 0 || asked.steps > 10_000_000 || !is_coverage(asked.coverage) || !is_band_step(asked.band_step) {
+    if asked.steps.is_some_and(|s| s == 0 || s > 10_000_000) || !is_coverage(asked.coverage) || !is_band_step(asked.band_step) {
         return Err(bad("steps must be 1 to 10000000, coverage between 0 and 1 and band_step from 0 to 1".into()));
     }
     let trained = TrainedArgs {
