@@ -422,6 +422,9 @@ impl Given {
         }
         self.merge(&mut s, false)?;
         s.together().map_err(anyhow::Error::msg)?;
+        if self.typed("yt_init") && s.init.is_some() {
+            bail!("--yt-init sets how --seed's weights start, and --init FILE gives every weight: drop one of the two");
+        }
         Ok(s)
     }
 }
