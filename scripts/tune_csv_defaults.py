@@ -114,7 +114,9 @@ def yt_init(a):
         path = os.path.join(ROOT, "tests", "data", name)
         full = os.path.join(a.out, name[:-4], "cut-full")
         if not os.path.exists(os.path.join(full, "config.json")):
-            subprocess.run([BIN, "train", "--quiet", "--data", path, *flags, "--out", full], check=True, stdout=subprocess.DEVNULL)
+            # (a tenth validating, as when these sections chose: the last section rechooses it)
+            subprocess.run([BIN, "train", "--quiet", "--data", path, *flags, "--val-fraction", "0.1", "--out", full], check=True,
+                           stdout=subprocess.DEVNULL)
         with open(os.path.join(full, "config.json")) as f:
             c = json.load(f)
         n_test = c["windows"] - c["train_windows"] - c["val_windows"]
@@ -129,7 +131,7 @@ def yt_init(a):
                 out = os.path.join(a.out, name[:-4], f"cut-{init}-seed{seed}")
                 # (the ridge as it was chosen then: the last section compares the rules)
                 jobs.append((name, init, [BIN, "train", "--quiet", "--data", cut, *flags, "--test-fraction", held, "--yt-init", init,
-                                          "--ridge-choice", "lowest", "--seed", str(seed), "--out", out], out))
+                                          "--ridge-choice", "lowest", "--val-fraction", "0.1", "--seed", str(seed), "--out", out], out))
     ratios = {(init, name): [r["best"] for r in rs] for (init, name), rs in cut_scores(jobs).items()}
     seeds = len(ratios[("zero", SERIES[0][0])])
     lines = ["## How get_yt starts", "",
@@ -187,7 +189,7 @@ def ridge_choice(a, init):
                 # lowest: the runs of the section above
                 out = os.path.join(a.out, name[:-4], f"cut-{init}-seed{seed}" if choice == "lowest" else f"cut-{init}-{choice}-seed{seed}")
                 jobs.append((name, choice, [BIN, "train", "--quiet", "--data", cut, *flags, "--test-fraction", held, "--yt-init", init,
-                                            "--ridge-choice", choice, "--seed", str(seed), "--out", out], out))
+                                            "--ridge-choice", choice, "--val-fraction", "0.1", "--seed", str(seed), "--out", out], out))
     got = cut_scores(jobs)
     lines = ["## How the ridge is chosen", "",
              "`--target linear`'s autoregression is shrunk towards persistence by a ridge that the validation windows choose; "
@@ -205,6 +207,60 @@ def ridge_choice(a, init):
                      f"{sum(r['best'] < 1 for r in every)} of {len(every)} | {sum(r['persistence'] < 1 for r in every)} of {len(every)} |")
     choice = min(means, key=means.get)
     lines += ["", f"Lower geometric mean, the choice for a CSV series: `--ridge-choice {choice}`.", ""]
+    return lines
+
+
+# --val-fraction's candidates (0.1: the default the sections above ran with)
+VAL_FRACTIONS = ["0.1", "0.2", "0.25", "0.3", "0.4", "0.5"]
+
+
+def validation_share(a, init):
+    """How many of the windows validate (--val-fraction), on the same cut tails."""
+    jobs = []
+    for name, flags, _ in SERIES:
+        cut = os.path.join(a.out, name[:-4], "cut.csv")
+        with open(os.path.join(a.out, name[:-4], "cut-full", "config.json")) as f:
+            c = json.load(f)
+        held = str(c["val_windows"] / (c["train_windows"] + c["val_windows"]))  # as the sections above
+        for share in VAL_FRACTIONS:
+            for seed in CUT_SEEDS:
+                # 0.1: the runs of the sections above
+                out = os.path.join(a.out, name[:-4], f"cut-{init}-seed{seed}" if share == "0.1" else f"cut-{init}-val{share}-seed{seed}")
+                jobs.append((name, share, [BIN, "train", "--quiet", "--data", cut, *flags, "--test-fraction", held, "--yt-init", init,
+                                           "--ridge-choice", "lowest", "--val-fraction", share, "--seed", str(seed), "--out", out], out))
+    got = cut_scores(jobs)
+
+    def band(job):  # one run's forecast after another: each rewrites its files
+        _, share, _, out = job
+        with open(os.path.join(out, "config.json")) as f:
+            season = json.load(f).get("season") or 8
+        subprocess.run([BIN, "forecast", out, "--steps", str(season)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return share, coverage_reached(out)
+
+    reached = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        for share, c in pool.map(band, jobs):
+            reached.setdefault(share, []).append(c)
+    lines = ["## How many windows validate", "",
+             "The validation windows choose the kept epoch and the ridge, and calibrate the band; the more of them, the "
+             "less those choices follow noise, and the fewer windows train. On the same cut tails (`--yt-init "
+             f"{init}`), the runs with each `--val-fraction` (of all the run's windows, just before its held-out tail). A "
+             "cell: the median over the seeds of the run's one-step MASE over its best baseline's. The last columns count "
+             "the runs ahead of the best baseline and of persistence, and the runs whose 90% band (forecast's defaults, "
+             "`--steps <season, or 8>`) held within 5 points of 90% on the held-out tail. The choice: the lowest geometric "
+             "mean, as above.", "",
+             *table_head(["--val-fraction"], ["geometric mean", "runs ahead of the best baseline", "of persistence", "band within 5 points"])]
+    means = {}
+    for share in VAL_FRACTIONS:
+        med = [statistics.median(r["best"] for r in got[(share, n)]) for n, _, _ in SERIES]
+        every = [r for n, _, _ in SERIES for r in got[(share, n)]]
+        means[share] = math.exp(sum(math.log(r) for r in med) / len(med))
+        near = sum(abs(c - 0.9) <= 0.05 for c in reached[share])
+        lines.append(f"| {share} | " + " | ".join(f"{r:.3g}" for r in med) + f" | {means[share]:.3g} | "
+                     f"{sum(r['best'] < 1 for r in every)} of {len(every)} | {sum(r['persistence'] < 1 for r in every)} of {len(every)} | "
+                     f"{near} of {len(reached[share])} |")
+    choice = min(means, key=means.get)
+    lines += ["", f"Lowest geometric mean, the choice for a CSV series: `--val-fraction {choice}`.", ""]
     return lines
 
 
@@ -304,6 +360,7 @@ def main():
     lines += cut_lines
     lines += band_step(a, init)
     lines += ridge_choice(a, init)
+    lines += validation_share(a, init)
     lines[2] = lines[2].replace("SECONDS", f"{time.time() - start:.0f}")
     os.makedirs(os.path.dirname(a.doc), exist_ok=True)
     with open(a.doc, "w") as f:
