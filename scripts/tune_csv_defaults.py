@@ -176,20 +176,28 @@ def cut_scores(jobs):
 RIDGE_CHOICES = ["lowest", "one-se"]
 
 
-def ridge_choice(a, init):
-    """How the validation windows choose the linear autoregression's ridge, on the same cut tails."""
+def cut_jobs(a, init, candidates, flags_of, dir_of):
+    """The cut runs of each candidate and seed (`scores` reads them): the cut file, its held-out
+    tail as the section "How get_yt starts" set it, `--yt-init init`, the candidate's `flags_of`,
+    into `dir_of(candidate, seed)` (a run of that section where a candidate is what it ran)."""
     jobs = []
     for name, flags, _ in SERIES:
         cut = os.path.join(a.out, name[:-4], "cut.csv")
         with open(os.path.join(a.out, name[:-4], "cut-full", "config.json")) as f:
             c = json.load(f)
-        held = str(c["val_windows"] / (c["train_windows"] + c["val_windows"]))  # as the section above
-        for choice in RIDGE_CHOICES:
+        held = str(c["val_windows"] / (c["train_windows"] + c["val_windows"]))
+        for candidate in candidates:
             for seed in CUT_SEEDS:
-                # lowest: the runs of the section above
-                out = os.path.join(a.out, name[:-4], f"cut-{init}-seed{seed}" if choice == "lowest" else f"cut-{init}-{choice}-seed{seed}")
-                jobs.append((name, choice, [BIN, "train", "--quiet", "--data", cut, *flags, "--test-fraction", held, "--yt-init", init,
-                                            "--ridge-choice", choice, "--val-fraction", "0.1", "--seed", str(seed), "--out", out], out))
+                out = os.path.join(a.out, name[:-4], dir_of(candidate, seed))
+                jobs.append((name, candidate, [BIN, "train", "--quiet", "--data", cut, *flags, "--test-fraction", held, "--yt-init", init,
+                                               *flags_of(candidate), "--seed", str(seed), "--out", out], out))
+    return jobs
+
+
+def ridge_choice(a, init):
+    """How the validation windows choose the linear autoregression's ridge, on the same cut tails."""
+    jobs = cut_jobs(a, init, RIDGE_CHOICES, lambda choice: ["--ridge-choice", choice, "--val-fraction", "0.1"],
+                    lambda choice, seed: f"cut-{init}-seed{seed}" if choice == "lowest" else f"cut-{init}-{choice}-seed{seed}")
     got = cut_scores(jobs)
     lines = ["## How the ridge is chosen", "",
              "`--target linear`'s autoregression is shrunk towards persistence by a ridge that the validation windows choose; "
@@ -216,18 +224,8 @@ VAL_FRACTIONS = ["0.1", "0.2", "0.25", "0.3", "0.4", "0.5"]
 
 def validation_share(a, init):
     """How many of the windows validate (--val-fraction), on the same cut tails."""
-    jobs = []
-    for name, flags, _ in SERIES:
-        cut = os.path.join(a.out, name[:-4], "cut.csv")
-        with open(os.path.join(a.out, name[:-4], "cut-full", "config.json")) as f:
-            c = json.load(f)
-        held = str(c["val_windows"] / (c["train_windows"] + c["val_windows"]))  # as the sections above
-        for share in VAL_FRACTIONS:
-            for seed in CUT_SEEDS:
-                # 0.1: the runs of the sections above
-                out = os.path.join(a.out, name[:-4], f"cut-{init}-seed{seed}" if share == "0.1" else f"cut-{init}-val{share}-seed{seed}")
-                jobs.append((name, share, [BIN, "train", "--quiet", "--data", cut, *flags, "--test-fraction", held, "--yt-init", init,
-                                           "--ridge-choice", "lowest", "--val-fraction", share, "--seed", str(seed), "--out", out], out))
+    jobs = cut_jobs(a, init, VAL_FRACTIONS, lambda share: ["--ridge-choice", "lowest", "--val-fraction", share],
+                    lambda share, seed: f"cut-{init}-seed{seed}" if share == "0.1" else f"cut-{init}-val{share}-seed{seed}")
     got = cut_scores(jobs)
 
     def band(job):  # one run's forecast after another: each rewrites its files
