@@ -157,7 +157,7 @@ impl LinearAr {
             }
         }
         if fits.len() > 1 {
-            let errors = validation_errors(&fits, validation)?;
+            let errors = validation_errors(&fits, validation, choice == RidgeChoice::OneSe)?;
             // the first of the lowest: the smaller ridge on a tie
             let best = (0..fits.len()).fold(0, |best, k| if errors.sums[k] < errors.sums[best] { k } else { best });
             let chosen = match choice {
@@ -209,7 +209,7 @@ pub fn normal_equations(x: &Tensor, y: &Tensor) -> Result<Option<(Tensor, Tensor
 struct ValidationErrors {
     /// Per fit, over every window.
     sums: Vec<f64>,
-    /// Per window, per fit (window after window).
+    /// Per window, per fit (window after window); kept only for the one-standard-error rule.
     each: Vec<f64>,
 }
 
@@ -232,9 +232,10 @@ impl ValidationErrors {
     }
 }
 
-/// Each fit's squared errors on the windows `validation`: every W side by side in one matrix,
-/// applied in batches of `ONE_BATCH` windows, the batches' sums added in order.
-fn validation_errors(fits: &[LinearAr], validation: &TrignoDS) -> Result<ValidationErrors> {
+/// Each fit's squared errors on the windows `validation` (each window's too, with `each`): every
+/// W side by side in one matrix, applied in batches of `ONE_BATCH` windows, the batches' sums
+/// added in order.
+fn validation_errors(fits: &[LinearAr], validation: &TrignoDS, each: bool) -> Result<ValidationErrors> {
     let f = fits[0].features as i64;
     let w = Tensor::cat(&fits.iter().map(LinearAr::tensor).collect::<Vec<_>>(), 1);
     let (x, y) = (&validation.X, &validation.Y);
@@ -243,8 +244,11 @@ fn validation_errors(fits: &[LinearAr], validation: &TrignoDS) -> Result<Validat
         let predicted = design(&x.narrow(0, first, count)).matmul(w).view([count, fits.len() as i64, f]);
         let errors = (predicted - y.narrow(0, first, count).to_kind(Kind::Double).unsqueeze(1)).square();
         let sums = Vec::<f64>::try_from(errors.sum_dim_intlist([0i64, 2].as_slice(), false, Kind::Double))?;
-        let each = Vec::<f64>::try_from(errors.sum_dim_intlist([2i64].as_slice(), false, Kind::Double).flatten(0, -1))?;
-        Ok((sums, each))
+        let windows = match each {
+            true => Vec::<f64>::try_from(errors.sum_dim_intlist([2i64].as_slice(), false, Kind::Double).flatten(0, -1))?,
+            false => vec![],
+        };
+        Ok((sums, windows))
     })?;
     let mut errors = ValidationErrors { sums: vec![0.0; fits.len()], each: vec![] };
     for (sums, each) in batches {
@@ -316,7 +320,7 @@ impl Framing {
     pub const BLOG: Framing = Framing { target: Target::Level, norm: WindowNorm::None, linear: None };
 
     /// The framing of `target` and `norm`, `--target linear`'s autoregression fitted on the
-    /// training windows `train`, its ridge chosen on the windows `validation`.
+    /// training windows `train`, its ridge chosen on the windows `validation` by `choice`.
     pub fn fitted(target: Target, norm: WindowNorm, choice: RidgeChoice, train: &TrignoDS, validation: &TrignoDS) -> Result<Framing> {
         let linear = match target {
             Target::Linear => Some(Arc::new(LinearAr::fit(train, validation, choice)?)),
