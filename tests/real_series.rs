@@ -447,3 +447,34 @@ fn the_band_is_calibrated_on_the_errors_seen_before_its_start_and_reported_on_th
     let pred = |rows: &[String]| rows.iter().map(|r| r.split(',').next().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(pred(&after), pred(&before), "only the band may change");
 }
+
+/// On a short series, the later horizons have too few validation errors for a 90% rank: the
+/// band is then the largest error (`--few-errors max`, the default), or at least that and wider
+/// where Student's t band from the errors' root mean square is (`t`). forecast.json keeps the
+/// choice, so plot redraws the same band.
+#[test]
+fn too_few_errors_for_the_level_widen_the_band_with_few_errors_t() {
+    let dir = scratch("real-few-errors");
+    let out = dir.join("run");
+    train(&out, &["--quiet", "--epochs", "3", "--data", s(&data("nile.csv"))]);
+    let half_widths = |few: &str| -> Vec<f64> {
+        let r = run(&["forecast", s(&out), "--steps", "8", "--from", "1950", "--few-errors", few]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let text = read(&out.join("forecast.csv"));
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let (pred, upper) = (at("pred_volume"), at("upper_volume"));
+        let cells = |l: &str| l.split(',').map(String::from).collect::<Vec<_>>();
+        text.lines().skip(1).map(cells).map(|c| c[upper].parse::<f64>().unwrap() - c[pred].parse::<f64>().unwrap()).collect()
+    };
+    let (max, t) = (half_widths("max"), half_widths("t"));
+    assert!(max.iter().zip(&t).all(|(m, t)| t >= m), "{max:?} {t:?}");
+    assert!(max.iter().zip(&t).any(|(m, t)| t > m), "the t band widened no horizon: {max:?}");
+    let asked: serde_json::Value = serde_json::from_str(&read(&out.join("forecast.json"))).unwrap();
+    assert_eq!(asked["few_errors"], "t");
+    let before = std::fs::read(out.join("plots/forecast.png")).unwrap();
+    std::fs::remove_dir_all(out.join("plots")).unwrap();
+    assert_eq!(run(&["plot", s(&out)]).code, 0);
+    assert_eq!(std::fs::read(out.join("plots/forecast.png")).unwrap(), before, "plot redraws the t band");
+    assert_clean_error(&run(&["forecast", s(&out), "--few-errors", "normal"]), 2, "invalid value 'normal' for '--few-errors");
+}

@@ -2,7 +2,8 @@
 //! every held-out window (the validation windows and the test tail), and at each horizon h the
 //! band's half-width is the empirical quantile at `--coverage` of the absolute errors (per
 //! feature, in the series' units) whose truths were seen before the forecast's origin: the
-//! ceil((n + 1) coverage)-th smallest of the n errors, the largest when too few.
+//! ceil((n + 1) coverage)-th smallest of the n errors; when they are too few for it, the largest,
+//! or with `--few-errors t` the larger of that and Student's t band from their root mean square.
 //!
 //! The validation windows' errors whose truths come before the test tail calibrate every origin,
 //! as in split conformal. Every other held-out error joins them at the origins after its truth,
@@ -65,6 +66,92 @@ fn rank(n: usize, coverage: f64) -> usize {
     ((((n + 1) as f64) * coverage).ceil() as usize).clamp(1, n)
 }
 
+/// What the band is when its errors are too few for the level's rank (ceil((n + 1) level) > n,
+/// as with fewer than 9 errors at 90%, or a level that ACI has raised): `--few-errors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FewErrors {
+    /// the largest error
+    Max,
+    /// the larger of the largest error and Student's t band from the errors' root mean square
+    /// (t at (1 + level) / 2 with n degrees of freedom, the level at most 0.999), which keeps
+    /// widening as the level rises
+    T,
+}
+
+impl std::fmt::Display for FewErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            FewErrors::Max => "max",
+            FewErrors::T => "t",
+        })
+    }
+}
+
+/// Student's t quantile at p (1/2 < p < 1) with `df` degrees of freedom: the root of its CDF,
+/// 1 - I_x(df/2, 1/2) / 2 with x = df / (df + t^2), by bisection.
+pub fn t_quantile(p: f64, df: f64) -> f64 {
+    let cdf = |t: f64| 1.0 - 0.5 * incomplete_beta(df / 2.0, 0.5, df / (df + t * t));
+    let (mut lo, mut hi) = (0.0, 1e7);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if cdf(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// ln Γ(x), x > 0 (Lanczos, as in Numerical Recipes' gammln).
+fn ln_gamma(x: f64) -> f64 {
+    const G: [f64; 6] =
+        [76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5];
+    let tmp = x + 5.5 - (x + 0.5) * (x + 5.5).ln();
+    let (mut y, mut series) = (x, 1.000000000190015);
+    for g in G {
+        y += 1.0;
+        series += g / y;
+    }
+    -tmp + (2.5066282746310005 * series / x).ln()
+}
+
+/// The regularized incomplete beta function I_x(a, b), by its continued fraction (Numerical
+/// Recipes' betai and betacf).
+fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
+    if x <= 0.0 || x >= 1.0 {
+        return x.clamp(0.0, 1.0);
+    }
+    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        front * beta_fraction(a, b, x) / a
+    } else {
+        1.0 - front * beta_fraction(b, a, 1.0 - x) / b
+    }
+}
+
+fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
+    let tiny = |v: f64| if v.abs() < 1e-300 { 1e-300 } else { v };
+    let (mut c, mut d) = (1.0, 1.0 / tiny(1.0 - (a + b) * x / (a + 1.0)));
+    let mut h = d;
+    for m in 1..300 {
+        let m = m as f64;
+        let even = m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
+        d = 1.0 / tiny(1.0 + even * d);
+        c = tiny(1.0 + even / c);
+        h *= d * c;
+        let odd = -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0));
+        d = 1.0 / tiny(1.0 + odd * d);
+        c = tiny(1.0 + odd / c);
+        h *= d * c;
+        if (d * c - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    h
+}
+
 /// ACI's step, `--band-step`'s default (adaptive conformal inference, Gibbs and Candès, NeurIPS
 /// 2021): as each truth of the test tail arrives, the level of its horizon's band moves by the
 /// step times (the miss rate asked - whether the band given at that start missed it), so that a
@@ -83,6 +170,8 @@ struct Ranked {
     /// Fenwick tree (1-based) of the held errors' places in `sorted`.
     tree: Vec<u32>,
     held: usize,
+    /// The sum of the held errors' squares (`FewErrors::T`).
+    square: f64,
 }
 
 impl Ranked {
@@ -94,7 +183,7 @@ impl Ranked {
         let mut place = vec![0; values.len()];
         order.iter().enumerate().for_each(|(at, &i)| place[i] = at);
         let sorted = order.iter().map(|&i| values[i]).collect();
-        let mut ranked = Ranked { sorted, own: place[pool.len()..].to_vec(), tree: vec![0; values.len() + 1], held: 0 };
+        let mut ranked = Ranked { sorted, own: place[pool.len()..].to_vec(), tree: vec![0; values.len() + 1], held: 0, square: 0.0 };
         place[..pool.len()].iter().for_each(|&at| ranked.hold_at(at));
         ranked
     }
@@ -106,6 +195,7 @@ impl Ranked {
             i += i & i.wrapping_neg();
         }
         self.held += 1;
+        self.square += self.sorted[at] * self.sorted[at];
     }
 
     /// Holds this series' `i`-th own error.
@@ -113,13 +203,26 @@ impl Ranked {
         self.hold_at(self.own[i]);
     }
 
-    /// The conformal quantile of the held errors at `level` (`conformal_quantile`'s).
-    fn quantile(&self, level: f64) -> Option<f64> {
+    /// The conformal quantile of the held errors at `level` (`conformal_quantile`'s), or, when
+    /// they are too few for its rank, what `few` says.
+    fn quantile(&self, level: f64, few: FewErrors) -> Option<f64> {
         if self.held == 0 {
             return None;
         }
+        let q = self.kth(rank(self.held, level));
+        let n = self.held as f64;
+        match few {
+            FewErrors::T if ((n + 1.0) * level).ceil() > n => {
+                Some(q.max(t_quantile((1.0 + level.min(0.999)) / 2.0, n) * (self.square / n).sqrt()))
+            }
+            _ => Some(q),
+        }
+    }
+
+    /// The k-th smallest held error (1-based).
+    fn kth(&self, k: usize) -> f64 {
         // the last place with fewer than k held up to it, by the tree's binary descent
-        let (n, mut at, mut left) = (self.tree.len() - 1, 0, rank(self.held, level) as u32);
+        let (n, mut at, mut left) = (self.tree.len() - 1, 0, k as u32);
         let mut step = n.next_power_of_two();
         while step > 0 {
             if at + step <= n && self.tree[at + step] < left {
@@ -128,7 +231,7 @@ impl Ranked {
             }
             step /= 2;
         }
-        Some(self.sorted[at])
+        self.sorted[at]
     }
 }
 
@@ -146,6 +249,8 @@ pub struct Calibration {
     pub coverage: f64,
     /// How far each test-tail truth moves the level (`ADAPT`, `--band-step`).
     step: f64,
+    /// The band when its errors are too few for the level (`--few-errors`).
+    few: FewErrors,
     features: usize,
     /// Per horizon: the errors, by their truth's row.
     misses: Vec<Misses>,
@@ -205,15 +310,15 @@ impl Rolled {
 
 impl Calibration {
     /// The errors of the validation windows' closed loops; None without validation windows.
-    pub fn of(w: &Windows, validation: &Rolled, coverage: f64, step: f64) -> Option<Calibration> {
-        (w.n_val > 0).then(|| Calibration::without_errors(w, coverage, step).and(w, validation))
+    pub fn of(w: &Windows, validation: &Rolled, coverage: f64, step: f64, few: FewErrors) -> Option<Calibration> {
+        (w.n_val > 0).then(|| Calibration::without_errors(w, coverage, step, few).and(w, validation))
     }
 
     /// No error yet: for a series of many too short for validation windows of its own, which
     /// the pool calibrates.
-    pub fn without_errors(w: &Windows, coverage: f64, step: f64) -> Calibration {
+    pub fn without_errors(w: &Windows, coverage: f64, step: f64, few: FewErrors) -> Calibration {
         let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
-        Calibration { coverage, step, features: w.series.features(), misses: vec![], test_row, test_starts: vec![], pool: None }
+        Calibration { coverage, step, few, features: w.series.features(), misses: vec![], test_row, test_starts: vec![], pool: None }
     }
 
     /// With the errors of later closed loops (`rolled`, the test tail's): the held-out windows
@@ -334,7 +439,7 @@ impl Calibration {
         let mut half: Vec<Vec<f64>> = Vec::with_capacity(steps);
         let mut counts = Vec::with_capacity(steps);
         for (q, level) in ranked.iter().zip(levels).take(steps) {
-            let quantiles = q.iter().zip(level).map(|(q, &l)| q.quantile(l.clamp(0.0, 1.0)));
+            let quantiles = q.iter().zip(level).map(|(q, &l)| q.quantile(l.clamp(0.0, 1.0), self.few));
             let Some(mut h) = quantiles.collect::<Option<Vec<f64>>>() else { break };
             if let Some(pool) = &self.pool {
                 h.iter_mut().zip(&pool.scale).for_each(|(h, s)| *h *= s);
@@ -385,12 +490,16 @@ mod tests {
             let mut pool: Vec<f64> = (0..pooled).map(|_| draw() + 0.5).collect();
             pool.sort_by(f64::total_cmp);
             let mut ranked = Ranked::new(&pool, own.iter().copied());
-            assert_eq!(ranked.quantile(0.9), pool.last().map(|_| conformal_quantile(pool.clone(), 0.9)));
+            assert_eq!(ranked.quantile(0.9, FewErrors::Max), pool.last().map(|_| conformal_quantile(pool.clone(), 0.9)));
             for n in 0..own.len() {
                 ranked.hold_own(n);
                 let all = [&pool[..], &own[..=n]].concat();
                 for level in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
-                    assert_eq!(ranked.quantile(level), Some(conformal_quantile(all.clone(), level)), "{pooled} pooled, {n}, {level}");
+                    assert_eq!(
+                        ranked.quantile(level, FewErrors::Max),
+                        Some(conformal_quantile(all.clone(), level)),
+                        "{pooled} pooled, {n}, {level}"
+                    );
                 }
             }
         }
@@ -423,7 +532,16 @@ mod tests {
         let errors: Vec<f64> = rows.iter().map(|&r| draw() * if r >= 40 { 3.0 } else { 1.0 }).collect();
         let starts: Vec<usize> = (40..80).collect();
         let misses = vec![Misses { rows: rows.clone(), abs: errors.clone() }];
-        let c = Calibration { coverage: 0.9, step: ADAPT, features: 1, misses, test_row: 40, test_starts: starts.clone(), pool: None };
+        let c = Calibration {
+            coverage: 0.9,
+            step: ADAPT,
+            few: FewErrors::Max,
+            features: 1,
+            misses,
+            test_row: 40,
+            test_starts: starts.clone(),
+            pool: None,
+        };
         let mut along = vec![];
         c.along(&starts, 1, |_, b| along.push(b.unwrap().half[0][0]));
         let expected = by_hand(&rows, &errors, 40, &starts, 0.9);
@@ -440,7 +558,7 @@ mod tests {
             Misses { rows: vec![10, 11, 12, 13, 14], abs: vec![1.0, 2.0, 3.0, 40.0, 50.0] },
             Misses { rows: vec![11, 12, 13, 14], abs: vec![4.0, 5.0, 60.0, 70.0] },
         ];
-        Calibration { coverage: 0.5, step: ADAPT, features: 1, misses, test_row: 13, test_starts: vec![], pool: None }
+        Calibration { coverage: 0.5, step: ADAPT, few: FewErrors::Max, features: 1, misses, test_row: 13, test_starts: vec![], pool: None }
     }
 
     #[test]
@@ -475,6 +593,29 @@ mod tests {
         // row 15's origin adds its own test-tail errors (40 and 50 over 2) to the pool
         assert_eq!(pooled.at(15, 1).unwrap().half, [vec![12.0]], "the 5th of 0.5, 1, 1.5, 5, 6, 7, 20, 25");
         assert_eq!(calibration().pooled(vec![f64::NAN], pool).at(13, 1), c.at(13, 1), "no scale: its own errors");
+    }
+
+    #[test]
+    fn students_t_quantiles_are_the_tables() {
+        for (p, df, t) in [(0.95, 4.0, 2.131847), (0.975, 10.0, 2.228139), (0.95, 1.0, 6.313752), (0.9995, 2.0, 31.599055)] {
+            assert!((t_quantile(p, df) - t).abs() < 1e-5, "t({p}, {df}) = {}, not {t}", t_quantile(p, df));
+        }
+    }
+
+    #[test]
+    fn too_few_errors_for_the_level_give_the_largest_or_the_t_band() {
+        let mut ranked = Ranked::new(&[], [1.0, 2.0, 3.0].into_iter());
+        (0..3).for_each(|i| ranked.hold_own(i));
+        assert_eq!(ranked.quantile(0.9, FewErrors::Max), Some(3.0), "ceil(4 * 0.9) = 4 > 3: the largest");
+        // t(0.95, 3 df) = 2.353363 times the root mean square sqrt(14 / 3)
+        let t = ranked.quantile(0.9, FewErrors::T).unwrap();
+        assert!((t - 2.353363 * (14.0f64 / 3.0).sqrt()).abs() < 1e-5, "{t}");
+        assert!(ranked.quantile(0.99, FewErrors::T).unwrap() > 2.0 * t, "it widens as the level rises");
+        assert_eq!(ranked.quantile(0.5, FewErrors::T), Some(2.0), "enough errors for the rank: the conformal quantile");
+        let nine: Vec<f64> = (1..=9).map(f64::from).collect();
+        let mut ranked = Ranked::new(&[], nine.iter().copied());
+        (0..9).for_each(|i| ranked.hold_own(i));
+        assert_eq!(ranked.quantile(0.9, FewErrors::T), ranked.quantile(0.9, FewErrors::Max), "ceil(10 * 0.9) = 9: no t");
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub struct ForecastArgs {
     /// How far each test-tail truth moves the band's level: by this step times (the miss rate asked - whether its band missed it), adaptive conformal inference's; 0 keeps --coverage's quantile (plain split conformal)
     #[arg(long, default_value_t = band::ADAPT, value_parser = band_step)]
     pub band_step: f64,
+    /// The band at a horizon whose errors are too few for the level's rank (fewer than 9 at 90%, or a level that --band-step has raised): the largest error, or the larger of it and Student's t band from the errors' root mean square, which keeps widening as the level rises
+    #[arg(long, default_value_t = band::FewErrors::Max, value_enum)]
+    pub few_errors: band::FewErrors,
     /// The CSV to write [default: forecast.csv beside the weights]; the plot goes beside it (.png)
     #[arg(long, value_name = "CSV")]
     pub out: Option<PathBuf>,
@@ -422,7 +425,7 @@ impl Validated {
     fn of(loaded: &Loaded, windows: Windows, args: &ForecastArgs, steps: usize) -> Result<Validated> {
         let (rnn, framing) = (&loaded.rnn, &loaded.framing);
         let validation = band::Rolled::of(rnn, framing, &windows, windows.n_train, windows.n_val, steps)?;
-        let calibration = band::Calibration::of(&windows, &validation, args.coverage, args.band_step);
+        let calibration = band::Calibration::of(&windows, &validation, args.coverage, args.band_step, args.few_errors);
         let scale = windows.mase_scale(0, loaded.run.as_ref().and_then(|r| r.season));
         Ok(Validated { windows, calibration, scale })
     }
@@ -458,8 +461,8 @@ fn forecast_one(
     let test = band::Rolled::of(&loaded.rnn, &loaded.framing, &windows, windows.test_start(), test_windows, steps)?;
     // a series of many too short for validation windows of its own: the pool calibrates it
     let pooled = pool.filter(|p| p.iter().flatten().any(|errors| !errors.is_empty()));
-    let calibration =
-        calibration.or_else(|| pooled.as_ref().map(|_| band::Calibration::without_errors(&windows, args.coverage, args.band_step)));
+    let calibration = calibration
+        .or_else(|| pooled.as_ref().map(|_| band::Calibration::without_errors(&windows, args.coverage, args.band_step, args.few_errors)));
     let calibration = calibration.map(|c| c.and(&windows, &test)).map(|c| match pooled {
         Some(pool) => c.pooled(scale.clone(), pool),
         None => c,
@@ -528,6 +531,13 @@ pub struct Asked {
     /// --band-step (a forecast.json written before it: the step its band was drawn with).
     #[serde(default = "step_before_the_flag")]
     pub band_step: f64,
+    /// --few-errors (a forecast.json written before it: the largest error, as its band had).
+    #[serde(default = "few_before_the_flag")]
+    pub few_errors: band::FewErrors,
+}
+
+fn few_before_the_flag() -> band::FewErrors {
+    band::FewErrors::Max
 }
 
 fn step_before_the_flag() -> f64 {
@@ -537,7 +547,14 @@ fn step_before_the_flag() -> f64 {
 impl Asked {
     pub fn of(args: &ForecastArgs) -> Asked {
         let series = args.trained.series.clone();
-        Asked { series, steps: args.steps, from: args.from.clone(), coverage: args.coverage, band_step: args.band_step }
+        Asked {
+            series,
+            steps: args.steps,
+            from: args.from.clone(),
+            coverage: args.coverage,
+            band_step: args.band_step,
+            few_errors: args.few_errors,
+        }
     }
 
     pub fn save(&self, run: &Path) -> Result<()> {
@@ -564,8 +581,15 @@ pub fn redraw(run: &Path) -> Result<Option<PathBuf>> {
         data: Default::default(),
         model: Default::default(),
     };
-    let args =
-        ForecastArgs { trained, steps: asked.steps, from: asked.from, coverage: asked.coverage, band_step: asked.band_step, out: None };
+    let args = ForecastArgs {
+        trained,
+        steps: asked.steps,
+        from: asked.from,
+        coverage: asked.coverage,
+        band_step: asked.band_step,
+        few_errors: asked.few_errors,
+        out: None,
+    };
     let plot = run.join("plots").join("forecast.png");
     figure::draw(&forecast(&args)?, &plot)?;
     Ok(Some(plot))
