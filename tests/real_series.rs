@@ -437,7 +437,7 @@ fn the_band_is_calibrated_on_the_errors_seen_before_its_start_and_reported_on_th
     // start); the default moves it by the test tail's misses before the start, so the bands differ
     let (fixed_held, fixed) = forecast_with("0.9", "1996-09", Some("0"));
     assert_ne!(band(fixed), before, "the band step changed nothing");
-    assert_eq!(band(forecast_with("0.9", "1996-09", Some("0.1")).1), before, "--band-step 0.1 is the default");
+    assert_eq!(band(forecast_with("0.9", "1996-09", Some("0.2")).1), before, "--band-step 0.2 is the default");
     assert!((60.0..=100.0).contains(&fixed_held), "{fixed_held}");
     write(&|i| if i >= start { 100.0 } else { 0.0 });
     assert_eq!(band(forecast("0.9", "1996-09").1), before, "a truth from the start on changed the band");
@@ -449,16 +449,16 @@ fn the_band_is_calibrated_on_the_errors_seen_before_its_start_and_reported_on_th
 }
 
 /// On a short series, the later horizons have too few validation errors for a 90% rank: the
-/// band is then the largest error (`--few-errors max`, the default), or at least that and wider
-/// where Student's t band from the errors' root mean square is (`t`). forecast.json keeps the
-/// choice, so plot redraws the same band.
+/// band is then the largest error (`--few-errors max`), or at least that and wider where
+/// Student's t band from the errors' root mean square is (`t`, the default). forecast.json keeps
+/// the choice, so plot redraws the same band.
 #[test]
 fn too_few_errors_for_the_level_widen_the_band_with_few_errors_t() {
     let dir = scratch("real-few-errors");
     let out = dir.join("run");
     train(&out, &["--quiet", "--epochs", "3", "--data", s(&data("nile.csv"))]);
-    let half_widths = |few: &str| -> Vec<f64> {
-        let r = run(&["forecast", s(&out), "--steps", "8", "--from", "1950", "--few-errors", few]);
+    let half_widths = |few: &[&str]| -> Vec<f64> {
+        let r = run(&[&["forecast", s(&out), "--steps", "8", "--from", "1950"], few].concat());
         assert_eq!(r.code, 0, "{}", r.stderr);
         let text = read(&out.join("forecast.csv"));
         let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
@@ -467,7 +467,8 @@ fn too_few_errors_for_the_level_widen_the_band_with_few_errors_t() {
         let cells = |l: &str| l.split(',').map(String::from).collect::<Vec<_>>();
         text.lines().skip(1).map(cells).map(|c| c[upper].parse::<f64>().unwrap() - c[pred].parse::<f64>().unwrap()).collect()
     };
-    let (max, t) = (half_widths("max"), half_widths("t"));
+    let (max, default, t) = (half_widths(&["--few-errors", "max"]), half_widths(&[]), half_widths(&["--few-errors", "t"]));
+    assert_eq!(default, t, "t is the default");
     assert!(max.iter().zip(&t).all(|(m, t)| t >= m), "{max:?} {t:?}");
     assert!(max.iter().zip(&t).any(|(m, t)| t > m), "the t band widened no horizon: {max:?}");
     let asked: serde_json::Value = serde_json::from_str(&read(&out.join("forecast.json"))).unwrap();

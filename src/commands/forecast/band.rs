@@ -67,7 +67,8 @@ fn rank(n: usize, coverage: f64) -> usize {
 }
 
 /// What the band is when its errors are too few for the level's rank (ceil((n + 1) level) > n,
-/// as with fewer than 9 errors at 90%, or a level that ACI has raised): `--few-errors`.
+/// as with fewer than 9 errors at 90%, or a level that ACI has raised): `--few-errors`, whose
+/// default, t, was chosen with `ADAPT` (docs/tuning.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum FewErrors {
@@ -155,9 +156,10 @@ fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
 /// ACI's step, `--band-step`'s default (adaptive conformal inference, Gibbs and Candès, NeurIPS
 /// 2021): as each truth of the test tail arrives, the level of its horizon's band moves by the
 /// step times (the miss rate asked - whether the band given at that start missed it), so that a
-/// band that keeps missing widens and one that never misses narrows. Chosen on the series that
-/// chose the defaults by `scripts/tune_csv_defaults.py` (docs/tuning.md, "How fast the band adapts").
-pub const ADAPT: f64 = 0.1;
+/// band that keeps missing widens and one that never misses narrows. Chosen with `--few-errors t`
+/// on the series that chose the defaults by `scripts/tune_csv_defaults.py` (docs/tuning.md, "How
+/// fast the band adapts, and what it is on too few errors").
+pub const ADAPT: f64 = 0.2;
 
 /// One horizon's and feature's errors as an order statistic: every error it may come to hold,
 /// sorted once (the pool's, then this series' own as they arrive), and a Fenwick tree counting

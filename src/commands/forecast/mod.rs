@@ -38,7 +38,7 @@ pub struct ForecastArgs {
     #[arg(long, default_value_t = band::ADAPT, value_parser = band_step)]
     pub band_step: f64,
     /// The band at a horizon whose errors are too few for the level's rank (fewer than 9 at 90%, or a level that --band-step has raised): the largest error, or the larger of it and Student's t band from the errors' root mean square, which keeps widening as the level rises
-    #[arg(long, default_value_t = band::FewErrors::Max, value_enum)]
+    #[arg(long, default_value_t = band::FewErrors::T, value_enum)]
     pub few_errors: band::FewErrors,
     /// The CSV to write [default: forecast.csv beside the weights]; the plot goes beside it (.png)
     #[arg(long, value_name = "CSV")]
