@@ -194,6 +194,18 @@ def cut_jobs(a, init, candidates, flags_of, dir_of):
     return jobs
 
 
+def cut_row(got, candidate):
+    """A candidate's cells over the cut runs (`cut_scores`): each series' median ratio over the
+    best baseline, their geometric mean, and the runs ahead of the best baseline and of
+    persistence; and that geometric mean."""
+    med = [statistics.median(r["best"] for r in got[(candidate, n)]) for n, _, _ in SERIES]
+    every = [r for n, _, _ in SERIES for r in got[(candidate, n)]]
+    mean = math.exp(sum(math.log(r) for r in med) / len(med))
+    cells = (" | ".join(f"{r:.3g}" for r in med) + f" | {mean:.3g} | {sum(r['best'] < 1 for r in every)} of {len(every)} | "
+             f"{sum(r['persistence'] < 1 for r in every)} of {len(every)}")
+    return cells, mean
+
+
 def ridge_choice(a, init):
     """How the validation windows choose the linear autoregression's ridge, on the same cut tails."""
     jobs = cut_jobs(a, init, RIDGE_CHOICES, lambda choice: ["--ridge-choice", choice, "--val-fraction", "0.1"],
@@ -208,11 +220,8 @@ def ridge_choice(a, init):
              *table_head(["--ridge-choice"], ["geometric mean", "runs ahead of the best baseline", "of persistence"])]
     means = {}
     for choice in RIDGE_CHOICES:
-        med = [statistics.median(r["best"] for r in got[(choice, n)]) for n, _, _ in SERIES]
-        every = [r for n, _, _ in SERIES for r in got[(choice, n)]]
-        means[choice] = math.exp(sum(math.log(r) for r in med) / len(med))
-        lines.append(f"| {choice} | " + " | ".join(f"{r:.3g}" for r in med) + f" | {means[choice]:.3g} | "
-                     f"{sum(r['best'] < 1 for r in every)} of {len(every)} | {sum(r['persistence'] < 1 for r in every)} of {len(every)} |")
+        cells, means[choice] = cut_row(got, choice)
+        lines.append(f"| {choice} | {cells} |")
     choice = min(means, key=means.get)
     lines += ["", f"Lower geometric mean, the choice for a CSV series: `--ridge-choice {choice}`.", ""]
     return lines
@@ -250,13 +259,8 @@ def validation_share(a, init):
              *table_head(["--val-fraction"], ["geometric mean", "runs ahead of the best baseline", "of persistence", "band within 5 points"])]
     means = {}
     for share in VAL_FRACTIONS:
-        med = [statistics.median(r["best"] for r in got[(share, n)]) for n, _, _ in SERIES]
-        every = [r for n, _, _ in SERIES for r in got[(share, n)]]
-        means[share] = math.exp(sum(math.log(r) for r in med) / len(med))
-        near = sum(abs(c - 0.9) <= 0.05 for c in reached[share])
-        lines.append(f"| {share} | " + " | ".join(f"{r:.3g}" for r in med) + f" | {means[share]:.3g} | "
-                     f"{sum(r['best'] < 1 for r in every)} of {len(every)} | {sum(r['persistence'] < 1 for r in every)} of {len(every)} | "
-                     f"{near} of {len(reached[share])} |")
+        cells, means[share] = cut_row(got, share)
+        lines.append(f"| {share} | {cells} | {near(reached[share])} of {len(reached[share])} |")
     choice = min(means, key=means.get)
     # (a decision, written here as it was taken: docs/usage.md has the run behind it)
     lines += ["", f"Lowest geometric mean: `--val-fraction {choice}`. Not taken: a CSV series still validates on 0.1 of its "
@@ -268,6 +272,11 @@ def validation_share(a, init):
 
 # forecast --band-step's candidates (0: the level stays at --coverage, plain split conformal)
 BAND_STEPS = [0, 0.01, 0.02, 0.05, 0.1, 0.2]
+
+
+def near(reached):
+    """How many of the coverages `reached` are within 5 points of the 90% asked."""
+    return sum(abs(c - 0.9) <= 0.05 for c in reached)
 
 
 def coverage_reached(run):
@@ -308,9 +317,6 @@ def band_step(a, init):
              "and horizon (forecast_horizons.csv). A cell: the median over the seeds, and how many of the seeds' runs came "
              "within 5 points of 90%. The choice: the most runs within 5 points, then the lowest mean distance from 90%.", "",
              *table_head(["--few-errors", "--band-step"], ["runs within 5 points", "mean distance (points)"])]
-    def near(reached):  # within 5 points of the 90% asked
-        return sum(abs(c - 0.9) <= 0.05 for c in reached)
-
     ranking = []
     for few in FEW_ERRORS:
         for step in BAND_STEPS:
