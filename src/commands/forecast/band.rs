@@ -245,14 +245,20 @@ struct Misses {
     abs: Vec<f64>,
 }
 
+/// What a band is asked: forecast's `--coverage`, `--band-step` and `--few-errors`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rule {
+    pub coverage: f64,
+    /// How far each test-tail truth moves the level (`ADAPT`, `--band-step`).
+    pub step: f64,
+    /// The band when its errors are too few for the level (`--few-errors`).
+    pub few: FewErrors,
+}
+
 /// The closed loop's errors from every held-out start, per horizon, in their truths' order.
 #[derive(Debug)]
 pub struct Calibration {
-    pub coverage: f64,
-    /// How far each test-tail truth moves the level (`ADAPT`, `--band-step`).
-    step: f64,
-    /// The band when its errors are too few for the level (`--few-errors`).
-    few: FewErrors,
+    rule: Rule,
     features: usize,
     /// Per horizon: the errors, by their truth's row.
     misses: Vec<Misses>,
@@ -312,15 +318,15 @@ impl Rolled {
 
 impl Calibration {
     /// The errors of the validation windows' closed loops; None without validation windows.
-    pub fn of(w: &Windows, validation: &Rolled, coverage: f64, step: f64, few: FewErrors) -> Option<Calibration> {
-        (w.n_val > 0).then(|| Calibration::without_errors(w, coverage, step, few).and(w, validation))
+    pub fn of(w: &Windows, validation: &Rolled, rule: Rule) -> Option<Calibration> {
+        (w.n_val > 0).then(|| Calibration::without_errors(w, rule).and(w, validation))
     }
 
     /// No error yet: for a series of many too short for validation windows of its own, which
     /// the pool calibrates.
-    pub fn without_errors(w: &Windows, coverage: f64, step: f64, few: FewErrors) -> Calibration {
+    pub fn without_errors(w: &Windows, rule: Rule) -> Calibration {
         let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
-        Calibration { coverage, step, few, features: w.series.features(), misses: vec![], test_row, test_starts: vec![], pool: None }
+        Calibration { rule, features: w.series.features(), misses: vec![], test_row, test_starts: vec![], pool: None }
     }
 
     /// With the errors of later closed loops (`rolled`, the test tail's): the held-out windows
@@ -388,7 +394,7 @@ impl Calibration {
             Some(_) => self.misses.iter().map(|m| m.rows.iter().take_while(|&&row| row < self.test_row).count()).collect(),
             None => vec![0; self.misses.len()],
         };
-        let mut levels = vec![vec![self.coverage; f]; self.misses.len()];
+        let mut levels = vec![vec![self.rule.coverage; f]; self.misses.len()];
         // the bands given at the test tail's starts whose truths are still to come, by start
         let mut given: std::collections::VecDeque<(usize, Band)> = Default::default();
         let last = origins.last().copied().unwrap_or(0);
@@ -407,7 +413,7 @@ impl Calibration {
                         ranked[k][j].hold_own(i);
                         if let Some(at) = at {
                             let missed = misses.abs[i * f + j] > given[at].1.at(k + 1)[j];
-                            levels[k][j] -= self.step * ((1.0 - self.coverage) - f64::from(u8::from(missed)));
+                            levels[k][j] -= self.rule.step * ((1.0 - self.rule.coverage) - f64::from(u8::from(missed)));
                         }
                     }
                     seen[k] += 1;
@@ -441,7 +447,7 @@ impl Calibration {
         let mut half: Vec<Vec<f64>> = Vec::with_capacity(steps);
         let mut counts = Vec::with_capacity(steps);
         for (q, level) in ranked.iter().zip(levels).take(steps) {
-            let quantiles = q.iter().zip(level).map(|(q, &l)| q.quantile(l.clamp(0.0, 1.0), self.few));
+            let quantiles = q.iter().zip(level).map(|(q, &l)| q.quantile(l.clamp(0.0, 1.0), self.rule.few));
             let Some(mut h) = quantiles.collect::<Option<Vec<f64>>>() else { break };
             if let Some(pool) = &self.pool {
                 h.iter_mut().zip(&pool.scale).for_each(|(h, s)| *h *= s);
@@ -457,7 +463,7 @@ impl Calibration {
             half.push(widest.clone());
             counts.push(0);
         }
-        Some(Band { coverage: self.coverage, half, errors: counts })
+        Some(Band { coverage: self.rule.coverage, half, errors: counts })
     }
 }
 
@@ -535,9 +541,7 @@ mod tests {
         let starts: Vec<usize> = (40..80).collect();
         let misses = vec![Misses { rows: rows.clone(), abs: errors.clone() }];
         let c = Calibration {
-            coverage: 0.9,
-            step: ADAPT,
-            few: FewErrors::Max,
+            rule: Rule { coverage: 0.9, step: ADAPT, few: FewErrors::Max },
             features: 1,
             misses,
             test_row: 40,
@@ -560,7 +564,8 @@ mod tests {
             Misses { rows: vec![10, 11, 12, 13, 14], abs: vec![1.0, 2.0, 3.0, 40.0, 50.0] },
             Misses { rows: vec![11, 12, 13, 14], abs: vec![4.0, 5.0, 60.0, 70.0] },
         ];
-        Calibration { coverage: 0.5, step: ADAPT, few: FewErrors::Max, features: 1, misses, test_row: 13, test_starts: vec![], pool: None }
+        let rule = Rule { coverage: 0.5, step: ADAPT, few: FewErrors::Max };
+        Calibration { rule, features: 1, misses, test_row: 13, test_starts: vec![], pool: None }
     }
 
     #[test]

@@ -45,6 +45,13 @@ pub struct ForecastArgs {
     pub out: Option<PathBuf>,
 }
 
+impl ForecastArgs {
+    /// What the band is asked.
+    fn rule(&self) -> band::Rule {
+        band::Rule { coverage: self.coverage, step: self.band_step, few: self.few_errors }
+    }
+}
+
 /// What --coverage and --band-step allow (the flags' parsers and a forecast.json read back both ask).
 fn is_coverage(c: f64) -> bool {
     c > 0.0 && c < 1.0
@@ -425,7 +432,7 @@ impl Validated {
     fn of(loaded: &Loaded, windows: Windows, args: &ForecastArgs, steps: usize) -> Result<Validated> {
         let (rnn, framing) = (&loaded.rnn, &loaded.framing);
         let validation = band::Rolled::of(rnn, framing, &windows, windows.n_train, windows.n_val, steps)?;
-        let calibration = band::Calibration::of(&windows, &validation, args.coverage, args.band_step, args.few_errors);
+        let calibration = band::Calibration::of(&windows, &validation, args.rule());
         let scale = windows.mase_scale(0, loaded.run.as_ref().and_then(|r| r.season));
         Ok(Validated { windows, calibration, scale })
     }
@@ -461,8 +468,7 @@ fn forecast_one(
     let test = band::Rolled::of(&loaded.rnn, &loaded.framing, &windows, windows.test_start(), test_windows, steps)?;
     // a series of many too short for validation windows of its own: the pool calibrates it
     let pooled = pool.filter(|p| p.iter().flatten().any(|errors| !errors.is_empty()));
-    let calibration = calibration
-        .or_else(|| pooled.as_ref().map(|_| band::Calibration::without_errors(&windows, args.coverage, args.band_step, args.few_errors)));
+    let calibration = calibration.or_else(|| pooled.as_ref().map(|_| band::Calibration::without_errors(&windows, args.rule())));
     let calibration = calibration.map(|c| c.and(&windows, &test)).map(|c| match pooled {
         Some(pool) => c.pooled(scale.clone(), pool),
         None => c,
