@@ -8,8 +8,8 @@ defaults, the baselines it writes (scores.csv), darts' vanilla RNN and statsmode
 `tuning` is tests/data, which chose the defaults; `unseen` is scripts/unseen_series.py's series,
 which chose nothing (though two settings were prototyped on them); `fresh` is
 scripts/fresh_series.py's, run first after the defaults were fixed. Every forecaster predicts each test target one step ahead from the rows
-before it; the peers fit on the rows before the first test target (the port's train and
-validation windows). Scores: MASE as scores.csv computes it (the MAE over the in-sample MAE of
+before it; the peers, and the port's linear AR baseline, fit on the rows before the first test
+target (the port's train and validation windows). Scores: MASE as scores.csv computes it (the MAE over the in-sample MAE of
 the seasonal naive on the rows up to the last training target).
 
 - darts: `RNNModel(model="RNN", hidden_dim=32, n_epochs=100)`, input_chunk_length the port's

@@ -1,8 +1,8 @@
 //! What the series alone predicts, for the RNN to beat: persistence (the next point is the last
-//! one seen), a linear autoregression fitted by least squares on the training windows, and, when
-//! the series has a season, the seasonal naive (the value one season earlier). All are scored as
-//! the RNN is, by the MSE on the held-out windows in model units, so that the numbers compare
-//! directly.
+//! one seen), a linear autoregression fitted by least squares on the windows before the test
+//! tail (the training and the validation windows), and, when the series has a season, the
+//! seasonal naive (the value one season earlier). All are scored as the RNN is, by the MSE on the
+//! held-out windows in model units, so that the numbers compare directly.
 
 use super::framing::{design, normal_equations};
 use super::{for_batches, map_batches, model_rows, per_worker, TrignoDS, Windows, ONE_BATCH};
@@ -14,7 +14,8 @@ use tch::{Kind, Reduction, Tensor};
 pub struct Baselines {
     /// x_{t+1} = x_t.
     pub persistence: f64,
-    /// x_{t+1} = W [x_{t-seq_len+1}, ..., x_t, 1], W fitted by least squares on the training windows.
+    /// x_{t+1} = W [x_{t-seq_len+1}, ..., x_t, 1], W fitted by least squares on the windows before
+    /// the test tail.
     pub linear: f64,
     /// x_{t+1} = x_{t+1-season}, for a series with a season.
     pub seasonal: Option<SeasonalNaive>,
@@ -36,7 +37,9 @@ impl Baselines {
         if windows.test().is_empty() {
             return Self::scored(windows, season, None);
         }
-        Self::scored(windows, season, Some(&linear_fit(&windows.training())?))
+        // a baseline chooses nothing, so it learns from every window before the test tail, as the
+        // peers do (scripts/forecast_peers.py): the training windows and the validation windows
+        Self::scored(windows, season, Some(&linear_fit(&windows.before_test())?))
     }
 
     /// The baselines on `windows`' test tail, the linear AR's weights given (fitted on another
@@ -66,7 +69,7 @@ impl Baselines {
     }
 }
 
-/// The linear AR's weights, by least squares on the training windows (gelsy copes with
+/// The linear AR's weights, by least squares on the windows `train` (gelsy copes with
 /// collinear inputs, the circle's). Beyond `ONE_BATCH` windows: by the normal equations
 /// (X'X) w = X'y, each summed over the batches in f64, then solved the same way.
 fn linear_fit(train: &TrignoDS) -> Result<Tensor> {
@@ -184,6 +187,26 @@ mod tests {
             };
             assert!((mse - want).abs() <= 1e-6 * want, "{}: {mse} against {want}", p.name);
         }
+    }
+
+    /// A baseline chooses nothing, so the validation windows are history to it: it learns from
+    /// every window before the test tail, and the same one whatever --val-fraction.
+    #[test]
+    fn the_linear_baseline_learns_from_every_window_before_the_test_tail() {
+        let rows: Vec<Vec<f64>> = (0..60).map(|i| vec![(0.7 * i as f64).sin() + 0.2 * ((i * i) % 7) as f64]).collect();
+        let split = |val_fraction| {
+            let series = Series { names: vec!["a".into()], rows: rows.clone().into(), time: None, gaps: 0, groups: None };
+            Windows::new(series, ScalingRule::Unscaled, 3, Split { test_fraction: 0.2, val_fraction }).unwrap()
+        };
+        let (none, some) = (split(0.0), split(0.3));
+        assert!(some.n_val > 0 && some.test_start() == none.test_start());
+        let (a, b) = (Baselines::of(&none, None).unwrap(), Baselines::of(&some, None).unwrap());
+        // (to rounding: LAPACK's sums may follow where the tensors lie in memory)
+        let near = |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(x, y)| (x - y).abs() <= 1e-12 * (1.0 + y.abs()));
+        assert!(near(&a.linear_weights, &b.linear_weights), "{:?} against {:?}", a.linear_weights, b.linear_weights);
+        assert!(near(&[a.linear], &[b.linear]));
+        let train_only: Vec<f64> = Vec::try_from(linear_fit(&some.training()).unwrap().flatten(0, -1)).unwrap();
+        assert!(!near(&b.linear_weights, &train_only), "the validation windows change the fit, so the test above can tell");
     }
 
     #[test]

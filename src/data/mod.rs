@@ -533,6 +533,11 @@ impl Windows {
         self.ds.slice(0, self.n_train)
     }
 
+    /// The windows before the test tail: the training and validation windows together.
+    pub fn before_test(&self) -> TrignoDS {
+        self.ds.slice(0, self.test_start())
+    }
+
     /// The validation windows, between the training windows and the test tail.
     pub fn validation(&self) -> TrignoDS {
         self.ds.slice(self.n_train, self.n_val)
