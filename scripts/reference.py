@@ -252,12 +252,10 @@ def solve(a, b, ridge):
     return w
 
 
-def fit_linear(x, y, val_x, val_y, choice):
-    """--target linear's autoregression, as data/framing.rs fits it: ridge regression towards
-    persistence, W = P + V with (D'D + lambda I) V = D'Y - D'D P, D'D and D'Y summed by torch over
-    batches of ONE_BATCH windows; lambda = r trace(D'D) / d, r the one of RIDGES whose W has the
-    lowest squared error on the validation windows (the first without any), or with --ridge-choice
-    one-se the largest within one standard error of it. Returns (W, r)."""
+def towards(x, y):
+    """The normal equations of a fit towards persistence, as data/framing.rs's Towards: A = D'D
+    and B - A P, D'D and D'Y summed by torch over batches of ONE_BATCH windows; and the design's
+    first column of the window's last point."""
     dtd = dty = None
     for first in range(0, len(x), ONE_BATCH):
         d = design(x[first:first + ONE_BATCH])
@@ -266,14 +264,34 @@ def fit_linear(x, y, val_x, val_y, choice):
     a, b = dtd.tolist(), dty.tolist()
     d, f = len(b), len(b[0])
     last = d - 1 - f  # the design's columns of the window's last point
-    left = [[b[i][c] - a[i][last + c] for c in range(f)] for i in range(d)]
+    return a, [[b[i][c] - a[i][last + c] for c in range(f)] for i in range(d)], last
+
+
+def solve_towards(a, left, last, ridge):
+    """W = P + V at `ridge`, None when it cannot be solved."""
+    w = solve(a, left, ridge)
+    if w is not None:
+        for c in range(len(left[0])):
+            w[last + c][c] += 1.0
+        return torch.tensor(w, dtype=torch.float64)
+    return None
+
+
+def fit_linear(x, y, val_x, val_y, choice):
+    """--target linear's autoregression, as data/framing.rs fits it: ridge regression towards
+    persistence, W = P + V with (D'D + lambda I) V = D'Y - D'D P; lambda = r trace(D'D) / d, r the
+    one of RIDGES whose W has the lowest squared error on the validation windows (the first
+    without any), or with --ridge-choice one-se the largest within one standard error of it, or
+    with none the least that can be solved. Returns (W, r)."""
+    a, left, last = towards(x, y)
+    f = len(left[0])
     fits = []
     for ridge in RIDGES if len(val_x) else RIDGES[:1]:
-        w = solve(a, left, ridge)
+        w = solve_towards(a, left, last, ridge)
         if w is not None:
-            for c in range(f):
-                w[last + c][c] += 1.0
-            fits.append((torch.tensor(w, dtype=torch.float64), ridge))
+            fits.append((w, ridge))
+    if choice == "none":
+        fits = fits[:1]
     if not fits:
         sys.exit("--target linear: the autoregression cannot be solved")
     if len(fits) == 1:
@@ -364,12 +382,14 @@ def csv_defaults(a, labels, rows):
     """train/settings.rs: the circle keeps the blog's run; a CSV series predicts what the linear
     autoregression leaves, from a
     window of two seasons (8 rows without one; at most a quarter of the rows, at least 4), with a
-    tenth of the windows validating, for 100 epochs. (train finds a dated series' season from its calendar; here
+    tenth of the windows validating, for 100 epochs, its autoregression the bare fit on every
+    window before the test tail. (train finds a dated series' season from its calendar; here
     a dated CSV needs --season or --seq-len.)"""
     if not a.data:
         a.seq_len, a.target, a.val_fraction = a.seq_len or 4, a.target or "level", a.val_fraction or 0.0
         a.epochs = 40 if a.epochs is None else a.epochs
         a.yt_init = a.yt_init or "pytorch"
+        a.ridge_choice, a.ar_fit = a.ridge_choice or "lowest", a.ar_fit or "training"
         return
     if a.seq_len is None:
         if labels is not None and not a.season:
@@ -379,6 +399,7 @@ def csv_defaults(a, labels, rows):
     a.val_fraction = 0.1 if a.val_fraction is None else a.val_fraction
     a.epochs = 100 if a.epochs is None else a.epochs
     a.yt_init = a.yt_init or "zero"
+    a.ridge_choice, a.ar_fit = a.ridge_choice or "none", a.ar_fit or "before-test"
 
 
 def main():
@@ -401,7 +422,8 @@ def main():
     p.add_argument("--target", choices=["level", "change", "linear"])  # level; a CSV's: csv_defaults
     p.add_argument("--window-norm", choices=["none", "last", "revin"], default="none")
     p.add_argument("--yt-init", choices=["pytorch", "zero"])  # pytorch; a CSV's: csv_defaults
-    p.add_argument("--ridge-choice", choices=["lowest", "one-se"], default="lowest")
+    p.add_argument("--ridge-choice", choices=["lowest", "one-se", "none"])  # lowest; a CSV's: csv_defaults
+    p.add_argument("--ar-fit", choices=["training", "before-test"])  # training; a CSV's: csv_defaults
     p.add_argument("--season", type=int, default=0)  # the seasonal baseline's: changes no number here
     p.add_argument("--data")
     p.add_argument("--time-column")
@@ -460,6 +482,10 @@ def main():
     global LINEAR
     if a.target == "linear":
         LINEAR, RIDGE = fit_linear(ds.X[:n_train], ds.Y[:n_train], val_x, val_y, a.ridge_choice)
+        if a.ar_fit == "before-test" and n_val:  # --ar-fit: again, at that ridge, on the validation windows too
+            LINEAR = solve_towards(*towards(ds.X[:n_train + n_val], ds.Y[:n_train + n_val]), RIDGE)
+            if LINEAR is None:
+                sys.exit("--ar-fit before-test: the autoregression cannot be solved")
     train_x, to_frame, _ = frame(ds.X[:n_train], a.target, a.window_norm)
     train_ds = TensorDataset(train_x, to_frame(ds.Y[:n_train]))
 

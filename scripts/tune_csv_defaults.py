@@ -63,7 +63,7 @@ def train(name, flags, seq, target, norm, seed, out):
     epochs = [] if "--epochs" in flags else ["--epochs", "40"]
     # get_yt as nn.Linear starts it, as when these tables chose (the last section compares the two)
     cmd = [BIN, "train", "--quiet", "--data", os.path.join(ROOT, "tests", "data", name), *flags, *epochs, "--yt-init", "pytorch", "--seq-len", str(seq),
-           "--target", target, "--window-norm", norm, "--val-fraction", "0.2", "--test-fraction", "0.2", "--seed", str(seed), "--out", out]
+           "--target", target, "--window-norm", norm, "--ridge-choice", "lowest", "--ar-fit", "training", "--val-fraction", "0.2", "--test-fraction", "0.2", "--seed", str(seed), "--out", out]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
@@ -129,9 +129,9 @@ def yt_init(a):
         for init in ("pytorch", "zero"):
             for seed in CUT_SEEDS:
                 out = os.path.join(a.out, name[:-4], f"cut-{init}-seed{seed}")
-                # (the ridge as it was chosen then: the last section compares the rules)
+                # (the autoregression as it was fitted then: the last sections compare the others)
                 jobs.append((name, init, [BIN, "train", "--quiet", "--data", cut, *flags, "--test-fraction", held, "--yt-init", init,
-                                          "--ridge-choice", "lowest", "--val-fraction", "0.1", "--seed", str(seed), "--out", out], out))
+                                          "--ridge-choice", "lowest", "--ar-fit", "training", "--val-fraction", "0.1", "--seed", str(seed), "--out", out], out))
     ratios = {(init, name): [r["best"] for r in rs] for (init, name), rs in cut_scores(jobs).items()}
     seeds = len(ratios[("zero", SERIES[0][0])])
     lines = ["## How get_yt starts", "",
@@ -208,7 +208,7 @@ def cut_row(got, candidate):
 
 def ridge_choice(a, init):
     """How the validation windows choose the linear autoregression's ridge, on the same cut tails."""
-    jobs = cut_jobs(a, init, RIDGE_CHOICES, lambda choice: ["--ridge-choice", choice, "--val-fraction", "0.1"],
+    jobs = cut_jobs(a, init, RIDGE_CHOICES, lambda choice: ["--ridge-choice", choice, "--ar-fit", "training", "--val-fraction", "0.1"],
                     lambda choice, seed: f"cut-{init}-seed{seed}" if choice == "lowest" else f"cut-{init}-{choice}-seed{seed}")
     got = cut_scores(jobs)
     lines = ["## How the ridge is chosen", "",
@@ -223,7 +223,7 @@ def ridge_choice(a, init):
         cells, means[choice] = cut_row(got, choice)
         lines.append(f"| {choice} | {cells} |")
     choice = min(means, key=means.get)
-    lines += ["", f"Lower geometric mean, the choice for a CSV series: `--ridge-choice {choice}`.", ""]
+    lines += ["", f"Lower geometric mean of the two rules: `--ridge-choice {choice}` (the last section weighs it against no ridge).", ""]
     return lines
 
 
@@ -233,21 +233,8 @@ VAL_FRACTIONS = ["0.05", "0.1", "0.15", "0.2", "0.25", "0.3", "0.4", "0.5"]
 
 def validation_share(a, init):
     """How many of the windows validate (--val-fraction), on the same cut tails."""
-    jobs = cut_jobs(a, init, VAL_FRACTIONS, lambda share: ["--ridge-choice", "lowest", "--val-fraction", share],
-                    lambda share, seed: f"cut-{init}-seed{seed}" if share == "0.1" else f"cut-{init}-val{share}-seed{seed}")
-    got = cut_scores(jobs)
-
-    def band(job):  # one run's forecast after another: each rewrites its files
-        _, share, _, out = job
-        with open(os.path.join(out, "config.json")) as f:
-            season = json.load(f).get("season") or 8
-        subprocess.run([BIN, "forecast", out, "--steps", str(season)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return share, coverage_reached(out)
-
-    reached = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-        for share, c in pool.map(band, jobs):
-            reached.setdefault(share, []).append(c)
+    got, reached = banded(cut_jobs(a, init, VAL_FRACTIONS, lambda share: ["--ridge-choice", "lowest", "--ar-fit", "training", "--val-fraction", share],
+                                   lambda share, seed: f"cut-{init}-seed{seed}" if share == "0.1" else f"cut-{init}-val{share}-seed{seed}"))
     lines = ["## How many windows validate", "",
              "The validation windows choose the kept epoch and the ridge, and calibrate the band; the more of them, the "
              "less those choices follow noise, and the fewer windows train. On the same cut tails (`--yt-init "
@@ -257,10 +244,8 @@ def validation_share(a, init):
              "`--steps <season, or 8>`) held within 5 points of 90% on the held-out tail. The choice: the lowest geometric "
              "mean, as above.", "",
              *table_head(["--val-fraction"], ["geometric mean", "runs ahead of the best baseline", "of persistence", "band within 5 points"])]
-    means = {}
-    for share in VAL_FRACTIONS:
-        cells, means[share] = cut_row(got, share)
-        lines.append(f"| {share} | {cells} | {near(reached[share])} of {len(reached[share])} |")
+    rows, means = banded_rows(got, reached, VAL_FRACTIONS)
+    lines += rows
     choice = min(means, key=means.get)
     # (a default moves for a clear gain: a new one reruns every table and peer; docs/usage.md)
     kept = "0.1" if means["0.1"] <= 1.01 * means[choice] else choice
@@ -270,6 +255,62 @@ def validation_share(a, init):
               "before the held-out tail, so it is the same whatever the share; before 2026-12-02 it learnt from the training "
               "windows alone, a larger share weakened what these cells divide by, and this table preferred 0.3.", ""]
     return lines
+
+
+# the autoregression's candidates: (--ridge-choice, --ar-fit)
+AR_FITS = [("lowest", "training"), ("none", "training"), ("lowest", "before-test"), ("none", "before-test")]
+
+
+def ar_fit(a, init):
+    """Which windows the linear autoregression is fitted on (--ar-fit), with and without its ridge
+    (--ridge-choice), on the same cut tails: the MASE, and the band as the validation section scores it."""
+    name = lambda c: f"{c[0]} {c[1]}"
+    flags = lambda c: ["--ridge-choice", c.split()[0], "--ar-fit", c.split()[1], "--val-fraction", "0.1"]
+    got, reached = banded(cut_jobs(a, init, [name(c) for c in AR_FITS], flags,
+                                   lambda c, seed: f"cut-{init}-seed{seed}" if c == "lowest training" else f"cut-{init}-{c.replace(' ', '-')}-seed{seed}"))
+    lines = ["## Which windows the autoregression learns from, and its ridge", "",
+             "`--target linear`'s autoregression is fitted on the training windows (`--ar-fit training`), or again, once fits "
+             "on them have chosen its ridge, on every window before the test tail (`before-test`: the validation windows "
+             "too, the most recent, as the linear baseline is); its ridge is the validation windows' choice (`--ridge-choice "
+             f"lowest`) or none (the bare least-squares fit). On the same cut tails (`--yt-init {init}`, `--val-fraction 0.1`), "
+             "the cells and the last columns as in the section above. The choice: the lowest geometric mean.", "",
+             *table_head(["--ridge-choice", "--ar-fit"], ["geometric mean", "runs ahead of the best baseline", "of persistence", "band within 5 points"])]
+    rows, means = banded_rows(got, reached, [name(c) for c in AR_FITS], label=lambda c: c.replace(" ", " | "))
+    lines += rows
+    choice = min(means, key=means.get).split()
+    lines += ["", f"Lowest geometric mean, the choice for a CSV series: `--ridge-choice {choice[0]} --ar-fit {choice[1]}`.", ""]
+    return lines
+
+
+def banded(jobs):
+    """The cut runs' scores (`cut_scores`) and their bands' coverage (`bands`)."""
+    return cut_scores(jobs), bands(jobs)
+
+
+def banded_rows(got, reached, candidates, label=str):
+    """A table row per candidate (its first cells `label(candidate)`): its `cut_row` cells and its
+    runs whose band came within 5 points (`bands`); and each candidate's geometric mean."""
+    rows, means = [], {}
+    for c in candidates:
+        cells, means[c] = cut_row(got, c)
+        rows.append(f"| {label(c)} | {cells} | {near(reached[c])} of {len(reached[c])} |")
+    return rows, means
+
+
+def bands(jobs):
+    """Each cut run's band coverage on its held-out tail (forecast's defaults, `--steps <season, or 8>`), per candidate."""
+    def band(job):  # one run's forecast after another: each rewrites its files
+        _, candidate, _, out = job
+        with open(os.path.join(out, "config.json")) as f:
+            season = json.load(f).get("season") or 8
+        subprocess.run([BIN, "forecast", out, "--steps", str(season)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return candidate, coverage_reached(out)
+
+    reached = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        for candidate, c in pool.map(band, jobs):
+            reached.setdefault(candidate, []).append(c)
+    return reached
 
 
 # forecast --band-step's candidates (0: the level stays at --coverage, plain split conformal)
@@ -379,6 +420,7 @@ def main():
     lines += band_step(a, init)
     lines += ridge_choice(a, init)
     lines += validation_share(a, init)
+    lines += ar_fit(a, init)
     lines[2] = lines[2].replace("SECONDS", f"{time.time() - start:.0f}")
     os.makedirs(os.path.dirname(a.doc), exist_ok=True)
     with open(a.doc, "w") as f:

@@ -284,8 +284,9 @@ fn a_users_csv_trains_bitwise_as_in_python() {
 /// Every framing of the windows (--target, --window-norm), on a trending series whose test tail
 /// lies above its training rows: the framed training, and validation, test and predictions
 /// mapped back, bitwise as in Python with both backwards (`linear`: its least-squares
-/// autoregression too, config.json's `linear_ar` to the bit, and on a random walk the ridge the
-/// validation windows chose).
+/// autoregression too, config.json's `linear_ar` to the bit: on a random walk the ridge the
+/// validation windows chose, that ridge's fit again on every window before the test tail
+/// (`--ar-fit before-test`), and a CSV series' bare fit there).
 #[test]
 fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     let dir = scratch("parity-framing");
@@ -315,11 +316,14 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     let noisy = dir.join("walk.csv");
     write_series(&noisy, "month,price", 150, |i| format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, walk[i]));
     let args = ["--epochs", "4", "--hidden", "8", "--seq-len", "12", "--val-fraction", "0.2", "--target", "linear", "--data", s(&noisy)];
-    parity("framing-linear-walk", &args);
+    let with = |more: &[&'static str]| [&args[..], more].concat();
+    parity("framing-linear-walk", &with(&["--ridge-choice", "lowest", "--ar-fit", "training"]));
     // a CSV series' get_yt starts at zero; nn.Linear's init, as the blog's, is bitwise too
-    let mut pytorch_init = args.to_vec();
-    pytorch_init.extend(["--yt-init", "pytorch"]);
-    parity("framing-linear-walk-pytorch-init", &pytorch_init);
+    parity("framing-linear-walk-pytorch-init", &with(&["--ridge-choice", "lowest", "--ar-fit", "training", "--yt-init", "pytorch"]));
+    // --ar-fit before-test: the walk's ridge, then the fit again on the validation windows too;
+    // and a CSV series' defaults, the bare fit there
+    parity("framing-linear-walk-before-test", &with(&["--ridge-choice", "lowest", "--ar-fit", "before-test"]));
+    parity("framing-linear-walk-csv-defaults", &args);
     // A noisy season, whose validation windows the one-standard-error rule reads: a larger
     // ridge than the lowest error's, as in Python.
     let noise: Vec<f64> = walk.windows(2).map(|w| w[1] - w[0]).collect();
@@ -328,24 +332,31 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
         let v = i as f64;
         format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, 100.0 + 0.5 * v + 15.0 * (v * std::f64::consts::PI / 6.0).sin() + 2.0 * noise[i])
     });
-    let mut one_se = args.to_vec();
-    *one_se.last_mut().unwrap() = s(&season);
+    let mut on_season = args.to_vec();
+    *on_season.last_mut().unwrap() = s(&season);
     let lowest = dir.join("noisy-season-lowest");
-    assert_eq!(run(&[&["train", "--quiet", "--out", s(&lowest)], &one_se[..]].concat()).code, 0);
-    one_se.extend(["--ridge-choice", "one-se"]);
-    parity("framing-linear-noisy-one-se", &one_se);
+    let flags =
+        [&["train", "--quiet", "--out", s(&lowest)], &on_season[..], &["--ridge-choice", "lowest", "--ar-fit", "training"]].concat();
+    assert_eq!(run(&flags).code, 0);
+    parity("framing-linear-noisy-one-se", &[&on_season[..], &["--ridge-choice", "one-se", "--ar-fit", "training"]].concat());
     let run = |name: &str, side: &str| -> serde_json::Value {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("parity-framing-linear-{name}")).join(side);
         serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap()["linear_ar"].clone()
     };
     let mut ridges = vec![];
-    for (name, ridge) in [("none", Some(1e-8)), ("walk", None), ("noisy-one-se", None)] {
+    let cases =
+        [("none", Some(1e-8)), ("walk", None), ("noisy-one-se", None), ("walk-before-test", None), ("walk-csv-defaults", Some(1e-8))];
+    let mut fits = vec![];
+    for (name, ridge) in cases {
         let (rust, python) = (run(name, "rust-fast"), run(name, "python"));
         assert!(rust["weights"].as_array().is_some_and(|w| w.len() == 13) && rust == python, "{name}: {rust} {python}");
         let chosen = rust["ridge"].as_f64().unwrap();
         assert!(ridge.map_or(chosen > 1e-8, |r| chosen == r), "{name}: ridge {chosen}");
         ridges.push(chosen);
+        fits.push(rust);
     }
+    assert_eq!(ridges[3], ridges[1], "before-test keeps the ridge the training windows' fits chose");
+    assert_ne!(fits[3]["weights"], fits[1]["weights"], "and fits again with the validation windows");
     let lowest = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(lowest.join("config.json")).unwrap()).unwrap();
     let lowest = lowest["linear_ar"]["ridge"].as_f64().unwrap();
     assert!(ridges[2] > lowest, "one-se keeps a larger ridge than the lowest error's: {} against {lowest}", ridges[2]);

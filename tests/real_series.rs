@@ -257,14 +257,30 @@ fn changing_only_the_held_out_tail_changes_no_training_step() {
     assert_eq!(config(&a)["scaling"], config(&b)["scaling"], "the scaling sees the training rows only");
     assert_ne!(final_test_loss(&a), final_test_loss(&b), "the held-out tail did change");
 
-    // With validation and early stopping: the test tail chooses nothing either.
+    // With validation and early stopping, and the autoregression fitted on the validation windows
+    // too: the test tail chooses nothing either.
     let (a, b) = (dir.join("original-val"), dir.join("changed-val"));
-    let flags = ["--quiet", "--epochs", "30", "--lr", "0.05", "--val-fraction", "0.2", "--patience", "2", "--time-column", "year"];
+    let flags = [
+        "--quiet",
+        "--epochs",
+        "30",
+        "--lr",
+        "0.05",
+        "--val-fraction",
+        "0.2",
+        "--patience",
+        "2",
+        "--time-column",
+        "year",
+        "--ar-fit",
+        "before-test",
+    ];
     train(&a, &[&flags[..], &["--data", s(&data("nile.csv"))]].concat());
     train(&b, &[&flags[..], &["--data", s(&changed)]].concat());
     assert_eq!(read(&a.join("steps.csv")), read(&b.join("steps.csv")), "the same steps, and the same epoch to stop at");
     assert_eq!(metrics_column(&a, "val_loss"), metrics_column(&b, "val_loss"), "the same validation losses");
     assert_eq!(config(&a)["kept_epoch"], config(&b)["kept_epoch"], "the same epoch kept");
+    assert_eq!(config(&a)["linear_ar"], config(&b)["linear_ar"], "the same autoregression, and ridge");
     assert_eq!(std::fs::read(a.join("weights.safetensors")).unwrap(), std::fs::read(b.join("weights.safetensors")).unwrap());
     assert!(metrics_column(&a, "val_loss").len() < 30, "early stopping stopped the run");
     assert_ne!(final_test_loss(&a), final_test_loss(&b), "the held-out tail did change");

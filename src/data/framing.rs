@@ -10,7 +10,8 @@
 //!                 revin: s = mean(x), c = sqrt(var(x) + 1e-5)   (RevIN's, without its affine)
 //!   --target level: a = s                   change: a = x_last
 //!            linear: a = the linear autoregression's prediction from the window (fitted by least
-//!                    squares on the training windows): the model learns what it leaves
+//!                    squares on the training windows, or on every window before the test tail:
+//!                    `--ar-fit`): the model learns what it leaves
 //!
 //! With `change` or `last`, an untrained model (out near 0) predicts persistence, and a level
 //! beyond the training rows stays reachable: the output's tanh bounds the step, not the level.
@@ -30,7 +31,7 @@ pub enum Target {
     Level,
     /// the change from the last point of the window
     Change,
-    /// what a linear autoregression on the window, fitted by least squares on the training windows, leaves
+    /// what a linear autoregression on the window, fitted by least squares (on the windows --ar-fit names), leaves
     Linear,
 }
 
@@ -43,6 +44,21 @@ pub enum RidgeChoice {
     /// the largest ridge (the nearest persistence) whose validation error is within one standard
     /// error of the lowest (Breiman's one-standard-error rule)
     OneSe,
+    /// no ridge: the bare least-squares fit, whatever the validation windows
+    #[serde(rename = "none")]
+    #[value(name = "none")]
+    Bare,
+}
+
+/// Which windows `--target linear`'s autoregression is fitted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArFit {
+    /// the training windows
+    Training,
+    /// every window before the test tail, the validation windows too (as the linear baseline
+    /// is), at the ridge that fits on the training windows chose
+    BeforeTest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -71,6 +87,16 @@ impl std::fmt::Display for RidgeChoice {
         f.write_str(match self {
             RidgeChoice::Lowest => "lowest",
             RidgeChoice::OneSe => "one-se",
+            RidgeChoice::Bare => "none",
+        })
+    }
+}
+
+impl std::fmt::Display for ArFit {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            ArFit::Training => "training",
+            ArFit::BeforeTest => "before-test",
         })
     }
 }
@@ -132,11 +158,20 @@ pub fn design(x: &Tensor) -> Tensor {
     Tensor::cat(&[flat, ones], 1)
 }
 
-impl LinearAr {
-    /// The fit on the training windows `train`, its ridge chosen on the windows `validation` by `choice`.
-    pub fn fit(train: &TrignoDS, validation: &TrignoDS, choice: RidgeChoice) -> Result<LinearAr> {
-        let f = train.Y.size()[1] as usize;
-        let Some((dtd, dty)) = normal_equations(&train.X, &train.Y)? else {
+/// The normal equations of a fit towards persistence on some windows: A = D'D, and
+/// B - A P = D'(Y - D P), so that W = P + V with (A + lambda I) V = B - A P.
+struct Towards {
+    a: Vec<f64>,
+    left: Vec<f64>,
+    f: usize,
+    /// The design's first column of the window's last point (persistence's).
+    last: usize,
+}
+
+impl Towards {
+    fn of(windows: &TrignoDS) -> Result<Towards> {
+        let f = windows.Y.size()[1] as usize;
+        let Some((dtd, dty)) = normal_equations(&windows.X, &windows.Y)? else {
             bail!("--target linear needs training windows to fit its autoregression")
         };
         let (a, b) = (Vec::<f64>::try_from(dtd.flatten(0, -1))?, Vec::<f64>::try_from(dty.flatten(0, -1))?);
@@ -147,21 +182,35 @@ impl LinearAr {
         for (i, row) in left.chunks_exact_mut(f).enumerate() {
             row.iter_mut().enumerate().for_each(|(c, v)| *v -= a[i * d + last + c]);
         }
+        Ok(Towards { a, left, f, last })
+    }
+
+    /// W at `ridge`; None when A + lambda I is not positive definite.
+    fn solve(&self, ridge: f64) -> Option<LinearAr> {
+        let f = self.f;
+        let mut weights = solve(&self.a, &self.left, f, ridge)?;
+        (0..f).for_each(|c| weights[(self.last + c) * f + c] += 1.0);
+        Some(LinearAr { weights, features: f, ridge })
+    }
+}
+
+impl LinearAr {
+    /// The fit on the training windows `train`, its ridge chosen on the windows `validation` by `choice`.
+    pub fn fit(train: &TrignoDS, validation: &TrignoDS, choice: RidgeChoice) -> Result<LinearAr> {
+        let system = Towards::of(train)?;
         let tried = if validation.is_empty() { &RIDGES[..1] } else { &RIDGES[..] };
-        let mut fits = vec![];
-        for &ridge in tried {
-            // a ridge too small for degenerate inputs is passed over for a larger one
-            if let Some(mut weights) = solve(&a, &left, f, ridge) {
-                (0..f).for_each(|c| weights[(last + c) * f + c] += 1.0);
-                fits.push(LinearAr { weights, features: f, ridge });
-            }
+        // a ridge too small for degenerate inputs is passed over for a larger one
+        let mut fits: Vec<LinearAr> = tried.iter().filter_map(|&ridge| system.solve(ridge)).collect();
+        if choice == RidgeChoice::Bare {
+            // the least of them, the bare fit where it can be solved
+            fits.truncate(1);
         }
         if fits.len() > 1 {
             let errors = validation_errors(&fits, validation, choice == RidgeChoice::OneSe)?;
             // the first of the lowest: the smaller ridge on a tie
             let best = (0..fits.len()).fold(0, |best, k| if errors.sums[k] < errors.sums[best] { k } else { best });
             let chosen = match choice {
-                RidgeChoice::Lowest => best,
+                RidgeChoice::Lowest | RidgeChoice::Bare => best,
                 // within the lowest sum plus n times its standard error, the largest ridge
                 RidgeChoice::OneSe => {
                     let within = errors.sums[best] + errors.spread(best);
@@ -172,6 +221,14 @@ impl LinearAr {
         }
         fits.pop().context(
             "--target linear: the training windows' autoregression cannot be solved (its inputs are degenerate); choose another --target",
+        )
+    }
+
+    /// The fit at this one's ridge on the windows `windows` (`--ar-fit before-test`: every
+    /// window before the test tail, once fits on the training windows have chosen the ridge).
+    pub fn refit(&self, windows: &TrignoDS) -> Result<LinearAr> {
+        Towards::of(windows)?.solve(self.ridge).context(
+            "--ar-fit before-test: the autoregression on the training and validation windows cannot be solved at the chosen ridge; use --ar-fit training",
         )
     }
 
@@ -327,6 +384,16 @@ impl Framing {
             _ => None,
         };
         Ok(Framing { target, norm, linear })
+    }
+
+    /// This framing with `--target linear`'s autoregression fitted again, at its ridge, on the
+    /// windows `before_test` (the training and the validation windows) where `fit` asks.
+    pub fn refitted(self, fit: ArFit, before_test: &TrignoDS) -> Result<Framing> {
+        let linear = match (&self.linear, fit) {
+            (Some(ar), ArFit::BeforeTest) => Some(Arc::new(ar.refit(before_test)?)),
+            _ => self.linear.clone(),
+        };
+        Ok(Framing { linear, ..self })
     }
 
     /// Frames windows `x` [windows, seq_len, features] (float32, scaled units).

@@ -226,7 +226,7 @@ impl Trainer {
         vs.set_device(device);
         let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, t)| *t).collect();
         let optimizer = Adam::new(&params, AdamConfig::with_lr(settings.lr));
-        let framing = settings.framing(&windows.training(), &windows.validation())?;
+        let framing = settings.framing(windows)?;
         let (train, validation, test) = (
             framed(&windows.training(), &framing).to_device(device),
             windows.validation().to_device(device),

@@ -9,8 +9,8 @@
 //! flag was typed comes from clap (`ArgMatches::value_source`), so that `--resume` can tell a
 //! flag the user typed from a default.
 
-use crate::data::framing::{Framing, RidgeChoice, Target, WindowNorm};
-use crate::data::{Missing, Reading, Source, Split, TrignoDS};
+use crate::data::framing::{ArFit, Framing, RidgeChoice, Target, WindowNorm};
+use crate::data::{Missing, Reading, Source, Split, Windows};
 use crate::fast::BackwardArg;
 use crate::model::loss::LossKind;
 use crate::model::{Activation, YtInit};
@@ -247,7 +247,7 @@ settings! {
     /// Runs before 0.4 predicted the level.
     #[serde(default = "level")]
     target: Target = Target::Level, plain, Training, Fixed,
-        flag "target", "What the model predicts: the next point; its change from the window's last point (then an untrained model is persistence); or what a linear autoregression on the window, fitted by least squares on the training windows, leaves (the prediction is the autoregression's plus the model's)", Shown::Words("level; a CSV series: linear"),
+        flag "target", "What the model predicts: the next point; its change from the window's last point (then an untrained model is persistence); or what a linear autoregression on the window, fitted by least squares (on the windows --ar-fit names), leaves (the prediction is the autoregression's plus the model's)", Shown::Words("level; a CSV series: linear"),
         check any, arg |a| a.value_parser(EnumValueParser::<Target>::new());
     /// Runs before 0.4 saw their windows as they are.
     #[serde(default = "no_norm")]
@@ -257,8 +257,13 @@ settings! {
     /// Runs before it chose the lowest.
     #[serde(default = "lowest")]
     ridge_choice: RidgeChoice = RidgeChoice::Lowest, plain, Training, Fixed,
-        flag "ridge-choice", "How the validation windows choose --target linear's ridge (how far its fit is shrunk towards persistence): the lowest validation error, or the largest ridge within one standard error of it", Shown::Value,
+        flag "ridge-choice", "How the validation windows choose --target linear's ridge (how far its fit is shrunk towards persistence): the lowest validation error, the largest ridge within one standard error of it, or none (the bare least-squares fit)", Shown::Words("lowest; a CSV series: none"),
         check any, arg |a| a.value_parser(EnumValueParser::<RidgeChoice>::new());
+    /// Runs before it fitted on the training windows.
+    #[serde(default = "training_windows")]
+    ar_fit: ArFit = ArFit::Training, plain, Training, Fixed,
+        flag "ar-fit", "Which windows --target linear's autoregression is fitted on: the training windows, or every window before the test tail (the validation windows too, as the linear baseline is), at the ridge that fits on the training windows chose", Shown::Words("training; a CSV series: before-test"),
+        check any, arg |a| a.value_parser(EnumValueParser::<ArFit>::new());
     /// Runs before it started get_yt as nn.Linear does.
     #[serde(default = "pytorch_init")]
     yt_init: YtInit = YtInit::Pytorch, plain, Training, Fixed,
@@ -312,6 +317,10 @@ fn lowest() -> RidgeChoice {
     RidgeChoice::Lowest
 }
 
+fn training_windows() -> ArFit {
+    ArFit::Training
+}
+
 fn pytorch_init() -> YtInit {
     YtInit::Pytorch
 }
@@ -322,9 +331,10 @@ fn no_norm() -> WindowNorm {
 
 impl Settings {
     /// How a window is put to the model (`--target linear` fits its autoregression on the
-    /// training windows `train`, its ridge chosen on the windows `validation`).
-    pub fn framing(&self, train: &TrignoDS, validation: &TrignoDS) -> anyhow::Result<Framing> {
-        Framing::fitted(self.target, self.window_norm, self.ridge_choice, train, validation)
+    /// training windows, its ridge chosen on the validation windows, then maybe on both: `--ar-fit`).
+    pub fn framing(&self, windows: &Windows) -> anyhow::Result<Framing> {
+        Framing::fitted(self.target, self.window_norm, self.ridge_choice, &windows.training(), &windows.validation())?
+            .refitted(self.ar_fit, &windows.before_test())
     }
 
     /// The checks that read two settings at once.
@@ -384,14 +394,17 @@ pub struct CsvSeries {
 /// least 4), the tenth of the windows before the test tail validating, so that the epoch of
 /// the lowest validation loss is the one kept, and 100 epochs to choose it from. get_yt starts
 /// at zero, so that the untrained model is that autoregression and an early kept epoch is near
-/// it, rather than it plus nn.Linear's random output (chosen by a held-out tail cut before the
-/// test tail: docs/tuning.md).
+/// it, rather than it plus nn.Linear's random output; the autoregression is the bare least-squares
+/// fit on every window before the test tail, as the linear baseline is (both chosen by a
+/// held-out tail cut before the test tail: docs/tuning.md).
 pub fn csv_defaults(s: &mut Settings, series: CsvSeries) {
     s.target = Target::Linear;
     s.yt_init = YtInit::Zero;
     s.epochs = 100;
     s.seq_len = series.season.map_or(8, |m| 2 * m).min(series.rows / 4).max(4) as i64;
     s.val_fraction = 0.1;
+    s.ridge_choice = RidgeChoice::Bare;
+    s.ar_fit = ArFit::BeforeTest;
 }
 
 /// The settings typed on one command line: their values (the rest at their defaults) and which
@@ -695,17 +708,22 @@ mod tests {
         let csv = |season, rows| Some(CsvSeries { season, rows });
         let monthly = args(&[]).new_run(csv(Some(12), 500)).unwrap();
         assert_eq!((monthly.seq_len, monthly.target, monthly.val_fraction, monthly.epochs), (24, Target::Linear, 0.1, 100));
+        assert_eq!((monthly.ridge_choice, monthly.ar_fit), (RidgeChoice::Bare, ArFit::BeforeTest), "the bare fit, before the test tail");
         assert_eq!(args(&[]).new_run(csv(None, 500)).unwrap().seq_len, 8, "8 rows without a season");
         assert_eq!(args(&[]).new_run(csv(Some(52), 120)).unwrap().seq_len, 30, "at most a quarter of the rows");
         assert_eq!(args(&[]).new_run(csv(None, 10)).unwrap().seq_len, 4, "at least 4");
-        let typed = args(&["--seq-len", "5", "--target", "level", "--val-fraction", "0"]).new_run(csv(Some(12), 500)).unwrap();
+        let typed =
+            args(&["--seq-len", "5", "--target", "level", "--val-fraction", "0", "--ridge-choice", "lowest", "--ar-fit", "training"])
+                .new_run(csv(Some(12), 500))
+                .unwrap();
         assert_eq!((typed.seq_len, typed.target, typed.val_fraction), (5, Target::Level, 0.0));
+        assert_eq!((typed.ridge_choice, typed.ar_fit), (RidgeChoice::Lowest, ArFit::Training));
         assert_eq!(Settings { seq_len: 4, ..monthly.clone() }.hidden, Settings::DEFAULT.hidden, "the rest stays");
     }
 
     /// Every setting, given a value other than its default: each must reach its field, and each
     /// must be refused by name when it contradicts a resumed run.
-    const EVERY_FLAG: [(&str, &str); 27] = [
+    const EVERY_FLAG: [(&str, &str); 28] = [
         ("--seq-len", "7"),
         ("--activation", "relu"),
         ("--data", "x.csv"),
@@ -729,6 +747,7 @@ mod tests {
         ("--window-norm", "revin"),
         ("--yt-init", "zero"),
         ("--ridge-choice", "one-se"),
+        ("--ar-fit", "before-test"),
         ("--season", "12"),
         ("--threads", "2"),
         ("--device", "auto"),
