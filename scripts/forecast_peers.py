@@ -270,9 +270,8 @@ def corrections(table):
     against what it did on the test tail, over the port's seeds."""
     spread = lambda v: f"{statistics.median(v):.3f} ({min(v):.3f}–{max(v):.3f})"
     lines = ["## What the RNN's correction did, on validation and on the test tail", "",
-             "The port's MSE over that of its own linear AR alone (the `--target linear` framing, fitted on every window "
-             "before the test tail by default, so the validation windows too; config.json's linear_ar), on the validation "
-             "windows that chose the kept epoch and on the test tail; "
+             "The port's MSE over that of its own linear AR alone (the `--target linear` framing, fitted on the training "
+             "windows; config.json's linear_ar), on the validation windows that chose the kept epoch and on the test tail; "
              "median (range) over the seeds. Below 1, the RNN's correction helped.", "",
              "| series | validation windows | validation | test tail |", "|---|---|---|---|"]
     runs = [c for r in table for c in r["corrections"]]

@@ -382,14 +382,12 @@ def csv_defaults(a, labels, rows):
     """train/settings.rs: the circle keeps the blog's run; a CSV series predicts what the linear
     autoregression leaves, from a
     window of two seasons (8 rows without one; at most a quarter of the rows, at least 4), with a
-    tenth of the windows validating, for 100 epochs, its autoregression the bare fit on every
-    window before the test tail. (train finds a dated series' season from its calendar; here
+    tenth of the windows validating, for 100 epochs. (train finds a dated series' season from its calendar; here
     a dated CSV needs --season or --seq-len.)"""
     if not a.data:
         a.seq_len, a.target, a.val_fraction = a.seq_len or 4, a.target or "level", a.val_fraction or 0.0
         a.epochs = 40 if a.epochs is None else a.epochs
         a.yt_init = a.yt_init or "pytorch"
-        a.ridge_choice, a.ar_fit = a.ridge_choice or "lowest", a.ar_fit or "training"
         return
     if a.seq_len is None:
         if labels is not None and not a.season:
@@ -399,7 +397,6 @@ def csv_defaults(a, labels, rows):
     a.val_fraction = 0.1 if a.val_fraction is None else a.val_fraction
     a.epochs = 100 if a.epochs is None else a.epochs
     a.yt_init = a.yt_init or "zero"
-    a.ridge_choice, a.ar_fit = a.ridge_choice or "none", a.ar_fit or "before-test"
 
 
 def main():
@@ -422,8 +419,8 @@ def main():
     p.add_argument("--target", choices=["level", "change", "linear"])  # level; a CSV's: csv_defaults
     p.add_argument("--window-norm", choices=["none", "last", "revin"], default="none")
     p.add_argument("--yt-init", choices=["pytorch", "zero"])  # pytorch; a CSV's: csv_defaults
-    p.add_argument("--ridge-choice", choices=["lowest", "one-se", "none"])  # lowest; a CSV's: csv_defaults
-    p.add_argument("--ar-fit", choices=["training", "before-test"])  # training; a CSV's: csv_defaults
+    p.add_argument("--ridge-choice", choices=["lowest", "one-se", "none"], default="lowest")
+    p.add_argument("--ar-fit", choices=["training", "before-test"], default="training")
     p.add_argument("--season", type=int, default=0)  # the seasonal baseline's: changes no number here
     p.add_argument("--data")
     p.add_argument("--time-column")

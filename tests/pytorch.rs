@@ -286,7 +286,7 @@ fn a_users_csv_trains_bitwise_as_in_python() {
 /// mapped back, bitwise as in Python with both backwards (`linear`: its least-squares
 /// autoregression too, config.json's `linear_ar` to the bit: on a random walk the ridge the
 /// validation windows chose, that ridge's fit again on every window before the test tail
-/// (`--ar-fit before-test`), and a CSV series' bare fit there).
+/// (`--ar-fit before-test`), and the bare fit there).
 #[test]
 fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     let dir = scratch("parity-framing");
@@ -321,9 +321,9 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     // a CSV series' get_yt starts at zero; nn.Linear's init, as the blog's, is bitwise too
     parity("framing-linear-walk-pytorch-init", &with(&["--ridge-choice", "lowest", "--ar-fit", "training", "--yt-init", "pytorch"]));
     // --ar-fit before-test: the walk's ridge, then the fit again on the validation windows too;
-    // and a CSV series' defaults, the bare fit there
+    // and the bare fit there (--ridge-choice none)
     parity("framing-linear-walk-before-test", &with(&["--ridge-choice", "lowest", "--ar-fit", "before-test"]));
-    parity("framing-linear-walk-csv-defaults", &args);
+    parity("framing-linear-walk-none-before-test", &with(&["--ridge-choice", "none", "--ar-fit", "before-test"]));
     // A noisy season, whose validation windows the one-standard-error rule reads: a larger
     // ridge than the lowest error's, as in Python.
     let noise: Vec<f64> = walk.windows(2).map(|w| w[1] - w[0]).collect();
@@ -345,7 +345,7 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     };
     let mut ridges = vec![];
     let cases =
-        [("none", Some(1e-8)), ("walk", None), ("noisy-one-se", None), ("walk-before-test", None), ("walk-csv-defaults", Some(1e-8))];
+        [("none", Some(1e-8)), ("walk", None), ("noisy-one-se", None), ("walk-before-test", None), ("walk-none-before-test", Some(1e-8))];
     let mut fits = vec![];
     for (name, ridge) in cases {
         let (rust, python) = (run(name, "rust-fast"), run(name, "python"));

@@ -257,12 +257,12 @@ settings! {
     /// Runs before it chose the lowest.
     #[serde(default = "lowest")]
     ridge_choice: RidgeChoice = RidgeChoice::Lowest, plain, Training, Fixed,
-        flag "ridge-choice", "How the validation windows choose --target linear's ridge (how far its fit is shrunk towards persistence): the lowest validation error, the largest ridge within one standard error of it, or none (the bare least-squares fit)", Shown::Words("lowest; a CSV series: none"),
+        flag "ridge-choice", "How the validation windows choose --target linear's ridge (how far its fit is shrunk towards persistence): the lowest validation error, the largest ridge within one standard error of it, or none (the bare least-squares fit)", Shown::Value,
         check any, arg |a| a.value_parser(EnumValueParser::<RidgeChoice>::new());
     /// Runs before it fitted on the training windows.
     #[serde(default = "training_windows")]
     ar_fit: ArFit = ArFit::Training, plain, Training, Fixed,
-        flag "ar-fit", "Which windows --target linear's autoregression is fitted on: the training windows, or every window before the test tail (the validation windows too, as the linear baseline is), at the ridge that fits on the training windows chose", Shown::Words("training; a CSV series: before-test"),
+        flag "ar-fit", "Which windows --target linear's autoregression is fitted on: the training windows, or every window before the test tail (the validation windows too, as the linear baseline is), at the ridge that fits on the training windows chose", Shown::Value,
         check any, arg |a| a.value_parser(EnumValueParser::<ArFit>::new());
     /// Runs before it started get_yt as nn.Linear does.
     #[serde(default = "pytorch_init")]
@@ -394,17 +394,14 @@ pub struct CsvSeries {
 /// least 4), the tenth of the windows before the test tail validating, so that the epoch of
 /// the lowest validation loss is the one kept, and 100 epochs to choose it from. get_yt starts
 /// at zero, so that the untrained model is that autoregression and an early kept epoch is near
-/// it, rather than it plus nn.Linear's random output; the autoregression is the bare least-squares
-/// fit on every window before the test tail, as the linear baseline is (both chosen by a
-/// held-out tail cut before the test tail: docs/tuning.md).
+/// it, rather than it plus nn.Linear's random output (chosen by a held-out tail cut before the
+/// test tail: docs/tuning.md).
 pub fn csv_defaults(s: &mut Settings, series: CsvSeries) {
     s.target = Target::Linear;
     s.yt_init = YtInit::Zero;
     s.epochs = 100;
     s.seq_len = series.season.map_or(8, |m| 2 * m).min(series.rows / 4).max(4) as i64;
     s.val_fraction = 0.1;
-    s.ridge_choice = RidgeChoice::Bare;
-    s.ar_fit = ArFit::BeforeTest;
 }
 
 /// The settings typed on one command line: their values (the rest at their defaults) and which
@@ -708,16 +705,16 @@ mod tests {
         let csv = |season, rows| Some(CsvSeries { season, rows });
         let monthly = args(&[]).new_run(csv(Some(12), 500)).unwrap();
         assert_eq!((monthly.seq_len, monthly.target, monthly.val_fraction, monthly.epochs), (24, Target::Linear, 0.1, 100));
-        assert_eq!((monthly.ridge_choice, monthly.ar_fit), (RidgeChoice::Bare, ArFit::BeforeTest), "the bare fit, before the test tail");
+        assert_eq!((monthly.ridge_choice, monthly.ar_fit), (RidgeChoice::Lowest, ArFit::Training), "the circle's autoregression");
         assert_eq!(args(&[]).new_run(csv(None, 500)).unwrap().seq_len, 8, "8 rows without a season");
         assert_eq!(args(&[]).new_run(csv(Some(52), 120)).unwrap().seq_len, 30, "at most a quarter of the rows");
         assert_eq!(args(&[]).new_run(csv(None, 10)).unwrap().seq_len, 4, "at least 4");
         let typed =
-            args(&["--seq-len", "5", "--target", "level", "--val-fraction", "0", "--ridge-choice", "lowest", "--ar-fit", "training"])
+            args(&["--seq-len", "5", "--target", "level", "--val-fraction", "0", "--ridge-choice", "none", "--ar-fit", "before-test"])
                 .new_run(csv(Some(12), 500))
                 .unwrap();
         assert_eq!((typed.seq_len, typed.target, typed.val_fraction), (5, Target::Level, 0.0));
-        assert_eq!((typed.ridge_choice, typed.ar_fit), (RidgeChoice::Lowest, ArFit::Training));
+        assert_eq!((typed.ridge_choice, typed.ar_fit), (RidgeChoice::Bare, ArFit::BeforeTest));
         assert_eq!(Settings { seq_len: 4, ..monthly.clone() }.hidden, Settings::DEFAULT.hidden, "the rest stays");
     }
 
