@@ -286,7 +286,7 @@ def fit_linear(x, y, val_x, val_y, choice):
     a, left, last = towards(x, y)
     f = len(left[0])
     fits = []
-    for ridge in RIDGES if len(val_x) else RIDGES[:1]:
+    for ridge in RIDGES if len(val_x) or choice == "none" else RIDGES[:1]:
         w = solve_towards(a, left, last, ridge)
         if w is not None:
             fits.append((w, ridge))

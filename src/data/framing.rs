@@ -198,11 +198,11 @@ impl LinearAr {
     /// The fit on the training windows `train`, its ridge chosen on the windows `validation` by `choice`.
     pub fn fit(train: &TrignoDS, validation: &TrignoDS, choice: RidgeChoice) -> Result<LinearAr> {
         let system = Towards::of(train)?;
-        let tried = if validation.is_empty() { &RIDGES[..1] } else { &RIDGES[..] };
+        let tried = if validation.is_empty() && choice != RidgeChoice::Bare { &RIDGES[..1] } else { &RIDGES[..] };
         // a ridge too small for degenerate inputs is passed over for a larger one
         let mut fits: Vec<LinearAr> = tried.iter().filter_map(|&ridge| system.solve(ridge)).collect();
         if choice == RidgeChoice::Bare {
-            // the least of them, the bare fit where it can be solved
+            // the least of them: the bare fit, where it can be solved
             fits.truncate(1);
         }
         if fits.len() > 1 {
@@ -522,7 +522,8 @@ mod tests {
 
     /// The ridge is the validation windows' choice: a random walk's fit shrinks to persistence
     /// (no lag but the last helps, and its noise would fit the training windows), an exact
-    /// recurrence's stays the bare least-squares fit.
+    /// recurrence's stays the bare least-squares fit; `none` keeps the bare fit, and a refit
+    /// keeps the ridge.
     #[test]
     fn the_ridge_towards_persistence_is_chosen_on_the_validation_windows() {
         let ds = |series: &[f32]| {
@@ -542,6 +543,11 @@ mod tests {
         let from_persistence = |w: &[f64]| w.iter().zip([0.0, 0.0, 0.0, 1.0, 0.0]).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
         assert!(fit.ridge > RIDGES[0], "a random walk's fit is shrunk: ridge {}", fit.ridge);
         assert!(from_persistence(&fit.weights) < from_persistence(&bare.weights) / 2.0, "{:?} against {:?}", fit.weights, bare.weights);
+        // --ridge-choice none: the bare fit, whatever the validation windows say
+        assert_eq!(LinearAr::fit(&train, &validation, RidgeChoice::Bare).unwrap(), bare);
+        // --ar-fit before-test: the chosen ridge, fitted again with the validation windows
+        let again = fit.refit(&windows.slice(0, 86)).unwrap();
+        assert!(again.ridge == fit.ridge && again.weights != fit.weights, "{again:?}");
         let exact: Vec<f32> = (0..40).map(|t| (t * t) as f32 * 0.01 + t as f32 * 0.1).collect();
         let windows = ds(&exact);
         let fit = LinearAr::fit(&windows.slice(0, 26), &windows.slice(26, 10), RidgeChoice::Lowest).unwrap();
