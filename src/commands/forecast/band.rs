@@ -63,7 +63,13 @@ pub fn conformal_quantile(mut errors: Vec<f64>, coverage: f64) -> f64 {
 
 /// Which of n errors, counted from the smallest, the quantile at `coverage` is.
 fn rank(n: usize, coverage: f64) -> usize {
-    ((((n + 1) as f64) * coverage).ceil() as usize).clamp(1, n)
+    wanted_rank(n, coverage).clamp(1, n)
+}
+
+/// ceil((n + 1) coverage): the rank split conformal asks of n errors, beyond n when they are too
+/// few for the coverage.
+fn wanted_rank(n: usize, coverage: f64) -> usize {
+    (((n + 1) as f64) * coverage).ceil() as usize
 }
 
 /// What the band is when its errors are too few for the level's rank (ceil((n + 1) level) > n,
@@ -214,7 +220,7 @@ impl Ranked {
         let q = self.kth(rank(self.held, level));
         let n = self.held as f64;
         match few {
-            FewErrors::T if ((n + 1.0) * level).ceil() > n => {
+            FewErrors::T if wanted_rank(self.held, level) > self.held => {
                 Some(q.max(t_quantile((1.0 + level.min(0.999)) / 2.0, n) * (self.square / n).sqrt()))
             }
             _ => Some(q),
