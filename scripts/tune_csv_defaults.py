@@ -109,7 +109,6 @@ def training(a, framing, window):
 
 def yt_init(a):
     """The last section: how get_yt starts, on a held-out tail cut before the test tail (its text says why)."""
-    jobs = []
     for name, flags, _ in SERIES:
         path = os.path.join(ROOT, "tests", "data", name)
         full = os.path.join(a.out, name[:-4], "cut-full")
@@ -122,16 +121,11 @@ def yt_init(a):
         n_test = c["windows"] - c["train_windows"] - c["val_windows"]
         with open(path) as f:
             lines = f.read().splitlines()
-        cut = os.path.join(a.out, name[:-4], "cut.csv")
-        with open(cut, "w") as f:
+        with open(os.path.join(a.out, name[:-4], "cut.csv"), "w") as f:
             f.write("\n".join(lines[:len(lines) - n_test]) + "\n")
-        held = str(c["val_windows"] / (c["windows"] - n_test))
-        for init in ("pytorch", "zero"):
-            for seed in CUT_SEEDS:
-                out = os.path.join(a.out, name[:-4], f"cut-{init}-seed{seed}")
-                # (the autoregression as it was fitted then: the last sections compare the others)
-                jobs.append((name, init, [BIN, "train", "--quiet", "--data", cut, *flags, "--test-fraction", held, "--yt-init", init,
-                                          "--ridge-choice", "lowest", "--ar-fit", "training", "--val-fraction", "0.1", "--seed", str(seed), "--out", out], out))
+    # (the autoregression as it was fitted then: the last sections compare the others)
+    as_then = ["--ridge-choice", "lowest", "--ar-fit", "training", "--val-fraction", "0.1"]
+    jobs = [job for init in ("pytorch", "zero") for job in cut_jobs(a, init, [init], lambda _: as_then, lambda init, seed: f"cut-{init}-seed{seed}")]
     ratios = {(init, name): [r["best"] for r in rs] for (init, name), rs in cut_scores(jobs).items()}
     seeds = len(ratios[("zero", SERIES[0][0])])
     lines = ["## How get_yt starts", "",
