@@ -198,13 +198,13 @@ impl LinearAr {
     /// The fit on the training windows `train`, its ridge chosen on the windows `validation` by `choice`.
     pub fn fit(train: &TrignoDS, validation: &TrignoDS, choice: RidgeChoice) -> Result<LinearAr> {
         let system = Towards::of(train)?;
-        let tried = if validation.is_empty() && choice != RidgeChoice::Bare { &RIDGES[..1] } else { &RIDGES[..] };
+        let tried = if validation.is_empty() { &RIDGES[..1] } else { &RIDGES[..] };
         // a ridge too small for degenerate inputs is passed over for a larger one
-        let mut fits: Vec<LinearAr> = tried.iter().filter_map(|&ridge| system.solve(ridge)).collect();
-        if choice == RidgeChoice::Bare {
-            // the least of them: the bare fit, where it can be solved
-            fits.truncate(1);
-        }
+        let mut fits: Vec<LinearAr> = match choice {
+            // the least that can be solved: the bare fit, where it can be
+            RidgeChoice::Bare => RIDGES.iter().find_map(|&ridge| system.solve(ridge)).into_iter().collect(),
+            _ => tried.iter().filter_map(|&ridge| system.solve(ridge)).collect(),
+        };
         if fits.len() > 1 {
             let errors = validation_errors(&fits, validation, choice == RidgeChoice::OneSe)?;
             // the first of the lowest: the smaller ridge on a tie
