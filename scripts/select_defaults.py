@@ -51,6 +51,11 @@ CANDIDATES = [
     ("--epochs 40", ["--epochs", "40"]),
     ("--val-fraction 0.2", ["--val-fraction", "0.2"]),
     ("--epochs 0 (the autoregression alone)", ["--epochs", "0"]),
+    ("--patience 10", ["--patience", "10"]),
+    ("--patience 25", ["--patience", "25"]),
+    ("--scale-bound 0.3", ["--scale-bound", "0.3"]),
+    ("--batch-size 32", ["--batch-size", "32"]),
+    ("--hidden 64", ["--hidden", "64"]),
 ]
 
 
