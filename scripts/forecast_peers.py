@@ -2,12 +2,14 @@
 """The port beside its peers, on the same splits: `vanilla-rnn train --data FILE` with its
 defaults, the baselines it writes (scores.csv), darts' vanilla RNN and statsmodels' ETS.
 
-    scripts/forecast_peers.sh [--set tuning|unseen|fresh] [--doc docs/peers_<set>.md]
+    scripts/forecast_peers.sh [--set tuning|unseen|fresh|selection] [--doc docs/peers_<set>.md]
 
 (forecast_peers.sh makes the peers' venv, ~/.cache/vanilla-rnn/venv-peers, on first use.)
 `tuning` is tests/data, which chose the defaults; `unseen` is scripts/unseen_series.py's series,
 which chose nothing (though two settings were prototyped on them); `fresh` is
-scripts/fresh_series.py's, run first after the defaults were fixed. Every forecaster predicts each test target one step ahead from the rows
+scripts/fresh_series.py's, run first after the defaults were fixed; `selection` is
+tests/data/selection, whose cut tails, before these test tails, weighed the defaults against their
+alternatives (scripts/select_defaults.py) and chose nothing. Every forecaster predicts each test target one step ahead from the rows
 before it; the peers, and the port's linear AR baseline, fit on the rows before the first test
 target (the port's train and validation windows). Scores: MASE as scores.csv computes it (the MAE over the in-sample MAE of
 the seasonal naive on the rows up to the last training target).
@@ -161,7 +163,7 @@ def ets(values, test, season):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--set", choices=["tuning", "unseen", "fresh"], default="unseen")
+    p.add_argument("--set", choices=["tuning", "unseen", "fresh", "selection"], default="unseen")
     p.add_argument("--doc", help="default: docs/peers_<set>.md")
     p.add_argument("--data-dir", help="where a fetched set's CSVs go (default: runs/<set>-data)")
     p.add_argument("--seeds", type=int, default=4, help="the port's runs with --seed 1..N beside the default seed's (default 4)")
@@ -175,6 +177,9 @@ def main():
         data_dir = a.data_dir or os.path.join(ROOT, "runs", f"{a.set}-data")
         subprocess.run([sys.executable, os.path.join(ROOT, "scripts", fetch), data_dir], check=True, stdout=subprocess.DEVNULL)
         series = [(os.path.join(data_dir, f"{n}.csv"), n, flags) for n, flags in names]
+    elif a.set == "selection":
+        from select_defaults import SELECTION
+        series = [(os.path.join(ROOT, "tests", "data", n), n[len("selection/"):-4], flags) for n, flags, _ in SELECTION]
     else:
         series = [(os.path.join(ROOT, "tests", "data", f"{n}.csv"), n, flags) for n, flags in TUNING]
     table, started = [], time.time()

@@ -2,7 +2,7 @@
 # The port beside darts' vanilla RNN and statsmodels' ETS (scripts/forecast_peers.py), in their
 # own venv, made on first use: darts (u8darts[torch]) and statsmodels, with the project's torch
 # (the venv reads scripts/setup.sh's venv through a .pth file rather than installing a second torch).
-#   scripts/forecast_peers.sh [--set tuning|unseen|fresh]
+#   scripts/forecast_peers.sh [--set tuning|unseen|fresh|selection]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
