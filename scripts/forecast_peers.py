@@ -210,13 +210,18 @@ def main():
     write(a, table, time.time() - started)
 
 
+def command_seeds(a):
+    """The seed flags of the command that wrote a doc, where they are not the defaults."""
+    return (f" --seeds {a.seeds}" if a.seeds != 4 else "") + (f" --darts-seeds {a.darts_seeds}" if a.darts_seeds != 3 else "")
+
+
 def write(a, table, seconds):
     fmt = lambda v: "" if v is None else f"{v:.3f}"
     pct = lambda v: "" if v is None else f"{100 * v:.1f}%"
     spread = lambda v: f"{statistics.median(v):.3f} ({min(v):.3f}–{max(v):.3f})"
     best_base = lambda r: min(v for v in (r["persistence"], r["seasonal"], r["linear"]) if v is not None)
     lines = [f"# The port beside its peers: {a.set} series", "",
-             f"Written by `scripts/forecast_peers.sh --set {a.set}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {seconds:.0f} s). "
+             f"Written by `scripts/forecast_peers.sh --set {a.set}{command_seeds(a)}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {seconds:.0f} s). "
              "One-step-ahead MASE on each run's test tail (the last 20% of its windows; lower is better, 1 is the in-sample "
              "seasonal naive). The port: `vanilla-rnn train --data FILE` with no tuning flag; its baselines from its scores.csv; "
              "darts' vanilla RNN and statsmodels' ETS on the same split (the script's docstring says how). The band: "
