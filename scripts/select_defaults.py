@@ -68,10 +68,6 @@ def config(out):
         return json.load(f)
 
 
-def windows_of(c):
-    return c["windows"], c["windows"] - c["train_windows"] - c["val_windows"], c["val_windows"]
-
-
 def cut(a, name, flags):
     """The series' full run (its test tail, H and season), and its two cut files: [(tail, path, held)]."""
     base = os.path.join(a.out, name[:-4].replace("/", "_"))
@@ -79,7 +75,7 @@ def cut(a, name, flags):
     if not os.path.exists(os.path.join(full, "config.json")):
         run([BIN, "train", "--quiet", "--data", os.path.join(DATA, name), *flags, "--epochs", "0", "--out", full])
     c = config(full)
-    _, n_test, held = windows_of(c)
+    n_test, held = c["windows"] - c["train_windows"] - c["val_windows"], c["val_windows"]
     with open(os.path.join(DATA, name)) as f:
         lines = f.read().splitlines()
     cuts = []
@@ -95,8 +91,10 @@ def job(a, name, flags, season, tail, path, held, label, extra, seed):
     """One candidate's run on one cut tail: its MASE over the best baseline's and persistence's, and its band's coverage."""
     extra = extra(season) if callable(extra) else extra
     out = os.path.join(a.out, name[:-4].replace("/", "_"), f"tail{tail}", label.split(" (")[0].replace(" ", "_").strip("-"), f"seed{seed}")
-    if not os.path.exists(os.path.join(out, "forecast_horizons.csv")):
-        # how many windows this candidate makes of the cut file (its --seq-len may differ): held of them held out
+    ran = not os.path.exists(os.path.join(out, "forecast_horizons.csv"))
+    if ran:
+        # how many windows this candidate makes of the cut file (its --seq-len may differ): held of them held
+        # out; the probe trains no epoch (a candidate's own --epochs and its value left out)
         probe, shaping = out + "-probe", [f for i, f in enumerate(extra) if "--epochs" not in extra[max(i - 1, 0):i + 1]]
         run([BIN, "train", "--quiet", "--data", path, *flags, *shaping, "--epochs", "0", "--out", probe])
         windows = config(probe)["windows"]
@@ -106,7 +104,8 @@ def job(a, name, flags, season, tail, path, held, label, extra, seed):
     with open(os.path.join(out, "scores.csv"), newline="") as f:
         mase = {r["forecaster"]: float(r["mase"]) for r in csv.DictReader(f)}
     best = min(v for k, v in mase.items() if k != "rnn")
-    return (name, tail, label), {"best": mase["rnn"] / best, "persistence": mase["rnn"] / mase["persistence"], "band": coverage_reached(out)}
+    return (name, tail, label), {"best": mase["rnn"] / best, "persistence": mase["rnn"] / mase["persistence"], "band": coverage_reached(out),
+                                 "ran": ran}
 
 
 def geomean(xs):
@@ -134,7 +133,7 @@ def main():
     med = {(c, label): statistics.median(r["best"] for r in got[(*c, label)]) for c in cells for label, _ in CANDIDATES}
     lines = ["# A CSV series' defaults on the wider selection set", "",
              f"Written by `python3 scripts/select_defaults.py --seeds {len(seeds)}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, "
-             f"{len(jobs)} runs, {time.time() - start:.0f} s; a run already in --out is read back). The script's docstring says how the "
+             f"{len(jobs)} runs, {sum(r['ran'] for rs in got.values() for r in rs)} of them run in {time.time() - start:.0f} s, the rest read back from --out). The script's docstring says how the "
              f"{len(SERIES)} series' two held-out tails are cut before their test tails (never read). A cell of the first table: over the "
              f"{len(cells)} series-and-tail cells, the geometric mean of the median over {len(seeds)} seeds of the run's one-step MASE "
              "over its best baseline's (persistence, the seasonal naive, the linear AR; below 1: ahead of them); then the cells where "
