@@ -401,6 +401,8 @@ def main():
              f"{len(jobs)} runs in the first table, SECONDS s in all; a run already in --out is read back, not run again). Every run: train's defaults otherwise, the last 20% of the windows held out "
              "for testing (never read here) and the 20% before them for validation. A cell is the median over the seeds of the kept "
              "epoch's validation MSE, divided by the blog's framing (level, none) at seq_len 4 on the same series: below 1 is better.", "",
+             "These six series, one held-out tail each, chose the defaults; [selection.md](selection.md) (`scripts/select_defaults.py`) "
+             "weighs them again, beside their alternatives, on 25 series with two held-out tails each.", "",
              *table_head(["target", "window-norm", "seq_len"], ["geometric mean"])]
     scores = []
     for framing in FRAMINGS:
