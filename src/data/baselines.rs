@@ -69,14 +69,16 @@ impl Baselines {
     }
 }
 
-/// The linear AR's weights, by least squares on the windows `train` (`DRIVER` copes with
-/// collinear inputs, the circle's). Beyond `ONE_BATCH` windows: by the normal equations
-/// (X'X) w = X'y, each summed over the batches in f64, then solved the same way.
+/// libtorch's least-squares driver for the linear AR: the SVD's, which copes with collinear
+/// inputs (the circle's). gelsy, which this was until 2026-12-02, gave weights that differed in
+/// their last bits from one run of the same command to the next (the Nile's 92 windows: five
+/// different fits in six runs), so that two identical runs wrote different scores.csv.
+const DRIVER: &str = "gelsd";
+
+/// The linear AR's weights, by least squares on the windows `train` (`DRIVER`). Beyond
+/// `ONE_BATCH` windows: by the normal equations (X'X) w = X'y, each summed over the batches in
+/// f64, then solved the same way.
 fn linear_fit(train: &TrignoDS) -> Result<Tensor> {
-    // the SVD's: libtorch's gelsy, which this was until 2026-12-02, gave weights that differed in
-    // their last bits from one run of the same command to the next (the Nile's 92 windows: five
-    // different fits in six runs), so that two identical runs wrote different scores.csv
-    const DRIVER: &str = "gelsd";
     if train.len() <= ONE_BATCH {
         let (w, _, _, _) = design(&train.X).f_linalg_lstsq(&train.Y.to_kind(Kind::Double), None, DRIVER)?;
         return Ok(w);
@@ -228,7 +230,7 @@ mod tests {
         let train = w.training();
         assert!(train.len() > ONE_BATCH);
         let batched: Vec<f64> = Vec::try_from(linear_fit(&train).unwrap().flatten(0, -1)).unwrap();
-        let (whole, _, _, _) = design(&train.X).linalg_lstsq(&train.Y.to_kind(Kind::Double), None, "gelsd");
+        let (whole, _, _, _) = design(&train.X).linalg_lstsq(&train.Y.to_kind(Kind::Double), None, DRIVER);
         let whole: Vec<f64> = Vec::try_from(whole.flatten(0, -1)).unwrap();
         for (a, b) in batched.iter().zip(&whole) {
             assert!((a - b).abs() < 1e-9, "{batched:?} against {whole:?}");
