@@ -290,8 +290,8 @@ def fit_linear(x, y, val_x, val_y, choice):
         w = solve_towards(a, left, last, ridge)
         if w is not None:
             fits.append((w, ridge))
-    if choice == "none":
-        fits = fits[:1]
+            if choice == "none":  # the least ridge that can be solved
+                break
     if not fits:
         sys.exit("--target linear: the autoregression cannot be solved")
     if len(fits) == 1:
