@@ -19,9 +19,7 @@ its best baseline's) is more than 1% lower, and it is lower on more cells than i
 """
 import argparse
 import concurrent.futures
-import csv
 import json
-import math
 import os
 import platform
 import statistics
@@ -29,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from tune_csv_defaults import BIN, ROOT, SERIES as TUNING, coverage_reached, near
+from tune_csv_defaults import BIN, ROOT, SERIES as TUNING, coverage_reached, geomean, mase_ratios, near
 
 DATA = os.path.join(ROOT, "tests", "data")
 # (file under tests/data, its flags, its season in rows or None)
@@ -87,29 +85,32 @@ def cut(a, name, flags):
     return c.get("season"), cuts
 
 
-def job(a, name, flags, season, tail, path, held, label, extra, seed):
-    """One candidate's run on one cut tail: its MASE over the best baseline's and persistence's, and its band's coverage."""
-    extra = extra(season) if callable(extra) else extra
-    out = os.path.join(a.out, name[:-4].replace("/", "_"), f"tail{tail}", label.split(" (")[0].replace(" ", "_").strip("-"), f"seed{seed}")
+def run_dir(a, name, tail, label):
+    """Where a candidate's runs on one cut tail go, a folder per seed."""
+    return os.path.join(a.out, name[:-4].replace("/", "_"), f"tail{tail}", label.split(" (")[0].replace(" ", "_").strip("-"))
+
+
+def held_out(a, name, flags, tail, path, held, label, extra, seeds):
+    """The --test-fraction that holds out `held` of the windows this candidate makes of the cut
+    file (its --seq-len may differ), from one run that trains no epoch (the candidate's own
+    --epochs and its value left out); None when every seed's run is there already."""
+    where = run_dir(a, name, tail, label)
+    if all(os.path.exists(os.path.join(where, f"seed{seed}", "forecast_horizons.csv")) for seed in seeds):
+        return None
+    probe, shaping = os.path.join(where, "probe"), [f for i, f in enumerate(extra) if "--epochs" not in extra[max(i - 1, 0):i + 1]]
+    run([BIN, "train", "--quiet", "--data", path, *flags, *shaping, "--epochs", "0", "--out", probe])
+    return str((held + 0.5) / config(probe)["windows"])
+
+
+def job(a, name, flags, season, tail, path, label, extra, fraction, seed):
+    """One candidate's run on one cut tail, `fraction` of its windows held out: its MASE over the
+    best baseline's and persistence's, and its band's coverage."""
+    out = os.path.join(run_dir(a, name, tail, label), f"seed{seed}")
     ran = not os.path.exists(os.path.join(out, "forecast_horizons.csv"))
     if ran:
-        # how many windows this candidate makes of the cut file (its --seq-len may differ): held of them held
-        # out; the probe trains no epoch (a candidate's own --epochs and its value left out)
-        probe, shaping = out + "-probe", [f for i, f in enumerate(extra) if "--epochs" not in extra[max(i - 1, 0):i + 1]]
-        run([BIN, "train", "--quiet", "--data", path, *flags, *shaping, "--epochs", "0", "--out", probe])
-        windows = config(probe)["windows"]
-        run([BIN, "train", "--quiet", "--data", path, *flags, *extra, "--test-fraction", str((held + 0.5) / windows),
-             "--seed", str(seed), "--out", out])
+        run([BIN, "train", "--quiet", "--data", path, *flags, *extra, "--test-fraction", fraction, "--seed", str(seed), "--out", out])
         run([BIN, "forecast", out, "--steps", str(season or 8)])
-    with open(os.path.join(out, "scores.csv"), newline="") as f:
-        mase = {r["forecaster"]: float(r["mase"]) for r in csv.DictReader(f)}
-    best = min(v for k, v in mase.items() if k != "rnn")
-    return (name, tail, label), {"best": mase["rnn"] / best, "persistence": mase["rnn"] / mase["persistence"], "band": coverage_reached(out),
-                                 "ran": ran}
-
-
-def geomean(xs):
-    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+    return (name, tail, label), {**mase_ratios(out), "band": coverage_reached(out), "ran": ran}
 
 
 def main():
@@ -120,13 +121,17 @@ def main():
     a = p.parse_args()
     start = time.time()
     seeds = SEEDS[:a.seeds]
-    jobs = []
+    # (series, flags, season, tail, cut file, held, candidate, its flags)
+    candidates_on_tails = []
     for name, flags in SERIES:
         season, cuts = cut(a, name, flags)
-        for tail, path, held in cuts:
-            jobs += [(a, name, flags, season, tail, path, held, label, extra, seed) for label, extra in CANDIDATES for seed in seeds]
+        candidates_on_tails += [(name, flags, season, tail, path, held, label, extra(season) if callable(extra) else extra)
+                  for tail, path, held in cuts for label, extra in CANDIDATES]
     got = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        # a probe per candidate and tail, before its seeds' runs
+        fractions = list(pool.map(lambda c: held_out(a, c[0], c[1], *c[3:], seeds), candidates_on_tails))
+        jobs = [(a, *c[:5], *c[6:], fraction, seed) for c, fraction in zip(candidates_on_tails, fractions) for seed in seeds]
         for key, r in pool.map(lambda j: job(*j), jobs):
             got.setdefault(key, []).append(r)
     cells = [(name, tail) for name, _ in SERIES for tail in TAILS]

@@ -96,7 +96,7 @@ def training(a, framing, window):
     scores = []
     for extra in TRAINING:
         ratios = [med[(n, extra)] / med[(n, ())] for n, _, _ in SERIES]
-        g = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+        g = geomean(ratios)
         scores.append((g, extra))
         lines.append(f"| {' '.join(extra) or '(defaults)'} | " + " | ".join(f"{r:.3g}" for r in ratios) + f" | {g:.3g} |")
     # The choice: the lowest geometric mean among the candidates no worse than the defaults on any
@@ -140,11 +140,26 @@ def yt_init(a):
     means = {}
     for init in ("pytorch", "zero"):
         med = [statistics.median(ratios[(init, n)]) for n, _, _ in SERIES]
-        means[init] = math.exp(sum(math.log(r) for r in med) / len(med))
+        means[init] = geomean(med)
         lines.append(f"| {init} | " + " | ".join(f"{r:.3g}" for r in med) + f" | {means[init]:.3g} |")
     choice = min(means, key=means.get)
     lines += ["", f"Lower geometric mean, the choice for a CSV series: `--yt-init {choice}`.", ""]
     return lines, choice
+
+
+def geomean(xs):
+    """The geometric mean of the positive numbers `xs`."""
+    xs = list(xs)
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def mase_ratios(run):
+    """A run's one-step MASE on its held-out tail (scores.csv) over its best baseline's ("best")
+    and over persistence's ("persistence")."""
+    with open(os.path.join(run, "scores.csv"), newline="") as f:
+        mase = {r["forecaster"]: float(r["mase"]) for r in csv.DictReader(f)}
+    best = min(v for k, v in mase.items() if k != "rnn")
+    return {"best": mase["rnn"] / best, "persistence": mase["rnn"] / mase["persistence"]}
 
 
 def cut_scores(jobs):
@@ -154,10 +169,7 @@ def cut_scores(jobs):
         name, candidate, cmd, out = job
         if not os.path.exists(os.path.join(out, "scores.csv")):
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        with open(os.path.join(out, "scores.csv"), newline="") as f:
-            mase = {r["forecaster"]: float(r["mase"]) for r in csv.DictReader(f)}
-        best = min(v for k, v in mase.items() if k != "rnn")
-        return name, candidate, {"best": mase["rnn"] / best, "persistence": mase["rnn"] / mase["persistence"]}
+        return name, candidate, mase_ratios(out)
 
     got = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
@@ -194,7 +206,7 @@ def cut_row(got, candidate):
     persistence; and that geometric mean."""
     med = [statistics.median(r["best"] for r in got[(candidate, n)]) for n, _, _ in SERIES]
     every = [r for n, _, _ in SERIES for r in got[(candidate, n)]]
-    mean = math.exp(sum(math.log(r) for r in med) / len(med))
+    mean = geomean(med)
     cells = (" | ".join(f"{r:.3g}" for r in med) + f" | {mean:.3g} | {sum(r['best'] < 1 for r in every)} of {len(every)} | "
              f"{sum(r['persistence'] < 1 for r in every)} of {len(every)}")
     return cells, mean
@@ -408,7 +420,7 @@ def main():
     for framing in FRAMINGS:
         for rule in ["4", "season", "2 seasons", "2 seasons, else 8"]:
             ratios = [med[(n, window(s, rule), framing)] / med[(n, 4, ("level", "none"))] for n, _, s in SERIES]
-            g = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+            g = geomean(ratios)
             scores.append((g, framing, rule))
             lines.append(f"| {framing[0]} | {framing[1]} | {rule} | " + " | ".join(f"{r:.3g}" for r in ratios) + f" | {g:.3g} |")
     best = min(scores)
