@@ -182,14 +182,23 @@ def usable_targets(values, seq_len, span=None):
     return [t for t in range(start + seq_len, end) if not gap[t - seq_len:t + 1].any()]
 
 
-def fit_scaling(values, rows, bound):
-    """Each column's min and max over the rows the training windows read, mapped to -bound, bound."""
-    seen = values[sorted(rows)]
-    return np.nanmin(seen, axis=0), np.nanmax(seen, axis=0), bound
+def transformed(values, transform):
+    """--transform log: each value's log by libm's log (math.log), as data/scaling.rs's f64::ln."""
+    if transform == "none":
+        return values
+    return np.vectorize(lambda v: v if math.isnan(v) else math.log(v), otypes=[np.float64])(values)
+
+
+def fit_scaling(values, rows, bound, transform):
+    """Each column's min and max (of its logs with --transform log) over the rows the training
+    windows read, mapped to -bound, bound."""
+    seen = transformed(values[sorted(rows)], transform)
+    return np.nanmin(seen, axis=0), np.nanmax(seen, axis=0), bound, transform
 
 
 def scale(values, scaling):
-    mn, mx, bound = scaling
+    mn, mx, bound, transform = scaling
+    values = transformed(values, transform)
     rng = mx - mn
     out = np.zeros_like(values)
     for j in range(values.shape[1]):
@@ -199,8 +208,9 @@ def scale(values, scaling):
 
 
 def unscale(j, s, scaling):
-    mn, mx, bound = scaling
-    return (s / bound + 1.0) / 2.0 * (mx[j] - mn[j]) + mn[j]
+    mn, mx, bound, transform = scaling
+    v = (s / bound + 1.0) / 2.0 * (mx[j] - mn[j]) + mn[j]
+    return math.exp(v) if transform == "log" else v
 
 
 ONE_BATCH = 1 << 16  # windows at once at most (data::ONE_BATCH)
@@ -428,6 +438,7 @@ def main():
     p.add_argument("--missing", choices=["error", "interpolate", "skip"], default="error")
     p.add_argument("--series-column")
     p.add_argument("--scale-bound", type=float, default=0.6)
+    p.add_argument("--transform", choices=["none", "log"], default="none")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args()
@@ -437,6 +448,8 @@ def main():
         names, values, labels, gaps, named = read_csv(a.data, a.time_column, a.columns, a.missing, a.series_column)
     else:
         (names, values), labels, gaps, named = circle(), None, 0, None
+    if a.transform == "log" and not (a.data and np.all(np.isnan(values) | (values > 0))):
+        sys.exit("--transform log needs a CSV series (--data) with every value above 0")
     spans = series_spans(None if named is None else [(n, 0) for n, _ in named], len(values))
     if named is not None:
         starts = [start for _, start in named] + [len(values)]
@@ -458,7 +471,7 @@ def main():
         # Scaled by what its training windows read, and nothing of the held-out tail.
         train_rows = {i for t in own[:n_train] for i in range(t - a.seq_len, t + 1)}
         if a.data:
-            scalings.append(fit_scaling(values, train_rows, a.scale_bound) if train_rows else None)
+            scalings.append(fit_scaling(values, train_rows, a.scale_bound, a.transform) if train_rows else None)
     targets = [t for k in ("train", "val", "test") for own in parts[k] for t in own]
     n_train, n_val = sum(map(len, parts["train"])), sum(map(len, parts["val"]))
     data = values.copy()
@@ -577,8 +590,8 @@ def main():
         "time_column": a.time_column,
         "gaps": {"missing": a.missing, "cells": gaps, "filled": gaps if a.missing == "interpolate" else 0,
                  "skipped_windows": sum(max(0, end - start - a.seq_len) for start, end in spans) - len(targets)},
-        "scaling": {"min": scaling[0].tolist(), "max": scaling[1].tolist(), "bound": scaling[2]} if scaling else None,
-        "series": [{"name": name, "scaling": {"min": sc[0].tolist(), "max": sc[1].tolist(), "bound": sc[2]}}
+        "scaling": {"min": scaling[0].tolist(), "max": scaling[1].tolist(), "bound": scaling[2], "transform": scaling[3]} if scaling else None,
+        "series": [{"name": name, "scaling": {"min": sc[0].tolist(), "max": sc[1].tolist(), "bound": sc[2], "transform": sc[3]}}
                    for (name, _), sc in zip(named or [], scalings) if sc is not None],
         "linear_ar": {"weights": LINEAR.flatten().tolist(), "features": len(names), "ridge": RIDGE} if LINEAR is not None else None,
         "windows": len(ds), "train_windows": n_train, "val_windows": n_val, "kept_epoch": best_epoch or a.epochs,

@@ -110,7 +110,7 @@ fn an_edited_config_json_is_refused_by_predict_forecast_export_and_plot() {
     let good = dir.join("good");
     assert_eq!(run(&["train", "--quiet", "--epochs", "1", "--hidden", "4", "--out", s(&good)]).code, 0);
     type Edit = fn(&mut serde_json::Value);
-    let cases: [(&str, Edit, &str); 8] = [
+    let cases: [(&str, Edit, &str); 11] = [
         ("seq-len-0", |c| c["settings"]["seq_len"] = 0.into(), "settings.seq_len: 0 is not in 1..=100000"),
         ("seq-len-minus-1", |c| c["settings"]["seq_len"] = (-1).into(), "settings.seq_len: -1 is not in 1..=100000"),
         ("test-fraction-2", |c| c["settings"]["test_fraction"] = 2.into(), "settings.test_fraction: 2 is not in [0, 1)"),
@@ -122,6 +122,13 @@ fn an_edited_config_json_is_refused_by_predict_forecast_export_and_plot() {
             "scaling.bound 0 is not in (0, 1]",
         ),
         ("scale-bound", |c| c["settings"]["scale_bound"] = 7.into(), "settings.scale_bound: 7 is not in (0, 1]"),
+        (
+            "transform",
+            |c| c["scaling"] = serde_json::json!({"min": [0.0, 0.0], "max": [1.0, 1.0], "transform": "log"}),
+            "scaling.transform is log, but settings.transform is none",
+        ),
+        ("transform-circle", |c| c["settings"]["transform"] = "log".into(), "--transform log is for a CSV series (--data FILE)"),
+        ("transform-sqrt", |c| c["settings"]["transform"] = "sqrt".into(), "unknown variant `sqrt`, expected `none` or `log`"),
         ("columns", |c| c["settings"]["columns"] = serde_json::json!(["sin", "sin"]), "settings.columns: names sin twice"),
     ];
     for (name, edit, needle) in cases {

@@ -87,7 +87,7 @@ proptest! {
             if let Ok(series) = vanilla_rnn::data::from_csv::read_csv(&p, &reading) {
                 // gaps are NaN only when kept for the windows to skip
                 prop_assert!(series.rows.iter().flatten().all(|v| v.is_finite() || (v.is_nan() && missing == Missing::Skip)));
-                let _ = Windows::new(series, ScalingRule::Fit { bound: 0.8 }, 2, Split { test_fraction: 0.2, val_fraction: 0.0 });
+                let _ = Windows::new(series, ScalingRule::Fit { bound: 0.8, transform: vanilla_rnn::data::Transform::None }, 2, Split { test_fraction: 0.2, val_fraction: 0.0 });
             }
         }
     }

@@ -135,6 +135,11 @@ fn a_csv_runs_export_works_in_the_series_units_in_python() {
     let args = ["train", "--epochs", "3", "--quiet", "--target", "linear", "--data", s(&nile), "--out", s(&linear)];
     assert_eq!(run(&args).code, 0);
     assert_py_ok(&py(&["tests/python/check_export_units.py", s(&linear), s(&nile)]), "model.pt of --target linear");
+    // --transform log: the log and exp are inside the module too
+    let log = dir.join("log");
+    let args = ["train", "--epochs", "3", "--quiet", "--transform", "log", "--data", s(&nile), "--out", s(&log)];
+    assert_eq!(run(&args).code, 0);
+    assert_py_ok(&py(&["tests/python/check_export_units.py", s(&log), s(&nile)]), "model.pt of --transform log");
 }
 
 /// A CSV's cells with numbers normalised (Python and Rust print the same f64 differently).
@@ -279,6 +284,40 @@ fn a_users_csv_trains_bitwise_as_in_python() {
         format!("{i},{},{},2020-01-{:02}T{:02}:00", v.sin(), 3.0 + v.cos(), 1 + i / 24, i % 24)
     });
     parity("csv-pandas", &["--epochs", "3", "--hidden", "8", "--data", s(&pandas), "--season", "24"]);
+}
+
+/// `--transform log`: the series' logs scaled (libm's log on both sides), the predictions
+/// exponentiated back, with a CSV series' defaults (its linear target, a window of two seasons,
+/// validation), and across many series: bitwise as in Python with both backwards, and the same
+/// scaling (the logs' range) in config.json.
+#[test]
+fn a_log_transform_trains_bitwise_as_in_python() {
+    let dir = scratch("parity-log-data");
+    let csv = dir.join("multiplicative.csv");
+    // a trend whose yearly season grows with it
+    write_series(&csv, "month,passengers", 144, |i| {
+        let v = i as f64;
+        format!("{}-{:02},{}", 1949 + i / 12, 1 + i % 12, 100.0 * (0.01 * v).exp() * (1.0 + 0.2 * (v * std::f64::consts::PI / 6.0).sin()))
+    });
+    parity("log", &["--epochs", "4", "--hidden", "8", "--season", "12", "--transform", "log", "--data", s(&csv)]);
+    let long = dir.join("long.csv");
+    let rows: Vec<String> = (0..80)
+        .flat_map(|i| [("a", 5.0), ("b", 500.0)].map(move |(name, level)| (i, name, level)))
+        .map(|(i, name, level)| format!("{name},{}-{:02},{}", 2000 + i / 12, 1 + i % 12, level * (1.2 + (0.5 * i as f64).sin())))
+        .collect();
+    std::fs::write(&long, format!("id,month,y\n{}\n", rows.join("\n"))).unwrap();
+    parity(
+        "log-long",
+        &["--epochs", "2", "--hidden", "8", "--season", "6", "--transform", "log", "--data", s(&long), "--series-column", "id"],
+    );
+    for (name, key) in [("log", "scaling"), ("log-long", "series")] {
+        let config = |side: &str| -> serde_json::Value {
+            let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("parity-{name}")).join(side).join("config.json");
+            serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(path).unwrap()).unwrap()[key].clone()
+        };
+        let (rust, python) = (config("rust-fast"), config("python"));
+        assert!(rust.to_string().contains("\"transform\":\"log\"") && rust == python, "{name}: {rust} {python}");
+    }
 }
 
 /// Every framing of the windows (--target, --window-norm), on a trending series whose test tail

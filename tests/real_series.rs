@@ -511,3 +511,50 @@ fn too_few_errors_for_the_level_widen_the_band_with_few_errors_t() {
     assert_eq!(std::fs::read(out.join("plots/forecast.png")).unwrap(), before, "plot redraws the t band");
     assert_clean_error(&run(&["forecast", s(&out), "--few-errors", "normal"]), 2, "invalid value 'normal' for '--few-errors");
 }
+
+/// `--transform log`: a series above 0 whose season grows with its level is learned on its
+/// logs, and everything a user reads is in its units: predictions.csv's targets are the file's
+/// values and its predictions lie above 0; the forecast and its band lie above 0, the band a
+/// ratio around the forecast (wider above it than below). A value at or below 0, and the
+/// built-in circle, are refused with one line that names the fix, and nothing is written.
+#[test]
+fn a_log_transform_learns_the_logs_and_writes_the_series_units() {
+    let dir = scratch("real-log");
+    let csv = dir.join("growing.csv");
+    let value = |i: usize| {
+        let v = i as f64;
+        50.0 * (0.015 * v).exp() * (1.0 + 0.3 * (v * std::f64::consts::PI / 6.0).sin()) * (1.0 + 0.05 * (7.3 * v).sin())
+    };
+    write_series(&csv, "month,sales", 144, |i| format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, value(i)));
+    let out = dir.join("run");
+    train(&out, &["--quiet", "--data", s(&csv), "--transform", "log", "--epochs", "5"]);
+    let config: serde_json::Value = serde_json::from_str(&read(&out.join("config.json"))).unwrap();
+    assert_eq!((config["settings"]["transform"].as_str(), config["scaling"]["transform"].as_str()), (Some("log"), Some("log")));
+    let predictions = read(&out.join("predictions.csv"));
+    for line in predictions.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        let (index, target, pred): (usize, f64, f64) = (c[0].parse().unwrap(), c[3].parse().unwrap(), c[4].parse().unwrap());
+        assert_eq!(target, value(index), "the target in the file's units: {line}");
+        assert!(pred > 0.0 && (pred / target).ln().abs() < 1.0, "a prediction in the series' units: {line}");
+    }
+    let r = run(&["forecast", s(&out), "--steps", "24"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let forecast = read(&out.join("forecast.csv"));
+    assert!(forecast.starts_with("step,index,time,pred_sales,lower_sales,upper_sales,"), "{forecast:.80}");
+    for line in forecast.lines().skip(1) {
+        let c: Vec<f64> = line.split(',').skip(3).take(3).map(|v| v.parse().unwrap()).collect();
+        let (pred, lower, upper) = (c[0], c[1], c[2]);
+        assert!(0.0 < lower && lower < pred && pred < upper, "{line}");
+        assert!(upper - pred > pred - lower, "a ratio around the forecast, wider above it: {line}");
+    }
+    let zero = dir.join("zero.csv");
+    write_series(&zero, "month,sales", 144, |i| format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, if i == 90 { 0.0 } else { value(i) }));
+    let refused = dir.join("refused");
+    let r = run(&["train", "--quiet", "--data", s(&zero), "--transform", "log", "--out", s(&refused)]);
+    assert_clean_error(&r, 1, "--transform log needs every value above 0, but sales is 0 (at 2007-07): leave --transform at none");
+    let r = run(&["train", "--quiet", "--transform", "log", "--out", s(&refused)]);
+    assert_clean_error(&r, 1, "--transform log is for a CSV series (--data FILE)");
+    assert!(!refused.exists(), "nothing written");
+    // the same file without the transform trains, as it did
+    train(&refused, &["--quiet", "--data", s(&zero), "--epochs", "1"]);
+}

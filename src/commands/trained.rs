@@ -144,7 +144,7 @@ pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
     // another file given to it; bare weights scale a CSV as train would.
     let scale = match run {
         Some(r) => r.scaling_of(&series)?,
-        None => source.fresh_scale(Settings::DEFAULT.scale_bound),
+        None => source.fresh_scale(Settings::DEFAULT.scale_bound, Settings::DEFAULT.transform),
     };
     let windows = Windows::new(series, scale, loaded.seq_len as usize, loaded.split())?;
     Ok(RunSeries { source, windows })

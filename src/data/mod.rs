@@ -11,7 +11,7 @@ pub mod season;
 
 pub use batches::{batches_of, for_batches, map_batches, per_worker, workers, ONE_BATCH};
 pub use from_csv::{Missing, Reading};
-pub use scaling::{model_rows, Scaling};
+pub use scaling::{model_rows, Scaling, Transform};
 
 use anyhow::{bail, Result};
 use std::path::PathBuf;
@@ -249,6 +249,25 @@ impl Series {
         self.groups.as_ref().map(|g| g.names[k].as_str())
     }
 
+    /// Every value (gaps aside) has one under `transform`: one line naming the first that has
+    /// not, and the fix, when one has not.
+    pub fn check_transform(&self, transform: Transform) -> Result<()> {
+        let f = self.features();
+        let Some(at) = self.rows.values().iter().position(|&v| !v.is_nan() && !transform.takes(v)) else { return Ok(()) };
+        let (i, j) = (at / f, at % f);
+        let row = match (self.label(i), self.name_of(self.series_of(i))) {
+            (Some(label), Some(name)) => format!("series {name} at {label}"),
+            (Some(label), None) => format!("at {label}"),
+            (None, Some(name)) => format!("series {name}, row {}", i + 1 - self.span(self.series_of(i)).start),
+            (None, None) => format!("row {}", i + 1),
+        };
+        bail!(
+            "--transform {transform} needs every value above 0, but {} is {} ({row}): leave --transform at none, or shift the column above 0",
+            self.names[j],
+            self.rows[i][j]
+        )
+    }
+
     /// Series `k` alone: its rows, labels and gaps (a file of one series is itself).
     pub fn only(&self, k: usize) -> Series {
         let span = self.span(k);
@@ -326,11 +345,11 @@ impl Source {
     }
 
     /// The scaling of a run that saved none: the circle as it is (it lies in [-1, 1] already), a
-    /// CSV fitted on its training rows onto [-bound, bound].
-    pub fn fresh_scale(&self, bound: f64) -> ScalingRule {
+    /// CSV fitted on its training rows (after `transform`) onto [-bound, bound].
+    pub fn fresh_scale(&self, bound: f64, transform: Transform) -> ScalingRule {
         match self {
             Source::Circle => ScalingRule::Unscaled,
-            Source::Csv { .. } => ScalingRule::Fit { bound },
+            Source::Csv { .. } => ScalingRule::Fit { bound, transform },
         }
     }
 
@@ -375,8 +394,8 @@ impl std::fmt::Display for Gaps {
 pub enum ScalingRule {
     /// As it is (the built-in circle already lies in [-1, 1]).
     Unscaled,
-    /// Fitted on the rows the training windows read, onto [-bound, bound].
-    Fit { bound: f64 },
+    /// Fitted on the rows the training windows read (after `transform`), onto [-bound, bound].
+    Fit { bound: f64, transform: Transform },
     /// A run's own scaling, one per series (predict, forecast, a resumed run).
     Given(Vec<Scaling>),
 }
@@ -452,11 +471,17 @@ impl Windows {
             );
         }
         let (n_train, n_val) = (cuts.iter().map(|c| c.train.len()).sum(), cuts.iter().map(|c| c.val.len()).sum());
+        let transform = match &scale {
+            ScalingRule::Unscaled => Transform::None,
+            ScalingRule::Fit { transform, .. } => *transform,
+            ScalingRule::Given(s) => s.first().map_or(Transform::None, |s| s.transform),
+        };
+        series.check_transform(transform)?;
         let scaling = match scale {
             ScalingRule::Unscaled => vec![],
             ScalingRule::Given(s) => s,
             // The rows each series' training windows read, inputs and targets: nothing after the last one.
-            ScalingRule::Fit { bound } => cuts
+            ScalingRule::Fit { bound, transform } => cuts
                 .iter()
                 .enumerate()
                 .map(|(k, c)| {
@@ -469,7 +494,7 @@ impl Windows {
                         seen[t - seq_len - span.start..=t - span.start].iter_mut().for_each(|s| *s = true);
                     }
                     let rows = span.zip(&seen).filter(|(_, &s)| s).map(|(i, _)| &series.rows[i]);
-                    Scaling::fit(rows, series.features(), bound).or_zero()
+                    Scaling::fit(rows, series.features(), bound, transform).or_zero()
                 })
                 .collect(),
         };
@@ -564,6 +589,27 @@ impl Windows {
         let (span, trained) = (self.series.span(k), self.of_series(0..self.n_train, k));
         let end = if trained.is_empty() { span.start } else { self.targets[trained.end - 1] + 1 };
         scores::mase_scale(&self.series.rows, span.start..end, season)
+    }
+
+    /// What the forecast's band pools the errors of many series by: `mase_scale`, of the values
+    /// the band is computed on (their logs with `--transform log`).
+    pub fn band_scale(&self, k: usize, season: Option<usize>) -> Vec<f64> {
+        let transform = self.transform();
+        if transform == Transform::None {
+            return self.mase_scale(k, season);
+        }
+        let (span, trained) = (self.series.span(k), self.of_series(0..self.n_train, k));
+        let end = if trained.is_empty() { span.start } else { self.targets[trained.end - 1] + 1 };
+        let mut rows = Rows::with_capacity(self.series.features(), end - span.start);
+        for i in span.start..end {
+            rows.push(&self.series.rows[i].iter().map(|&v| transform.apply(v)).collect::<Vec<f64>>());
+        }
+        scores::mase_scale(&rows, 0..end - span.start, season)
+    }
+
+    /// What the values become before they are scaled (`--transform`; none unscaled).
+    pub fn transform(&self) -> Transform {
+        self.scaling.first().map_or(Transform::None, |s| s.transform)
     }
 
     /// The split a window belongs to: `train`, `val` or `test`.

@@ -4,16 +4,68 @@
 use super::Series;
 use serde::{Deserialize, Serialize};
 
-/// Per-column affine map of a user's series: `min` to `-bound`, `max` to `bound`. Saved with the
-/// run (config.json) and undone in every output a user reads.
+/// What is done to a user's values before they are scaled (`--transform`), and undone after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Transform {
+    /// the values as they are
+    #[default]
+    None,
+    /// their natural log (every value above 0): a season or noise that grows with the level
+    /// becomes one of constant size, and the forecast, exponentiated back, stays above 0
+    Log,
+}
+
+impl std::fmt::Display for Transform {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Transform::None => "none",
+            Transform::Log => "log",
+        })
+    }
+}
+
+impl Transform {
+    /// A value of the series as the scaling sees it (libm's `log`, as scripts/reference.py's
+    /// `math.log`, so that the two agree to the bit).
+    pub fn apply(self, v: f64) -> f64 {
+        match self {
+            Transform::None => v,
+            Transform::Log => v.ln(),
+        }
+    }
+
+    /// Back to the series' units.
+    pub fn undo(self, v: f64) -> f64 {
+        match self {
+            Transform::None => v,
+            Transform::Log => v.exp(),
+        }
+    }
+
+    /// Whether `v` (not a gap) has a value under the transform.
+    pub fn takes(self, v: f64) -> bool {
+        match self {
+            Transform::None => true,
+            Transform::Log => v > 0.0,
+        }
+    }
+}
+
+/// Per-column affine map of a user's series (after its `transform`): `min` to `-bound`, `max`
+/// to `bound`. Saved with the run (config.json) and undone in every output a user reads.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Scaling {
+    /// The transformed values' least and greatest (the logs' with `--transform log`).
     pub min: Vec<f64>,
     pub max: Vec<f64>,
     /// Where `min` and `max` land; below 1, the tanh output can still reach values beyond them.
     /// (Runs before 0.2 mapped onto [-1, 1] and wrote no bound.)
     #[serde(default = "bound_before_0_2")]
     pub bound: f64,
+    /// Applied before the affine map (runs before 0.5: absent, none).
+    #[serde(default)]
+    pub transform: Transform,
 }
 
 /// The scaling bound of runs before 0.2, which wrote none: the whole of [-1, 1].
@@ -22,19 +74,21 @@ pub fn bound_before_0_2() -> f64 {
 }
 
 impl Scaling {
-    /// Each column's min and max over `rows` (gaps, NaN, are passed over), mapped to -bound and bound.
-    pub fn fit<'a>(rows: impl Iterator<Item = &'a [f64]>, features: usize, bound: f64) -> Scaling {
+    /// Each column's min and max over `rows` after `transform` (gaps, NaN, are passed over),
+    /// mapped to -bound and bound. (The rows are checked first: `transform.takes` each value.)
+    pub fn fit<'a>(rows: impl Iterator<Item = &'a [f64]>, features: usize, bound: f64, transform: Transform) -> Scaling {
         let mut min = vec![f64::INFINITY; features];
         let mut max = vec![f64::NEG_INFINITY; features];
         for row in rows {
             for j in 0..features {
                 if !row[j].is_nan() {
-                    min[j] = min[j].min(row[j]);
-                    max[j] = max[j].max(row[j]);
+                    let v = transform.apply(row[j]);
+                    min[j] = min[j].min(v);
+                    max[j] = max[j].max(v);
                 }
             }
         }
-        Scaling { min, max, bound }
+        Scaling { min, max, bound, transform }
     }
 
     /// A column with no value to fit (a series left out, all gaps): [0, 0], which scales to 0.
@@ -52,14 +106,14 @@ impl Scaling {
     pub fn scale(&self, j: usize, v: f64) -> f64 {
         let range = self.max[j] - self.min[j];
         if range > 0.0 {
-            ((v - self.min[j]) / range * 2.0 - 1.0) * self.bound
+            ((self.transform.apply(v) - self.min[j]) / range * 2.0 - 1.0) * self.bound
         } else {
             0.0
         }
     }
 
     pub fn unscale(&self, j: usize, s: f64) -> f64 {
-        (s / self.bound + 1.0) / 2.0 * (self.max[j] - self.min[j]) + self.min[j]
+        self.transform.undo((s / self.bound + 1.0) / 2.0 * (self.max[j] - self.min[j]) + self.min[j])
     }
 }
 
@@ -97,7 +151,7 @@ mod tests {
     #[test]
     fn scaling_maps_columns_onto_minus_one_one_and_back() {
         let rows = [vec![2.0, 5.0], vec![4.0, 5.0], vec![3.0, 5.0], vec![f64::NAN, 5.0]];
-        let sc = Scaling::fit(rows.iter().map(|r| r.as_slice()), 2, 1.0);
+        let sc = Scaling::fit(rows.iter().map(|r| r.as_slice()), 2, 1.0, Transform::None);
         assert_eq!(sc.scale(0, 2.0), -1.0);
         assert_eq!(sc.scale(0, 4.0), 1.0);
         assert_eq!(sc.scale(0, 3.0), 0.0);
@@ -109,9 +163,21 @@ mod tests {
     #[test]
     fn a_bound_below_one_leaves_headroom_beyond_the_fitted_range() {
         let rows = [vec![0.0], vec![10.0]];
-        let sc = Scaling::fit(rows.iter().map(|r| r.as_slice()), 1, 0.8);
+        let sc = Scaling::fit(rows.iter().map(|r| r.as_slice()), 1, 0.8, Transform::None);
         assert_eq!((sc.scale(0, 0.0), sc.scale(0, 10.0)), (-0.8, 0.8));
         assert!((sc.unscale(0, 1.0) - 11.25).abs() < 1e-12, "tanh's 1 reaches an eighth of the range beyond the max");
         assert!((sc.unscale(0, sc.scale(0, 7.0)) - 7.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_log_transform_scales_the_logs_and_unscales_to_the_series_units() {
+        let rows = [vec![1.0], vec![100.0], vec![10.0], vec![f64::NAN]];
+        let sc = Scaling::fit(rows.iter().map(|r| r.as_slice()), 1, 1.0, Transform::Log);
+        assert_eq!((sc.min[0], sc.max[0]), (0.0, 100f64.ln()), "the logs' range");
+        assert_eq!((sc.scale(0, 1.0), sc.scale(0, 100.0)), (-1.0, 1.0));
+        assert!(sc.scale(0, 10.0).abs() < 1e-15, "10 is halfway between 1 and 100 on the log scale");
+        assert!((sc.unscale(0, 0.0) - 10.0).abs() < 1e-12);
+        assert!(sc.unscale(0, -3.0) > 0.0, "far below the range is still above 0");
+        assert!(!Transform::Log.takes(0.0) && !Transform::Log.takes(-1.0) && Transform::None.takes(-1.0));
     }
 }

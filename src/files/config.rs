@@ -120,6 +120,9 @@ impl RunConfig {
             if s.min.len() != f || s.max.len() != f {
                 return Err(format!("scaling has {} minima and {} maxima for {f} features", s.min.len(), s.max.len()));
             }
+            if s.transform != self.settings.transform {
+                return Err(format!("scaling.transform is {}, but settings.transform is {}", s.transform, self.settings.transform));
+            }
             if !(s.bound > 0.0 && s.bound <= 1.0) {
                 return Err(format!("scaling.bound {} is not in (0, 1]", s.bound));
             }

@@ -2,7 +2,10 @@
 //! `torch.jit.load("model.pt")(x)`: x [batch, seq_len, features] in the series' own units, and
 //! out [batch, features], the next point, in the same units. A CSV run's scaling is part of the
 //! module (computed in float64, as predictions.csv is, so the two agree to the bit); a run on the
-//! built-in circle, which has none, takes and returns float32 as the model does.
+//! built-in circle, which has none, takes and returns float32 as the model does. With
+//! `--transform log` the module takes the log and exponentiates in libtorch, whose `log` and
+//! `exp` are not libm's to the last bit: it agrees with predictions.csv to within a few units
+//! in the last place.
 //!
 //! A run on many series (`--series-column`) scaled each series on its own: its module takes the
 //! series too, `model(x, series)`, series [batch] int64, each window's index into config.json's
@@ -10,7 +13,7 @@
 
 use super::atomic::atomic_write;
 use crate::data::framing::Framing;
-use crate::data::Scaling;
+use crate::data::{Scaling, Transform};
 use crate::first_line;
 use crate::model::RNN;
 use anyhow::{anyhow, Result};
@@ -55,6 +58,7 @@ struct Units {
     /// 1 where the column has a range, 0 where it is constant (which scales to 0).
     varies: Tensor,
     bound: f64,
+    transform: Transform,
 }
 
 impl Units {
@@ -66,26 +70,34 @@ impl Units {
         let (min, max) = (stacked(|s| &s.min), stacked(|s| &s.max));
         let range = &max - &min;
         let varies = range.gt(0.0).to_kind(Kind::Double);
-        Units { min, range, varies, bound: scaling[0].bound }
+        Units { min, range, varies, bound: scaling[0].bound, transform: scaling[0].transform }
     }
 
     /// The scalings of these series (indices), one row each.
     fn pick(&self, series: &Tensor) -> Units {
         let at = |t: &Tensor| t.index_select(0, series);
-        Units { min: at(&self.min), range: at(&self.range), varies: at(&self.varies), bound: self.bound }
+        Units { min: at(&self.min), range: at(&self.range), varies: at(&self.varies), bound: self.bound, transform: self.transform }
     }
 
     /// Raw values (any float dtype) [batch, seq_len, features] to the model's float32 inputs.
     fn scale(&self, x: &Tensor) -> Tensor {
         let step = |t: &Tensor| t.unsqueeze(-2); // one scaling for every step of a window
         let safe: Tensor = step(&self.range) + (-step(&self.varies) + 1.0); // a constant column divides by 1, then is zeroed
-        let scaled: Tensor = ((x.to_kind(Kind::Double) - step(&self.min)) / safe * 2.0 - 1.0) * self.bound;
+        let x = match self.transform {
+            Transform::None => x.to_kind(Kind::Double),
+            Transform::Log => x.to_kind(Kind::Double).log(),
+        };
+        let scaled: Tensor = ((x - step(&self.min)) / safe * 2.0 - 1.0) * self.bound;
         (scaled * step(&self.varies)).to_kind(Kind::Float)
     }
 
     /// The model's float32 output back to the series' units, in float64.
     fn unscale(&self, y: &Tensor) -> Tensor {
-        (y.to_kind(Kind::Double) / self.bound + 1.0) / 2.0 * &self.range + &self.min
+        let y = (y.to_kind(Kind::Double) / self.bound + 1.0) / 2.0 * &self.range + &self.min;
+        match self.transform {
+            Transform::None => y,
+            Transform::Log => y.exp(),
+        }
     }
 }
 

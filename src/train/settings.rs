@@ -10,7 +10,7 @@
 //! flag the user typed from a default.
 
 use crate::data::framing::{ArFit, Framing, RidgeChoice, Target, WindowNorm};
-use crate::data::{Missing, Reading, Source, Split, Windows};
+use crate::data::{Missing, Reading, Source, Split, Transform, Windows};
 use crate::fast::BackwardArg;
 use crate::model::loss::LossKind;
 use crate::model::{Activation, YtInit};
@@ -301,6 +301,11 @@ settings! {
     scale_bound: f64 = 0.6, plain, Training, Fixed,
         flag "scale-bound", "A CSV's training rows are scaled onto [-B, B]; below 1, the tanh output can reach held-out values beyond them", Shown::Value,
         check check::scale_bound, arg |a| a.value_parser(checked(check::scale_bound)).value_name("B");
+    /// Runs before 0.5 scaled the values as they are.
+    #[serde(default)]
+    transform: Transform = Transform::None, plain, Training, Fixed,
+        flag "transform", "What a CSV's values become before they are scaled, and are again after: as they are, or their log (every value above 0; for a season or noise that grows with the level)", Shown::Value,
+        check any, arg |a| a.value_parser(EnumValueParser::<Transform>::new());
     threads: i32 = 1, plain, Training, Fixed,
         flag "threads", "libtorch intra-op threads (1 is fastest at the blog's size, and bitwise reproducible)", Shown::Value,
         check check::threads, arg |a| a.value_parser(checked(check::threads));
@@ -341,6 +346,9 @@ impl Settings {
     fn together(&self) -> Result<(), String> {
         if self.target != Target::Level && self.loss == LossKind::All {
             return Err(format!("--target {} predicts the step after the window only: it needs --loss last", self.target));
+        }
+        if self.transform != Transform::None && self.data.is_none() {
+            return Err(format!("--transform {} is for a CSV series (--data FILE): the built-in circle crosses 0", self.transform));
         }
         Ok(())
     }
@@ -720,7 +728,7 @@ mod tests {
 
     /// Every setting, given a value other than its default: each must reach its field, and each
     /// must be refused by name when it contradicts a resumed run.
-    const EVERY_FLAG: [(&str, &str); 28] = [
+    const EVERY_FLAG: [(&str, &str); 29] = [
         ("--seq-len", "7"),
         ("--activation", "relu"),
         ("--data", "x.csv"),
@@ -729,6 +737,7 @@ mod tests {
         ("--missing", "skip"),
         ("--series-column", "store"),
         ("--scale-bound", "1"),
+        ("--transform", "log"),
         ("--hidden", "5"),
         ("--batch-size", "3"),
         ("--lr", "0.5"),
@@ -769,11 +778,19 @@ mod tests {
         assert_eq!(defined.len(), SETTINGS.len(), "train takes every setting");
     }
 
+    /// A flag and its value, with what a new run needs beside it (`--transform log`: a CSV).
+    fn with_companions<'a>(flag: &'a str, value: &'a str) -> Vec<&'a str> {
+        let mut given = if value.is_empty() { vec![flag] } else { vec![flag, value] };
+        if flag == "--transform" {
+            given.extend(["--data", "x.csv"]);
+        }
+        given
+    }
+
     #[test]
     fn every_flag_sets_its_setting() {
         for (flag, value) in EVERY_FLAG {
-            let given = if value.is_empty() { vec![flag] } else { vec![flag, value] };
-            let s = args(&given).new_run(None).unwrap();
+            let s = args(&with_companions(flag, value)).new_run(None).unwrap();
             assert_ne!(s, Settings::DEFAULT, "{flag} changed nothing");
         }
     }
@@ -785,7 +802,7 @@ mod tests {
             let given = if value.is_empty() { vec![*flag] } else { vec![*flag, *value] };
             let err = args(&given).resumed(Settings::DEFAULT, dir, 0).unwrap_err().to_string();
             assert!(err.starts_with(&format!("{flag} ")) && err.contains("contradicts the run being resumed"), "{flag}: {err}");
-            let saved = args(&given).new_run(None).unwrap();
+            let saved = args(&with_companions(flag, value)).new_run(None).unwrap();
             assert_eq!(args(&given).resumed(saved.clone(), dir, 0).unwrap(), saved, "{flag} repeated");
         }
     }

@@ -27,7 +27,7 @@
 
 use super::{roll, unscaled};
 use crate::data::framing::Framing;
-use crate::data::Windows;
+use crate::data::{Transform, Windows};
 use crate::model::RNN;
 use anyhow::Result;
 use std::sync::Arc;
@@ -36,10 +36,19 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Band {
     pub coverage: f64,
-    /// Per horizon (h = 1, 2, ...), per feature, in the series' units.
+    /// Per horizon (h = 1, 2, ...), per feature, in the series' units (in their logs' with
+    /// `--transform log`, so that the band is a ratio around the prediction and stays above 0).
     pub half: Vec<Vec<f64>>,
     /// Per horizon, the errors each half-width was taken from.
     pub errors: Vec<usize>,
+    /// What the errors and half-widths are measured on: the values, or their logs.
+    pub transform: Transform,
+}
+
+/// The error the band is calibrated on, of `pred` against `truth`: in the series' units, or
+/// between their logs.
+pub fn error(transform: Transform, pred: f64, truth: f64) -> f64 {
+    (transform.apply(truth) - transform.apply(pred)).abs()
 }
 
 impl Band {
@@ -50,7 +59,14 @@ impl Band {
 
     /// Whether `truth` lies within the band around `pred` at horizon `h`, feature by feature.
     pub fn covers(&self, h: usize, pred: &[f64], truth: &[f64]) -> Vec<bool> {
-        self.at(h).iter().zip(pred.iter().zip(truth)).map(|(q, (p, t))| (t - p).abs() <= *q).collect()
+        self.at(h).iter().zip(pred.iter().zip(truth)).map(|(q, (p, t))| error(self.transform, *p, *t) <= *q).collect()
+    }
+
+    /// The band's lower and upper edges around `pred` at horizon `h`, in the series' units.
+    pub fn edges(&self, h: usize, pred: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let t = self.transform;
+        let edge = |sign: f64| self.at(h).iter().zip(pred).map(|(q, &p)| t.undo(t.apply(p) + sign * q)).collect();
+        (edge(-1.0), edge(1.0))
     }
 }
 
@@ -274,6 +290,8 @@ pub struct Calibration {
     test_starts: Vec<usize>,
     /// In a file of many series, every series' validation errors (`pooled`).
     pool: Option<Pool>,
+    /// What the errors are measured on (`--transform`).
+    transform: Transform,
 }
 
 /// In a file of many series, every series' validation errors (`scaled_validation_errors`), each
@@ -332,7 +350,8 @@ impl Calibration {
     /// the pool calibrates.
     pub fn without_errors(w: &Windows, rule: Rule) -> Calibration {
         let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
-        Calibration { rule, features: w.series.features(), misses: vec![], test_row, test_starts: vec![], pool: None }
+        let transform = w.transform();
+        Calibration { rule, features: w.series.features(), misses: vec![], test_row, test_starts: vec![], pool: None, transform }
     }
 
     /// With the errors of later closed loops (`rolled`, the test tail's): the held-out windows
@@ -351,7 +370,7 @@ impl Calibration {
                 }
                 let pred = unscaled(w, &preds[i * f..(i + 1) * f]);
                 self.misses[k].rows.push(row);
-                self.misses[k].abs.extend((0..f).map(|j| (w.series.rows[row][j] - pred[j]).abs()));
+                self.misses[k].abs.extend((0..f).map(|j| error(self.transform, pred[j], w.series.rows[row][j])));
             }
         }
         self
@@ -469,7 +488,7 @@ impl Calibration {
             half.push(widest.clone());
             counts.push(0);
         }
-        Some(Band { coverage: self.rule.coverage, half, errors: counts })
+        Some(Band { coverage: self.rule.coverage, half, errors: counts, transform: self.transform })
     }
 }
 
@@ -553,6 +572,7 @@ mod tests {
             test_row: 40,
             test_starts: starts.clone(),
             pool: None,
+            transform: Transform::None,
         };
         let mut along = vec![];
         c.along(&starts, 1, |_, b| along.push(b.unwrap().half[0][0]));
@@ -571,14 +591,14 @@ mod tests {
             Misses { rows: vec![11, 12, 13, 14], abs: vec![4.0, 5.0, 60.0, 70.0] },
         ];
         let rule = Rule { coverage: 0.5, step: ADAPT, few: FewErrors::Max };
-        Calibration { rule, features: 1, misses, test_row: 13, test_starts: vec![], pool: None }
+        Calibration { rule, features: 1, misses, test_row: 13, test_starts: vec![], pool: None, transform: Transform::None }
     }
 
     #[test]
     fn an_origin_is_calibrated_on_the_truths_before_it_and_on_the_validation_windows() {
         let c = calibration();
         // before the test tail's first row: the validation errors, as split conformal
-        let split = Band { coverage: 0.5, half: vec![vec![2.0], vec![5.0], vec![5.0]], errors: vec![3, 2, 0] };
+        let split = Band { coverage: 0.5, half: vec![vec![2.0], vec![5.0], vec![5.0]], errors: vec![3, 2, 0], transform: Transform::None };
         assert_eq!(c.at(5, 3), Some(split.clone()));
         assert_eq!(c.at(13, 3), Some(split));
         // row 14's origin has seen row 13's truths, and no later one
@@ -633,8 +653,19 @@ mod tests {
 
     #[test]
     fn a_band_covers_feature_by_feature_and_holds_its_last_width() {
-        let band = Band { coverage: 0.9, half: vec![vec![1.0, 2.0], vec![3.0, 4.0]], errors: vec![5, 5] };
+        let band = Band { coverage: 0.9, half: vec![vec![1.0, 2.0], vec![3.0, 4.0]], errors: vec![5, 5], transform: Transform::None };
         assert_eq!(band.covers(1, &[0.0, 0.0], &[1.0, 2.5]), [true, false]);
         assert_eq!(band.at(7), [3.0, 4.0]);
+        assert_eq!(band.edges(2, &[10.0, 20.0]), (vec![7.0, 16.0], vec![13.0, 24.0]));
+    }
+
+    #[test]
+    fn a_band_on_the_logs_is_a_ratio_around_the_prediction_and_stays_above_0() {
+        let band = Band { coverage: 0.9, half: vec![vec![2f64.ln()]], errors: vec![5], transform: Transform::Log };
+        let (lower, upper) = band.edges(1, &[10.0]);
+        assert!((lower[0] - 5.0).abs() < 1e-12 && (upper[0] - 20.0).abs() < 1e-12, "{lower:?} {upper:?}");
+        assert_eq!(band.covers(1, &[10.0], &[19.0]), [true]);
+        assert_eq!(band.covers(1, &[10.0], &[4.9]), [false], "half the prediction and less is outside");
+        assert!(error(Transform::Log, 10.0, 20.0) > error(Transform::Log, 10.0, 5.5), "errors are ratios");
     }
 }

@@ -426,6 +426,8 @@ struct Validated {
     windows: Windows,
     calibration: Option<band::Calibration>,
     scale: Vec<f64>,
+    /// What its band's errors are scaled by to pool (`Windows::band_scale`).
+    band_scale: Vec<f64>,
 }
 
 impl Validated {
@@ -433,13 +435,14 @@ impl Validated {
         let (rnn, framing) = (&loaded.rnn, &loaded.framing);
         let validation = band::Rolled::of(rnn, framing, &windows, windows.n_train, windows.n_val, steps)?;
         let calibration = band::Calibration::of(&windows, &validation, args.rule());
-        let scale = windows.mase_scale(0, loaded.run.as_ref().and_then(|r| r.season));
-        Ok(Validated { windows, calibration, scale })
+        let season = loaded.run.as_ref().and_then(|r| r.season);
+        let (scale, band_scale) = (windows.mase_scale(0, season), windows.band_scale(0, season));
+        Ok(Validated { windows, calibration, scale, band_scale })
     }
 
     /// What this series lends the bands: its validation errors over its scale.
     fn lent(&self) -> Option<Vec<Vec<f64>>> {
-        self.calibration.as_ref()?.scaled_validation_errors(&self.scale)
+        self.calibration.as_ref()?.scaled_validation_errors(&self.band_scale)
     }
 }
 
@@ -453,7 +456,7 @@ fn forecast_one(
     steps: usize,
     pool: Option<Arc<Vec<Vec<Vec<f64>>>>>,
 ) -> Result<Forecast> {
-    let Validated { windows, calibration, scale } = validated;
+    let Validated { windows, calibration, scale, band_scale } = validated;
     let (seq, n) = (loaded.seq_len as usize, windows.series.rows.len());
     let from = start_row(args.from.as_deref(), &windows.series)?;
     if from < seq || from > n {
@@ -470,7 +473,7 @@ fn forecast_one(
     let pooled = pool.filter(|p| p.iter().flatten().any(|errors| !errors.is_empty()));
     let calibration = calibration.or_else(|| pooled.as_ref().map(|_| band::Calibration::without_errors(&windows, args.rule())));
     let calibration = calibration.map(|c| c.and(&windows, &test)).map(|c| match pooled {
-        Some(pool) => c.pooled(scale.clone(), pool),
+        Some(pool) => c.pooled(band_scale, pool),
         None => c,
     });
     let scoring = Scoring { calibration: calibration.as_ref(), mase_scale: scale };
@@ -507,13 +510,13 @@ fn generate(loaded: &Loaded, truth: &Truth, from: usize, steps: usize, band: Opt
     let rolled = roll(&loaded.rnn, &loaded.framing, window, steps)?;
     let generated = rolled.into_iter().zip(from..).enumerate().map(|(k, (y, index))| {
         let pred = unscaled(truth.windows, &y);
-        let half = band.map(|b| b.at(k + 1));
+        let edges = band.map(|b| b.edges(k + 1, &pred));
         let y: Vec<f64> = y.iter().map(|&v| v as f64).collect();
         let t = truth.scaled_row(index);
         Generated {
             index,
-            lower: half.map(|q| pred.iter().zip(q).map(|(p, q)| p - q).collect()),
-            upper: half.map(|q| pred.iter().zip(q).map(|(p, q)| p + q).collect()),
+            lower: edges.as_ref().map(|e| e.0.clone()),
+            upper: edges.map(|e| e.1),
             pred,
             truth: truth.row(index),
             distance: t.as_ref().map(|t| distance(&y, t)),
