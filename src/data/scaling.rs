@@ -63,7 +63,7 @@ pub struct Scaling {
     /// (Runs before 0.2 mapped onto [-1, 1] and wrote no bound.)
     #[serde(default = "bound_before_0_2")]
     pub bound: f64,
-    /// Applied before the affine map (runs before 0.5: absent, none).
+    /// Applied before the affine map (runs before `--transform` existed: absent, none).
     #[serde(default)]
     pub transform: Transform,
 }

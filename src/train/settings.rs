@@ -301,7 +301,7 @@ settings! {
     scale_bound: f64 = 0.6, plain, Training, Fixed,
         flag "scale-bound", "A CSV's training rows are scaled onto [-B, B]; below 1, the tanh output can reach held-out values beyond them", Shown::Value,
         check check::scale_bound, arg |a| a.value_parser(checked(check::scale_bound)).value_name("B");
-    /// Runs before 0.5 scaled the values as they are.
+    /// Runs before it existed scaled the values as they are.
     #[serde(default)]
     transform: Transform = Transform::None, plain, Training, Fixed,
         flag "transform", "What a CSV's values become before they are scaled, and are again after: as they are, or their log (every value above 0; for a season or noise that grows with the level)", Shown::Value,
