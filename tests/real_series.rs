@@ -514,8 +514,9 @@ fn too_few_errors_for_the_level_widen_the_band_with_few_errors_t() {
 
 /// `--transform log`: a series above 0 whose season grows with its level is learned on its
 /// logs, and everything a user reads is in its units: predictions.csv's targets are the file's
-/// values and its predictions lie above 0; the forecast and its band lie above 0, the band a
-/// ratio around the forecast (wider above it than below). A value at or below 0, and the
+/// values and its predictions lie above 0; a resumed run ends as the uninterrupted one; the
+/// forecast and its band lie above 0, the band a ratio around the forecast (wider above it
+/// than below). A value at or below 0, and the
 /// built-in circle, are refused with one line that names the fix, and nothing is written.
 #[test]
 fn a_log_transform_learns_the_logs_and_writes_the_series_units() {
@@ -536,6 +537,13 @@ fn a_log_transform_learns_the_logs_and_writes_the_series_units() {
         let (index, target, pred): (usize, f64, f64) = (c[0].parse().unwrap(), c[3].parse().unwrap(), c[4].parse().unwrap());
         assert_eq!(target, value(index), "the target in the file's units: {line}");
         assert!(pred > 0.0 && (pred / target).ln().abs() < 1.0, "a prediction in the series' units: {line}");
+    }
+    // stopped after 2 epochs and resumed: the uninterrupted run, bitwise (the logs' scaling is the run's)
+    let resumed = dir.join("resumed");
+    train(&resumed, &["--quiet", "--data", s(&csv), "--transform", "log", "--epochs", "2"]);
+    assert_eq!(run(&["train", "--quiet", "--resume", s(&resumed), "--epochs", "5"]).code, 0);
+    for f in ["weights.safetensors", "predictions.csv", "scores.csv"] {
+        assert_eq!(std::fs::read(out.join(f)).unwrap(), std::fs::read(resumed.join(f)).unwrap(), "{f} of the resumed run");
     }
     let r = run(&["forecast", s(&out), "--steps", "24"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
