@@ -559,10 +559,13 @@ fn a_log_transform_learns_the_logs_and_writes_the_series_units() {
     write_series(&zero, "month,sales", 144, |i| format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, if i == 90 { 0.0 } else { value(i) }));
     let refused = dir.join("refused");
     let r = run(&["train", "--quiet", "--data", s(&zero), "--transform", "log", "--out", s(&refused)]);
-    assert_clean_error(&r, 1, "--transform log needs every value above 0, but sales is 0 (at 2007-07): leave --transform at none");
+    assert_clean_error(&r, 1, "--transform log needs every value above 0, but sales is 0 (at 2007-07): train without --transform log");
     let r = run(&["train", "--quiet", "--transform", "log", "--out", s(&refused)]);
     assert_clean_error(&r, 1, "--transform log is for a CSV series (--data FILE)");
     assert!(!refused.exists(), "nothing written");
+    // the run's transform, on another file given to predict: the same line
+    let r = run(&["predict", s(&out), "--data", s(&zero), "--out", s(&dir.join("other.csv"))]);
+    assert_clean_error(&r, 1, "--transform log needs every value above 0, but sales is 0 (at 2007-07)");
     // the same file without the transform trains, as it did
     train(&refused, &["--quiet", "--data", s(&zero), "--epochs", "1"]);
 }

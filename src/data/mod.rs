@@ -262,7 +262,7 @@ impl Series {
             (None, None) => format!("row {}", i + 1),
         };
         bail!(
-            "--transform {transform} needs every value above 0, but {} is {} ({row}): leave --transform at none, or shift the column above 0",
+            "--transform {transform} needs every value above 0, but {} is {} ({row}): train without --transform {transform}, or shift the column above 0",
             self.names[j],
             self.rows[i][j]
         )
