@@ -267,14 +267,27 @@ struct Misses {
     abs: Vec<f64>,
 }
 
-/// What a band is asked: forecast's `--coverage`, `--band-step` and `--few-errors`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// What a band is asked: forecast's `--coverage`, `--band-step` and `--few-errors` (as
+/// forecast.json keeps them).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     pub coverage: f64,
-    /// How far each test-tail truth moves the level (`ADAPT`, `--band-step`).
+    /// How far each test-tail truth moves the level (`ADAPT`, `--band-step`; a forecast.json
+    /// written before the flag: the step its band was drawn with).
+    #[serde(rename = "band_step", default = "step_before_the_flag")]
     pub step: f64,
-    /// The band when its errors are too few for the level (`--few-errors`).
+    /// The band when its errors are too few for the level (`--few-errors`; a forecast.json
+    /// written before the flag: the largest error, as its band had).
+    #[serde(rename = "few_errors", default = "few_before_the_flag")]
     pub few: FewErrors,
+}
+
+fn few_before_the_flag() -> FewErrors {
+    FewErrors::Max
+}
+
+fn step_before_the_flag() -> f64 {
+    0.05
 }
 
 /// The closed loop's errors from every held-out start, per horizon, in their truths' order.

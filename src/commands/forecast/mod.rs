@@ -536,34 +536,14 @@ pub struct Asked {
     /// --steps, when given (none: the default horizon, found again from the run).
     pub steps: Option<u64>,
     pub from: Option<String>,
-    pub coverage: f64,
-    /// --band-step (a forecast.json written before it: the step its band was drawn with).
-    #[serde(default = "step_before_the_flag")]
-    pub band_step: f64,
-    /// --few-errors (a forecast.json written before it: the largest error, as its band had).
-    #[serde(default = "few_before_the_flag")]
-    pub few_errors: band::FewErrors,
-}
-
-fn few_before_the_flag() -> band::FewErrors {
-    band::FewErrors::Max
-}
-
-fn step_before_the_flag() -> f64 {
-    0.05
+    /// --coverage, --band-step and --few-errors.
+    #[serde(flatten)]
+    pub rule: band::Rule,
 }
 
 impl Asked {
     pub fn of(args: &ForecastArgs) -> Asked {
-        let series = args.trained.series.clone();
-        Asked {
-            series,
-            steps: args.steps,
-            from: args.from.clone(),
-            coverage: args.coverage,
-            band_step: args.band_step,
-            few_errors: args.few_errors,
-        }
+        Asked { series: args.trained.series.clone(), steps: args.steps, from: args.from.clone(), rule: args.rule() }
     }
 
     pub fn save(&self, run: &Path) -> Result<()> {
@@ -580,7 +560,7 @@ pub fn redraw(run: &Path) -> Result<Option<PathBuf>> {
     let bad = |why: String| anyhow!("{}: {why} (run forecast on {} again, or delete the file)", path.display(), run.display());
     let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
     let asked: Asked = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-    if asked.steps.is_some_and(|s| s == 0 || s > 10_000_000) || !is_coverage(asked.coverage) || !is_band_step(asked.band_step) {
+    if asked.steps.is_some_and(|s| s == 0 || s > 10_000_000) || !is_coverage(asked.rule.coverage) || !is_band_step(asked.rule.step) {
         return Err(bad("steps must be 1 to 10000000, coverage between 0 and 1 and band_step from 0 to 1".into()));
     }
     let trained = TrainedArgs {
@@ -594,9 +574,9 @@ pub fn redraw(run: &Path) -> Result<Option<PathBuf>> {
         trained,
         steps: asked.steps,
         from: asked.from,
-        coverage: asked.coverage,
-        band_step: asked.band_step,
-        few_errors: asked.few_errors,
+        coverage: asked.rule.coverage,
+        band_step: asked.rule.step,
+        few_errors: asked.rule.few,
         out: None,
     };
     let plot = run.join("plots").join("forecast.png");
