@@ -15,10 +15,6 @@ fn value(k: usize, i: usize) -> f64 {
     level + amp * (i as f64 * std::f64::consts::PI / 6.0).sin() + 0.01 * amp * i as f64
 }
 
-fn month(i: usize) -> String {
-    format!("{}-{:02}", 2010 + i / 12, 1 + i % 12)
-}
-
 /// `store,month,sales`, the series' rows interleaved; with `newest_first`, mid's rows come
 /// newest first (train orders a series by its time labels).
 fn write_stores(path: &Path, newest_first: bool) {
@@ -27,7 +23,7 @@ fn write_stores(path: &Path, newest_first: bool) {
         for (k, &(name, rows, _, _)) in SERIES.iter().enumerate() {
             let i = if newest_first && name == "mid" { rows.wrapping_sub(1 + i) } else { i };
             if i < rows {
-                lines.push(format!("{name},{},{}", month(i), value(k, i)));
+                lines.push(format!("{name},{},{}", month(2010, i), value(k, i)));
             }
         }
     }
@@ -75,7 +71,7 @@ fn one_model_trains_across_the_series_each_split_and_scaled_on_its_own() {
         assert_eq!(tail, (len - windows / 5..len).collect::<Vec<_>>(), "{name}: the last fifth of its windows");
         for r in &own {
             let i: usize = r["index"].parse().unwrap();
-            assert_eq!(r["time"], month(i), "{name}: in time order whatever the file's order");
+            assert_eq!(r["time"], month(2010, i), "{name}: in time order whatever the file's order");
             assert_eq!(r["target_sales"].parse::<f64>().unwrap(), value(k, i));
         }
         // scaled by its own training rows: min and max of the rows its training windows read
@@ -131,7 +127,7 @@ fn predict_and_forecast_take_a_series_by_name() {
     let rows = table(&out.join("forecast.csv"));
     for &(name, len, _, _) in &SERIES {
         let own: Vec<&str> = rows.iter().filter(|r| r["series"] == name).map(|r| r["time"].as_str()).collect();
-        assert_eq!(own, [month(len), month(len + 1), month(len + 2)], "{name}: after its own last month");
+        assert_eq!(own, [month(2010, len), month(2010, len + 1), month(2010, len + 2)], "{name}: after its own last month");
     }
     assert!(table(&out.join("forecast_horizons.csv")).iter().any(|r| r["series"] == "mid"));
     let r = run(&["forecast", s(&out), "--steps", "2", "--series", "small"]);
@@ -205,7 +201,7 @@ fn a_series_too_short_for_a_window_is_left_out_with_a_word() {
     let dir = scratch("many-short");
     let csv = dir.join("stores.csv");
     write_stores(&csv, false);
-    let tiny: String = (0..5).map(|i| format!("tiny,{},{}\n", month(i), i)).collect();
+    let tiny: String = (0..5).map(|i| format!("tiny,{},{}\n", month(2010, i), i)).collect();
     std::fs::write(&csv, std::fs::read_to_string(&csv).unwrap() + &tiny).unwrap();
     let out = dir.join("run");
     let r = run(&["train", "--epochs", "2", "--data", s(&csv), "--series-column", "store", "--out", s(&out)]);
@@ -237,7 +233,7 @@ fn a_series_band_borrows_the_other_series_validation_errors_and_only_those() {
         let mut lines = vec!["store,month,sales".to_string()];
         for (k, &(name, rows, _, _)) in SERIES.iter().enumerate() {
             let shift = |i| if name == "big" && moved(i) { 500.0 } else { 0.0 };
-            lines.extend((0..rows).map(|i| format!("{name},{},{}", month(i), value(k, i) + shift(i))));
+            lines.extend((0..rows).map(|i| format!("{name},{},{}", month(2010, i), value(k, i) + shift(i))));
         }
         std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
     };
@@ -265,9 +261,9 @@ fn a_series_without_validation_windows_of_its_own_gets_its_band_from_the_others(
     let csv = dir.join("stores.csv");
     let mut lines = vec!["store,month,sales".to_string()];
     for (k, &(name, rows, _, _)) in SERIES.iter().enumerate().take(2) {
-        lines.extend((0..rows).map(|i| format!("{name},{},{}", month(i), value(k, i))));
+        lines.extend((0..rows).map(|i| format!("{name},{},{}", month(2010, i), value(k, i))));
     }
-    lines.extend((0..17).map(|i| format!("tiny,{},{}", month(i), 3.0 * value(0, i))));
+    lines.extend((0..17).map(|i| format!("tiny,{},{}", month(2010, i), 3.0 * value(0, i))));
     std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
     let out = dir.join("run");
     let r = run(&["train", "--quiet", "--epochs", "3", "--seq-len", "8", "--data", s(&csv), "--series-column", "store", "--out", s(&out)]);

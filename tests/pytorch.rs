@@ -297,13 +297,13 @@ fn a_log_transform_trains_bitwise_as_in_python() {
     // a trend whose yearly season grows with it
     write_series(&csv, "month,passengers", 144, |i| {
         let v = i as f64;
-        format!("{}-{:02},{}", 1949 + i / 12, 1 + i % 12, 100.0 * (0.01 * v).exp() * (1.0 + 0.2 * (v * std::f64::consts::PI / 6.0).sin()))
+        format!("{},{}", month(1949, i), 100.0 * (0.01 * v).exp() * (1.0 + 0.2 * (v * std::f64::consts::PI / 6.0).sin()))
     });
     parity("log", &["--epochs", "4", "--hidden", "8", "--season", "12", "--transform", "log", "--data", s(&csv)]);
     let long = dir.join("long.csv");
     let rows: Vec<String> = (0..80)
         .flat_map(|i| [("a", 5.0), ("b", 500.0)].map(move |(name, level)| (i, name, level)))
-        .map(|(i, name, level)| format!("{name},{}-{:02},{}", 2000 + i / 12, 1 + i % 12, level * (1.2 + (0.5 * i as f64).sin())))
+        .map(|(i, name, level)| format!("{name},{},{}", month(2000, i), level * (1.2 + (0.5 * i as f64).sin())))
         .collect();
     std::fs::write(&long, format!("id,month,y\n{}\n", rows.join("\n"))).unwrap();
     parity(
@@ -332,7 +332,7 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     let csv = dir.join("trend.csv");
     write_series(&csv, "month,sales", 150, |i| {
         let v = i as f64;
-        format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, 100.0 + 2.0 * v + 15.0 * (v * std::f64::consts::PI / 6.0).sin())
+        format!("{},{}", month(2000, i), 100.0 + 2.0 * v + 15.0 * (v * std::f64::consts::PI / 6.0).sin())
     });
     for (target, norm) in
         [("change", "none"), ("level", "last"), ("level", "revin"), ("change", "revin"), ("linear", "none"), ("linear", "last")]
@@ -353,7 +353,7 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
         })
         .collect();
     let noisy = dir.join("walk.csv");
-    write_series(&noisy, "month,price", 150, |i| format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, walk[i]));
+    write_series(&noisy, "month,price", 150, |i| format!("{},{}", month(2000, i), walk[i]));
     let args = ["--epochs", "4", "--hidden", "8", "--seq-len", "12", "--val-fraction", "0.2", "--target", "linear", "--data", s(&noisy)];
     let with = |more: &[&'static str]| [&args[..], more].concat();
     parity("framing-linear-walk", &with(&["--ridge-choice", "lowest", "--ar-fit", "training"]));
@@ -369,7 +369,7 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     let season = dir.join("noisy-season.csv");
     write_series(&season, "month,sales", 149, |i| {
         let v = i as f64;
-        format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, 100.0 + 0.5 * v + 15.0 * (v * std::f64::consts::PI / 6.0).sin() + 2.0 * noise[i])
+        format!("{},{}", month(2000, i), 100.0 + 0.5 * v + 15.0 * (v * std::f64::consts::PI / 6.0).sin() + 2.0 * noise[i])
     });
     let mut on_season = args.to_vec();
     *on_season.last_mut().unwrap() = s(&season);
@@ -415,7 +415,7 @@ fn many_series_in_one_file_train_bitwise_as_in_python() {
         .flat_map(|i| series.iter().filter(move |s| i < s.1).map(move |&(name, _, amp, level)| (i, name, amp, level)))
         .map(|(i, name, amp, level)| {
             let v = i as f64;
-            format!("{name},{}-{:02},{}", 2000 + i / 12, 1 + i % 12, level + amp * (0.5 * v).sin() + 0.02 * amp * v)
+            format!("{name},{},{}", month(2000, i), level + amp * (0.5 * v).sin() + 0.02 * amp * v)
         })
         .collect();
     std::fs::write(&csv, format!("id,month,y\n{}\n", rows.join("\n"))).unwrap();

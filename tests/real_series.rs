@@ -205,7 +205,7 @@ fn a_first_column_of_dates_is_the_time_column_without_the_flag() {
     let dir = scratch("real-dates");
     let csv = dir.join("passengers.csv");
     write_series(&csv, "month,passengers", 144, |i| {
-        format!("{}-{:02},{}", 1949 + i / 12, 1 + i % 12, 100.0 + i as f64 + 30.0 * (i as f64 * std::f64::consts::PI / 6.0).sin())
+        format!("{},{}", month(1949, i), 100.0 + i as f64 + 30.0 * (i as f64 * std::f64::consts::PI / 6.0).sin())
     });
     let out = dir.join("run");
     train(&out, &["--quiet", "--epochs", "3", "--data", s(&csv)]);
@@ -436,9 +436,8 @@ fn the_band_is_calibrated_on_the_errors_seen_before_its_start_and_reported_on_th
         (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
     };
     let values: Vec<f64> = (0..600).map(|i| 50.0 + 10.0 * (i as f64 * std::f64::consts::PI / 6.0).sin() + 8.0 * noise()).collect();
-    let write = |shift: &dyn Fn(usize) -> f64| {
-        write_series(&csv, "month,v", 600, |i| format!("{}-{:02},{}", 1950 + i / 12, 1 + i % 12, values[i] + shift(i)))
-    };
+    let write =
+        |shift: &dyn Fn(usize) -> f64| write_series(&csv, "month,v", 600, |i| format!("{},{}", month(1950, i), values[i] + shift(i)));
     write(&|_| 0.0);
     let out = dir.join("run");
     train(&out, &["--quiet", "--data", s(&csv), "--val-fraction", "0.3"]);
@@ -526,7 +525,7 @@ fn a_log_transform_learns_the_logs_and_writes_the_series_units() {
         let v = i as f64;
         50.0 * (0.015 * v).exp() * (1.0 + 0.3 * (v * std::f64::consts::PI / 6.0).sin()) * (1.0 + 0.05 * (7.3 * v).sin())
     };
-    write_series(&csv, "month,sales", 144, |i| format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, value(i)));
+    write_series(&csv, "month,sales", 144, |i| format!("{},{}", month(2000, i), value(i)));
     let out = dir.join("run");
     train(&out, &["--quiet", "--data", s(&csv), "--transform", "log", "--epochs", "5"]);
     let config: serde_json::Value = serde_json::from_str(&read(&out.join("config.json"))).unwrap();
@@ -556,7 +555,7 @@ fn a_log_transform_learns_the_logs_and_writes_the_series_units() {
         assert!(upper - pred > pred - lower, "a ratio around the forecast, wider above it: {line}");
     }
     let zero = dir.join("zero.csv");
-    write_series(&zero, "month,sales", 144, |i| format!("{}-{:02},{}", 2000 + i / 12, 1 + i % 12, if i == 90 { 0.0 } else { value(i) }));
+    write_series(&zero, "month,sales", 144, |i| format!("{},{}", month(2000, i), if i == 90 { 0.0 } else { value(i) }));
     let refused = dir.join("refused");
     let r = run(&["train", "--quiet", "--data", s(&zero), "--transform", "log", "--out", s(&refused)]);
     assert_clean_error(&r, 1, "--transform log needs every value above 0, but sales is 0 (at 2007-07): train without --transform log");

@@ -57,6 +57,11 @@ pub fn write_series(path: &Path, header: &str, rows: usize, row: impl Fn(usize) 
     std::fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
 
+/// The time label `YYYY-MM` of month `i` counted from January of `first_year`.
+pub fn month(first_year: usize, i: usize) -> String {
+    format!("{}-{:02}", first_year + i / 12, 1 + i % 12)
+}
+
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
