@@ -589,25 +589,19 @@ impl Windows {
     /// MASE's scale per feature for series `k` (data/scores.rs): the seasonal naive's in-sample
     /// MAE on its rows up to its last training target.
     pub fn mase_scale(&self, k: usize, season: Option<usize>) -> Vec<f64> {
-        let (span, trained) = (self.series.span(k), self.of_series(0..self.n_train, k));
-        let end = if trained.is_empty() { span.start } else { self.targets[trained.end - 1] + 1 };
-        scores::mase_scale(&self.series.rows, span.start..end, season)
+        scores::mase_scale(&self.series.rows, self.in_sample(k), season, Transform::None)
     }
 
     /// What the forecast's band pools the errors of many series by: `mase_scale`, of the values
     /// the band is computed on (their logs with `--transform log`).
     pub fn band_scale(&self, k: usize, season: Option<usize>) -> Vec<f64> {
-        let transform = self.transform();
-        if transform == Transform::None {
-            return self.mase_scale(k, season);
-        }
+        scores::mase_scale(&self.series.rows, self.in_sample(k), season, self.transform())
+    }
+
+    /// Series `k`'s rows up to its last training target: MASE's in-sample rows.
+    fn in_sample(&self, k: usize) -> std::ops::Range<usize> {
         let (span, trained) = (self.series.span(k), self.of_series(0..self.n_train, k));
-        let end = if trained.is_empty() { span.start } else { self.targets[trained.end - 1] + 1 };
-        let mut rows = Rows::with_capacity(self.series.features(), end - span.start);
-        for i in span.start..end {
-            rows.push(&self.series.rows[i].iter().map(|&v| transform.apply(v)).collect::<Vec<f64>>());
-        }
-        scores::mase_scale(&rows, 0..end - span.start, season)
+        span.start..if trained.is_empty() { span.start } else { self.targets[trained.end - 1] + 1 }
     }
 
     /// What the values become before they are scaled (`--transform`; none unscaled).
