@@ -25,7 +25,7 @@ import time
 
 from forecast_peers import FETCHED, TUNING
 from select_defaults import SELECTION
-from tune_csv_defaults import BIN, ROOT, geomean
+from tune_csv_defaults import BIN, ROOT, geomean, mase_of
 
 
 def series_sets():
@@ -53,16 +53,11 @@ def above_zero(path):
     return bool(numbers) and min(n for n in numbers if n == n) > 0
 
 
-def scores(out):
-    with open(os.path.join(out, "scores.csv"), newline="") as f:
-        return {r["forecaster"]: float(r["mase"]) for r in csv.DictReader(f)}
-
-
 def job(path, flags, transform, seed, out):
     if not os.path.exists(os.path.join(out, "scores.csv")):
         subprocess.run([BIN, "train", "--quiet", "--data", path, *flags, "--transform", transform, "--seed", str(seed), "--out", out],
                        check=True)
-    return scores(out)
+    return mase_of(out)
 
 
 def main():

@@ -153,11 +153,16 @@ def geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs))
 
 
+def mase_of(run):
+    """A run's one-step MASE on its held-out tail, per forecaster (scores.csv)."""
+    with open(os.path.join(run, "scores.csv"), newline="") as f:
+        return {r["forecaster"]: float(r["mase"]) for r in csv.DictReader(f)}
+
+
 def mase_ratios(run):
     """A run's one-step MASE on its held-out tail (scores.csv) over its best baseline's ("best")
     and over persistence's ("persistence")."""
-    with open(os.path.join(run, "scores.csv"), newline="") as f:
-        mase = {r["forecaster"]: float(r["mase"]) for r in csv.DictReader(f)}
+    mase = mase_of(run)
     best = min(v for k, v in mase.items() if k != "rnn")
     return {"best": mase["rnn"] / best, "persistence": mase["rnn"] / mase["persistence"]}
 
