@@ -58,6 +58,15 @@ FRESH = [(n, []) for n in ["ukdriverdeaths", "nottem", "usaccdeaths", "ukgas", "
 FETCHED = {"unseen": ("unseen_series.py", UNSEEN), "fresh": ("fresh_series.py", FRESH)}
 
 
+def fetched(name, data_dir=None):
+    """A fetched set's series, [(path, name, flags)], its CSVs written by its script into
+    `data_dir` (default runs/<set>-data)."""
+    fetch, names = FETCHED[name]
+    data_dir = data_dir or os.path.join(ROOT, "runs", f"{name}-data")
+    subprocess.run([sys.executable, os.path.join(ROOT, "scripts", fetch), data_dir], check=True, stdout=subprocess.DEVNULL)
+    return [(os.path.join(data_dir, f"{n}.csv"), n, flags) for n, flags in names]
+
+
 def rows(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -173,10 +182,7 @@ def main():
     import torch
     torch.set_num_threads(1)
     if a.set in FETCHED:
-        fetch, names = FETCHED[a.set]
-        data_dir = a.data_dir or os.path.join(ROOT, "runs", f"{a.set}-data")
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", fetch), data_dir], check=True, stdout=subprocess.DEVNULL)
-        series = [(os.path.join(data_dir, f"{n}.csv"), n, flags) for n, flags in names]
+        series = fetched(a.set, a.data_dir)
     elif a.set == "selection":
         from select_defaults import SELECTION
         series = [(os.path.join(ROOT, "tests", "data", n), n[len("selection/"):-4], flags) for n, flags, _ in SELECTION]

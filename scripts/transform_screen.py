@@ -20,10 +20,9 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 import time
 
-from forecast_peers import FETCHED, TUNING
+from forecast_peers import FETCHED, TUNING, fetched
 from select_defaults import SELECTION
 from tune_csv_defaults import BIN, ROOT, geomean, mase_of
 
@@ -32,10 +31,8 @@ def series_sets():
     """(set, [(name, path, flags)]), the fetched sets fetched into runs/<set>-data."""
     out = [("tuning", [(n, os.path.join(ROOT, "tests", "data", f"{n}.csv"), f) for n, f in TUNING]),
            ("selection", [(n[len("selection/"):-4], os.path.join(ROOT, "tests", "data", n), f) for n, f, _ in SELECTION])]
-    for name, (fetch, names) in FETCHED.items():
-        data_dir = os.path.join(ROOT, "runs", f"{name}-data")
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", fetch), data_dir], check=True, stdout=subprocess.DEVNULL)
-        out.append((name, [(n, os.path.join(data_dir, f"{n}.csv"), f) for n, f in names]))
+    for name in FETCHED:
+        out.append((name, [(n, path, f) for path, n, f in fetched(name)]))
     return out
 
 
