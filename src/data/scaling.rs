@@ -3,6 +3,7 @@
 
 use super::Series;
 use serde::{Deserialize, Serialize};
+use tch::Tensor;
 
 /// What is done to a user's values before they are scaled (`--transform`), and undone after.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -40,6 +41,22 @@ impl Transform {
         match self {
             Transform::None => v,
             Transform::Log => v.exp(),
+        }
+    }
+
+    /// `apply` on a float64 tensor, in libtorch (model.pt: its `log` is not libm's to the last bit).
+    pub fn apply_tensor(self, x: Tensor) -> Tensor {
+        match self {
+            Transform::None => x,
+            Transform::Log => x.log(),
+        }
+    }
+
+    /// `undo` on a float64 tensor, in libtorch.
+    pub fn undo_tensor(self, x: Tensor) -> Tensor {
+        match self {
+            Transform::None => x,
+            Transform::Log => x.exp(),
         }
     }
 

@@ -83,21 +83,14 @@ impl Units {
     fn scale(&self, x: &Tensor) -> Tensor {
         let step = |t: &Tensor| t.unsqueeze(-2); // one scaling for every step of a window
         let safe: Tensor = step(&self.range) + (-step(&self.varies) + 1.0); // a constant column divides by 1, then is zeroed
-        let x = match self.transform {
-            Transform::None => x.to_kind(Kind::Double),
-            Transform::Log => x.to_kind(Kind::Double).log(),
-        };
+        let x = self.transform.apply_tensor(x.to_kind(Kind::Double));
         let scaled: Tensor = ((x - step(&self.min)) / safe * 2.0 - 1.0) * self.bound;
         (scaled * step(&self.varies)).to_kind(Kind::Float)
     }
 
     /// The model's float32 output back to the series' units, in float64.
     fn unscale(&self, y: &Tensor) -> Tensor {
-        let y = (y.to_kind(Kind::Double) / self.bound + 1.0) / 2.0 * &self.range + &self.min;
-        match self.transform {
-            Transform::None => y,
-            Transform::Log => y.exp(),
-        }
+        self.transform.undo_tensor((y.to_kind(Kind::Double) / self.bound + 1.0) / 2.0 * &self.range + &self.min)
     }
 }
 
