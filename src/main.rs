@@ -121,10 +121,11 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
         return Ok(());
     };
     let start = fc.label(fc.from).map_or(format!("row {}", fc.from), |l| format!("{l} (row {})", fc.from));
-    let band = fc
-        .band
-        .as_ref()
-        .map_or(" (no band: the run has no validation windows)".to_string(), |b| format!(" with a {:.0}% band", b.coverage * 100.0));
+    let band = match (&fc.band, fc.fallback) {
+        (_, Some(_)) => " by the drift (random walk with drift, no band): the series is too short for the model's window".to_string(),
+        (Some(b), None) => format!(" with a {:.0}% band", b.coverage * 100.0),
+        (None, None) => " (no band: the run has no validation windows)".to_string(),
+    };
     if fc.builtin {
         eprintln!(
             "forecast {} steps from {start}: the first {} stay within {} of the truth; {} of the {} with a known truth do (Euclidean, model units); wrote {} and {}",
@@ -171,13 +172,17 @@ fn report_many(fcs: &[forecast::Forecast], [out, horizons, plot]: [&Path; 3]) {
         None => (w, a),
     });
     let coverage = if all > 0.0 { format!("; the bands held {:.1}% of the truths", 100.0 * within / all) } else { String::new() };
+    let fallback = match fcs.iter().filter(|fc| fc.fallback.is_some()).count() {
+        0 => String::new(),
+        n => format!("; {n} series too short for the model's window forecast by the drift (random walk with drift, no band)"),
+    };
     let drawn = if fcs.len() > figures::run::SHOWN_SERIES {
         format!(" (the first {} series drawn)", figures::run::SHOWN_SERIES)
     } else {
         String::new()
     };
     eprintln!(
-        "forecast {} steps for each of {} series{mase}{coverage}; wrote {}, {} and {}{drawn}",
+        "forecast {} steps for each of {} series{mase}{coverage}{fallback}; wrote {}, {} and {}{drawn}",
         fcs.first().map_or(0, |fc| fc.generated.len()),
         fcs.len(),
         out.display(),

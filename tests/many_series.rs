@@ -211,9 +211,21 @@ fn a_series_too_short_for_a_window_is_left_out_with_a_word() {
         "{}",
         r.stderr
     );
-    let r = run(&["forecast", s(&out), "--steps", "2"]);
-    assert!(r.code == 0 && r.stderr.contains("for each of 3 series"), "every series with a window, not tiny: {}", r.stderr);
     assert!(table(&out.join("scores.csv")).iter().all(|r| r["series"] != "tiny"));
+    // the forecast: tiny too, by the drift (0, 1, .., 4 goes on 5, 6), without a band, and said
+    let r = run(&["forecast", s(&out), "--steps", "2"]);
+    assert!(r.code == 0 && r.stderr.contains("for each of 4 series"), "{}", r.stderr);
+    assert!(r.stderr.contains("1 series too short for the model's window forecast by the drift"), "{}", r.stderr);
+    let rows = table(&out.join("forecast.csv"));
+    let tiny: Vec<_> = rows.iter().filter(|r| r["series"] == "tiny").collect();
+    let cells = |key: &str| tiny.iter().map(|r| r[key].as_str()).collect::<Vec<_>>();
+    assert_eq!(cells("time"), ["2010-06", "2010-07"]);
+    assert_eq!(cells("pred_sales").iter().map(|v| v.parse::<f64>().unwrap()).collect::<Vec<_>>(), [5.0, 6.0]);
+    assert_eq!(cells("lower_sales"), ["", ""], "no band");
+    assert!(rows.iter().filter(|r| r["series"] != "tiny").all(|r| !r["lower_sales"].is_empty()), "the others keep theirs");
+    // one series asked for by name: tiny's drift alone
+    let r = run(&["forecast", s(&out), "--steps", "1", "--series", "tiny"]);
+    assert!(r.code == 0 && r.stderr.contains("by the drift (random walk with drift, no band): the series is too short"), "{}", r.stderr);
 }
 
 /// A series' band pools its own errors with the other series' validation errors (each over its

@@ -43,6 +43,9 @@ pub struct Band {
     pub errors: Vec<usize>,
     /// What the errors and half-widths are measured on: the values, or their logs.
     pub transform: Transform,
+    /// Per feature: every value of the series is above 0, so the lower edge stops at 0 (a
+    /// positive truth below it cannot be missed by the cut).
+    pub positive: Vec<bool>,
 }
 
 /// The error the band is calibrated on, of `pred` against `truth`: in the series' units, or
@@ -65,8 +68,9 @@ impl Band {
     /// The band's lower and upper edges around `pred` at horizon `h`, in the series' units.
     pub fn edges(&self, h: usize, pred: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let t = self.transform;
-        let edge = |sign: f64| self.at(h).iter().zip(pred).map(|(q, &p)| t.undo(t.apply(p) + sign * q)).collect();
-        (edge(-1.0), edge(1.0))
+        let edge = |sign: f64| self.at(h).iter().zip(pred).map(move |(q, &p)| t.undo(t.apply(p) + sign * q));
+        let floor = |(v, &positive): (f64, &bool)| if positive { v.max(0.0) } else { v };
+        (edge(-1.0).zip(self.positive.iter().chain(std::iter::repeat(&false))).map(floor).collect(), edge(1.0).collect())
     }
 }
 
@@ -305,6 +309,8 @@ pub struct Calibration {
     pool: Option<Pool>,
     /// What the errors are measured on (`--transform`).
     transform: Transform,
+    /// Per feature: every value of the series is above 0 (`Band::positive`).
+    positive: Vec<bool>,
 }
 
 /// In a file of many series, every series' validation errors (`scaled_validation_errors`), each
@@ -363,8 +369,10 @@ impl Calibration {
     /// the pool calibrates.
     pub fn without_errors(w: &Windows, rule: Rule) -> Calibration {
         let test_row = w.targets.get(w.test_start()).copied().unwrap_or(w.series.rows.len());
-        let transform = w.transform();
-        Calibration { rule, features: w.series.features(), misses: vec![], test_row, test_starts: vec![], pool: None, transform }
+        let (transform, f) = (w.transform(), w.series.features());
+        // a gap (NaN) is no value below 0
+        let positive = (0..f).map(|j| w.series.rows.iter().all(|r| !(r[j] <= 0.0))).collect();
+        Calibration { rule, features: f, misses: vec![], test_row, test_starts: vec![], pool: None, transform, positive }
     }
 
     /// With the errors of later closed loops (`rolled`, the test tail's): the held-out windows
@@ -490,18 +498,19 @@ impl Calibration {
             if let Some(pool) = &self.pool {
                 h.iter_mut().zip(&pool.scale).for_each(|(h, s)| *h *= s);
             }
+            // as a forecaster's band, never narrower than at the horizon before
+            if let Some(before) = half.last() {
+                h.iter_mut().zip(before).for_each(|(h, b)| *h = h.max(*b));
+            }
             counts.push(q[0].held);
             half.push(h);
         }
-        if half.is_empty() {
-            return None;
-        }
-        let widest: Vec<f64> = (0..self.features).map(|j| half.iter().map(|q| q[j]).fold(0.0, f64::max)).collect();
+        let widest = half.last()?.clone();
         while half.len() < steps {
             half.push(widest.clone());
             counts.push(0);
         }
-        Some(Band { coverage: self.rule.coverage, half, errors: counts, transform: self.transform })
+        Some(Band { coverage: self.rule.coverage, half, errors: counts, transform: self.transform, positive: self.positive.clone() })
     }
 }
 
@@ -586,6 +595,7 @@ mod tests {
             test_starts: starts.clone(),
             pool: None,
             transform: Transform::None,
+            positive: vec![false],
         };
         let mut along = vec![];
         c.along(&starts, 1, |_, b| along.push(b.unwrap().half[0][0]));
@@ -604,14 +614,29 @@ mod tests {
             Misses { rows: vec![11, 12, 13, 14], abs: vec![4.0, 5.0, 60.0, 70.0] },
         ];
         let rule = Rule { coverage: 0.5, step: ADAPT, few: FewErrors::Max };
-        Calibration { rule, features: 1, misses, test_row: 13, test_starts: vec![], pool: None, transform: Transform::None }
+        Calibration {
+            rule,
+            features: 1,
+            misses,
+            test_row: 13,
+            test_starts: vec![],
+            pool: None,
+            transform: Transform::None,
+            positive: vec![false],
+        }
     }
 
     #[test]
     fn an_origin_is_calibrated_on_the_truths_before_it_and_on_the_validation_windows() {
         let c = calibration();
         // before the test tail's first row: the validation errors, as split conformal
-        let split = Band { coverage: 0.5, half: vec![vec![2.0], vec![5.0], vec![5.0]], errors: vec![3, 2, 0], transform: Transform::None };
+        let split = Band {
+            coverage: 0.5,
+            half: vec![vec![2.0], vec![5.0], vec![5.0]],
+            errors: vec![3, 2, 0],
+            transform: Transform::None,
+            positive: vec![false],
+        };
         assert_eq!(c.at(5, 3), Some(split.clone()));
         assert_eq!(c.at(13, 3), Some(split));
         // row 14's origin has seen row 13's truths, and no later one
@@ -634,7 +659,8 @@ mod tests {
         let pool = pool_of([own, vec![vec![7.0, 5.0, 6.0]]].iter(), 1);
         assert_eq!(*pool, [vec![vec![0.5, 1.0, 1.5, 5.0, 6.0, 7.0]], vec![vec![2.0, 2.5]]]);
         let pooled = calibration().pooled(vec![2.0], pool.clone());
-        assert_eq!(pooled.at(13, 2).unwrap().half, [vec![10.0], vec![5.0]]);
+        // h = 2's own quantile is 5, but a band never narrows with the horizon: h = 1's 10
+        assert_eq!(pooled.at(13, 2).unwrap().half, [vec![10.0], vec![10.0]]);
         assert_eq!(pooled.at(13, 2).unwrap().errors, [6, 2]);
         // row 15's origin adds its own test-tail errors (40 and 50 over 2) to the pool
         assert_eq!(pooled.at(15, 1).unwrap().half, [vec![12.0]], "the 5th of 0.5, 1, 1.5, 5, 6, 7, 20, 25");
@@ -666,15 +692,51 @@ mod tests {
 
     #[test]
     fn a_band_covers_feature_by_feature_and_holds_its_last_width() {
-        let band = Band { coverage: 0.9, half: vec![vec![1.0, 2.0], vec![3.0, 4.0]], errors: vec![5, 5], transform: Transform::None };
+        let band = Band {
+            coverage: 0.9,
+            half: vec![vec![1.0, 2.0], vec![3.0, 4.0]],
+            errors: vec![5, 5],
+            transform: Transform::None,
+            positive: vec![false, false],
+        };
         assert_eq!(band.covers(1, &[0.0, 0.0], &[1.0, 2.5]), [true, false]);
         assert_eq!(band.at(7), [3.0, 4.0]);
         assert_eq!(band.edges(2, &[10.0, 20.0]), (vec![7.0, 16.0], vec![13.0, 24.0]));
     }
 
     #[test]
+    fn a_band_never_narrows_with_the_horizon() {
+        // h = 2's errors (1, 1, 1) are smaller than h = 1's (5, 6, 7), h = 3's larger again
+        let misses = vec![
+            Misses { rows: vec![10, 11, 12], abs: vec![5.0, 6.0, 7.0] },
+            Misses { rows: vec![11, 12, 13], abs: vec![1.0, 1.0, 1.0] },
+            Misses { rows: vec![12, 13, 14], abs: vec![9.0, 9.0, 9.0] },
+        ];
+        let rule = Rule { coverage: 0.5, step: 0.0, few: FewErrors::Max };
+        let c = Calibration {
+            rule,
+            features: 1,
+            misses,
+            test_row: 20,
+            test_starts: vec![],
+            pool: None,
+            transform: Transform::None,
+            positive: vec![false],
+        };
+        assert_eq!(c.at(20, 4).unwrap().half, [vec![6.0], vec![6.0], vec![9.0], vec![9.0]]);
+    }
+
+    #[test]
+    fn the_lower_edge_of_a_positive_series_stops_at_0() {
+        let band =
+            Band { coverage: 0.9, half: vec![vec![5.0, 5.0]], errors: vec![5], transform: Transform::None, positive: vec![true, false] };
+        assert_eq!(band.edges(1, &[3.0, 3.0]), (vec![0.0, -2.0], vec![8.0, 8.0]), "only the positive feature is cut");
+        assert_eq!(band.edges(1, &[30.0, 30.0]).0, [25.0, 25.0], "an edge above 0 is as it was");
+    }
+
+    #[test]
     fn a_band_on_the_logs_is_a_ratio_around_the_prediction_and_stays_above_0() {
-        let band = Band { coverage: 0.9, half: vec![vec![2f64.ln()]], errors: vec![5], transform: Transform::Log };
+        let band = Band { coverage: 0.9, half: vec![vec![2f64.ln()]], errors: vec![5], transform: Transform::Log, positive: vec![false] };
         let (lower, upper) = band.edges(1, &[10.0]);
         assert!((lower[0] - 5.0).abs() < 1e-12 && (upper[0] - 20.0).abs() < 1e-12, "{lower:?} {upper:?}");
         assert_eq!(band.covers(1, &[10.0], &[19.0]), [true]);

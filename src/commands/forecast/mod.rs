@@ -132,6 +132,15 @@ pub struct Forecast {
     pub horizons: Vec<HorizonScore>,
     /// The band at the forecast's start, when the run has validation windows.
     pub band: Option<band::Band>,
+    /// Not the model's: a series too short for its window.
+    pub fallback: Option<Fallback>,
+}
+
+/// What forecasts a series too short for the model's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallback {
+    /// the random walk with drift
+    Drift,
 }
 
 impl Forecast {
@@ -191,7 +200,8 @@ impl Forecast {
         header
     }
 
-    fn csv_rows(&self, csv: &mut Csv) {
+    /// Its rows; `banded`: the file has the band's columns (empty where this forecast has no band).
+    fn csv_rows(&self, csv: &mut Csv, banded: bool) {
         for (k, g) in self.generated.iter().enumerate() {
             let mut row: Vec<String> = self.series.iter().map(|s| csv_field(s)).collect();
             row.extend([(k + 1).to_string(), g.index.to_string()]);
@@ -199,8 +209,10 @@ impl Forecast {
                 row.push(self.label(g.index).map(csv_field).unwrap_or_default());
             }
             row.extend(g.pred.iter().map(|&v| format_num(v)));
-            if let (Some(lower), Some(upper)) = (&g.lower, &g.upper) {
-                row.extend(lower.iter().chain(upper).map(|&v| format_num(v)));
+            match (&g.lower, &g.upper) {
+                (Some(lower), Some(upper)) => row.extend(lower.iter().chain(upper).map(|&v| format_num(v))),
+                _ if banded => row.extend(self.names.iter().chain(&self.names).map(|_| String::new())),
+                _ => {}
             }
             match &g.truth {
                 Some(t) => row.extend(t.iter().map(|&v| format_num(v))),
@@ -225,8 +237,11 @@ impl Forecast {
 
 /// forecast.csv: each forecast's rows, series after series (a file of many: a `series` column).
 pub fn forecasts_csv(fcs: &[Forecast]) -> Csv {
-    let mut csv = Csv::new(&fcs.first().map(Forecast::csv_header).unwrap_or_default());
-    fcs.iter().for_each(|fc| fc.csv_rows(&mut csv));
+    // the header of one with a band, where one has it: a fallback's rows leave the band's cells empty
+    let first = fcs.iter().find(|fc| fc.band.is_some()).or(fcs.first());
+    let banded = first.is_some_and(|fc| fc.band.is_some());
+    let mut csv = Csv::new(&first.map(Forecast::csv_header).unwrap_or_default());
+    fcs.iter().for_each(|fc| fc.csv_rows(&mut csv, banded));
     csv
 }
 
@@ -404,14 +419,61 @@ pub fn forecast(args: &ForecastArgs) -> Result<Vec<Forecast>> {
     let lent: Vec<Vec<Vec<f64>>> = all.iter().filter_map(|(_, v)| v.lent()).collect();
     let pool = band::pool_of(lent.iter(), windows.series.features());
     let mut out = Vec::with_capacity(chosen.len());
-    // chosen: every series in order, or one
-    for (k, validated) in all.into_iter().filter(|(k, _)| chosen.binary_search(k).is_ok()) {
+    let mut validated: Vec<Option<Validated>> = (0..windows.series.count()).map(|_| None).collect();
+    all.into_iter().for_each(|(k, v)| validated[k] = Some(v));
+    // chosen: every series, or one; a series too short for the model's window gets the drift's
+    // forecast from its end (none with --from: no window fits before it)
+    let mut wanted = chosen;
+    if args.trained.series.is_none() {
+        wanted.extend(&windows.left_out);
+        wanted.sort_unstable();
+    }
+    for k in wanted {
         let name = windows.series.name_of(k).map(String::from);
-        let fc = forecast_one(&loaded, &source, validated, args, steps, Some(pool.clone()))
-            .with_context(|| format!("series {}", name.as_deref().unwrap_or_default()))?;
+        let fc = match validated[k].take() {
+            Some(v) => forecast_one(&loaded, &source, v, args, steps, Some(pool.clone()))
+                .with_context(|| format!("series {}", name.as_deref().unwrap_or_default()))?,
+            None if args.from.is_none() => drift(&windows.series.only(k), steps),
+            None => continue,
+        };
         out.push(Forecast { series: name, ..fc });
     }
     Ok(out)
+}
+
+/// The fallback for a series too short for the model's window: the random walk with drift
+/// (Hyndman's `rwf(drift = TRUE)`), the last row plus h times the mean step between the first row
+/// and the last (persistence with one row), without a band.
+fn drift(series: &data::Series, steps: usize) -> Forecast {
+    let n = series.rows.len();
+    let (first, last) = (&series.rows[0], &series.rows[n - 1]);
+    let slope: Vec<f64> = first.iter().zip(last).map(|(a, b)| if n > 1 { (b - a) / (n - 1) as f64 } else { 0.0 }).collect();
+    let generated = (1..=steps)
+        .map(|h| Generated {
+            index: n + h - 1,
+            pred: last.iter().zip(&slope).map(|(l, s)| l + h as f64 * s).collect(),
+            lower: None,
+            upper: None,
+            truth: None,
+            distance: None,
+            persistence: None,
+        })
+        .collect();
+    let tail = |t: &Time| t.labels.strings(t.labels.len().saturating_sub(1000)..t.labels.len());
+    let future = series.time.as_ref().and_then(|t| data::season::continue_labels(&tail(t), steps)).unwrap_or_default();
+    Forecast {
+        series: None,
+        from: n,
+        names: series.names.clone(),
+        generated,
+        context: (0..n).map(|index| Row { index, values: series.rows[index].to_vec() }).collect(),
+        builtin: false,
+        time: series.time.clone(),
+        future,
+        horizons: vec![],
+        band: None,
+        fallback: Some(Fallback::Drift),
+    }
 }
 
 /// `--steps`, or one season of the run's series when it has one, else the window's length: a
@@ -497,6 +559,7 @@ fn forecast_one(
         future,
         horizons,
         band,
+        fallback: None,
     })
 }
 
