@@ -121,11 +121,7 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
         return Ok(());
     };
     let start = fc.label(fc.from).map_or(format!("row {}", fc.from), |l| format!("{l} (row {})", fc.from));
-    let band = match (&fc.band, fc.fallback) {
-        (_, Some(_)) => " by the drift (random walk with drift, no band): the series is too short for the model's window".to_string(),
-        (Some(b), None) => format!(" with a {:.0}% band", b.coverage * 100.0),
-        (None, None) => " (no band: the run has no validation windows)".to_string(),
-    };
+    let band = how_forecast(fc);
     if fc.builtin {
         eprintln!(
             "forecast {} steps from {start}: the first {} stay within {} of the truth; {} of the {} with a known truth do (Euclidean, model units); wrote {} and {}",
@@ -160,6 +156,28 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
     Ok(())
 }
 
+/// What a series' forecast came with: its band, or none and why, or the drift; and who made it.
+fn how_forecast(fc: &forecast::Forecast) -> String {
+    let band = match (&fc.band, fc.by) {
+        (_, forecast::Forecaster::Drift) => {
+            return " by the drift (random walk with drift, no band): the series is too short for the model's window".to_string()
+        }
+        (Some(b), _) => format!(" with a {:.0}% band", b.coverage * 100.0),
+        (None, _) => " (no band: the run has no validation windows)".to_string(),
+    };
+    band + &chosen(fc.by, fc.choice)
+}
+
+/// Which of the RNN and its autoregression alone forecast, and why.
+fn chosen(by: forecast::Forecaster, choice: Option<forecast::Choice>) -> String {
+    let Some(c) = choice else { return String::new() };
+    let (mine, other, rival) = match by {
+        forecast::Forecaster::Autoregression => (c.linear, c.rnn, "the RNN's"),
+        _ => (c.rnn, c.linear, "the autoregression's alone"),
+    };
+    format!(", by {by} (its closed loops on the held-out tails err {mine:.4} against {rival} {other:.4}, MASE-scaled)")
+}
+
 /// The summary of a forecast of many series: their mean closed-loop MASE and the band's coverage.
 fn report_many(fcs: &[forecast::Forecast], [out, horizons, plot]: [&Path; 3]) {
     let mases: Vec<f64> = fcs.iter().filter_map(|fc| fc.mase()).collect();
@@ -172,17 +190,18 @@ fn report_many(fcs: &[forecast::Forecast], [out, horizons, plot]: [&Path; 3]) {
         None => (w, a),
     });
     let coverage = if all > 0.0 { format!("; the bands held {:.1}% of the truths", 100.0 * within / all) } else { String::new() };
-    let fallback = match fcs.iter().filter(|fc| fc.fallback.is_some()).count() {
+    let fallback = match fcs.iter().filter(|fc| fc.by == forecast::Forecaster::Drift).count() {
         0 => String::new(),
         n => format!("; {n} series too short for the model's window forecast by the drift (random walk with drift, no band)"),
     };
+    let by = fcs.iter().find(|fc| fc.choice.is_some()).map_or(String::new(), |fc| chosen(fc.by, fc.choice));
     let drawn = if fcs.len() > figures::run::SHOWN_SERIES {
         format!(" (the first {} series drawn)", figures::run::SHOWN_SERIES)
     } else {
         String::new()
     };
     eprintln!(
-        "forecast {} steps for each of {} series{mase}{coverage}{fallback}; wrote {}, {} and {}{drawn}",
+        "forecast {} steps for each of {} series{by}{mase}{coverage}{fallback}; wrote {}, {} and {}{drawn}",
         fcs.first().map_or(0, |fc| fc.generated.len()),
         fcs.len(),
         out.display(),

@@ -295,9 +295,15 @@ def evaluate(set_name, cut, flags, work, cache):
     return rows
 
 
-def table(set_name, rows):
+def table(set_name, rows, before=None):
+    """The set's tables; `before`: (name, rows) of an earlier vanilla-rnn's run, in a column of its own."""
     title, _, measure = SETS[set_name]
     methods = ["vanilla-rnn"] + PEERS
+    if before:
+        for freq in rows:
+            for key in ("pct", "mase", "seconds"):
+                rows[freq][key] = {before[0]: before[1][freq][key]["vanilla-rnn"], **rows[freq][key]}
+        methods = [before[0]] + methods
     lines = []
     for key, name in (("pct", measure.upper() if measure == "mape" else "sMAPE"), ("mase", "MASE")):
         lines.append(f"**{title}, {name}** (mean over horizons, then series; lowest in bold)\n")
@@ -346,6 +352,8 @@ def main():
     ap.add_argument("--label", default="defaults")
     ap.add_argument("--doc", default=os.path.join(ROOT, "docs", "competition.md"))
     ap.add_argument("--no-doc", action="store_true")
+    ap.add_argument("--before", help="WORK/BEFORE.json, an earlier run's label (--label), as a column of the doc's tables")
+    ap.add_argument("--before-name", default="before", help="that column's heading")
     a = ap.parse_args()
     sets = ["m1", "tourism"] if a.set == "both" else [a.set]
     flags = shlex.split(a.flags)
@@ -373,8 +381,13 @@ def main():
         + (" (here: cut, each history's last h points)" if a.cut else "") + ".",
         "",
     ]
+    earlier = None
+    if a.before:
+        with open(os.path.join(a.work, f"{a.before}{'-cut' if a.cut else ''}.json")) as f:
+            earlier = json.load(f)["results"]
+        head.append(f"The column `{a.before_name}` is vanilla-rnn as it was (the run labelled `{a.before}`, same data and flags).\n")
     with open(a.doc, "w") as f:
-        f.write("\n".join(head) + "\n".join(table(s, results[s]) for s in sets))
+        f.write("\n".join(head) + "\n".join(table(s, results[s], earlier and (a.before_name, earlier[s])) for s in sets))
     print(f"wrote {a.doc}", file=sys.stderr)
 
 

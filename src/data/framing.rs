@@ -396,6 +396,15 @@ impl Framing {
         Ok(Framing { linear, ..self })
     }
 
+    /// This framing with `--target linear`'s autoregression fitted again, at its ridge, on every
+    /// window `all` (the held-out tails too): what the future's forecast from the last row uses,
+    /// so that the most recent rows count, as every statistical method uses them. The held-out
+    /// scores keep the fit that never saw them. Where that fit cannot be solved, this one.
+    pub fn for_the_future(&self, all: &TrignoDS) -> Framing {
+        let linear = self.linear.as_ref().map(|ar| ar.refit(all).map(Arc::new).unwrap_or_else(|_| ar.clone()));
+        Framing { linear, ..self.clone() }
+    }
+
     /// Frames windows `x` [windows, seq_len, features] (float32, scaled units).
     pub fn frame(&self, x: &Tensor) -> Framed {
         self.frame_by(x, self.linear.as_ref().map(|ar| ar.tensor()).as_ref())

@@ -25,10 +25,8 @@
 //! series' running quantile walks it with an index, so a pool shared by many series costs each
 //! of them nothing beyond its own errors.
 
-use super::{roll, unscaled};
-use crate::data::framing::Framing;
+use super::{roll, unscaled, Roller};
 use crate::data::{Transform, Windows};
-use crate::model::RNN;
 use anyhow::Result;
 use std::sync::Arc;
 
@@ -351,11 +349,11 @@ pub struct Rolled {
 
 impl Rolled {
     /// The closed loop from the windows `from..from + count`, as far as `steps` and the rows reach.
-    pub fn of(rnn: &RNN, framing: &Framing, w: &Windows, from: usize, count: usize, steps: usize) -> Result<Rolled> {
+    pub fn of(model: Roller, w: &Windows, from: usize, count: usize, steps: usize) -> Result<Rolled> {
         let starts = w.targets[from..from + count].to_vec();
         let Some(&first) = starts.first() else { return Ok(Rolled { starts, preds: vec![] }) };
         let reach = steps.min(w.series.rows.len() - first);
-        Ok(Rolled { starts, preds: roll(rnn, framing, w.ds.slice(from, count).X, reach)? })
+        Ok(Rolled { starts, preds: roll(model, w.ds.slice(from, count).X, reach)? })
     }
 }
 
@@ -401,12 +399,18 @@ impl Calibration {
     /// calibrate every origin), each over `scale`, per horizon; None where a scale is not a
     /// positive number (a constant series), which lends nothing.
     pub fn scaled_validation_errors(&self, scale: &[f64]) -> Option<Vec<Vec<f64>>> {
+        self.scaled_errors(scale, self.test_row)
+    }
+
+    /// Every error whose truth comes before row `before`, each over `scale`, per horizon; None
+    /// where a scale is not a positive number.
+    pub fn scaled_errors(&self, scale: &[f64], before: usize) -> Option<Vec<Vec<f64>>> {
         if !usable(scale) {
             return None;
         }
         let f = self.features;
-        let before = |m: &Misses| m.rows.iter().take_while(|&&row| row < self.test_row).count();
-        Some(self.misses.iter().map(|m| m.abs[..before(m) * f].iter().zip(scale.iter().cycle()).map(|(e, s)| e / s).collect()).collect())
+        let seen = |m: &Misses| m.rows.iter().take_while(|&&row| row < before).count();
+        Some(self.misses.iter().map(|m| m.abs[..seen(m) * f].iter().zip(scale.iter().cycle()).map(|(e, s)| e / s).collect()).collect())
     }
 
     /// This series' calibration with every series' validation errors (`pool_of`, this one's

@@ -97,7 +97,11 @@ fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift
             c.stroke_width(2),
         ))
         .map_err(drawing_error)?
-        .label(if fc.fallback.is_some() { "forecast (the drift: too short for the model)" } else { "forecast (predictions fed back)" })
+        .label(if fc.by == super::Forecaster::Drift {
+            "forecast (the drift: too short for the model)"
+        } else {
+            "forecast (predictions fed back)"
+        })
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     legend(&mut chart, SeriesLabelPosition::UpperRight)
 }

@@ -10,7 +10,7 @@ use super::trained::{chosen_series, load_model, series_for, Loaded, RunSeries, T
 use crate::data::framing::Framing;
 use crate::data::{self, Source, Time, Windows};
 use crate::files::tables::{csv_field, format_num, Csv};
-use crate::model::loss::predict_next;
+use crate::model::loss::{predict_next, predict_next_by};
 use crate::model::RNN;
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -132,15 +132,10 @@ pub struct Forecast {
     pub horizons: Vec<HorizonScore>,
     /// The band at the forecast's start, when the run has validation windows.
     pub band: Option<band::Band>,
-    /// Not the model's: a series too short for its window.
-    pub fallback: Option<Fallback>,
-}
-
-/// What forecasts a series too short for the model's window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fallback {
-    /// the random walk with drift
-    Drift,
+    /// Who forecast it.
+    pub by: Forecaster,
+    /// What chose between the RNN and its autoregression alone (`--target linear`).
+    pub choice: Option<Choice>,
 }
 
 impl Forecast {
@@ -283,12 +278,51 @@ fn unscaled(w: &Windows, values: &[f32]) -> Vec<f64> {
     w.unscaled(0, values.iter().map(|&v| v as f64))
 }
 
+/// Who forecasts a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forecaster {
+    /// the trained model
+    Rnn,
+    /// `--target linear`'s autoregression alone, without the RNN's correction (what the model
+    /// with get_yt at zero predicts), where the validation windows' closed loops say it does better
+    Autoregression,
+    /// the random walk with drift, for a series too short for the model's window
+    Drift,
+}
+
+impl std::fmt::Display for Forecaster {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Forecaster::Rnn => "the RNN",
+            Forecaster::Autoregression => "the linear autoregression alone",
+            Forecaster::Drift => "the drift",
+        })
+    }
+}
+
+/// A forecaster that rolls a window on: the RNN over its framing, or the framing alone.
+#[derive(Clone, Copy)]
+pub struct Roller<'a> {
+    /// None: the framing's prediction alone (the model's output at 0).
+    rnn: Option<&'a RNN>,
+    framing: &'a Framing,
+}
+
+impl<'a> Roller<'a> {
+    fn of(by: Forecaster, rnn: &'a RNN, framing: &'a Framing) -> Roller<'a> {
+        Roller { rnn: (by == Forecaster::Rnn).then_some(rnn), framing }
+    }
+}
+
 /// The closed loop on a batch of windows: `steps` predictions each, fed back, in model units.
-fn roll(rnn: &RNN, framing: &Framing, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
+fn roll(model: Roller, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
     let seq = window.size()[1];
     let mut out = Vec::with_capacity(steps);
     for _ in 0..steps {
-        let y = predict_next(rnn, framing, &window);
+        let y = match model.rnn {
+            Some(rnn) => predict_next(rnn, model.framing, &window),
+            None => predict_next_by(model.framing, &window, |x| x.select(1, -1).zeros_like()),
+        };
         out.push(Vec::try_from(y.flatten(0, -1).to_kind(Kind::Float).to_device(Device::Cpu)).map_err(|e| anyhow!("{e}"))?);
         window = Tensor::cat(&[window.narrow(1, 1, seq - 1), y.unsqueeze(1)], 1);
     }
@@ -410,12 +444,24 @@ pub fn forecast(args: &ForecastArgs) -> Result<Vec<Forecast>> {
     let RunSeries { source, windows } = series_for(&loaded, &args.trained.data)?;
     let chosen = chosen_series(&windows, args.trained.series.as_deref())?;
     let steps = horizon(args.steps, &loaded);
-    if windows.series.groups.is_none() {
-        return Ok(vec![forecast_one(&loaded, &source, Validated::of(&loaded, windows, args, steps)?, args, steps, None)?]);
-    }
+    // the run's own series: its autoregression refit on every window for the future's forecast
+    // (another file's forecast is the trained model's alone)
+    let own = loaded.run.as_ref().is_some_and(|r| r.series_fingerprint == windows.fingerprint);
+    let future = if own { loaded.framing.for_the_future(&windows.ds) } else { loaded.framing.clone() };
+    // each series with a window, alone (a file of one series: itself)
+    let (singles, many) = match windows.series.groups.is_some() {
+        true => (windows.kept_series().map(|k| Ok((k, windows.only(k)?))).collect::<Result<Vec<_>>>()?, Some(windows)),
+        false => (vec![(0, windows)], None),
+    };
+    let (by, choice, rolled) = choose(&loaded, &singles, steps, args.rule(), args.from.is_none())?;
+    let models =
+        Models { held_out: Roller::of(by, &loaded.rnn, &loaded.framing), future: Roller::of(by, &loaded.rnn, &future), by, choice };
+    let all: Vec<(usize, Validated)> = singles.into_iter().zip(rolled).map(|((k, w), v)| (k, Validated::of(&loaded, w, v, args))).collect();
+    let Some(windows) = many else {
+        let [(_, validated)]: [(usize, Validated); 1] = all.try_into().map_err(|_| anyhow!("one series, one forecast"))?;
+        return Ok(vec![forecast_one(&loaded, models, &source, validated, args, steps, None)?]);
+    };
     // Every series, asked for or not, lends its validation errors to the bands.
-    let all: Vec<(usize, Validated)> =
-        windows.kept_series().map(|k| Ok((k, Validated::of(&loaded, windows.only(k)?, args, steps)?))).collect::<Result<_>>()?;
     let lent: Vec<Vec<Vec<f64>>> = all.iter().filter_map(|(_, v)| v.lent()).collect();
     let pool = band::pool_of(lent.iter(), windows.series.features());
     let mut out = Vec::with_capacity(chosen.len());
@@ -431,7 +477,7 @@ pub fn forecast(args: &ForecastArgs) -> Result<Vec<Forecast>> {
     for k in wanted {
         let name = windows.series.name_of(k).map(String::from);
         let fc = match validated[k].take() {
-            Some(v) => forecast_one(&loaded, &source, v, args, steps, Some(pool.clone()))
+            Some(v) => forecast_one(&loaded, models, &source, v, args, steps, Some(pool.clone()))
                 .with_context(|| format!("series {}", name.as_deref().unwrap_or_default()))?,
             None if args.from.is_none() => drift(&windows.series.only(k), steps),
             None => continue,
@@ -439,6 +485,98 @@ pub fn forecast(args: &ForecastArgs) -> Result<Vec<Forecast>> {
         out.push(Forecast { series: name, ..fc });
     }
     Ok(out)
+}
+
+/// Who forecasts, as each origin needs it: the held-out tails with the run's fit, the future
+/// from the last row with the fit on every window (`Framing::for_the_future`).
+#[derive(Clone, Copy)]
+struct Models<'a> {
+    held_out: Roller<'a>,
+    future: Roller<'a>,
+    by: Forecaster,
+    choice: Option<Choice>,
+}
+
+/// The closed loops of one series' held-out windows, `steps` long.
+struct HeldOut {
+    validation: band::Rolled,
+    test: band::Rolled,
+}
+
+/// What the RNN and its autoregression alone err on the held-out tails' closed loops (the mean
+/// scaled error that `choose` compares).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Choice {
+    pub rnn: f64,
+    pub linear: f64,
+}
+
+/// The forecaster whose closed loops from every series' held-out windows, `steps` long, err the
+/// least (each error over its series' scale, as the band pools them, mean over every horizon and
+/// window): the RNN, or with `--target linear` its autoregression alone, where the RNN's one-step
+/// training does not pay over the horizon asked. For the `future` (no `--from`), every held-out
+/// truth counts; from an earlier start, as for its band, only those before the test tail. The RNN
+/// on a tie or without such truths. With each series' loops of the one chosen.
+fn choose(
+    loaded: &Loaded,
+    singles: &[(usize, Windows)],
+    steps: usize,
+    rule: band::Rule,
+    future: bool,
+) -> Result<(Forecaster, Option<Choice>, Vec<HeldOut>)> {
+    let season = loaded.run.as_ref().and_then(|r| r.season);
+    let rolled = |by| -> Result<(f64, Vec<HeldOut>)> {
+        let model = Roller::of(by, &loaded.rnn, &loaded.framing);
+        let (mut sum, mut n, mut all) = (0.0, 0usize, Vec::with_capacity(singles.len()));
+        for (_, w) in singles {
+            let validation = band::Rolled::of(model, w, w.n_train, w.n_val, steps)?;
+            let test = band::Rolled::of(model, w, w.test_start(), w.ds.len() - w.test_start(), steps)?;
+            let seen = band::Calibration::without_errors(w, rule).and(w, &validation).and(w, &test);
+            let scale = w.band_scale(0, season);
+            let errors = if future { seen.scaled_errors(&scale, usize::MAX) } else { seen.scaled_validation_errors(&scale) };
+            errors.iter().flatten().flatten().for_each(|e| (sum, n) = (sum + e, n + 1));
+            all.push(HeldOut { validation, test });
+        }
+        Ok((sum / n as f64, all))
+    };
+    let (rnn, by_rnn) = rolled(Forecaster::Rnn)?;
+    if loaded.framing.linear.is_none() {
+        return Ok((Forecaster::Rnn, None, by_rnn));
+    }
+    let (linear, by_linear) = rolled(Forecaster::Autoregression)?;
+    let choice = Some(Choice { rnn, linear });
+    Ok(if linear < rnn { (Forecaster::Autoregression, choice, by_linear) } else { (Forecaster::Rnn, choice, by_rnn) })
+}
+
+/// `--steps`, or one season of the run's series when it has one, else the window's length: a
+/// forecaster's usual horizon, and as far as the window sees.
+fn horizon(steps: Option<u64>, loaded: &Loaded) -> usize {
+    steps.map_or_else(|| loaded.run.as_ref().and_then(|r| r.season).unwrap_or(loaded.seq_len as usize), |s| s as usize)
+}
+
+/// One series' windows, its validation windows' closed-loop errors (none without them), its
+/// test tail's closed loops, and what its errors are scaled by (scores.csv's MASE scale).
+struct Validated {
+    windows: Windows,
+    calibration: Option<band::Calibration>,
+    test: band::Rolled,
+    scale: Vec<f64>,
+    /// What its band's errors are scaled by to pool (`Windows::band_scale`).
+    band_scale: Vec<f64>,
+}
+
+impl Validated {
+    fn of(loaded: &Loaded, windows: Windows, held_out: HeldOut, args: &ForecastArgs) -> Validated {
+        let calibration = band::Calibration::of(&windows, &held_out.validation, args.rule());
+        let season = loaded.run.as_ref().and_then(|r| r.season);
+        let (scale, band_scale) = (windows.mase_scale(0, season), windows.band_scale(0, season));
+        Validated { windows, calibration, test: held_out.test, scale, band_scale }
+    }
+
+    /// What this series lends the bands: its validation errors over its scale.
+    fn lent(&self) -> Option<Vec<Vec<f64>>> {
+        self.calibration.as_ref()?.scaled_validation_errors(&self.band_scale)
+    }
 }
 
 /// The fallback for a series too short for the model's window: the random walk with drift
@@ -472,53 +610,23 @@ fn drift(series: &data::Series, steps: usize) -> Forecast {
         future,
         horizons: vec![],
         band: None,
-        fallback: Some(Fallback::Drift),
+        by: Forecaster::Drift,
+        choice: None,
     }
 }
 
-/// `--steps`, or one season of the run's series when it has one, else the window's length: a
-/// forecaster's usual horizon, and as far as the window sees.
-fn horizon(steps: Option<u64>, loaded: &Loaded) -> usize {
-    steps.map_or_else(|| loaded.run.as_ref().and_then(|r| r.season).unwrap_or(loaded.seq_len as usize), |s| s as usize)
-}
-
-/// One series' windows, its validation windows' closed-loop errors (none without them), and
-/// what its errors are scaled by (scores.csv's MASE scale).
-struct Validated {
-    windows: Windows,
-    calibration: Option<band::Calibration>,
-    scale: Vec<f64>,
-    /// What its band's errors are scaled by to pool (`Windows::band_scale`).
-    band_scale: Vec<f64>,
-}
-
-impl Validated {
-    fn of(loaded: &Loaded, windows: Windows, args: &ForecastArgs, steps: usize) -> Result<Validated> {
-        let (rnn, framing) = (&loaded.rnn, &loaded.framing);
-        let validation = band::Rolled::of(rnn, framing, &windows, windows.n_train, windows.n_val, steps)?;
-        let calibration = band::Calibration::of(&windows, &validation, args.rule());
-        let season = loaded.run.as_ref().and_then(|r| r.season);
-        let (scale, band_scale) = (windows.mase_scale(0, season), windows.band_scale(0, season));
-        Ok(Validated { windows, calibration, scale, band_scale })
-    }
-
-    /// What this series lends the bands: its validation errors over its scale.
-    fn lent(&self) -> Option<Vec<Vec<f64>>> {
-        self.calibration.as_ref()?.scaled_validation_errors(&self.band_scale)
-    }
-}
-
-/// One series' forecast (`validated` holds that series alone), its band calibrated with every
-/// series' validation errors, `pool`, in a file of many.
+/// From the last row, the forecast is `models.future`'s, fitted on every window; from an earlier
+/// row, the run's, which never saw the rows after it.
 fn forecast_one(
     loaded: &Loaded,
+    models: Models,
     source: &Source,
     validated: Validated,
     args: &ForecastArgs,
     steps: usize,
     pool: Option<Arc<Vec<Vec<Vec<f64>>>>>,
 ) -> Result<Forecast> {
-    let Validated { windows, calibration, scale, band_scale } = validated;
+    let Validated { windows, calibration, test, scale, band_scale } = validated;
     let (seq, n) = (loaded.seq_len as usize, windows.series.rows.len());
     let from = start_row(args.from.as_deref(), &windows.series)?;
     if from < seq || from > n {
@@ -529,8 +637,6 @@ fn forecast_one(
     }
     let truth = Truth { model_rows: data::model_rows(&windows.series, &windows.scaling), windows: &windows, source };
     // the test tail's closed loops: scored, and, after the validation's, calibrating the band
-    let test_windows = windows.ds.len() - windows.test_start();
-    let test = band::Rolled::of(&loaded.rnn, &loaded.framing, &windows, windows.test_start(), test_windows, steps)?;
     // a series of many too short for validation windows of its own: the pool calibrates it
     let pooled = pool.filter(|p| p.iter().flatten().any(|errors| !errors.is_empty()));
     let calibration = calibration.or_else(|| pooled.as_ref().map(|_| band::Calibration::without_errors(&windows, args.rule())));
@@ -540,7 +646,8 @@ fn forecast_one(
     });
     let scoring = Scoring { calibration: calibration.as_ref(), mase_scale: scale };
     let (horizons, band) = score_horizons(&truth, &test, &scoring, from, steps);
-    let generated = generate(loaded, &truth, from, steps, band.as_ref())?;
+    let model = if from == n { models.future } else { models.held_out };
+    let generated = generate(loaded, model, &truth, from, steps, band.as_ref())?;
     // The history shown before the forecast: three times its length, at least the window.
     let shown = (3 * steps).max(seq).min(from);
     let context = (from - shown..from).map(|index| Row { index, values: windows.series.rows[index].to_vec() }).collect();
@@ -559,18 +666,19 @@ fn forecast_one(
         future,
         horizons,
         band,
-        fallback: None,
+        by: models.by,
+        choice: models.choice,
     })
 }
 
 /// The closed loop from the `seq_len` rows before `from`, `steps` long, each point with its band
 /// and, where known, the truth and the distances to it.
-fn generate(loaded: &Loaded, truth: &Truth, from: usize, steps: usize, band: Option<&band::Band>) -> Result<Vec<Generated>> {
+fn generate(loaded: &Loaded, model: Roller, truth: &Truth, from: usize, steps: usize, band: Option<&band::Band>) -> Result<Vec<Generated>> {
     let (seq, f) = (loaded.seq_len as usize, truth.windows.series.features());
     let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
     let last = truth.scaled_row(from - 1).unwrap_or_default();
     let distance = |a: &[f64], t: &[f64]| squares(a, t).sqrt();
-    let rolled = roll(&loaded.rnn, &loaded.framing, window, steps)?;
+    let rolled = roll(model, window, steps)?;
     let generated = rolled.into_iter().zip(from..).enumerate().map(|(k, (y, index))| {
         let pred = unscaled(truth.windows, &y);
         let edges = band.map(|b| b.edges(k + 1, &pred));

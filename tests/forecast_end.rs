@@ -1,0 +1,76 @@
+//! The forecast from the end of a series, as a forecaster ships it: the autoregression refit on
+//! every row, the held-out tails too; the RNN or its autoregression alone, whichever the held-out
+//! tails' closed loops favour; the scores that never saw the tails untouched.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// The Nile (100 yearly rows), with rows 85 to 88 (in the test tail, before the last window of 8)
+/// raised by `lift`.
+fn nile_lifted(dir: &Path, lift: f64) -> PathBuf {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nile.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    for line in &mut lines[86..=89] {
+        let (year, v) = line.split_once(',').unwrap();
+        *line = format!("{year},{}", v.parse::<f64>().unwrap() + lift);
+    }
+    let path = dir.join(format!("nile_{lift}.csv"));
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn trained(dir: &Path, csv: &Path, name: &str, flags: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let r = run(&[&["train", "--quiet", "--data", s(csv), "--out", s(&out)], flags].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    out
+}
+
+/// forecast.csv's predictions.
+fn forecast(run_dir: &Path, extra: &[&str]) -> (Vec<String>, String) {
+    let r = run(&[&["forecast", s(run_dir), "--steps", "4"], extra].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(run_dir.join("forecast.csv")).unwrap();
+    let preds = text.lines().skip(1).map(|l| l.split(',').nth(3).unwrap().to_string()).collect();
+    (preds, r.stderr)
+}
+
+#[test]
+fn the_future_is_forecast_from_every_row_and_the_scores_from_the_rows_before_the_tail() {
+    let dir = scratch("end-refit");
+    // the autoregression alone (--epochs 0), so that its fit is all that differs
+    let (a, b) = (nile_lifted(&dir, 0.0), nile_lifted(&dir, 300.0));
+    let (ra, rb) = (trained(&dir, &a, "a", &["--epochs", "0"]), trained(&dir, &b, "b", &["--epochs", "0"]));
+    // the held-out fit never saw rows 85 to 88: its scaling and weights are the same
+    for file in ["weights.safetensors", "model.pt"] {
+        assert_eq!(std::fs::read(ra.join(file)).unwrap(), std::fs::read(rb.join(file)).unwrap(), "{file}");
+    }
+    let config =
+        |r: &Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(r.join("config.json")).unwrap()).unwrap() };
+    assert_eq!(config(&ra)["linear_ar"], config(&rb)["linear_ar"]);
+    // the last 8 rows, the window the forecast starts from, are the same; the refit is not
+    assert_ne!(forecast(&ra, &[]).0, forecast(&rb, &[]).0, "the future's forecast did not read the test tail");
+    // from row 80, before the lifted rows, the run's own fit: the same forecast
+    assert_eq!(forecast(&ra, &["--from", "80"]).0, forecast(&rb, &["--from", "80"]).0);
+}
+
+#[test]
+fn the_forecaster_is_the_rnn_or_its_autoregression_alone_whichever_errs_less_on_the_held_out_tails() {
+    let dir = scratch("end-choice");
+    let nile = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nile.csv");
+    // an RNN trained far too hard (one epoch at lr 1): its correction only hurts
+    let wild = trained(&dir, &nile, "wild", &["--epochs", "1", "--lr", "1"]);
+    let (preds, said) = forecast(&wild, &[]);
+    assert!(said.contains("by the linear autoregression alone (its closed loops on the held-out tails err"), "{said}");
+    // the autoregression alone: what the untrained model (get_yt at zero) forecasts
+    let untrained = trained(&dir, &nile, "untrained", &["--epochs", "0"]);
+    let (alone, said) = forecast(&untrained, &[]);
+    assert_eq!(preds, alone);
+    assert!(said.contains("by the RNN"), "a tie keeps the RNN: {said}");
+    // the default run: the RNN's loops err less here, and it forecasts
+    let default = trained(&dir, &nile, "default", &[]);
+    let (by_rnn, said) = forecast(&default, &[]);
+    assert!(said.contains("by the RNN (its closed loops on the held-out tails err"), "{said}");
+    assert_ne!(by_rnn, alone);
+}
