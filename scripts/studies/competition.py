@@ -176,10 +176,10 @@ def naive2(x, m, h):
     return [x[-1]] * h
 
 
-def run_peers(series, freq, cache):
+def run_peers(series, freq, cache, fresh=False):
     """statsforecast's models on the histories, each timed; Naive2 here; the ensemble the mean of
     Theta, AutoETS and AutoARIMA."""
-    if os.path.exists(cache):
+    if os.path.exists(cache) and not fresh:
         with open(cache) as f:
             return json.load(f)
     import pandas as pd
@@ -209,8 +209,10 @@ def run_peers(series, freq, cache):
         s["name"]: [float(np.mean([out["forecasts"][k][s["name"]][i] for k in ("Theta", "AutoETS", "AutoARIMA")])) for i in range(h)]
         for s in series}
     out["seconds"]["Ensemble"] = sum(out["seconds"][k] for k in ("Theta", "AutoETS", "AutoARIMA"))
+    out["fitted"] = time.strftime("%Y-%m-%d %H:%M")
     with open(cache, "w") as f:
         json.dump(out, f)
+    out["fresh"] = True
     return out
 
 
@@ -254,13 +256,13 @@ def below_zero(series, fc):
     return sum(1 for s in series if min(s["x"]) > 0 and fc.get(s["name"]) and any(v < 0 for v in fc[s["name"]]["lower"]))
 
 
-def evaluate(set_name, cut, flags, work, cache):
+def evaluate(set_name, cut, flags, work, cache, fresh=False):
     series = load(set_name, cut)
     measure = SETS[set_name][2]
     rows = {}
     for freq in FREQS:
         group = [s for s in series if s["freq"] == freq]
-        peers = run_peers(group, freq, os.path.join(cache, f"peers-{set_name}-{freq}{'-cut' if cut else ''}.json"))
+        peers = run_peers(group, freq, os.path.join(cache, f"peers-{set_name}-{freq}{'-cut' if cut else ''}.json"), fresh)
         fc90, fc80, seconds = run_tool(group, freq, work, flags)
         per = {}
         missing = 0
@@ -272,6 +274,7 @@ def evaluate(set_name, cut, flags, work, cache):
                 per.setdefault(p, []).append(score(s, peers["forecasts"][p][s["name"]], measure))
         rows[freq] = {
             "series": len(group), "h": group[0]["h"], "missing": missing,
+            "peers_fitted": "in this run" if peers.get("fresh") else f"read from the cache, fitted {peers.get('fitted', 'earlier today')}",
             "pct": {k: float(np.mean([a for a, _ in v])) for k, v in per.items()},
             "mase": {k: float(np.nanmean([b for _, b in v])) for k, v in per.items()},
             "sum_pct": {k: float(np.sum([a for a, _ in v])) for k, v in per.items()},
@@ -352,6 +355,7 @@ def main():
     ap.add_argument("--label", default="defaults")
     ap.add_argument("--doc", default=os.path.join(ROOT, "docs", "competition.md"))
     ap.add_argument("--no-doc", action="store_true")
+    ap.add_argument("--fresh-peers", action="store_true", help="fit and time the peers again, in this run, instead of reading their cache")
     ap.add_argument("--before", help="WORK/BEFORE.json, an earlier run's label (--label), as a column of the doc's tables")
     ap.add_argument("--before-name", default="before", help="that column's heading")
     a = ap.parse_args()
@@ -362,7 +366,7 @@ def main():
     for s in sets:
         work = os.path.join(a.work, a.label + ("-cut" if a.cut else ""), s)
         os.makedirs(work, exist_ok=True)
-        results[s] = evaluate(s, a.cut, flags, work, a.work)
+        results[s] = evaluate(s, a.cut, flags, work, a.work, a.fresh_peers)
         print(table(s, results[s]))
     with open(os.path.join(a.work, f"{a.label}{'-cut' if a.cut else ''}.json"), "w") as f:
         json.dump({"flags": flags, "cut": a.cut, "results": results}, f, indent=1)
@@ -379,6 +383,7 @@ def main():
         + (f" and `{a.flags}`" if a.flags else "") + ", then `forecast RUN --steps h`.",
         "The peers ran in one process each, on every core. The test horizons are each competition's own"
         + (" (here: cut, each history's last h points)" if a.cut else "") + ".",
+        "The peers' forecasts and times: " + "; ".join(sorted({f"{s} {f}: {results[s][f]['peers_fitted']}" for s in sets for f in FREQS})) + ".",
         "",
     ]
     earlier = None

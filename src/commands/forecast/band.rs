@@ -417,11 +417,16 @@ impl Calibration {
     /// among them): every error over its series' scale, this one's `scale`, which brings the
     /// quantile back to its units. A scale that is not a positive number keeps this series'
     /// errors alone.
-    pub fn pooled(self, scale: Vec<f64>, sorted: Arc<Vec<Vec<Vec<f64>>>>) -> Calibration {
-        match usable(&scale) {
-            true => Calibration { pool: Some(Pool { scale, sorted }), ..self },
-            false => self,
+    pub fn pooled(mut self, scale: Vec<f64>, sorted: Arc<Vec<Vec<Vec<f64>>>>) -> Calibration {
+        if !usable(&scale) {
+            return self;
         }
+        // as many horizons as the pool has, where this series' own errors reach fewer (none, for
+        // a series too short for held-out windows of its own)
+        if self.misses.len() < sorted.len() {
+            self.misses.resize(sorted.len(), Misses::default());
+        }
+        Calibration { pool: Some(Pool { scale, sorted }), ..self }
     }
 
     /// The band `steps` horizons long at each of `origins` (rows, ascending), in one walk over
@@ -669,6 +674,24 @@ mod tests {
         // row 15's origin adds its own test-tail errors (40 and 50 over 2) to the pool
         assert_eq!(pooled.at(15, 1).unwrap().half, [vec![12.0]], "the 5th of 0.5, 1, 1.5, 5, 6, 7, 20, 25");
         assert_eq!(calibration().pooled(vec![f64::NAN], pool).at(13, 1), c.at(13, 1), "no scale: its own errors");
+    }
+
+    #[test]
+    fn a_series_without_errors_of_its_own_gets_the_pools_band_at_every_horizon_it_has() {
+        let rule = Rule { coverage: 0.5, step: ADAPT, few: FewErrors::Max };
+        let bare = Calibration {
+            rule,
+            features: 1,
+            misses: vec![],
+            test_row: 5,
+            test_starts: vec![],
+            pool: None,
+            transform: Transform::None,
+            positive: vec![false],
+        };
+        let pool = pool_of([vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]]].iter(), 1);
+        // the 2nd of 3 at each horizon, times this series' scale 10
+        assert_eq!(bare.pooled(vec![10.0], pool).at(5, 3).unwrap().half, [vec![20.0], vec![50.0], vec![50.0]]);
     }
 
     #[test]
