@@ -24,7 +24,9 @@ series; the tables say how many there were.
 
 Measures, as each competition computed them: sMAPE (200|y-f|/(|y|+|f|)) and MASE for M1, MAPE
 (100|y-f|/|y|) and MASE for Tourism (Athanasopoulos et al. 2011), each the mean over the horizons
-of a series, then over the series. MASE's scale is the in-sample MAE of the seasonal naive (lag
+of a series, then over the series (MAPE over the truths that are not 0: a cut Tourism history ends
+in zeros on a few series; the test horizons have none). A peer's forecast that is not a number
+(statsforecast's seasonal naive on a cut history shorter than its season) is the naive's. MASE's scale is the in-sample MAE of the seasonal naive (lag
 m: 1 yearly, 4 quarterly, 12 monthly; lag 1 where a series is too short for m). Coverage: the
 share of every (series, horizon) truth inside the band, pooled.
 
@@ -224,11 +226,16 @@ def mase_scale(x, m):
 
 
 def score(s, f, measure):
-    y, f = np.asarray(s["xx"]), np.asarray(f)
+    y, f = np.asarray(s["xx"]), np.asarray(f, dtype=float)
+    # a forecast a method could not make (statsforecast's seasonal naive on a history shorter
+    # than its season): the naive's, as the tool's missing points are
+    f = np.where(np.isnan(f), s["x"][-1], f)
     if measure == "smape":
         pct = float(np.mean(200 * np.abs(y - f) / (np.abs(y) + np.abs(f))))
     else:
-        pct = float(np.mean(100 * np.abs(y - f) / np.abs(y)))
+        # MAPE over the truths that are not 0 (a cut Tourism history ends in zeros on a few series)
+        nz = y != 0
+        pct = float(np.mean(100 * np.abs(y[nz] - f[nz]) / np.abs(y[nz]))) if nz.any() else math.nan
     return pct, float(np.mean(np.abs(y - f))) / mase_scale(s["x"], SEASON[s["freq"]])
 
 
@@ -275,9 +282,10 @@ def evaluate(set_name, cut, flags, work, cache, fresh=False):
         rows[freq] = {
             "series": len(group), "h": group[0]["h"], "missing": missing,
             "peers_fitted": "in this run" if peers.get("fresh") else f"read from the cache, fitted {peers.get('fitted', 'earlier today')}",
-            "pct": {k: float(np.mean([a for a, _ in v])) for k, v in per.items()},
+            "pct": {k: float(np.nanmean([a for a, _ in v])) for k, v in per.items()},
             "mase": {k: float(np.nanmean([b for _, b in v])) for k, v in per.items()},
-            "sum_pct": {k: float(np.sum([a for a, _ in v])) for k, v in per.items()},
+            "sum_pct": {k: float(np.nansum([a for a, _ in v])) for k, v in per.items()},
+            "n_pct": {k: int(np.sum([not math.isnan(a) for a, _ in v])) for k, v in per.items()},
             "sum_mase": {k: float(np.nansum([b for _, b in v])) for k, v in per.items()},
             "n_mase": {k: int(np.sum([not math.isnan(b) for _, b in v])) for k, v in per.items()},
             "seconds": {"vanilla-rnn": seconds, **peers["seconds"]},
@@ -287,7 +295,7 @@ def evaluate(set_name, cut, flags, work, cache, fresh=False):
     n = sum(r["series"] for r in rows.values())
     overall = {"series": n, "missing": sum(r["missing"] for r in rows.values())}
     for key in ("pct", "mase"):
-        overall[key] = {k: sum(r["sum_" + key][k] for r in rows.values()) / sum(r["n_mase"][k] if key == "mase" else r["series"] for r in rows.values())
+        overall[key] = {k: sum(r["sum_" + key][k] for r in rows.values()) / sum(r["n_" + key][k] for r in rows.values())
                         for k in rows["yearly"][key]}
     overall["seconds"] = {k: sum(r["seconds"][k] for r in rows.values()) for k in rows["yearly"]["seconds"]}
     tot = lambda key: sum(r[key] * r["series"] * r["h"] for r in rows.values()) / sum(r["series"] * r["h"] for r in rows.values())
@@ -372,7 +380,7 @@ def main():
         json.dump({"flags": flags, "cut": a.cut, "results": results}, f, indent=1)
     if a.no_doc:
         return
-    cmd = "scripts/studies/competition.sh" + (" --cut" if a.cut else "") + (f" --flags {shlex.quote(a.flags)}" if a.flags else "")
+    cmd = " ".join(["scripts/studies/competition.sh"] + [shlex.quote(x) for x in sys.argv[1:]])
     head = [
         "# Forecasts from the end: M1 and Tourism through the CLI, beside statsforecast",
         "",
@@ -390,9 +398,9 @@ def main():
     if a.before:
         with open(os.path.join(a.work, f"{a.before}{'-cut' if a.cut else ''}.json")) as f:
             earlier = json.load(f)["results"]
-        head.append(f"The column `{a.before_name}` is vanilla-rnn as it was (the run labelled `{a.before}`, same data and flags).\n")
+        head += [f"The column `{a.before_name}` is vanilla-rnn as it was (the run labelled `{a.before}`, same data and flags).", ""]
     with open(a.doc, "w") as f:
-        f.write("\n".join(head) + "\n".join(table(s, results[s], earlier and (a.before_name, earlier[s])) for s in sets))
+        f.write("\n".join(head) + "\n" + "\n".join(table(s, results[s], earlier and (a.before_name, earlier[s])) for s in sets))
     print(f"wrote {a.doc}", file=sys.stderr)
 
 
