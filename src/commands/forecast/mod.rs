@@ -284,7 +284,7 @@ pub enum Forecaster {
     /// the trained model
     Rnn,
     /// `--target linear`'s autoregression alone, without the RNN's correction (what the model
-    /// with get_yt at zero predicts), where the validation windows' closed loops say it does better
+    /// with get_yt at zero predicts), where the held-out tails' closed loops say it does better
     Autoregression,
     /// the random walk with drift, for a series too short for the model's window
     Drift,
@@ -497,10 +497,12 @@ struct Models<'a> {
     choice: Option<Choice>,
 }
 
-/// The closed loops of one series' held-out windows, `steps` long.
+/// The closed loops of one series' held-out windows, `steps` long, and what its band's errors
+/// are scaled by to pool (`Windows::band_scale`).
 struct HeldOut {
     validation: band::Rolled,
     test: band::Rolled,
+    band_scale: Vec<f64>,
 }
 
 /// What the RNN and its autoregression alone err on the held-out tails' closed loops (the mean
@@ -525,17 +527,17 @@ fn choose(
     future: bool,
 ) -> Result<(Forecaster, Option<Choice>, Vec<HeldOut>)> {
     let season = loaded.run.as_ref().and_then(|r| r.season);
+    let scales: Vec<Vec<f64>> = singles.iter().map(|(_, w)| w.band_scale(0, season)).collect();
     let rolled = |by| -> Result<(f64, Vec<HeldOut>)> {
         let model = Roller::of(by, &loaded.rnn, &loaded.framing);
         let (mut sum, mut n, mut all) = (0.0, 0usize, Vec::with_capacity(singles.len()));
-        for (_, w) in singles {
+        for ((_, w), scale) in singles.iter().zip(&scales) {
             let validation = band::Rolled::of(model, w, w.n_train, w.n_val, steps)?;
             let test = band::Rolled::of(model, w, w.test_start(), w.ds.len() - w.test_start(), steps)?;
             let seen = band::Calibration::without_errors(w, rule).and(w, &validation).and(w, &test);
-            let scale = w.band_scale(0, season);
-            let errors = if future { seen.scaled_errors(&scale, usize::MAX) } else { seen.scaled_validation_errors(&scale) };
+            let errors = if future { seen.scaled_errors(scale, usize::MAX) } else { seen.scaled_validation_errors(scale) };
             errors.iter().flatten().flatten().for_each(|e| (sum, n) = (sum + e, n + 1));
-            all.push(HeldOut { validation, test });
+            all.push(HeldOut { validation, test, band_scale: scale.clone() });
         }
         Ok((sum / n as f64, all))
     };
@@ -568,9 +570,8 @@ struct Validated {
 impl Validated {
     fn of(loaded: &Loaded, windows: Windows, held_out: HeldOut, args: &ForecastArgs) -> Validated {
         let calibration = band::Calibration::of(&windows, &held_out.validation, args.rule());
-        let season = loaded.run.as_ref().and_then(|r| r.season);
-        let (scale, band_scale) = (windows.mase_scale(0, season), windows.band_scale(0, season));
-        Validated { windows, calibration, test: held_out.test, scale, band_scale }
+        let scale = windows.mase_scale(0, loaded.run.as_ref().and_then(|r| r.season));
+        Validated { windows, calibration, test: held_out.test, scale, band_scale: held_out.band_scale }
     }
 
     /// What this series lends the bands: its validation errors over its scale.
