@@ -156,12 +156,13 @@ fn forecast_and_draw(args: &ForecastArgs) -> Result<()> {
     Ok(())
 }
 
+/// The fallback's name in a summary.
+const DRIFT: &str = "the drift (random walk with drift, no band)";
+
 /// What a series' forecast came with: its band, or none and why, or the drift; and who made it.
 fn how_forecast(fc: &forecast::Forecast) -> String {
     let band = match (&fc.band, fc.by) {
-        (_, forecast::Forecaster::Drift) => {
-            return " by the drift (random walk with drift, no band): the series is too short for the model's window".to_string()
-        }
+        (_, forecast::Forecaster::Drift) => return format!(" by {DRIFT}: the series is too short for the model's window"),
         (Some(b), _) => format!(" with a {:.0}% band", b.coverage * 100.0),
         (None, _) => " (no band: the run has no validation windows)".to_string(),
     };
@@ -192,7 +193,7 @@ fn report_many(fcs: &[forecast::Forecast], [out, horizons, plot]: [&Path; 3]) {
     let coverage = if all > 0.0 { format!("; the bands held {:.1}% of the truths", 100.0 * within / all) } else { String::new() };
     let fallback = match fcs.iter().filter(|fc| fc.by == forecast::Forecaster::Drift).count() {
         0 => String::new(),
-        n => format!("; {n} series too short for the model's window forecast by the drift (random walk with drift, no band)"),
+        n => format!("; {n} series too short for the model's window forecast by {DRIFT}"),
     };
     let by = fcs.iter().find(|fc| fc.choice.is_some()).map_or(String::new(), |fc| chosen(fc.by, fc.choice));
     let drawn = if fcs.len() > figures::run::SHOWN_SERIES {

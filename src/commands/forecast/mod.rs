@@ -598,8 +598,7 @@ fn drift(series: &data::Series, steps: usize) -> Forecast {
             persistence: None,
         })
         .collect();
-    let tail = |t: &Time| t.labels.strings(t.labels.len().saturating_sub(1000)..t.labels.len());
-    let future = series.time.as_ref().and_then(|t| data::season::continue_labels(&tail(t), steps)).unwrap_or_default();
+    let future = future_labels(series.time.as_ref(), steps);
     Forecast {
         series: None,
         from: n,
@@ -614,6 +613,13 @@ fn drift(series: &data::Series, steps: usize) -> Forecast {
         by: Forecaster::Drift,
         choice: None,
     }
+}
+
+/// The `count` time labels after the series' last, at its step in their own form (from its last
+/// thousand labels); none without a time column or a step to go on with.
+fn future_labels(time: Option<&Time>, count: usize) -> Vec<String> {
+    let tail = |t: &Time| t.labels.strings(t.labels.len().saturating_sub(1000)..t.labels.len());
+    time.and_then(|t| data::season::continue_labels(&tail(t), count)).unwrap_or_default()
 }
 
 /// From the last row, the forecast is `models.future`'s, fitted on every window; from an earlier
@@ -637,8 +643,8 @@ fn forecast_one(
         bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
     }
     let truth = Truth { model_rows: data::model_rows(&windows.series, &windows.scaling), windows: &windows, source };
-    // the test tail's closed loops: scored, and, after the validation's, calibrating the band
-    // a series of many too short for validation windows of its own: the pool calibrates it
+    // the test tail's closed loops (`test`): scored, and, after the validation's, calibrating the
+    // band; a series of many too short for validation windows of its own: the pool calibrates it
     let pooled = pool.filter(|p| p.iter().flatten().any(|errors| !errors.is_empty()));
     let calibration = calibration.or_else(|| pooled.as_ref().map(|_| band::Calibration::without_errors(&windows, args.rule())));
     let calibration = calibration.map(|c| c.and(&windows, &test)).map(|c| match pooled {
@@ -653,9 +659,7 @@ fn forecast_one(
     let shown = (3 * steps).max(seq).min(from);
     let context = (from - shown..from).map(|index| Row { index, values: windows.series.rows[index].to_vec() }).collect();
     let time = windows.series.time.clone();
-    let past_the_end = (from + steps).saturating_sub(n);
-    let tail = |t: &Time| t.labels.strings(t.labels.len().saturating_sub(1000)..t.labels.len());
-    let future = time.as_ref().and_then(|t| data::season::continue_labels(&tail(t), past_the_end)).unwrap_or_default();
+    let future = future_labels(time.as_ref(), (from + steps).saturating_sub(n));
     Ok(Forecast {
         series: None,
         from,
