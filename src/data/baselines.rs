@@ -5,7 +5,9 @@
 //! held-out windows in model units, so that the numbers compare directly.
 
 use super::framing::{design, normal_equations};
-use super::{for_batches, map_batches, model_rows, per_worker, TrignoDS, Windows, ONE_BATCH};
+use super::batches::{for_batches, map_batches, per_worker, ONE_BATCH};
+use super::scaling::model_rows;
+use super::windows::{TrignoDS, Windows};
 use anyhow::Result;
 use tch::{Kind, Reduction, Tensor};
 

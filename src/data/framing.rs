@@ -18,7 +18,8 @@
 //! The model trains on x' and y'; every loss a user reads (validation, test, baselines) is in
 //! the series' scaled units, after `prediction`.
 
-use super::{map_batches, per_worker, TrignoDS};
+use super::batches::{map_batches, per_worker, ONE_BATCH};
+use super::windows::TrignoDS;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -242,7 +243,7 @@ impl LinearAr {
     pub fn predict(w: &Tensor, x: &Tensor) -> Tensor {
         let w = w.to_device(x.device());
         let n = x.size()[0] as usize;
-        if n <= super::ONE_BATCH {
+        if n <= ONE_BATCH {
             return design(x).matmul(&w).to_kind(Kind::Float);
         }
         let states = per_worker(x.device(), || (x.shallow_clone(), w.shallow_clone()));

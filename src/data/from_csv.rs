@@ -1,7 +1,7 @@
 //! A user's series from a CSV file: a header row, an optional time column (kept as text, never a
 //! feature), the feature columns, and what to do with a gap.
 
-use super::{Groups, Labels, Rows, Series, Time};
+use super::series::{Groups, Labels, Rows, Series, Time};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;

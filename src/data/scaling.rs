@@ -1,7 +1,7 @@
 //! The scaling of a user's series into the model's range (its output ends in tanh, which
 //! reaches no further than -1 and 1).
 
-use super::Series;
+use super::series::Series;
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
@@ -159,6 +159,17 @@ pub fn model_rows(series: &Series, scaling: &[Scaling]) -> Vec<f32> {
         }
     }
     out
+}
+
+/// How a series is brought to the model's units.
+#[derive(Debug, Clone)]
+pub enum ScalingRule {
+    /// As it is (the built-in circle already lies in [-1, 1]).
+    Unscaled,
+    /// Fitted on the rows the training windows read (after `transform`), onto [-bound, bound].
+    Fit { bound: f64, transform: Transform },
+    /// A run's own scaling, one per series (predict, forecast, a resumed run).
+    Given(Vec<Scaling>),
 }
 
 #[cfg(test)]

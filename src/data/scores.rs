@@ -6,7 +6,8 @@
 //!           |y_t - y_{t-m}|, m the season, or 1 without one), as in the M4 competition
 //!   sMAPE = mean 200 |y - p| / (|y| + |p|), in percent (a pair of zeros counts 0)
 
-use super::{Rows, Transform};
+use super::scaling::Transform;
+use super::series::Rows;
 
 /// One forecaster's errors on one feature.
 #[derive(Debug, Clone, PartialEq)]
