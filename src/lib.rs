@@ -18,6 +18,8 @@ pub mod exact;
 pub mod fast;
 pub mod train;
 
+pub mod forecasters;
+
 pub mod figures;
 pub mod files;
 

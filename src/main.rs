@@ -34,16 +34,14 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 _ if args.controls.quiet => {}
                 _ => eprintln!(
-                    "trained {} epochs ({} steps, {} backward) in {:.1}s{}: test MSE {:.3e}; persistence {:.3e}, linear {:.3e}{}{}{}; wrote {out}",
+                    "trained {} epochs ({} steps, {} backward) in {:.1}s{}: test MSE {:.3e}; {}{}{}; wrote {out}",
                     s.epoch,
                     s.step,
                     s.backward,
                     s.seconds,
                     s.kept.as_ref().map_or(String::new(), |k| format!("; kept epoch {} (lowest validation MSE, {:.3e})", k.epoch, k.val_loss)),
                     s.test_loss,
-                    s.baselines.persistence,
-                    s.baselines.linear,
-                    s.baselines.seasonal.map_or(String::new(), |b| format!(", seasonal naive ({}) {:.3e}", b.season, b.test_loss)),
+                    s.baselines.iter().map(|b| format!("{} {:.3e}", b.label, b.test_loss)).collect::<Vec<_>>().join(", "),
                     if s.gaps.cells > 0 { format!(" ({})", s.gaps) } else { String::new() },
                     s.best.as_ref().map_or(String::new(), |(name, mase)| format!("; best on the test tail: {} (MASE {mase:.3})", name.replace('_', " ")))
                 ),

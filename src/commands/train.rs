@@ -1,9 +1,10 @@
 //! `vanilla-rnn train`: the settings, the data, a trainer (new or resumed), the training loop,
 //! then the run's outputs, each file whole or not at all.
 
-use super::predict::Predicted;
-use crate::data::baselines::{self, Baselines};
-use crate::data::scores::{self, Score};
+use crate::forecasters::rnn::{Predicted, Rnn};
+use crate::forecasters::scores::{self, Score};
+use crate::forecasters::{self, Forecaster};
+use crate::files::predictions::Written;
 use crate::data::{self, Gaps, Series, Windows};
 use crate::fast::Backward;
 use crate::figures;
@@ -43,7 +44,7 @@ pub struct Summary {
     /// With validation: the epoch kept.
     pub kept: Option<Kept>,
     /// The baselines' MSE on the same tail.
-    pub baselines: Baselines,
+    pub baselines: Vec<BaselineLoss>,
     /// What was done with the series' gaps.
     pub gaps: Gaps,
     /// The forecaster of the lowest mean MASE on the test tail, and that MASE (scores.csv).
@@ -56,50 +57,46 @@ pub struct Kept {
     pub val_loss: f64,
 }
 
-/// The baselines' rows of baselines.csv (`seasonal_naive` only for a series with a season). In a
-/// file of many series: all of them pooled, then each series' test tail on its own (the linear
-/// AR as fitted on every series' training windows).
-fn baseline_scores(windows: &Windows, b: &Baselines) -> Result<Vec<BaselineScore>> {
-    let rows = |b: &Baselines, series: Option<&str>| {
-        let mut rows = vec![("persistence", b.persistence), ("linear", b.linear)];
-        rows.extend(b.seasonal.map(|s| ("seasonal_naive", s.test_loss)));
-        rows.into_iter()
-            .map(|(name, test_loss)| BaselineScore { series: series.map(String::from), name: name.into(), test_loss })
-            .collect::<Vec<_>>()
+/// A baseline's MSE on the test tail, in model units, and its name in a sentence.
+#[derive(Debug, Clone)]
+pub struct BaselineLoss {
+    pub label: String,
+    pub test_loss: f64,
+}
+
+/// The baselines' rows of baselines.csv. In a file of many series: all of them pooled, then each
+/// series' test tail on its own (each baseline as fitted on every series' windows).
+fn baseline_scores(windows: &Windows, baselines: &[Box<dyn Forecaster>]) -> Result<Vec<BaselineScore>> {
+    let rows = |windows: &Windows, series: Option<&str>| {
+        baselines
+            .iter()
+            .map(|b| Ok(BaselineScore { series: series.map(String::from), name: b.name().into(), test_loss: b.test_loss(windows)? }))
+            .collect::<Result<Vec<_>>>()
     };
-    let Some(groups) = &windows.series.groups else { return Ok(rows(b, None)) };
-    let mut out = rows(b, Some(ALL_SERIES));
-    let (season, w) = (b.seasonal.map(|s| s.season), b.weights(windows.series.features()));
+    let Some(groups) = &windows.series.groups else { return rows(windows, None) };
+    let mut out = rows(windows, Some(ALL_SERIES))?;
     for k in windows.kept_series() {
-        out.extend(rows(&Baselines::scored(&windows.only(k)?, season, w.as_ref())?, Some(&groups.names[k])));
+        out.extend(rows(&windows.only(k)?, Some(&groups.names[k]))?);
     }
     Ok(out)
 }
 
-/// scores.csv: the RNN's and each baseline's errors on the test tail, in the series' units,
+/// scores.csv: each forecaster's errors on the test tail (the RNN's first), in the series' units,
 /// MASE scaled by the seasonal naive's MAE on the rows up to the last training target. In a file
 /// of many series: all of them pooled, then each series' (each scaled by its own MASE scale).
-fn test_scores(windows: &Windows, predicted: &Predicted, baselines: &Baselines) -> Result<Vec<Score>> {
-    let season = baselines.seasonal.map(|s| s.season);
+fn test_scores(windows: &Windows, forecasters: &[&dyn Forecaster], season: Option<usize>) -> Result<Vec<Score>> {
     let (names, rows) = (&windows.series.names, &windows.series.rows);
-    let tested: Vec<(usize, usize)> = (windows.test_start()..windows.targets.len()).map(|i| (i, windows.targets[i])).collect();
-    let others = baselines::test_predictions(windows, baselines)?;
+    let first = windows.test_start();
+    let predictions = forecasters.iter().map(|f| f.test_predictions(windows)).collect::<Result<Vec<_>>>()?;
     let mut out = vec![];
-    // the RNN's predictions of the test windows, in the series' units, in one buffer
-    let f = names.len();
-    let rnn: Vec<f64> = tested.iter().flat_map(|&(i, _)| predicted.row(i)).collect();
     for k in windows.kept_series() {
         let scale = windows.mase_scale(k, season);
-        let first = windows.test_start();
         let mine: Vec<usize> = windows.of_series(first..windows.targets.len(), k).map(|i| i - first).collect();
-        let pairs: Vec<(&[f64], &[f64])> = mine.iter().map(|&n| (&rows[tested[n].1], &rnn[n * f..(n + 1) * f])).collect();
-        let mut scores = scores::score("rnn", names, &pairs, &scale);
-        for b in &others {
-            let pairs: Vec<(&[f64], &[f64])> = mine.iter().filter_map(|&n| b.get(n).map(|p| (&rows[tested[n].1], p))).collect();
-            scores.extend(scores::score(b.name, names, &pairs, &scale));
-        }
         let name = windows.series.name_of(k).map(String::from);
-        out.extend(scores.into_iter().map(|s| Score { series: name.clone(), ..s }));
+        for (f, p) in forecasters.iter().zip(&predictions) {
+            let pairs: Vec<(&[f64], &[f64])> = mine.iter().filter_map(|&n| p.get(n).map(|p| (&rows[windows.targets[first + n]], p))).collect();
+            out.extend(scores::score(f.name(), names, &pairs, &scale).into_iter().map(|s| Score { series: name.clone(), ..s }));
+        }
     }
     if windows.series.groups.is_some() {
         out.splice(0..0, scores::pooled(&out.iter().filter(|s| s.windows > 0).cloned().collect::<Vec<_>>(), ALL_SERIES));
@@ -278,8 +275,10 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
 
     let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
     dir.remove_finished_outputs()?;
-    let baselines = Baselines::of(&windows, season_of(&settings, &windows.series))?;
+    let season = season_of(&settings, &windows.series);
+    let baselines = forecasters::baselines(&windows, season)?;
     baselines_csv(&baseline_scores(&windows, &baselines)?).save(&out.join("baselines.csv"))?;
+    let losses = baselines.iter().map(|b| Ok(BaselineLoss { label: b.label(), test_loss: b.test_loss(&windows)? })).collect::<Result<Vec<_>>>()?;
 
     // The loop, saving its progress as it goes.
     let run = run_config(&settings, &windows, &trainer);
@@ -298,7 +297,7 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
         seconds,
         test_loss,
         kept,
-        baselines: baselines.clone(),
+        baselines: losses.clone(),
         gaps: gaps.clone(),
         best: None,
     };
@@ -312,7 +311,7 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
         ended => return Ok(summary(ended, f64::NAN)),
     }
 
-    let (test_loss, best) = write_outputs(&out, &settings, trainer, windows, &baselines)?;
+    let (test_loss, best) = write_outputs(&out, &settings, trainer, windows, &baselines, season)?;
     Ok(Summary { best, ..summary(Ended::Finished, test_loss) })
 }
 
@@ -323,12 +322,16 @@ fn write_outputs(
     settings: &Settings,
     mut trainer: Trainer,
     windows: Windows,
-    baselines: &Baselines,
+    baselines: &[Box<dyn Forecaster>],
+    season: Option<usize>,
 ) -> Result<(f64, Option<(String, f64)>)> {
     trainer.keep_best()?;
     let predicted = Predicted::of(&trainer.rnn, &trainer.framing, &windows)?;
     predicted.save(&out.join("predictions.csv"))?;
-    let scores = test_scores(&windows, &predicted, baselines)?;
+    let rnn = Rnn { rnn: &trainer.rnn, framing: &trainer.framing, predicted: &predicted };
+    let mut all: Vec<&dyn Forecaster> = vec![&rnn];
+    all.extend(baselines.iter().map(|b| b.as_ref()));
+    let scores = test_scores(&windows, &all, season)?;
     scores_csv(&scores).save(&out.join("scores.csv"))?;
     export_torchscript(&trainer.rnn, settings.seq_len, &trainer.framing, &windows.scaling, &out.join("model.pt"))?;
     let test_loss = trainer.test_loss();

@@ -1,12 +1,10 @@
 //! The data: the blog's [sin, cos] circle (or a user's CSV series) cut into windows (TrignoDS),
 //! the chronological tail held out, and each epoch's batch order.
 
-pub mod baselines;
 pub mod batches;
 pub mod framing;
 pub mod from_csv;
 pub mod scaling;
-pub mod scores;
 pub mod season;
 pub mod series;
 pub mod source;

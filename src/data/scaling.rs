@@ -1,7 +1,7 @@
 //! The scaling of a user's series into the model's range (its output ends in tanh, which
 //! reaches no further than -1 and 1).
 
-use super::series::Series;
+use super::series::{Rows, Series};
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
@@ -172,6 +172,25 @@ pub enum ScalingRule {
     Given(Vec<Scaling>),
 }
 
+/// The MASE denominators, per feature: the seasonal naive's in-sample MAE over the rows
+/// `in_sample` (a series' training rows, in its units, or after `transform`: the band's scale;
+/// pairs with a gap are passed over). NaN where no pair is.
+pub fn mase_scale(rows: &Rows, in_sample: std::ops::Range<usize>, season: Option<usize>, transform: Transform) -> Vec<f64> {
+    let m = season.unwrap_or(1).max(1);
+    let at = |t: usize, j: usize| transform.apply(rows[t][j]);
+    (0..rows.width())
+        .map(|j| {
+            let pairs = in_sample.start + m..in_sample.end;
+            let diffs: Vec<f64> = pairs.map(|t| (at(t, j) - at(t - m, j)).abs()).filter(|d| !d.is_nan()).collect();
+            if diffs.is_empty() {
+                f64::NAN
+            } else {
+                diffs.iter().sum::<f64>() / diffs.len() as f64
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +226,13 @@ mod tests {
         assert!((sc.unscale(0, 0.0) - 10.0).abs() < 1e-12);
         assert!(sc.unscale(0, -3.0) > 0.0, "far below the range is still above 0");
         assert!(!Transform::Log.takes(0.0) && !Transform::Log.takes(-1.0) && Transform::None.takes(-1.0));
+    }
+
+    #[test]
+    fn the_mase_scale_is_the_in_sample_seasonal_naive_mae() {
+        // training rows 0, 2, 4, ...: the naive (m = 1) is off by 2 each step; m = 2 by 4
+        let rows: Rows = (0..10).map(|i| vec![2.0 * i as f64]).collect::<Vec<_>>().into();
+        assert_eq!(mase_scale(&rows, 0..10, None, Transform::None), vec![2.0]);
+        assert_eq!(mase_scale(&rows, 0..10, Some(2), Transform::None), vec![4.0]);
     }
 }

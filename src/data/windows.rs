@@ -3,7 +3,6 @@
 
 use super::from_csv::Missing;
 use super::scaling::{self, model_rows, Scaling, ScalingRule, Transform};
-use super::scores;
 use super::series::Gaps;
 use super::series::Series;
 use anyhow::{bail, Result};
@@ -269,13 +268,13 @@ impl Windows {
     /// MASE's scale per feature for series `k` (data/scores.rs): the seasonal naive's in-sample
     /// MAE on its rows up to its last training target.
     pub fn mase_scale(&self, k: usize, season: Option<usize>) -> Vec<f64> {
-        scores::mase_scale(&self.series.rows, self.in_sample(k), season, Transform::None)
+        scaling::mase_scale(&self.series.rows, self.in_sample(k), season, Transform::None)
     }
 
     /// What the forecast's band pools the errors of many series by: `mase_scale`, of the values
     /// the band is computed on (their logs with `--transform log`).
     pub fn band_scale(&self, k: usize, season: Option<usize>) -> Vec<f64> {
-        scores::mase_scale(&self.series.rows, self.in_sample(k), season, self.transform())
+        scaling::mase_scale(&self.series.rows, self.in_sample(k), season, self.transform())
     }
 
     /// Series `k`'s rows up to its last training target: MASE's in-sample rows.

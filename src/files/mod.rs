@@ -7,6 +7,7 @@ pub mod atomic;
 pub mod checkpoint;
 pub mod config;
 pub mod export;
+pub mod predictions;
 pub mod run_dir;
 pub mod tables;
 pub mod weights;

@@ -5,7 +5,7 @@
 
 use super::atomic::write_bytes;
 use crate::data::scaling::{unscaled_one, Scaling};
-use crate::data::scores::Score;
+use crate::forecasters::scores::Score;
 use crate::train::{EpochMetrics, StepLoss};
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::Path;

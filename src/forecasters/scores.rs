@@ -6,8 +6,6 @@
 //!           |y_t - y_{t-m}|, m the season, or 1 without one), as in the M4 competition
 //!   sMAPE = mean 200 |y - p| / (|y| + |p|), in percent (a pair of zeros counts 0)
 
-use super::scaling::Transform;
-use super::series::Rows;
 
 /// One forecaster's errors on one feature.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,25 +20,6 @@ pub struct Score {
     pub rmse: f64,
     pub mase: f64,
     pub smape: f64,
-}
-
-/// The MASE denominators, per feature: the seasonal naive's in-sample MAE over the rows
-/// `in_sample` (a series' training rows, in its units, or after `transform`: the band's scale;
-/// pairs with a gap are passed over). NaN where no pair is.
-pub fn mase_scale(rows: &Rows, in_sample: std::ops::Range<usize>, season: Option<usize>, transform: Transform) -> Vec<f64> {
-    let m = season.unwrap_or(1).max(1);
-    let at = |t: usize, j: usize| transform.apply(rows[t][j]);
-    (0..rows.width())
-        .map(|j| {
-            let pairs = in_sample.start + m..in_sample.end;
-            let diffs: Vec<f64> = pairs.map(|t| (at(t, j) - at(t - m, j)).abs()).filter(|d| !d.is_nan()).collect();
-            if diffs.is_empty() {
-                f64::NAN
-            } else {
-                diffs.iter().sum::<f64>() / diffs.len() as f64
-            }
-        })
-        .collect()
 }
 
 /// `forecaster`'s scores, one per feature, from (target, prediction) pairs in the series' units.
@@ -114,11 +93,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mase_divides_by_the_in_sample_seasonal_naive_mae() {
-        // training rows 0, 2, 4, ...: the naive (m = 1) is off by 2 each step; m = 2 by 4
-        let rows: Rows = (0..10).map(|i| vec![2.0 * i as f64]).collect::<Vec<_>>().into();
-        assert_eq!(mase_scale(&rows, 0..10, None, Transform::None), vec![2.0]);
-        assert_eq!(mase_scale(&rows, 0..10, Some(2), Transform::None), vec![4.0]);
+    fn mase_divides_the_mae_by_the_scale_given() {
         let names = vec!["a".to_string()];
         let (y1, y2) = ([10.0], [20.0]);
         let s = &score("rnn", &names, &[(&y1, &[11.0]), (&y2, &[17.0])], &[2.0])[0];

@@ -1,0 +1,13 @@
+//! The forecasters a run is scored by, each one type behind one trait (`forecaster.rs`), run
+//! from one list: persistence, the seasonal naive, the linear autoregression, and the RNN
+//! itself. Then what reads their predictions: the scores (MAE, RMSE, MASE, sMAPE).
+
+pub mod forecaster;
+pub mod linear;
+pub mod persistence;
+pub mod rnn;
+pub mod scores;
+pub mod seasonal_naive;
+
+pub use forecaster::{baselines, Baseline, Forecaster, TestPredictions};
+pub use scores::Score;
