@@ -39,11 +39,16 @@ fn run(cli: Cli) -> Result<()> {
                     s.step,
                     s.backward,
                     s.seconds,
-                    s.kept.as_ref().map_or(String::new(), |k| format!("; kept epoch {} (lowest validation MSE, {:.3e})", k.epoch, k.val_loss)),
+                    s.kept
+                        .as_ref()
+                        .map_or(String::new(), |k| format!("; kept epoch {} (lowest validation MSE, {:.3e})", k.epoch, k.val_loss)),
                     s.test_loss,
                     s.baselines.iter().map(|b| format!("{} {:.3e}", b.label, b.test_loss)).collect::<Vec<_>>().join(", "),
                     if s.gaps.cells > 0 { format!(" ({})", s.gaps) } else { String::new() },
-                    s.best.as_ref().map_or(String::new(), |(name, mase)| format!("; best on the test tail: {} (MASE {mase:.3})", name.replace('_', " ")))
+                    s.best.as_ref().map_or(String::new(), |(name, mase)| format!(
+                        "; best on the test tail: {} (MASE {mase:.3})",
+                        name.replace('_', " ")
+                    ))
                 ),
             }
         }

@@ -3,46 +3,10 @@
 //! main.rs parses it and dispatches.
 
 pub mod bench;
+pub mod cli;
 pub mod forecast;
 pub mod predict;
 pub mod train;
 pub mod trained;
 
-use crate::train::settings::ModelArgs;
-use clap::{Parser, Subcommand};
-use std::path::PathBuf;
-
-#[derive(Parser)]
-#[command(name = "vanilla-rnn", version, about = "The blog's vanilla RNN on the [sin, cos] circle, trained through libtorch (tch-rs)")]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Subcommand)]
-pub enum Command {
-    /// Train the RNN and write config.json, metrics.csv, steps.csv, weights.safetensors, weights.ot, predictions.csv, model.pt, checkpoint.safetensors and plots/*.png into --out
-    Train(train::TrainArgs),
-    /// Predict every window of a trained run's series (RUN, or --weights): the series, window length and activation come from the run's config.json, and the flags override them
-    Predict(predict::PredictArgs),
-    /// Closed-loop forecast from a trained run (RUN, or --weights): feed each prediction back as the next input; writes a CSV and a plot. The series, window length and activation come from the run's config.json, and the flags override them
-    Forecast(forecast::ForecastArgs),
-    /// Time the training step: microseconds per step and windows per second, as one JSON line
-    Bench(bench::BenchArgs),
-    /// Redraw the figures of a run (DIR/plots/*.png) from its files
-    Plot {
-        /// A directory written by `train`
-        dir: PathBuf,
-    },
-    /// Trace the model into a TorchScript module: torch.jit.load(OUT)(x) takes x [batch, seq_len, features] in the series' own units (a CSV run's scaling is inside) and returns the next point [batch, features] in the same units
-    Export {
-        /// Weights: .safetensors, .pt or .ot; a config.json beside them is read too
-        #[arg(long, value_name = "FILE")]
-        weights: PathBuf,
-        /// The TorchScript file to write
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        #[command(flatten)]
-        model: ModelArgs,
-    },
-}
+pub use cli::*;

@@ -1,19 +1,19 @@
 //! `vanilla-rnn train`: the settings, the data, a trainer (new or resumed), the training loop,
 //! then the run's outputs, each file whole or not at all.
 
-use crate::forecasters::rnn::{Predicted, Rnn};
-use crate::forecasters::scores::{self, Score};
-use crate::forecasters::{self, Forecaster};
-use crate::files::predictions::Written;
 use crate::data::{self, Gaps, Series, Windows};
 use crate::fast::Backward;
 use crate::figures;
 use crate::files::checkpoint::Checkpoint;
 use crate::files::config::{RunConfig, SeriesScaling, Versions};
 use crate::files::export::export_torchscript;
+use crate::files::predictions::Written;
 use crate::files::run_dir::RunDir;
 use crate::files::tables::{baselines_csv, scores_csv, BaselineScore, ALL_SERIES};
 use crate::files::weights::read_params;
+use crate::forecasters::rnn::{Predicted, Rnn};
+use crate::forecasters::scores::{self, Score};
+use crate::forecasters::{self, Forecaster};
 use crate::train::interrupt::Stop;
 use crate::train::progress::Progress;
 use crate::train::settings::{Controls, CsvSeries, Settings, SettingsArgs};
@@ -94,7 +94,8 @@ fn test_scores(windows: &Windows, forecasters: &[&dyn Forecaster], season: Optio
         let mine: Vec<usize> = windows.of_series(first..windows.targets.len(), k).map(|i| i - first).collect();
         let name = windows.series.name_of(k).map(String::from);
         for (f, p) in forecasters.iter().zip(&predictions) {
-            let pairs: Vec<(&[f64], &[f64])> = mine.iter().filter_map(|&n| p.get(n).map(|p| (&rows[windows.targets[first + n]], p))).collect();
+            let pairs: Vec<(&[f64], &[f64])> =
+                mine.iter().filter_map(|&n| p.get(n).map(|p| (&rows[windows.targets[first + n]], p))).collect();
             out.extend(scores::score(f.name(), names, &pairs, &scale).into_iter().map(|s| Score { series: name.clone(), ..s }));
         }
     }
@@ -278,7 +279,8 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     let season = season_of(&settings, &windows.series);
     let baselines = forecasters::baselines(&windows, season)?;
     baselines_csv(&baseline_scores(&windows, &baselines)?).save(&out.join("baselines.csv"))?;
-    let losses = baselines.iter().map(|b| Ok(BaselineLoss { label: b.label(), test_loss: b.test_loss(&windows)? })).collect::<Result<Vec<_>>>()?;
+    let losses =
+        baselines.iter().map(|b| Ok(BaselineLoss { label: b.label(), test_loss: b.test_loss(&windows)? })).collect::<Result<Vec<_>>>()?;
 
     // The loop, saving its progress as it goes.
     let run = run_config(&settings, &windows, &trainer);

@@ -1,33 +1,9 @@
 //! A user's series from a CSV file: a header row, an optional time column (kept as text, never a
 //! feature), the feature columns, and what to do with a gap.
 
-use super::series::{Groups, Labels, Rows, Series, Time};
+use super::series::{Groups, Labels, Missing, Rows, Series, Time};
 use anyhow::{anyhow, bail, Context, Result};
-use serde::{Deserialize, Serialize};
 use std::path::Path;
-
-/// What a missing cell (empty, `NA` or `NaN`) becomes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Missing {
-    /// Refuse the file, naming the first gap
-    #[default]
-    Error,
-    /// Fill each gap linearly between its neighbours in row order (the edges take the nearest value)
-    Interpolate,
-    /// Keep the gap, and use no window that touches it
-    Skip,
-}
-
-impl std::fmt::Display for Missing {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            Missing::Error => "error",
-            Missing::Interpolate => "interpolate",
-            Missing::Skip => "skip",
-        })
-    }
-}
 
 /// How to read a CSV: the time column, the features, and the gaps.
 #[derive(Debug, Clone, Default, PartialEq)]

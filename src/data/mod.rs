@@ -11,8 +11,8 @@ pub mod source;
 pub mod windows;
 
 pub use batches::{batches_of, for_batches, map_batches, per_worker, workers, ONE_BATCH};
-pub use from_csv::{Missing, Reading};
+pub use from_csv::Reading;
 pub use scaling::{model_rows, Scaling, ScalingRule, Transform};
-pub use series::{listed, Gaps, Groups, Labels, Rows, Series, Time};
+pub use series::{listed, Gaps, Groups, Labels, Missing, Rows, Series, Time};
 pub use source::{circle, circle_row, circle_x, Source, CIRCLE_ROWS};
 pub use windows::{epoch_order, epoch_seed, fingerprint, Split, Splits, TrignoDS, Windows};

@@ -2,6 +2,7 @@
 //! reaches no further than -1 and 1).
 
 use super::series::{Rows, Series};
+use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
@@ -159,6 +160,28 @@ pub fn model_rows(series: &Series, scaling: &[Scaling]) -> Vec<f32> {
         }
     }
     out
+}
+
+/// Every value of `series` (gaps aside) has one under `transform`: one line naming the first
+/// that has not, and the fix, when one has not.
+pub fn check_transform(series: &Series, transform: Transform) -> Result<()> {
+    if transform == Transform::None {
+        return Ok(()); // every value has one: no scan of a long series
+    }
+    let f = series.features();
+    let Some(at) = series.rows.values().iter().position(|&v| !v.is_nan() && !transform.takes(v)) else { return Ok(()) };
+    let (i, j) = (at / f, at % f);
+    let row = match (series.label(i), series.name_of(series.series_of(i))) {
+        (Some(label), Some(name)) => format!("series {name} at {label}"),
+        (Some(label), None) => format!("at {label}"),
+        (None, Some(name)) => format!("series {name}, row {}", i + 1 - series.span(series.series_of(i)).start),
+        (None, None) => format!("row {}", i + 1),
+    };
+    bail!(
+"--transform {transform} needs every value above 0, but {} is {} ({row}): train without --transform {transform}, or shift the column above 0",
+series.names[j],
+series.rows[i][j]
+)
 }
 
 /// How a series is brought to the model's units.

@@ -1,9 +1,7 @@
 //! A series: its rows (one buffer), its time labels, its gaps, and the many series of a
 //! long-format file (`--series-column`).
 
-use super::from_csv::Missing;
-use super::scaling::Transform;
-use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
 
 /// A series' values, one row per time step, in one buffer (a long series would otherwise cost an
 /// allocation per row): `rows[i]` is row i's values.
@@ -237,28 +235,6 @@ impl Series {
         self.groups.as_ref().map(|g| g.names[k].as_str())
     }
 
-    /// Every value (gaps aside) has one under `transform`: one line naming the first that has
-    /// not, and the fix, when one has not.
-    pub fn check_transform(&self, transform: Transform) -> Result<()> {
-        if transform == Transform::None {
-            return Ok(()); // every value has one: no scan of a long series
-        }
-        let f = self.features();
-        let Some(at) = self.rows.values().iter().position(|&v| !v.is_nan() && !transform.takes(v)) else { return Ok(()) };
-        let (i, j) = (at / f, at % f);
-        let row = match (self.label(i), self.name_of(self.series_of(i))) {
-            (Some(label), Some(name)) => format!("series {name} at {label}"),
-            (Some(label), None) => format!("at {label}"),
-            (None, Some(name)) => format!("series {name}, row {}", i + 1 - self.span(self.series_of(i)).start),
-            (None, None) => format!("row {}", i + 1),
-        };
-        bail!(
-            "--transform {transform} needs every value above 0, but {} is {} ({row}): train without --transform {transform}, or shift the column above 0",
-            self.names[j],
-            self.rows[i][j]
-        )
-    }
-
     /// Series `k` alone: its rows, labels and gaps (a file of one series is itself).
     pub fn only(&self, k: usize) -> Series {
         let span = self.span(k);
@@ -275,6 +251,29 @@ pub fn listed(names: &[String]) -> String {
     match names.len() {
         n if n <= 20 => names.join(", "),
         n => format!("{}, and {} more", names[..20].join(", "), n - 20),
+    }
+}
+
+/// What a missing cell (empty, `NA` or `NaN`) becomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Missing {
+    /// Refuse the file, naming the first gap
+    #[default]
+    Error,
+    /// Fill each gap linearly between its neighbours in row order (the edges take the nearest value)
+    Interpolate,
+    /// Keep the gap, and use no window that touches it
+    Skip,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Missing::Error => "error",
+            Missing::Interpolate => "interpolate",
+            Missing::Skip => "skip",
+        })
     }
 }
 

@@ -1,10 +1,9 @@
 //! The blog's windows (TrignoDS) of a series, split in time order (train | validation | test),
 //! and each epoch's batch order.
 
-use super::from_csv::Missing;
 use super::scaling::{self, model_rows, Scaling, ScalingRule, Transform};
-use super::series::Gaps;
 use super::series::Series;
+use super::series::{Gaps, Missing};
 use anyhow::{bail, Result};
 use tch::{Device, Kind, Tensor};
 
@@ -158,7 +157,7 @@ impl Windows {
             ScalingRule::Fit { transform, .. } => *transform,
             ScalingRule::Given(s) => s.first().map_or(Transform::None, |s| s.transform),
         };
-        series.check_transform(transform)?;
+        scaling::check_transform(&series, transform)?;
         let scaling = match scale {
             ScalingRule::Unscaled => vec![],
             ScalingRule::Given(s) => s,

@@ -2,7 +2,7 @@
 //! predictions against the targets (the blog's last figure), and the phase portrait.
 //! `vanilla-rnn plot DIR` redraws them; `train` draws them into DIR/plots.
 
-use super::{
+use super::chart::{
     decimate, drawing_error, legend, linear_chart, png, span, thin, tick, Ticks, BLUE, COLORS, COLUMNS, GREEN, GREY, ORANGE, PURPLE, RED,
 };
 use crate::data::{Groups, Rows, Series, Source, Time};

@@ -69,8 +69,9 @@ impl Forecaster for Linear {
         };
         let mut linear: Vec<f64> = Vec::with_capacity(test.len() * f);
         let states = per_worker(w.device(), || (test.X.shallow_clone(), w.shallow_clone()));
-        let predict =
-            |(x, w): &(Tensor, Tensor), first, count| Ok(Vec::<f64>::try_from(design(&x.narrow(0, first, count)).matmul(w).flatten(0, -1))?);
+        let predict = |(x, w): &(Tensor, Tensor), first, count| {
+            Ok(Vec::<f64>::try_from(design(&x.narrow(0, first, count)).matmul(w).flatten(0, -1))?)
+        };
         for_batches(test.len(), states, predict, |batch| {
             linear.extend(batch);
             Ok(())

@@ -4,10 +4,12 @@
 
 pub mod forecaster;
 pub mod linear;
+pub mod list;
 pub mod persistence;
 pub mod rnn;
 pub mod scores;
 pub mod seasonal_naive;
 
-pub use forecaster::{baselines, Baseline, Forecaster, TestPredictions};
+pub use forecaster::{Baseline, Forecaster, TestPredictions};
+pub use list::baselines;
 pub use scores::Score;

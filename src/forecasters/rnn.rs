@@ -49,7 +49,6 @@ impl<'w> Predicted<'w> {
         let f = self.windows.series.features();
         self.windows.unscaled(self.windows.series_of_window(i), self.model[i * f..(i + 1) * f].iter().map(|&v| v as f64))
     }
-
 }
 
 /// The trained RNN, with its predictions of the run's windows.

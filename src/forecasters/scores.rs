@@ -6,7 +6,6 @@
 //!           |y_t - y_{t-m}|, m the season, or 1 without one), as in the M4 competition
 //!   sMAPE = mean 200 |y - p| / (|y| + |p|), in percent (a pair of zeros counts 0)
 
-
 /// One forecaster's errors on one feature.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Score {

@@ -1,6 +1,6 @@
 //! What training minimises, and how a model is scored: `nn.MSELoss` over the loop's outputs.
 
-use super::RNN;
+use super::rnn::RNN;
 use crate::data::framing::Framing;
 use crate::data::{map_batches, per_worker, ONE_BATCH};
 use serde::{Deserialize, Serialize};
