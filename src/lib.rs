@@ -23,6 +23,8 @@ pub mod forecasters;
 pub mod figures;
 pub mod files;
 
+pub mod pipeline;
+
 pub mod commands;
 
 /// Runs `draw` right after `tch::manual_seed(seed)`, with no other seeded draw in between: tch

@@ -176,7 +176,7 @@ fn exported_torchscript_runs_in_rust_for_any_batch_size() {
     let pt = dir.join("exported.pt");
     let r = run(&["export", "--weights", s(&out.join("weights.safetensors")), "--out", s(&pt)]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let loaded = vanilla_rnn::commands::trained::load_model(&out.join("weights.safetensors"), &Default::default()).unwrap();
+    let loaded = vanilla_rnn::pipeline::trained::load_model(&out.join("weights.safetensors"), &Default::default()).unwrap();
     for module in [tch::CModule::load(&pt).unwrap(), tch::CModule::load(out.join("model.pt")).unwrap()] {
         for batch in [1i64, 100] {
             let x = tch::Tensor::rand([batch, 4, 2], (tch::Kind::Float, tch::Device::Cpu)) * 2.0 - 1.0;

@@ -4,6 +4,7 @@
 
 use crate::exact::optim::AdamPath;
 use crate::fast::Backward;
+use crate::pipeline::prepare;
 use crate::train::settings::{BackwardArgs, RunArgs};
 use crate::train::{Initial, Laps, Phase, StepOutcome, Trainer};
 use anyhow::{bail, Result};
@@ -59,9 +60,16 @@ pub struct PhasesUs {
     pub optimizer: f64,
 }
 
-pub fn bench(args: &BenchArgs) -> Result<BenchResult> {
-    let (settings, series) = super::train::new_run(|csv| args.settings.new_run(csv))?;
-    let windows = super::train::windows(&settings, Some(series), None)?;
+impl std::fmt::Display for BenchResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&serde_json::to_string(self).map_err(|_| std::fmt::Error)?)
+    }
+}
+
+/// `vanilla-rnn bench`: the timing, as one JSON line (to standard output).
+pub fn run(args: &BenchArgs) -> Result<BenchResult> {
+    let (settings, series) = prepare::new_run(|csv| args.settings.new_run(csv))?;
+    let windows = prepare::windows(&settings, Some(series), None)?;
     let batch = settings.batch_size as usize;
     if batch > windows.n_train {
         bail!("--batch-size {batch} is larger than the {} training windows", windows.n_train);

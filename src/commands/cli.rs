@@ -1,6 +1,5 @@
 //! The whole command line (`Cli`): each command and its arguments, which main.rs parses and dispatches.
 
-use crate::train::settings::ModelArgs;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -27,14 +26,5 @@ pub enum Command {
         dir: PathBuf,
     },
     /// Trace the model into a TorchScript module: torch.jit.load(OUT)(x) takes x [batch, seq_len, features] in the series' own units (a CSV run's scaling is inside) and returns the next point [batch, features] in the same units
-    Export {
-        /// Weights: .safetensors, .pt or .ot; a config.json beside them is read too
-        #[arg(long, value_name = "FILE")]
-        weights: PathBuf,
-        /// The TorchScript file to write
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        #[command(flatten)]
-        model: ModelArgs,
-    },
+    Export(super::export::ExportArgs),
 }

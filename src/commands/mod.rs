@@ -1,12 +1,13 @@
-//! The commands a user runs, each with its command line: train, predict, forecast, bench (plot
-//! is `figures::run::draw_all`, export `files::export`). `Cli` is the whole command line;
-//! main.rs parses it and dispatches.
+//! The commands a user runs, each a file: its command line, then `run(args) -> Result<Report>`,
+//! the report a summary that main.rs prints. `Cli` is the whole command line. What several
+//! commands share lies below them, in `pipeline`; no command imports another.
 
 pub mod bench;
 pub mod cli;
+pub mod export;
 pub mod forecast;
+pub mod plot;
 pub mod predict;
 pub mod train;
-pub mod trained;
 
 pub use cli::*;

@@ -1,10 +1,10 @@
 //! `vanilla-rnn predict`: a trained model's prediction of every window's next point, in the
 //! series' own units.
 
-use super::trained::{chosen_series, load_model, series_for, RunSeries, TrainedArgs};
 use crate::data::Windows;
 use crate::files::predictions::Written;
 use crate::forecasters::rnn::Predicted;
+use crate::pipeline::trained::{chosen_series, load_model, series_for, RunSeries, TrainedArgs};
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,9 +19,25 @@ pub struct PredictArgs {
     pub out: Option<PathBuf>,
 }
 
+/// The one-step MSE over the windows written, and where (none: standard output, which the
+/// predictions alone fill).
+pub struct Report {
+    mse: f64,
+    out: Option<PathBuf>,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match &self.out {
+            Some(path) => write!(f, "one-step MSE over all windows {:.3e}; wrote {}", self.mse, path.display()),
+            None => Ok(()),
+        }
+    }
+}
+
 /// `vanilla-rnn predict`: the predictions, to --out or standard output; their one-step MSE over
 /// all windows.
-pub fn predict(args: &PredictArgs) -> Result<f64> {
+pub fn run(args: &PredictArgs) -> Result<Report> {
     let loaded = load_model(&args.trained.weights(), &args.trained.model)?;
     let RunSeries { windows, .. } = series_for(&loaded, &args.trained.data)?;
     let chosen = chosen_series(&windows, args.trained.series.as_deref())?;
@@ -39,7 +55,7 @@ pub fn predict(args: &PredictArgs) -> Result<f64> {
             }
         }
     }
-    Ok(mse_of(&predicted, &windows))
+    Ok(Report { mse: mse_of(&predicted, &windows), out: args.out.clone() })
 }
 
 /// The one-step MSE in model units over every window written (as `evaluate`, in f64 over the

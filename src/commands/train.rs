@@ -14,9 +14,10 @@ use crate::files::weights::read_params;
 use crate::forecasters::rnn::{Predicted, Rnn};
 use crate::forecasters::scores::{self, Score};
 use crate::forecasters::{self, Forecaster};
-use crate::train::interrupt::Stop;
+use crate::pipeline::prepare;
+use crate::train::interrupt::{exit_code, Stop};
 use crate::train::progress::Progress;
-use crate::train::settings::{Controls, CsvSeries, Settings, SettingsArgs};
+use crate::train::settings::{Controls, Settings, SettingsArgs};
 use crate::train::{self, Ended, Initial, Trainer};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -31,8 +32,10 @@ pub struct TrainArgs {
 }
 
 /// How a run ended, for the summary line.
-pub struct Summary {
+pub struct Report {
     pub out: PathBuf,
+    /// Nothing to say but an interruption (--quiet).
+    pub quiet: bool,
     pub ended: Ended,
     /// The backward that ran.
     pub backward: Backward,
@@ -49,6 +52,46 @@ pub struct Summary {
     pub gaps: Gaps,
     /// The forecaster of the lowest mean MASE on the test tail, and that MASE (scores.csv).
     pub best: Option<(String, f64)>,
+}
+
+impl Report {
+    /// The process's exit status: a signal's, when one stopped the run.
+    pub fn exit_code(&self) -> i32 {
+        match self.ended {
+            Ended::Interrupted(signal) => exit_code(signal),
+            _ => 0,
+        }
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let out = self.out.display();
+        match self.ended {
+            Ended::Interrupted(signal) => {
+                let name = if signal == 15 { "SIGTERM" } else { "Ctrl-C" };
+                write!(f, "stopped by {name} after step {} (epoch {} done): checkpoint, weights and metrics saved in {out}; continue with: vanilla-rnn train --resume {out}", self.step, self.epoch)
+            }
+            _ if self.quiet => Ok(()),
+            _ => write!(
+                f,
+                "trained {} epochs ({} steps, {} backward) in {:.1}s{}: test MSE {:.3e}; {}{}{}; wrote {out}",
+                self.epoch,
+                self.step,
+                self.backward,
+                self.seconds,
+                self.kept
+                    .as_ref()
+                    .map_or(String::new(), |k| format!("; kept epoch {} (lowest validation MSE, {:.3e})", k.epoch, k.val_loss)),
+                self.test_loss,
+                self.baselines.iter().map(|b| format!("{} {:.3e}", b.label, b.test_loss)).collect::<Vec<_>>().join(", "),
+                if self.gaps.cells > 0 { format!(" ({})", self.gaps) } else { String::new() },
+                self.best
+                    .as_ref()
+                    .map_or(String::new(), |(name, mase)| format!("; best on the test tail: {} (MASE {mase:.3})", name.replace('_', " ")))
+            ),
+        }
+    }
 }
 
 /// The epoch whose weights a run with validation keeps.
@@ -105,42 +148,6 @@ fn test_scores(windows: &Windows, forecasters: &[&dyn Forecaster], season: Optio
     Ok(out)
 }
 
-/// The series' season: --season, else its time column's calendar frequency (none without one;
-/// a file of many series: its first series' calendar).
-fn season_of(settings: &Settings, series: &Series) -> Option<usize> {
-    match settings.season {
-        0 => {
-            let first = series.span(0);
-            series.time.as_ref().and_then(|t| data::season::from_labels(&t.labels.strings(first.start..first.end.min(first.start + 1000))))
-        }
-        n => Some(n as usize),
-    }
-}
-
-/// A new run's settings, and its series: a CSV is read first, as its defaults follow from it
-/// (`settings::csv_defaults`). `given` makes the settings from the flags and those defaults.
-pub fn new_run(given: impl Fn(Option<CsvSeries>) -> Result<Settings>) -> Result<(Settings, Series)> {
-    let first = given(None)?;
-    let source = first.source();
-    if source.is_circle() {
-        let csv_only = [
-            ("--series-column", first.series_column.is_some()),
-            ("--time-column", first.time_column.is_some()),
-            ("--columns", first.columns.is_some()),
-        ];
-        if let Some((flag, _)) = csv_only.iter().find(|(_, given)| *given) {
-            bail!("{flag} names a column of your CSV: give it with --data FILE (the built-in circle has no columns to name)");
-        }
-        return Ok((first, source.load()?));
-    }
-    let series = source.load()?;
-    // a file of many series: its median series' length
-    let mut lengths: Vec<usize> = (0..series.count()).map(|k| series.span(k).len()).collect();
-    lengths.sort_unstable();
-    let csv = CsvSeries { season: season_of(&first, &series), rows: lengths[lengths.len() / 2] };
-    Ok((given(Some(csv))?, series))
-}
-
 /// The trainer, new (from --init's weights, or --seed's) or resumed from its checkpoint.
 fn trainer_for(settings: &Settings, windows: &Windows, resumed: Option<Checkpoint>, controls: &Controls, out: &Path) -> Result<Trainer> {
     let requested = controls.backward.backward;
@@ -163,7 +170,7 @@ fn trainer_for(settings: &Settings, windows: &Windows, resumed: Option<Checkpoin
 }
 
 /// config.json: the settings, and what predict, plot and resume need to know of the series.
-fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunConfig {
+fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer, season: Option<usize>) -> RunConfig {
     RunConfig {
         settings: settings.clone(),
         backward: trainer.backward,
@@ -185,26 +192,10 @@ fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer) -> RunC
         val_windows: windows.n_val,
         linear_ar: trainer.framing.linear.as_deref().cloned(),
         kept_epoch: None,
-        season: season_of(settings, &windows.series),
+        season,
         series_fingerprint: windows.fingerprint.clone(),
         versions: Versions::current(),
     }
-}
-
-/// The windows of the settings' series (read here unless given), the chronological tail held
-/// out: a CSV scaled by what its training windows show, or as `saved` (the config.json of a
-/// resumed run) says it began.
-pub fn windows(settings: &Settings, series: Option<Series>, saved: Option<&RunConfig>) -> Result<Windows> {
-    let source = settings.source();
-    let series = match series {
-        Some(series) => series,
-        None => source.load()?,
-    };
-    let scale = match saved {
-        Some(saved) if !source.is_circle() => saved.scaling_of(&series)?,
-        _ => source.fresh_scale(settings.scale_bound, settings.transform),
-    };
-    Windows::new(series, scale, settings.seq_len as usize, settings.split())
 }
 
 /// The data; for a resumed run, the very series it began with, scaled as it was (config.json).
@@ -213,7 +204,7 @@ fn run_windows(settings: &Settings, series: Option<Series>, resumed: Option<&Che
         Some(_) => RunConfig::in_dir(out)?,
         None => None,
     };
-    let windows = windows(settings, series, saved.as_ref())?;
+    let windows = prepare::windows(settings, series, saved.as_ref())?;
     if let Some(ck) = resumed.filter(|ck| ck.series != windows.fingerprint) {
         bail!(
             "the series is not the one this run was trained on (fingerprint {}, the checkpoint has {}): was {} changed?",
@@ -244,7 +235,7 @@ fn note_left_out(windows: &Windows) {
 /// its data has loaded (so that a bad series creates nothing).
 fn settings_for(args: &TrainArgs, out: &Path) -> Result<Begun> {
     if args.controls.resume.is_none() {
-        let (settings, series) = new_run(|csv| args.settings.new_run(csv))?;
+        let (settings, series) = prepare::new_run(|csv| args.settings.new_run(csv))?;
         return Ok(Begun { dir: None, resumed: None, settings, series: Some(series) });
     }
     if !out.is_dir() {
@@ -264,7 +255,10 @@ struct Begun {
     series: Option<Series>,
 }
 
-pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
+/// `vanilla-rnn train`: a new run, or a resumed one, until its last epoch or a signal.
+pub fn run(args: &TrainArgs) -> Result<Report> {
+    let mut stop = Stop::install()?;
+    stop.after_steps = args.controls.stop_after_steps;
     let controls = &args.controls;
     let out = controls.out_dir()?;
     let Begun { dir, resumed, settings, series } = settings_for(args, &out)?;
@@ -276,22 +270,23 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
 
     let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
     dir.remove_finished_outputs()?;
-    let season = season_of(&settings, &windows.series);
+    let season = prepare::season_of(&settings, &windows.series);
     let baselines = forecasters::baselines(&windows, season)?;
     baselines_csv(&baseline_scores(&windows, &baselines)?).save(&out.join("baselines.csv"))?;
     let losses =
         baselines.iter().map(|b| Ok(BaselineLoss { label: b.label(), test_loss: b.test_loss(&windows)? })).collect::<Result<Vec<_>>>()?;
 
     // The loop, saving its progress as it goes.
-    let run = run_config(&settings, &windows, &trainer);
+    let run = run_config(&settings, &windows, &trainer, season);
     let progress = Progress::new(controls.quiet, trainer.position.epoch as u64, settings.epochs as u64);
     let mut save = |t: &Trainer| dir.save_progress(&run, t);
-    let ended = train::run_epochs(&mut trainer, controls.checkpoint_every, stop, &progress, &mut save)?;
+    let ended = train::run_epochs(&mut trainer, controls.checkpoint_every, &stop, &progress, &mut save)?;
     let (epoch, step, seconds, backward) = (trainer.position.epoch, trainer.steps.len(), trainer.elapsed(), trainer.backward);
     let gaps = run.gaps.clone();
     let kept = train::best_epoch(&trainer.metrics).map(|epoch| Kept { epoch, val_loss: trainer.metrics[epoch - 1].val_loss });
-    let summary = |ended, test_loss| Summary {
+    let summary = |ended, test_loss| Report {
         out: out.clone(),
+        quiet: controls.quiet,
         ended,
         backward,
         epoch,
@@ -314,7 +309,7 @@ pub fn run(args: &TrainArgs, stop: &Stop) -> Result<Summary> {
     }
 
     let (test_loss, best) = write_outputs(&out, &settings, trainer, windows, &baselines, season)?;
-    Ok(Summary { best, ..summary(Ended::Finished, test_loss) })
+    Ok(Report { best, ..summary(Ended::Finished, test_loss) })
 }
 
 /// The outputs of a finished run, from the kept weights: predictions.csv, scores.csv, model.pt

@@ -3,6 +3,7 @@
 //! the PNG writer, charts and legends.
 
 pub mod chart;
+pub mod forecast;
 pub mod run;
 
 pub use chart::*;

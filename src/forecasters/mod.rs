@@ -2,6 +2,8 @@
 //! from one list: persistence, the seasonal naive, the linear autoregression, and the RNN
 //! itself. Then what reads their predictions: the scores (MAE, RMSE, MASE, sMAPE).
 
+pub mod band;
+pub mod closed_loop;
 pub mod forecaster;
 pub mod linear;
 pub mod list;

@@ -6,8 +6,10 @@
 
 pub mod device;
 pub mod interrupt;
+pub mod metrics;
 pub mod progress;
 pub mod settings;
 pub mod trainer;
 
+pub use metrics::{EpochMetrics, StepLoss};
 pub use trainer::*;

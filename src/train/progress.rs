@@ -1,7 +1,7 @@
 //! What `train` tells the user while it runs: a progress bar over epochs when stderr is a
 //! terminal, one plain line per epoch when it is not (logs, pipes, CI), nothing with --quiet.
 
-use super::trainer::EpochMetrics;
+use super::metrics::EpochMetrics;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 

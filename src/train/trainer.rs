@@ -2,6 +2,7 @@
 
 use super::device::resolve_device;
 use super::interrupt::Stop;
+use super::metrics::{EpochMetrics, StepLoss};
 use super::progress::Progress;
 use super::settings::Settings;
 use crate::data::framing::Framing;
@@ -13,27 +14,6 @@ use crate::model::RNN;
 use anyhow::{bail, Context, Result};
 use std::time::Instant;
 use tch::{nn, Device, Tensor};
-
-/// One row of metrics.csv.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EpochMetrics {
-    pub epoch: usize,
-    /// The mean of the epoch's batch losses.
-    pub train_loss: f64,
-    /// One-step-ahead MSE of the validation windows (NaN without them).
-    pub val_loss: f64,
-    /// One-step-ahead MSE of the held-out tail.
-    pub test_loss: f64,
-    /// Since training began (across resumes).
-    pub seconds: f64,
-}
-
-/// One row of steps.csv: an optimizer step's loss, and the epoch it belongs to.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StepLoss {
-    pub epoch: usize,
-    pub loss: f64,
-}
 
 /// Where a run stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

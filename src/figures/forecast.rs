@@ -2,10 +2,11 @@
 //! before it, the forecast and its band, and the truth where it is known; then the closed loop's
 //! error at each horizon over the test tail.
 
-use super::{Forecast, HorizonScore, NEAR};
+use super::chart::{drawing_error, legend, linear_chart, png, span, Ticks, GREY, ORANGE};
+use super::run::SHOWN_SERIES;
 use crate::data::Labels;
-use crate::figures::run::SHOWN_SERIES;
-use crate::figures::{drawing_error, legend, linear_chart, png, span, Ticks, GREY, ORANGE};
+use crate::forecasters::closed_loop::Method;
+use crate::pipeline::forecast_output::{Forecast, Generated, HorizonScore, NEAR};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -53,7 +54,7 @@ fn draw_one(fc: &Forecast, path: &Path) -> Result<()> {
 fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift>, labels: &Labels) -> Result<()> {
     let x0 = fc.context.first().map_or(fc.from, |c| c.index) as f64;
     let x1 = (fc.from + fc.generated.len()) as f64;
-    let bounds = |g: &super::Generated| g.lower.iter().chain(&g.upper).map(|b| b[j]).collect::<Vec<f64>>();
+    let bounds = |g: &Generated| g.lower.iter().chain(&g.upper).map(|b| b[j]).collect::<Vec<f64>>();
     let values = fc.generated.iter().flat_map(|g| std::iter::once(g.pred[j]).chain(g.truth.as_ref().map(|t| t[j])).chain(bounds(g)));
     let (y0, y1) = span(values.chain(fc.context.iter().map(|c| c.values[j])));
     let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
@@ -97,11 +98,7 @@ fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift
             c.stroke_width(2),
         ))
         .map_err(drawing_error)?
-        .label(if fc.by == super::Forecaster::Drift {
-            "forecast (the drift: too short for the model)"
-        } else {
-            "forecast (predictions fed back)"
-        })
+        .label(if fc.by == Method::Drift { "forecast (the drift: too short for the model)" } else { "forecast (predictions fed back)" })
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     legend(&mut chart, SeriesLabelPosition::UpperRight)
 }

@@ -25,7 +25,7 @@
 //! series' running quantile walks it with an index, so a pool shared by many series costs each
 //! of them nothing beyond its own errors.
 
-use super::{roll, unscaled, Roller};
+use super::closed_loop::{roll, unscaled, Roller};
 use crate::data::{Transform, Windows};
 use anyhow::Result;
 use std::sync::Arc;

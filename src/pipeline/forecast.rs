@@ -1,0 +1,288 @@
+//! The forecast, closed loop: start from a window of the series (by default its last rows, to
+//! forecast the future), and feed each prediction back as the next input, for as many steps as
+//! asked, with a band at each horizon (forecasters/band.rs). Compares with the truth where it is
+//! known, and scores the closed loop from every start of the test tail (horizons.rs).
+
+use super::forecast_output::{Asked, Choice, Forecast, Generated, Row};
+use super::horizons::{score_horizons, squares, Scoring, Truth};
+use super::trained::{chosen_series, load_model, series_for, Loaded, RunSeries, TrainedArgs};
+use crate::data::{self, Source, Time, Windows};
+use crate::forecasters::band;
+use crate::forecasters::closed_loop::{roll, unscaled, Method, Roller};
+use anyhow::{anyhow, bail, Context, Result};
+use std::sync::Arc;
+use tch::Tensor;
+
+/// The first row to generate: `--from`'s time label or row number, else the row after the last.
+fn start_row(from: Option<&str>, series: &data::Series) -> Result<usize> {
+    let Some(from) = from else { return Ok(series.rows.len()) };
+    if let Some(i) = series.time.as_ref().and_then(|t| t.labels.iter().position(|l| l == from)) {
+        return Ok(i);
+    }
+    match (from.parse::<usize>(), &series.time) {
+        (Ok(row), _) => Ok(row),
+        (Err(_), Some(t)) => bail!(
+            "--from {from}: no row has that time label (the labels run from {} to {}), and it is not a row number",
+            t.labels.first().unwrap_or(""),
+            t.labels.last().unwrap_or("")
+        ),
+        (Err(_), None) => bail!("--from {from}: not a row number (the series has no time column for a label)"),
+    }
+}
+
+/// The forecast of each series asked for (`--series`, else every one; a file of one series: it).
+pub fn forecast(trained: &TrainedArgs, asked: &Asked) -> Result<Vec<Forecast>> {
+    let loaded = load_model(&trained.weights(), &trained.model)?;
+    let RunSeries { source, windows } = series_for(&loaded, &trained.data)?;
+    let chosen = chosen_series(&windows, asked.series.as_deref())?;
+    let steps = horizon(asked.steps, &loaded);
+    // the run's own series: its autoregression refit on every window for the future's forecast
+    // (another file's forecast is the trained model's alone)
+    let own = loaded.run.as_ref().is_some_and(|r| r.series_fingerprint == windows.fingerprint);
+    let future = if own { loaded.framing.for_the_future(&windows.ds) } else { loaded.framing.clone() };
+    // each series with a window, alone (a file of one series: itself)
+    let (singles, many) = match windows.series.groups.is_some() {
+        true => (windows.kept_series().map(|k| Ok((k, windows.only(k)?))).collect::<Result<Vec<_>>>()?, Some(windows)),
+        false => (vec![(0, windows)], None),
+    };
+    let (by, choice, rolled) = choose(&loaded, &singles, steps, asked.rule, asked.from.is_none())?;
+    let models =
+        Models { held_out: Roller::of(by, &loaded.rnn, &loaded.framing), future: Roller::of(by, &loaded.rnn, &future), by, choice };
+    let all: Vec<(usize, Validated)> =
+        singles.into_iter().zip(rolled).map(|((k, w), v)| (k, Validated::of(&loaded, w, v, asked))).collect();
+    let Some(windows) = many else {
+        let [(_, validated)]: [(usize, Validated); 1] = all.try_into().map_err(|_| anyhow!("one series, one forecast"))?;
+        return Ok(vec![forecast_one(&loaded, models, &source, validated, asked, steps, None)?]);
+    };
+    // Every series, asked for or not, lends its validation errors to the bands.
+    let lent: Vec<Vec<Vec<f64>>> = all.iter().filter_map(|(_, v)| v.lent()).collect();
+    let pool = band::pool_of(lent.iter(), windows.series.features());
+    let mut out = Vec::with_capacity(chosen.len());
+    let mut validated: Vec<Option<Validated>> = (0..windows.series.count()).map(|_| None).collect();
+    all.into_iter().for_each(|(k, v)| validated[k] = Some(v));
+    // chosen: every series, or one; a series too short for the model's window gets the drift's
+    // forecast from its end (none with --from: no window fits before it)
+    let mut wanted = chosen;
+    if asked.series.is_none() {
+        wanted.extend(&windows.left_out);
+        wanted.sort_unstable();
+    }
+    for k in wanted {
+        let name = windows.series.name_of(k).map(String::from);
+        let fc = match validated[k].take() {
+            Some(v) => forecast_one(&loaded, models, &source, v, asked, steps, Some(pool.clone()))
+                .with_context(|| format!("series {}", name.as_deref().unwrap_or_default()))?,
+            None if asked.from.is_none() => drift(&windows.series.only(k), steps),
+            None => continue,
+        };
+        out.push(Forecast { series: name, ..fc });
+    }
+    Ok(out)
+}
+
+/// Who forecasts, as each origin needs it: the held-out tails with the run's fit, the future
+/// from the last row with the fit on every window (`Framing::for_the_future`).
+#[derive(Clone, Copy)]
+struct Models<'a> {
+    held_out: Roller<'a>,
+    future: Roller<'a>,
+    by: Method,
+    choice: Option<Choice>,
+}
+
+/// The closed loops of one series' held-out windows, `steps` long, and what its band's errors
+/// are scaled by to pool (`Windows::band_scale`).
+struct HeldOut {
+    validation: band::Rolled,
+    test: band::Rolled,
+    band_scale: Vec<f64>,
+}
+
+/// The forecaster whose closed loops from every series' held-out windows, `steps` long, err the
+/// least (each error over its series' scale, as the band pools them, mean over every horizon and
+/// window): the RNN, or with `--target linear` its autoregression alone, where the RNN's one-step
+/// training does not pay over the horizon asked. For the `future` (no `--from`), every held-out
+/// truth counts; from an earlier start, as for its band, only those before the test tail. The RNN
+/// on a tie or without such truths. With each series' loops of the one chosen.
+fn choose(
+    loaded: &Loaded,
+    singles: &[(usize, Windows)],
+    steps: usize,
+    rule: band::Rule,
+    future: bool,
+) -> Result<(Method, Option<Choice>, Vec<HeldOut>)> {
+    let season = loaded.run.as_ref().and_then(|r| r.season);
+    let scales: Vec<Vec<f64>> = singles.iter().map(|(_, w)| w.band_scale(0, season)).collect();
+    let rolled = |by| -> Result<(f64, Vec<HeldOut>)> {
+        let model = Roller::of(by, &loaded.rnn, &loaded.framing);
+        let (mut sum, mut n, mut all) = (0.0, 0usize, Vec::with_capacity(singles.len()));
+        for ((_, w), scale) in singles.iter().zip(&scales) {
+            let validation = band::Rolled::of(model, w, w.n_train, w.n_val, steps)?;
+            let test = band::Rolled::of(model, w, w.test_start(), w.ds.len() - w.test_start(), steps)?;
+            let seen = band::Calibration::without_errors(w, rule).and(w, &validation).and(w, &test);
+            let errors = if future { seen.scaled_errors(scale, usize::MAX) } else { seen.scaled_validation_errors(scale) };
+            errors.iter().flatten().flatten().for_each(|e| (sum, n) = (sum + e, n + 1));
+            all.push(HeldOut { validation, test, band_scale: scale.clone() });
+        }
+        Ok((sum / n as f64, all))
+    };
+    let (rnn, by_rnn) = rolled(Method::Rnn)?;
+    if loaded.framing.linear.is_none() {
+        return Ok((Method::Rnn, None, by_rnn));
+    }
+    let (linear, by_linear) = rolled(Method::Autoregression)?;
+    let choice = Some(Choice { rnn, linear });
+    Ok(if linear < rnn { (Method::Autoregression, choice, by_linear) } else { (Method::Rnn, choice, by_rnn) })
+}
+
+/// `--steps`, or one season of the run's series when it has one, else the window's length: a
+/// forecaster's usual horizon, and as far as the window sees.
+fn horizon(steps: Option<u64>, loaded: &Loaded) -> usize {
+    steps.map_or_else(|| loaded.run.as_ref().and_then(|r| r.season).unwrap_or(loaded.seq_len as usize), |s| s as usize)
+}
+
+/// One series' windows, its validation windows' closed-loop errors (none without them), its
+/// test tail's closed loops, and what its errors are scaled by (scores.csv's MASE scale).
+struct Validated {
+    windows: Windows,
+    calibration: Option<band::Calibration>,
+    test: band::Rolled,
+    scale: Vec<f64>,
+    /// What its band's errors are scaled by to pool (`Windows::band_scale`).
+    band_scale: Vec<f64>,
+}
+
+impl Validated {
+    fn of(loaded: &Loaded, windows: Windows, held_out: HeldOut, asked: &Asked) -> Validated {
+        let calibration = band::Calibration::of(&windows, &held_out.validation, asked.rule);
+        let scale = windows.mase_scale(0, loaded.run.as_ref().and_then(|r| r.season));
+        Validated { windows, calibration, test: held_out.test, scale, band_scale: held_out.band_scale }
+    }
+
+    /// What this series lends the bands: its validation errors over its scale.
+    fn lent(&self) -> Option<Vec<Vec<f64>>> {
+        self.calibration.as_ref()?.scaled_validation_errors(&self.band_scale)
+    }
+}
+
+/// The fallback for a series too short for the model's window: the random walk with drift
+/// (Hyndman's `rwf(drift = TRUE)`), the last row plus h times the mean step between the first row
+/// and the last (persistence with one row), without a band.
+fn drift(series: &data::Series, steps: usize) -> Forecast {
+    let n = series.rows.len();
+    let (first, last) = (&series.rows[0], &series.rows[n - 1]);
+    let slope: Vec<f64> = first.iter().zip(last).map(|(a, b)| if n > 1 { (b - a) / (n - 1) as f64 } else { 0.0 }).collect();
+    let generated = (1..=steps)
+        .map(|h| Generated {
+            index: n + h - 1,
+            pred: last.iter().zip(&slope).map(|(l, s)| l + h as f64 * s).collect(),
+            lower: None,
+            upper: None,
+            truth: None,
+            distance: None,
+            persistence: None,
+        })
+        .collect();
+    let future = future_labels(series.time.as_ref(), steps);
+    Forecast {
+        series: None,
+        from: n,
+        names: series.names.clone(),
+        generated,
+        context: (0..n).map(|index| Row { index, values: series.rows[index].to_vec() }).collect(),
+        builtin: false,
+        time: series.time.clone(),
+        future,
+        horizons: vec![],
+        band: None,
+        by: Method::Drift,
+        choice: None,
+    }
+}
+
+/// The `count` time labels after the series' last, at its step in their own form (from its last
+/// thousand labels); none without a time column or a step to go on with.
+fn future_labels(time: Option<&Time>, count: usize) -> Vec<String> {
+    let tail = |t: &Time| t.labels.strings(t.labels.len().saturating_sub(1000)..t.labels.len());
+    time.and_then(|t| data::season::continue_labels(&tail(t), count)).unwrap_or_default()
+}
+
+/// From the last row, the forecast is `models.future`'s, fitted on every window; from an earlier
+/// row, the run's, which never saw the rows after it.
+fn forecast_one(
+    loaded: &Loaded,
+    models: Models,
+    source: &Source,
+    validated: Validated,
+    asked: &Asked,
+    steps: usize,
+    pool: Option<Arc<Vec<Vec<Vec<f64>>>>>,
+) -> Result<Forecast> {
+    let Validated { windows, calibration, test, scale, band_scale } = validated;
+    let (seq, n) = (loaded.seq_len as usize, windows.series.rows.len());
+    let from = start_row(asked.from.as_deref(), &windows.series)?;
+    if from < seq || from > n {
+        bail!("--from {from}: the forecast needs the {seq} rows before it, so it must be between {seq} and {n}");
+    }
+    if let Some(gap) = (from - seq..from).find(|&i| windows.series.has_gap(i)) {
+        bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
+    }
+    let truth = Truth { model_rows: data::model_rows(&windows.series, &windows.scaling), windows: &windows, source };
+    // the test tail's closed loops (`test`): scored, and, after the validation's, calibrating the
+    // band; a series of many too short for validation windows of its own: the pool calibrates it
+    let pooled = pool.filter(|p| p.iter().flatten().any(|errors| !errors.is_empty()));
+    let calibration = calibration.or_else(|| pooled.as_ref().map(|_| band::Calibration::without_errors(&windows, asked.rule)));
+    let calibration = calibration.map(|c| c.and(&windows, &test)).map(|c| match pooled {
+        Some(pool) => c.pooled(band_scale, pool),
+        None => c,
+    });
+    let scoring = Scoring { calibration: calibration.as_ref(), mase_scale: scale };
+    let (horizons, band) = score_horizons(&truth, &test, &scoring, from, steps);
+    let model = if from == n { models.future } else { models.held_out };
+    let generated = generate(loaded, model, &truth, from, steps, band.as_ref())?;
+    // The history shown before the forecast: three times its length, at least the window.
+    let shown = (3 * steps).max(seq).min(from);
+    let context = (from - shown..from).map(|index| Row { index, values: windows.series.rows[index].to_vec() }).collect();
+    let time = windows.series.time.clone();
+    let future = future_labels(time.as_ref(), (from + steps).saturating_sub(n));
+    Ok(Forecast {
+        series: None,
+        from,
+        names: windows.series.names.clone(),
+        generated,
+        context,
+        builtin: source.is_circle(),
+        time,
+        future,
+        horizons,
+        band,
+        by: models.by,
+        choice: models.choice,
+    })
+}
+
+/// The closed loop from the `seq_len` rows before `from`, `steps` long, each point with its band
+/// and, where known, the truth and the distances to it.
+fn generate(loaded: &Loaded, model: Roller, truth: &Truth, from: usize, steps: usize, band: Option<&band::Band>) -> Result<Vec<Generated>> {
+    let (seq, f) = (loaded.seq_len as usize, truth.windows.series.features());
+    let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
+    let last = truth.scaled_row(from - 1).unwrap_or_default();
+    let distance = |a: &[f64], t: &[f64]| squares(a, t).sqrt();
+    let rolled = roll(model, window, steps)?;
+    let generated = rolled.into_iter().zip(from..).enumerate().map(|(k, (y, index))| {
+        let pred = unscaled(truth.windows, &y);
+        let edges = band.map(|b| b.edges(k + 1, &pred));
+        let y: Vec<f64> = y.iter().map(|&v| v as f64).collect();
+        let t = truth.scaled_row(index);
+        Generated {
+            index,
+            lower: edges.as_ref().map(|e| e.0.clone()),
+            upper: edges.map(|e| e.1),
+            pred,
+            truth: truth.row(index),
+            distance: t.as_ref().map(|t| distance(&y, t)),
+            persistence: t.as_ref().map(|t| distance(&last, t)),
+        }
+    });
+    Ok(generated.collect())
+}
