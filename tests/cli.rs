@@ -162,9 +162,9 @@ fn init_from_a_run_continues_from_its_weights() {
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert_eq!(read(&b.join("predictions.csv")), read(&dir.join("a/predictions.csv")), "{w}");
     }
-    // --yt-init starts --seed's weights: with --init's it would be ignored, so it is refused
+    // --yt-init starts --seed's weights: with --init's it would be ignored, so clap refuses the pair
     let r = run(&["train", "--out", s(&dir.join("c")), "--yt-init", "zero", "--init", s(&dir.join("a/weights.safetensors"))]);
-    assert_clean_error(&r, 1, "--yt-init sets how --seed's weights start, and --init FILE gives every weight: drop one of the two");
+    assert_clean_error(&r, 2, "the argument '--yt-init <YT_INIT>' cannot be used with '--init <FILE>'");
     assert!(!dir.join("c").exists(), "nothing written");
 }
 

@@ -4,8 +4,8 @@
 
 use crate::exact::optim::AdamPath;
 use crate::fast::Backward;
+use crate::pipeline::flags::{BackwardArgs, RunArgs};
 use crate::pipeline::prepare;
-use crate::train::settings::{BackwardArgs, RunArgs};
 use crate::train::{Initial, Laps, Phase, StepOutcome, Trainer};
 use anyhow::{bail, Result};
 use serde::Serialize;

@@ -2,8 +2,8 @@
 //! when the run scaled its series.
 
 use crate::files::export::export_torchscript;
+use crate::pipeline::flags::ModelArgs;
 use crate::pipeline::trained::load_model;
-use crate::train::settings::ModelArgs;
 use anyhow::Result;
 use std::path::PathBuf;
 

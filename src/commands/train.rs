@@ -14,10 +14,11 @@ use crate::files::weights::read_params;
 use crate::forecasters::rnn::{Predicted, Rnn};
 use crate::forecasters::scores::{self, Score};
 use crate::forecasters::{self, Forecaster};
+use crate::pipeline::flags::{BackwardArgs, SettingsArgs};
 use crate::pipeline::prepare;
 use crate::train::interrupt::{exit_code, Stop};
 use crate::train::progress::Progress;
-use crate::train::settings::{Controls, Settings, SettingsArgs};
+use crate::train::settings::Settings;
 use crate::train::{self, Ended, Initial, Trainer};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,42 @@ pub struct TrainArgs {
     pub settings: SettingsArgs,
     #[command(flatten)]
     pub controls: Controls,
+}
+
+/// What belongs to this process only: never saved, free to change on resume.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Controls {
+    /// Output directory (created; files are written atomically) [default: runs/latest]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Continue the run in DIR from its checkpoint, with the settings it was started with
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// Print nothing but errors
+    #[arg(long)]
+    pub quiet: bool,
+    /// Also write DIR/checkpoint.safetensors every N epochs (it is always written at the end and on Ctrl-C)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub checkpoint_every: u64,
+    #[command(flatten)]
+    pub backward: BackwardArgs,
+    /// Testing aid: stop as if Ctrl-C came after this many optimizer steps
+    #[arg(long, hide = true)]
+    pub stop_after_steps: Option<u64>,
+}
+
+impl Controls {
+    /// Where the run writes: --resume's directory, else --out (runs/latest by default).
+    pub fn out_dir(&self) -> Result<PathBuf> {
+        match (&self.resume, &self.out) {
+            (Some(dir), Some(out)) if out != dir => {
+                bail!("--out {} contradicts --resume {}: a resumed run goes on in its own directory", out.display(), dir.display())
+            }
+            (Some(dir), _) => Ok(dir.clone()),
+            (None, Some(out)) => Ok(out.clone()),
+            (None, None) => Ok(PathBuf::from("runs/latest")),
+        }
+    }
 }
 
 /// How a run ended, for the summary line.

@@ -25,10 +25,11 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tch::{Kind, Tensor};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
     /// the next point itself (the blog)
+    #[default]
     Level,
     /// the change from the last point of the window
     Change,
@@ -37,10 +38,11 @@ pub enum Target {
 }
 
 /// How the validation windows choose `--target linear`'s ridge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum RidgeChoice {
     /// the ridge of the lowest validation error
+    #[default]
     Lowest,
     /// the largest ridge (the nearest persistence) whose validation error is within one standard
     /// error of the lowest (Breiman's one-standard-error rule)
@@ -52,20 +54,22 @@ pub enum RidgeChoice {
 }
 
 /// Which windows `--target linear`'s autoregression is fitted on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArFit {
     /// the training windows
+    #[default]
     Training,
     /// every window before the test tail, the validation windows too (as the linear baseline
     /// is), at the ridge that fits on the training windows chose
     BeforeTest,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum WindowNorm {
     /// the inputs as they are (the blog)
+    #[default]
     None,
     /// each window's inputs minus its last point
     Last,

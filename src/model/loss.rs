@@ -6,10 +6,11 @@ use crate::data::{map_batches, per_worker, ONE_BATCH};
 use serde::{Deserialize, Serialize};
 use tch::{Reduction, Tensor};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LossKind {
     /// MSE of the final step's output against the target (the blog's choice)
+    #[default]
     Last,
     /// mean over steps of the MSE of each step's prediction of its next point
     All,

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
 use tch::Tensor;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Activation {
+    #[default]
     Tanh,
     Relu,
 }
@@ -33,10 +34,11 @@ impl std::fmt::Display for Activation {
 }
 
 /// How get_yt starts (`--yt-init`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum YtInit {
     /// nn.Linear's own (the blog)
+    #[default]
     Pytorch,
     /// zero: the untrained model's output is 0, so it predicts what --target alone does
     Zero,

@@ -2,6 +2,7 @@
 //! bench), a trained run read back with the series to run it on (predict, forecast, export,
 //! plot), and the forecast from it.
 
+pub mod flags;
 pub mod forecast;
 pub mod forecast_output;
 pub mod horizons;

@@ -1,12 +1,13 @@
 //! A trained model read back (its weights, and the config.json beside them) and the series to
 //! run it on: what predict, forecast and export share.
 
+use super::flags::{DataArgs, ModelArgs};
 use crate::data::framing::Framing;
 use crate::data::{self, Source, Split, Windows};
 use crate::files::config::RunConfig;
 use crate::files::weights::{read_params, sizes_of};
 use crate::model::RNN;
-use crate::train::settings::{DataArgs, ModelArgs, Settings};
+use crate::train::settings::Settings;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use tch::{nn, Device};
@@ -54,7 +55,7 @@ pub struct Loaded {
 impl Loaded {
     /// The run's split (or train's default), which labels each window.
     pub fn split(&self) -> Split {
-        self.run.as_ref().map_or(&Settings::DEFAULT, |r| &r.settings).split()
+        self.run.as_ref().map_or(Settings::defaults(), |r| &r.settings).split()
     }
 }
 
@@ -73,12 +74,12 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
             r.features.join(", ")
         );
     }
-    let saved = run.as_ref().map_or(&Settings::DEFAULT, |r| &r.settings);
+    let saved = run.as_ref().map_or(Settings::defaults(), |r| &r.settings);
     // The run's thread count: libtorch's GEMM splits its rows by thread, and a split changes
     // the last bits of some rows; with the run's own, predict gives back train's predictions.
     tch::set_num_threads(saved.threads);
-    let seq_len = model.0.seq_len().unwrap_or(saved.seq_len);
-    let activation = model.0.activation().unwrap_or(saved.activation);
+    let typed = model.over(saved);
+    let (seq_len, activation) = (typed.seq_len, typed.activation);
     let mut vs = nn::VarStore::new(Device::Cpu);
     let rnn = RNN::new(&vs.root(), sizes.features, sizes.hidden, activation);
     rnn.copy_parameters(params.iter().map(|(_, t)| t))?;
@@ -96,9 +97,12 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
 /// gap rule and scaling, any of which a flag may change; the features must be the model's. Without
 /// one, the flags alone, and a CSV scaled as train would scale it by default.
 pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
-    let given = &given.0;
-    let (data, time_column, columns) = (given.data().flatten(), given.time_column().flatten(), given.columns().flatten());
     let run = loaded.run.as_ref();
+    // what was typed: the flags' values where they differ from the run's (or the defaults')
+    let base = run.map_or_else(Settings::default, |r| r.settings.clone());
+    let typed = given.over(&base);
+    let (data, time_column, columns) =
+        (changed(&typed.data, &base.data), changed(&typed.time_column, &base.time_column), changed(&typed.columns, &base.columns));
     let path = data.clone().or_else(|| run.and_then(|r| r.series_path()));
     let mut reading = run.map_or_else(Default::default, |r| r.reading());
     if time_column.is_some() {
@@ -107,8 +111,10 @@ pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
     if columns.is_some() {
         reading.columns = columns.clone();
     }
-    reading.missing = given.missing().unwrap_or(reading.missing);
-    if let Some(column) = given.series_column().flatten() {
+    if typed.missing != base.missing {
+        reading.missing = typed.missing;
+    }
+    if let Some(column) = changed(&typed.series_column, &base.series_column) {
         reading.series_column = Some(column);
     }
     if let (Some(r), Some(p), None) = (run, &data, &columns) {
@@ -144,10 +150,19 @@ pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
     // another file given to it; bare weights scale a CSV as train would.
     let scale = match run {
         Some(r) => r.scaling_of(&series)?,
-        None => source.fresh_scale(Settings::DEFAULT.scale_bound, Settings::DEFAULT.transform),
+        None => source.fresh_scale(Settings::defaults().scale_bound, Settings::defaults().transform),
     };
     let windows = Windows::new(series, scale, loaded.seq_len as usize, loaded.split())?;
     Ok(RunSeries { source, windows })
+}
+
+/// A flag's value where it differs from the run's: what the user changed.
+fn changed<T: Clone + PartialEq>(typed: &Option<T>, run: &Option<T>) -> Option<T> {
+    if typed != run {
+        typed.clone()
+    } else {
+        None
+    }
 }
 
 /// The series of `windows` asked for: `wanted` by name, else every one with a window. A name
