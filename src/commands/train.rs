@@ -4,6 +4,7 @@
 use crate::data::{self, Gaps, Series, Windows};
 use crate::fast::Backward;
 use crate::figures;
+use crate::figures::run::RunData;
 use crate::files::checkpoint::Checkpoint;
 use crate::files::config::{RunConfig, SeriesScaling, Versions};
 use crate::files::export::export_torchscript;
@@ -19,7 +20,7 @@ use crate::pipeline::prepare;
 use crate::train::interrupt::{exit_code, Stop};
 use crate::train::progress::Progress;
 use crate::train::settings::Settings;
-use crate::train::{self, Ended, Initial, Trainer};
+use crate::train::{self, Ended, EpochMetrics, Initial, Trainer};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -307,34 +308,18 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
 
     let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
     dir.remove_finished_outputs()?;
+    // The baselines, scored before the loop (baselines.csv).
     let season = prepare::season_of(&settings, &windows.series);
     let baselines = forecasters::baselines(&windows, season)?;
-    baselines_csv(&baseline_scores(&windows, &baselines)?).save(&out.join("baselines.csv"))?;
-    let losses =
-        baselines.iter().map(|b| Ok(BaselineLoss { label: b.label(), test_loss: b.test_loss(&windows)? })).collect::<Result<Vec<_>>>()?;
+    let baseline_rows = baseline_scores(&windows, &baselines)?;
+    baselines_csv(&baseline_rows).save(&out.join("baselines.csv"))?;
 
     // The loop, saving its progress as it goes.
     let run = run_config(&settings, &windows, &trainer, season);
     let progress = Progress::new(controls.quiet, trainer.position.epoch as u64, settings.epochs as u64);
     let mut save = |t: &Trainer| dir.save_progress(&run, t);
     let ended = train::run_epochs(&mut trainer, controls.checkpoint_every, &stop, &progress, &mut save)?;
-    let (epoch, step, seconds, backward) = (trainer.position.epoch, trainer.steps.len(), trainer.elapsed(), trainer.backward);
-    let gaps = run.gaps.clone();
-    let kept = train::best_epoch(&trainer.metrics).map(|epoch| Kept { epoch, val_loss: trainer.metrics[epoch - 1].val_loss });
-    let summary = |ended, test_loss| Report {
-        out: out.clone(),
-        quiet: controls.quiet,
-        ended,
-        backward,
-        epoch,
-        step,
-        seconds,
-        test_loss,
-        kept,
-        baselines: losses.clone(),
-        gaps: gaps.clone(),
-        best: None,
-    };
+    let mut report = Report::of(&trainer, ended.clone(), &out, controls.quiet, &run, &baselines, &windows)?;
     match ended {
         Ended::Finished => {}
         Ended::Diverged { epoch, step, why } => bail!(
@@ -342,11 +327,55 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
             out.display(),
             settings.lr
         ),
-        ended => return Ok(summary(ended, f64::NAN)),
+        _ => return Ok(report),
     }
 
-    let (test_loss, best) = write_outputs(&out, &settings, trainer, windows, &baselines, season)?;
-    Ok(Report { best, ..summary(Ended::Finished, test_loss) })
+    // The outputs, from the kept weights.
+    let held = Held { run, baselines: baseline_rows, metrics: trainer.metrics.clone() };
+    (report.test_loss, report.best) = write_outputs(&out, &settings, trainer, windows, (&baselines, season), held)?;
+    Ok(report)
+}
+
+impl Report {
+    /// How the run ended: its length and time, its kept epoch, its baselines' test losses (the
+    /// test loss and the best forecaster are the finished run's, written after).
+    fn of(
+        trainer: &Trainer,
+        ended: Ended,
+        out: &Path,
+        quiet: bool,
+        run: &RunConfig,
+        baselines: &[Box<dyn Forecaster>],
+        windows: &Windows,
+    ) -> Result<Report> {
+        let kept = train::best_epoch(&trainer.metrics).map(|epoch| Kept { epoch, val_loss: trainer.metrics[epoch - 1].val_loss });
+        let baselines = baselines
+            .iter()
+            .map(|b| Ok(BaselineLoss { label: b.label(), test_loss: b.test_loss(windows)? }))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Report {
+            out: out.to_path_buf(),
+            quiet,
+            ended,
+            backward: trainer.backward,
+            epoch: trainer.position.epoch,
+            step: trainer.steps.len(),
+            seconds: trainer.elapsed(),
+            test_loss: f64::NAN,
+            kept,
+            baselines,
+            gaps: run.gaps.clone(),
+            best: None,
+        })
+    }
+}
+
+/// What the figures draw that the run holds already: its config.json, its baselines' rows,
+/// its metrics.
+struct Held {
+    run: RunConfig,
+    baselines: Vec<BaselineScore>,
+    metrics: Vec<EpochMetrics>,
 }
 
 /// The outputs of a finished run, from the kept weights: predictions.csv, scores.csv, model.pt
@@ -356,8 +385,8 @@ fn write_outputs(
     settings: &Settings,
     mut trainer: Trainer,
     windows: Windows,
-    baselines: &[Box<dyn Forecaster>],
-    season: Option<usize>,
+    (baselines, season): (&[Box<dyn Forecaster>], Option<usize>),
+    held: Held,
 ) -> Result<(f64, Option<(String, f64)>)> {
     trainer.keep_best()?;
     let predicted = Predicted::of(&trainer.rnn, &trainer.framing, &windows)?;
@@ -373,7 +402,9 @@ fn write_outputs(
     // tensors go first.
     drop(trainer);
     let table = predicted.into_table();
-    figures::run::draw_all_with(out, Some((windows.into_series(), table)))?;
+    let pooled_rows = held.baselines.into_iter().filter(|b| b.series.is_none() || b.series.as_deref() == Some(ALL_SERIES)).collect();
+    let drawn = RunData::held(&held.run, held.metrics, pooled_rows, windows.into_series());
+    figures::run::draw(drawn, Some(table), &out.join("plots"))?;
     let pooled: Vec<Score> = scores.iter().filter(|s| s.series.is_none() || s.series.as_deref() == Some(ALL_SERIES)).cloned().collect();
     Ok((test_loss, scores::best(&pooled)))
 }

@@ -26,9 +26,8 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
     let grouping = reading.series_column.as_ref().map(|c| table.column(c, "--series-column")).transpose()?;
     let time = table.time_column(reading, grouping)?;
     let features = table.features(reading, time, grouping)?;
-    let name = |j: usize| short(&table.header[j]);
-    let (mut rows, mut labels) = (Rows::with_capacity(features.len(), table.rows_expected()), Labels::default());
-    let (mut ids, mut names) = (Vec::new(), SeriesNames::default());
+    let (mut rows, mut labels, mut ids, mut names) =
+        (Rows::with_capacity(features.len(), table.rows_expected()), Labels::default(), Vec::new(), SeriesNames::default());
     let (mut next, mut row, mut held) = (csv::ByteRecord::new(), Vec::with_capacity(features.len()), table.records.iter());
     for r in 0.. {
         let record = match held.next() {
@@ -37,19 +36,16 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
             None => break,
         };
         let line = record.position().map_or(r as u64 + 2, |p| p.line());
+        // a row's time and series must be there
+        let key = |j: usize, why: &str| match cell(record, j) {
+            c if is_missing(&c) => Err(anyhow!("{}: row {line}, column {} ({}): {why}", path.display(), j + 1, short(&table.header[j]))),
+            c => Ok(c),
+        };
         if let Some(t) = time {
-            let label = cell(record, t);
-            if is_missing(&label) {
-                bail!("{}: row {line}, column {} ({}): the time column is empty; every row needs its time", path.display(), t + 1, name(t));
-            }
-            labels.push(&label);
+            labels.push(&key(t, "the time column is empty; every row needs its time")?);
         }
         if let Some(g) = grouping {
-            let id = cell(record, g);
-            if is_missing(&id) {
-                bail!("{}: row {line}, column {} ({}): no series named; every row needs its series", path.display(), g + 1, name(g));
-            }
-            ids.push(names.id(&id));
+            ids.push(names.id(&key(g, "no series named; every row needs its series")?));
         }
         row.clear();
         for &j in &features {
@@ -57,27 +53,53 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
         }
         rows.push(&row);
     }
-    let names_of: Vec<String> = features.iter().map(|&j| table.header[j].clone()).collect();
-    for (k, n) in names_of.iter().enumerate() {
-        if rows.iter().all(|r| r[k].is_nan()) {
-            bail!("{}: column {} has no value at all (every row is missing)", path.display(), short(n));
-        }
-    }
-    if let (Some(t), None) = (time, grouping) {
-        repeated_time(path, &table.header[t], &labels)?;
-    }
-    let time = time.map(|t| Time { name: table.header[t].clone(), labels });
-    let mut series = Series { gaps: rows.values().iter().filter(|v| v.is_nan()).count(), names: names_of, rows, time, groups: None };
-    if let Some(g) = grouping {
-        series = grouped(series, &table.header[g], names, &ids);
-    }
+    let mut series = assembled(path, &table.header, &features, (time, grouping), Read { rows, labels, ids, names })?;
     if reading.missing == Missing::Interpolate {
-        for k in 0..series.count() {
-            let span = series.span(k);
-            interpolate(&mut series.rows, span);
-        }
+        interpolate_each(&mut series);
     }
     Ok(series)
+}
+
+/// What the records gave: the rows, and each row's time label and series.
+struct Read {
+    rows: Rows,
+    labels: Labels,
+    ids: Vec<u32>,
+    names: SeriesNames,
+}
+
+/// The series of `features` from what was read, each column checked to hold a value, the time
+/// checked not to repeat (one series), the rows grouped into series (many).
+fn assembled(
+    path: &Path,
+    header: &[String],
+    features: &[usize],
+    (time, grouping): (Option<usize>, Option<usize>),
+    read: Read,
+) -> Result<Series> {
+    let Read { rows, labels, ids, names } = read;
+    let names_of: Vec<String> = features.iter().map(|&j| header[j].clone()).collect();
+    // a column of gaps alone is no feature
+    if let Some(n) = names_of.iter().enumerate().find(|&(k, _)| rows.iter().all(|r| r[k].is_nan())).map(|(_, n)| n) {
+        bail!("{}: column {} has no value at all (every row is missing)", path.display(), short(n));
+    }
+    if let (Some(t), None) = (time, grouping) {
+        repeated_time(path, &header[t], &labels)?;
+    }
+    let time = time.map(|t| Time { name: header[t].clone(), labels });
+    let mut series = Series { gaps: rows.values().iter().filter(|v| v.is_nan()).count(), names: names_of, rows, time, groups: None };
+    if let Some(g) = grouping {
+        series = grouped(series, &header[g], names, &ids);
+    }
+    Ok(series)
+}
+
+/// Fills every gap of each series of `series` (`interpolate`), within the series.
+fn interpolate_each(series: &mut Series) {
+    for k in 0..series.count() {
+        let span = series.span(k);
+        interpolate(&mut series.rows, span);
+    }
 }
 
 /// The series' names in the order they first appear, each row's given by its number.

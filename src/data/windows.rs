@@ -133,6 +133,38 @@ fn cut(gap: &[bool], span: std::ops::Range<usize>, seq_len: usize, split: Split)
     Ok(Cut { train, val, test })
 }
 
+/// Each series' scaling (none for the circle): a run's own, or fitted on the rows its training
+/// windows read, inputs and targets (nothing after the last one), after the transform, which
+/// every value must take.
+fn scalings(series: &Series, cuts: &[Cut], scale: ScalingRule, seq_len: usize) -> Result<Vec<Scaling>> {
+    let transform = match &scale {
+        ScalingRule::Unscaled => Transform::None,
+        ScalingRule::Fit { transform, .. } => *transform,
+        ScalingRule::Given(s) => s.first().map_or(Transform::None, |s| s.transform),
+    };
+    scaling::check_transform(series, transform)?;
+    Ok(match scale {
+        ScalingRule::Unscaled => vec![],
+        ScalingRule::Given(s) => s,
+        ScalingRule::Fit { bound, transform } => cuts
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                // (marked within the series' own rows only: a file of many series is not
+                // scanned once per series)
+                let span = series.span(k);
+                // a series left out (no window fits): its own rows, which no window reads
+                let mut seen = vec![c.train.is_empty(); span.len()];
+                for &t in &c.train {
+                    seen[t - seq_len - span.start..=t - span.start].iter_mut().for_each(|s| *s = true);
+                }
+                let rows = span.zip(&seen).filter(|(_, &s)| s).map(|(i, _)| &series.rows[i]);
+                Scaling::fit(rows, series.features(), bound, transform).or_zero()
+            })
+            .collect(),
+    })
+}
+
 impl Windows {
     pub fn new(series: Series, scale: ScalingRule, seq_len: usize, split: Split) -> Result<Windows> {
         let n = series.rows.len();
@@ -152,33 +184,7 @@ impl Windows {
             );
         }
         let (n_train, n_val) = (cuts.iter().map(|c| c.train.len()).sum(), cuts.iter().map(|c| c.val.len()).sum());
-        let transform = match &scale {
-            ScalingRule::Unscaled => Transform::None,
-            ScalingRule::Fit { transform, .. } => *transform,
-            ScalingRule::Given(s) => s.first().map_or(Transform::None, |s| s.transform),
-        };
-        scaling::check_transform(&series, transform)?;
-        let scaling = match scale {
-            ScalingRule::Unscaled => vec![],
-            ScalingRule::Given(s) => s,
-            // The rows each series' training windows read, inputs and targets: nothing after the last one.
-            ScalingRule::Fit { bound, transform } => cuts
-                .iter()
-                .enumerate()
-                .map(|(k, c)| {
-                    // (marked within the series' own rows only: a file of many series is not
-                    // scanned once per series)
-                    let span = series.span(k);
-                    // a series left out (no window fits): its own rows, which no window reads
-                    let mut seen = vec![c.train.is_empty(); span.len()];
-                    for &t in &c.train {
-                        seen[t - seq_len - span.start..=t - span.start].iter_mut().for_each(|s| *s = true);
-                    }
-                    let rows = span.zip(&seen).filter(|(_, &s)| s).map(|(i, _)| &series.rows[i]);
-                    Scaling::fit(rows, series.features(), bound, transform).or_zero()
-                })
-                .collect(),
-        };
+        let scaling = scalings(&series, &cuts, scale, seq_len)?;
         if !scaling.is_empty() && scaling.len() != series.count() {
             bail!("{} scalings for {} series", scaling.len(), series.count());
         }

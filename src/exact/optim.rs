@@ -223,6 +223,24 @@ impl Adam {
         finite
     }
 
+    /// The buffers of every parameter, found once per step (each lookup is a call into
+    /// libtorch), none unless each is a contiguous float32 CPU tensor. The moments are made like
+    /// their parameters (`new`, `restore`), so they are contiguous float32 CPU tensors whenever
+    /// it is. (A parameter keeps its gradient: the pointers outlive the handles.)
+    fn cpu_buffers(&self) -> Option<Vec<Buffers>> {
+        let grads: Vec<Tensor> = self.params.iter().map(|p| p.grad()).collect();
+        let mut bufs = Vec::with_capacity(self.params.len());
+        for ((p, g), st) in self.params.iter().zip(&grads).zip(&self.state) {
+            if !(cpu_f32(p) && cpu_f32(g)) || g.numel() != p.numel() {
+                return None;
+            }
+            let ptr = |t: &Tensor| t.data_ptr() as *mut f32;
+            bufs.push(Buffers { n: p.numel(), p: ptr(p), g: ptr(g), m: ptr(&st.exp_avg), v: ptr(&st.exp_avg_sq) });
+        }
+        assert_disjoint(&bufs);
+        Some(bufs)
+    }
+
     /// The same arithmetic element by element, as ATen's CPU kernels do it in float32 (scalars
     /// cast to float; lerp and addcmul fused into one fma), with the gradient zeroed on the way:
     /// a few passes over memory and one ATen call per parameter instead of ~40 tensor operations.
@@ -238,19 +256,7 @@ impl Adam {
     fn step_cpu(&mut self) -> Option<bool> {
         let AdamConfig { beta1, beta2, eps, .. } = self.config;
         let (w, b2, c2, eps) = ((1.0 - beta1) as f32, beta2 as f32, (1.0 - beta2) as f32, eps as f32);
-        // The buffers of every parameter, found once per step (each lookup is a call into
-        // libtorch). The moments are made like their parameters (`new`, `restore`), so they are
-        // contiguous float32 CPU tensors whenever it is.
-        let grads: Vec<Tensor> = self.params.iter().map(|p| p.grad()).collect();
-        let mut bufs = Vec::with_capacity(self.params.len());
-        for ((p, g), st) in self.params.iter().zip(&grads).zip(&self.state) {
-            if !(cpu_f32(p) && cpu_f32(g)) || g.numel() != p.numel() {
-                return None;
-            }
-            let ptr = |t: &Tensor| t.data_ptr() as *mut f32;
-            bufs.push(Buffers { n: p.numel(), p: ptr(p), g: ptr(g), m: ptr(&st.exp_avg), v: ptr(&st.exp_avg_sq) });
-        }
-        assert_disjoint(&bufs);
+        let bufs = self.cpu_buffers()?;
         let steps: Vec<f32> = self.state.iter().map(|st| st.step + 1.0).collect();
         // SAFETY (every slice below): distinct (asserted) buffers of n contiguous f32 each, owned
         // by tensors `self` holds (a param keeps its grad) behind `&mut self`, or by `roots`;

@@ -78,6 +78,15 @@ impl RunData {
         Ok(RunData { xs, rows, time, groups, windows: run.windows, features: run.features, metrics, predictions, baselines, source })
     }
 
+    /// A run as `train` holds it when it has just finished: its config.json, metrics and
+    /// baselines' rows, and its series (its predictions are handed to `draw`).
+    pub fn held(run: &RunConfig, metrics: Vec<EpochMetrics>, baselines: Vec<BaselineScore>, s: Series) -> RunData {
+        let source = run.source();
+        let xs = (0..s.rows.len()).map(|i| source.x(i - s.span(s.series_of(i)).start)).collect();
+        let (windows, features, predictions) = (run.windows, run.features.clone(), Predictions::default());
+        RunData { xs, rows: s.rows, time: s.time, groups: s.groups, windows, features, metrics, predictions, baselines, source }
+    }
+
     /// Series `k` alone (of a file of many): its rows, its labels, its predictions.
     fn only(&self, k: usize) -> RunData {
         let Some(g) = &self.groups else { return self.clone() };
@@ -122,20 +131,16 @@ impl RunData {
     }
 }
 
-/// Redraws every figure of the run in `dir` into `dir/plots`. Returns the files written.
+/// Redraws every figure of the run in `dir` into `dir/plots` from its files. Returns the files
+/// written.
 pub fn draw_all(dir: &Path) -> Result<Vec<String>> {
-    draw_all_with(dir, None)
+    draw(RunData::read(dir, None, true)?, None, &dir.join("plots"))
 }
 
-/// `draw_all`, with the run's series when the caller holds it already (train: a long series is
-/// not read twice).
-pub fn draw_all_with(dir: &Path, handed: Option<(Series, Predictions)>) -> Result<Vec<String>> {
-    // Handed the series and its predictions (train, which has just written predictions.csv), a
-    // long series' rows are let go once the series' figure is drawn.
-    let (series, mut predictions) = handed.map_or((None, None), |(s, p)| (Some(s), Some(p)));
-    let mut run = RunData::read(dir, series, predictions.is_none())?;
-    let plots = dir.join("plots");
-    std::fs::create_dir_all(&plots).with_context(|| format!("cannot create {}", plots.display()))?;
+/// Every figure of `run` into `plots`. Handed the predictions apart (train), a long series'
+/// rows are let go once the series' figure is drawn.
+pub fn draw(mut run: RunData, mut predictions: Option<Predictions>, plots: &Path) -> Result<Vec<String>> {
+    std::fs::create_dir_all(plots).with_context(|| format!("cannot create {}", plots.display()))?;
     let mut written = vec![];
     draw_data(&run, &plots.join("data.png"))?;
     written.push("data.png".to_string());

@@ -57,6 +57,21 @@ struct Sums {
     count: usize,
 }
 
+impl Sums {
+    /// Horizon `h`'s means over its starts (and the band's coverage, when there is a band).
+    fn scored(self, h: usize, banded: bool, features: usize) -> HorizonScore {
+        let c = self.count as f64;
+        HorizonScore {
+            h,
+            starts: self.count,
+            rnn: self.rnn / c,
+            persistence: self.persistence / c,
+            mase: self.scaled_errors / c,
+            coverage: banded.then(|| self.within as f64 / (c * features as f64)),
+        }
+    }
+}
+
 /// Every start of the test tail (`test`, its closed loops): the closed loop's MSE at each
 /// horizon against persistence's, its MASE and the coverage of the band calibrated at that
 /// start, as far as the held-out rows reach; and the band at `from`, `steps` long, from the same
@@ -105,19 +120,7 @@ pub fn score_horizons(
         }
         None => (0..test.starts.len()).for_each(|i| score(i, None)),
     }
-    let scored = sums.into_iter().enumerate().filter(|(_, s)| s.count > 0);
-    let horizons = scored
-        .map(|(k, s)| {
-            let c = s.count as f64;
-            HorizonScore {
-                h: k + 1,
-                starts: s.count,
-                rnn: s.rnn / c,
-                persistence: s.persistence / c,
-                mase: s.scaled_errors / c,
-                coverage: scoring.calibration.map(|_| s.within as f64 / (c * f as f64)),
-            }
-        })
-        .collect();
+    let banded = scoring.calibration.is_some();
+    let horizons = sums.into_iter().enumerate().filter(|(_, s)| s.count > 0).map(|(k, s)| s.scored(k + 1, banded, f)).collect();
     (horizons, at_from)
 }

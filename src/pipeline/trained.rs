@@ -98,6 +98,43 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
 /// one, the flags alone, and a CSV scaled as train would scale it by default.
 pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
     let run = loaded.run.as_ref();
+    let Asked { data, columns, source } = asked_source(run, given);
+    if let (Some(r), Some(p), None) = (run, &data, &columns) {
+        let header = data::from_csv::header(p)?;
+        if !r.features.iter().all(|f| header.contains(f)) {
+            bail!("the model was trained on the columns {}; {} has {}", r.features.join(", "), p.display(), header.join(", "));
+        }
+    }
+    let series = source.load().with_context(|| match (&data, &source) {
+        (None, Source::Csv { path, .. }) => {
+            format!("cannot read the run's series {} (from its config.json; --data names another)", path.display())
+        }
+        _ => "cannot read the series".to_string(),
+    })?;
+    if let Some(r) = run.filter(|r| r.features != series.names) {
+        bail!("the model was trained on the columns {}, the series has {}", r.features.join(", "), series.names.join(", "));
+    }
+    check_width(loaded, &series)?;
+    // The run's scaling; a run without one (the circle) saw its values as they are, and so does
+    // another file given to it; bare weights scale a CSV as train would.
+    let scale = match run {
+        Some(r) => r.scaling_of(&series)?,
+        None => source.fresh_scale(Settings::defaults().scale_bound, Settings::defaults().transform),
+    };
+    let windows = Windows::new(series, scale, loaded.seq_len as usize, loaded.split())?;
+    Ok(RunSeries { source, windows })
+}
+
+/// The file a trained model runs on, and how to read it: the run's, with what the flags change.
+struct Asked {
+    /// --data, when it names another file.
+    data: Option<PathBuf>,
+    /// --columns, when given.
+    columns: Option<Vec<String>>,
+    source: Source,
+}
+
+fn asked_source(run: Option<&RunConfig>, given: &DataArgs) -> Asked {
     // what was typed: the flags' values where they differ from the run's (or the defaults')
     let base = run.map_or_else(Settings::default, |r| r.settings.clone());
     let typed = given.over(&base);
@@ -117,22 +154,12 @@ pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
     if let Some(column) = changed(&typed.series_column, &base.series_column) {
         reading.series_column = Some(column);
     }
-    if let (Some(r), Some(p), None) = (run, &data, &columns) {
-        let header = data::from_csv::header(p)?;
-        if !r.features.iter().all(|f| header.contains(f)) {
-            bail!("the model was trained on the columns {}; {} has {}", r.features.join(", "), p.display(), header.join(", "));
-        }
-    }
-    let source = Source::new(path, reading);
-    let series = source.load().with_context(|| match (&data, &source) {
-        (None, Source::Csv { path, .. }) => {
-            format!("cannot read the run's series {} (from its config.json; --data names another)", path.display())
-        }
-        _ => "cannot read the series".to_string(),
-    })?;
-    if let Some(r) = run.filter(|r| r.features != series.names) {
-        bail!("the model was trained on the columns {}, the series has {}", r.features.join(", "), series.names.join(", "));
-    }
+    Asked { data, columns, source: Source::new(path, reading) }
+}
+
+/// The model's input width is the series' features.
+fn check_width(loaded: &Loaded, series: &data::Series) -> Result<()> {
+    let run = loaded.run.as_ref();
     if series.features() as i64 != loaded.rnn.input_length {
         let why = if run.is_none() {
             " (no config.json beside the weights says which series they were trained on: give the run directory, or --data and the flags of that run)"
@@ -146,14 +173,7 @@ pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
             series.names.join(", ")
         );
     }
-    // The run's scaling; a run without one (the circle) saw its values as they are, and so does
-    // another file given to it; bare weights scale a CSV as train would.
-    let scale = match run {
-        Some(r) => r.scaling_of(&series)?,
-        None => source.fresh_scale(Settings::defaults().scale_bound, Settings::defaults().transform),
-    };
-    let windows = Windows::new(series, scale, loaded.seq_len as usize, loaded.split())?;
-    Ok(RunSeries { source, windows })
+    Ok(())
 }
 
 /// A flag's value where it differs from the run's: what the user changed.

@@ -67,6 +67,7 @@ pub enum StepOutcome {
 }
 
 /// How `train` ended. Every ending has handed its progress to `save` first.
+#[derive(Debug, Clone)]
 pub enum Ended {
     Finished,
     /// Stopped by this signal.
