@@ -3,13 +3,18 @@
 
     python3 scripts/arch.py            # a report
     python3 scripts/arch.py --check    # exit 1 on an import cycle, an import that points up
-                                       # LAYERS, or a function over 60 lines without a comment
-                                       # above it saying why it is long (tests/layout.rs runs this)
+                                       # (LAYERS, or between a module and its parent), a mod.rs
+                                       # with more than mod and pub use lines, a function over
+                                       # 50 lines or a file over 500, unit tests aside
+                                       # (tests/layout.rs runs this)
 
 Imports point one way: a module imports only from its own top-level module (without a cycle)
 and from the top-level modules before it in LAYERS. The blog's rooms (data, model) come first,
-then train's numerics (exact, fast), train itself, then what serves a run (files, figures), and
-the commands on top. lib.rs and docs/architecture.md say the same.
+then train's numerics (exact, fast), train itself, the forecasters a run is scored by, then what
+serves a run (files; the pipeline the commands share; figures), and the commands on top. lib.rs and docs/architecture.md
+say the same. Within a folder, a child imports its siblings, never its parent, and a parent
+(mod.rs) only declares and re-exports its children: an arrow between a module and any of its
+ancestors, either way, counts as pointing up.
 
 A module is a file under src/ (src/a/b.rs and src/a/b/mod.rs are `a::b`); an import is any
 `crate::a::b` path, `use super::...` included, resolved to the longest module it names. A
@@ -60,13 +65,17 @@ def imports(name, text, names):
         if best and best != name:
             found.add(best)
     # `use crate::a::{b, c::{d}}` groups: the names right inside the braces
-    for m in re.finditer(r"use (crate|vanilla_rnn)((?:::[A-Za-z_][A-Za-z0-9_]*)*)::\{([^;]*)\};", text):
+    for m in re.finditer(r"use (crate|super|vanilla_rnn)((?:::[A-Za-z_][A-Za-z0-9_]*)*)::\{([^;]*)\};", text):
         prefix = m.group(2).strip(":").split("::") if m.group(2) else []
+        if m.group(1) == "super":
+            prefix = here[:-1] + prefix
         for part in re.split(r",(?![^{]*\})", m.group(3)):
             first = part.strip().split("::")[0].strip("{} ")
             cand = "::".join(prefix + [first]) if first else None
             if cand in names and cand != name:
                 found.add(cand)
+            elif first and "::".join(prefix) in names and "::".join(prefix) != name:
+                found.add("::".join(prefix))  # an item of the module the braces open
     return found
 
 
@@ -103,15 +112,44 @@ def cycles(graph):
     return out
 
 
-LONGEST = 60
-LAYERS = ["data", "model", "exact", "fast", "train", "files", "figures", "commands", "main"]
+LONGEST = 50
+LONGEST_FILE = 500
+LAYERS = ["data", "model", "exact", "fast", "train", "forecasters", "files", "pipeline", "figures", "commands", "main"]
 
 
 def upward(graph):
-    """Imports from a top-level module that is not before the importer's in LAYERS."""
+    """Imports from a top-level module that is not before the importer's in LAYERS, and imports
+    between a module and one of its ancestors (a child of its parent, or a parent of its child)."""
     top = lambda m: m.split("::")[0]
+    kin = lambda a, b: a.startswith(b + "::") or b.startswith(a + "::")
     return sorted((a, b) for a, deps in graph.items() for b in deps
-                  if top(a) != top(b) and LAYERS.index(top(b)) > LAYERS.index(top(a)))
+                  if (top(a) != top(b) and LAYERS.index(top(b)) > LAYERS.index(top(a))) or kin(a, b))
+
+
+def busy_parents(names):
+    """mod.rs files that hold more than doc comments, `mod` and `pub use` lines."""
+    out = []
+    for name, path in names.items():
+        if not path.endswith("mod.rs"):
+            continue
+        text = strip_tests(open(path).read())
+        # a `pub use` may run over several lines: join each statement
+        for stmt in re.sub(r"//[^\n]*", "", text).split(";"):
+            stmt = " ".join(stmt.split())
+            if stmt and not re.match(r"^(#\[[^\]]*\] )*(pub )?(mod [a-z_0-9]+|use [^{]*(\{[^}]*\})?[^{]*)$", stmt):
+                out.append((name, stmt[:60]))
+                break
+    return sorted(out)
+
+
+def long_files(names):
+    """Files over LONGEST_FILE lines, unit tests aside."""
+    out = []
+    for name, path in names.items():
+        n = len(strip_tests(open(path).read()).rstrip().split("\n"))
+        if n > LONGEST_FILE:
+            out.append((n, name))
+    return sorted(out, reverse=True)
 
 
 def functions(path):
@@ -143,10 +181,13 @@ def main():
     for name, path in names.items():
         if name == "lib":
             continue
-        graph[name] = imports(name, strip_tests(open(path).read()), names)
-    # a parent module's `pub mod child;` is not an import; neither is lib's list
+        text = strip_tests(open(path).read())
+        if path.endswith("mod.rs"):
+            # a parent's `pub mod child;` and `pub use child::...;` declare, they do not import
+            text = re.sub(r"pub use [^;]*;", "", text)
+        graph[name] = imports(name, text, names)
     for name in graph:
-        graph[name] = {d for d in graph[name] if not d.startswith(name + "::") and d != "lib"}
+        graph[name] = {d for d in graph[name] if d != "lib"}
     found = cycles(graph)
     up = upward(graph)
     fns = []
@@ -158,15 +199,21 @@ def main():
             print("modules importing each other in a cycle: " + ", ".join(c))
         for a, b in up:
             print(f"{a} imports {b}, which comes after it in LAYERS ({', '.join(LAYERS)})")
-        long = [f for f in fns if f[0] > LONGEST and not f[3]]
+        long = [f for f in fns if f[0] > LONGEST]
         for n, f, line, _ in long:
-            print(f"{f} (line {line}) is {n} lines, over {LONGEST}, and no comment above it says why it is long")
-        sys.exit(1 if found or up or long else 0)
+            print(f"{f} (line {line}) is {n} lines, over {LONGEST}")
+        files = long_files(names)
+        for n, f in files:
+            print(f"{f} is {n} lines outside its unit tests, over {LONGEST_FILE}")
+        busy = busy_parents(names)
+        for f, stmt in busy:
+            print(f"{f} is a parent (mod.rs) with more than mod and pub use lines: {stmt}")
+        sys.exit(1 if found or up or long or files or busy else 0)
     print("imports (module: what it imports):")
     for name in sorted(graph):
         print(f"  {name}: {', '.join(sorted(graph[name])) or '-'}")
     print(f"cycles: {len(found)}" + "".join(f"\n  {' <-> '.join(c)}" for c in found))
-    print(f"imports pointing up {' > '.join(LAYERS)}: {len(up)}" + "".join(f"\n  {a} -> {b}" for a, b in up))
+    print(f"imports pointing up {' > '.join(LAYERS)}, or between kin: {len(up)}" + "".join(f"\n  {a} -> {b}" for a, b in up))
     print("longest functions:")
     for n, f, line, _ in fns[:5]:
         print(f"  {n:4d}  {f} (line {line})")
