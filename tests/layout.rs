@@ -1,6 +1,7 @@
 //! The shape of src/ (scripts/arch.py --check, a stdlib-only script run with any python3):
-//! imports point one way (down the LAYERS that lib.rs lists), with no module cycle, and no
-//! function is over 60 lines unless a comment above it says why.
+//! imports point one way (down the LAYERS that lib.rs lists, and never between a module and its
+//! parent), with no module cycle; every mod.rs only declares and re-exports its children; no
+//! function is over 50 lines, and no file over 500, unit tests aside.
 
 use std::process::Command;
 

@@ -6,6 +6,7 @@ use crate::exact::optim::AdamPath;
 use crate::fast::Backward;
 use crate::pipeline::flags::{BackwardArgs, RunArgs};
 use crate::pipeline::prepare;
+use crate::train::settings::Settings;
 use crate::train::{Initial, Laps, Phase, StepOutcome, Trainer};
 use anyhow::{bail, Result};
 use serde::Serialize;
@@ -60,6 +61,33 @@ pub struct PhasesUs {
     pub optimizer: f64,
 }
 
+impl BenchResult {
+    /// The timing of `steps` steps of `batch` windows that took `seconds`, and each phase's when profiled.
+    fn of(trainer: &Trainer, settings: &Settings, laps: &Laps, seconds: f64, (steps, batch): (usize, usize), profile: bool) -> BenchResult {
+        BenchResult {
+            implementation: "rust",
+            backward: trainer.backward,
+            adam: trainer.adam_path(),
+            hidden: settings.hidden,
+            batch: settings.batch_size,
+            seq_len: settings.seq_len,
+            threads: settings.threads,
+            steps,
+            us_per_step: seconds / steps as f64 * 1e6,
+            windows_per_s: (steps * batch) as f64 / seconds,
+            phases_us: profile.then(|| {
+                let us = laps.seconds.map(|s| s / steps as f64 * 1e6);
+                PhasesUs {
+                    data: us[Phase::Data as usize],
+                    forward: (trainer.backward != Backward::Fast).then_some(us[Phase::Forward as usize]),
+                    backward: us[Phase::Backward as usize],
+                    optimizer: us[Phase::Optimizer as usize],
+                }
+            }),
+        }
+    }
+}
+
 impl std::fmt::Display for BenchResult {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str(&serde_json::to_string(self).map_err(|_| std::fmt::Error)?)
@@ -95,26 +123,5 @@ pub fn run(args: &BenchArgs) -> Result<BenchResult> {
             bail!("benchmark run diverged: {why}");
         }
     }
-    let seconds = start.elapsed().as_secs_f64();
-    Ok(BenchResult {
-        implementation: "rust",
-        backward: trainer.backward,
-        adam: trainer.adam_path(),
-        hidden: settings.hidden,
-        batch: settings.batch_size,
-        seq_len: settings.seq_len,
-        threads: settings.threads,
-        steps,
-        us_per_step: seconds / steps as f64 * 1e6,
-        windows_per_s: (steps * batch) as f64 / seconds,
-        phases_us: args.profile.then(|| {
-            let us = laps.seconds.map(|s| s / steps as f64 * 1e6);
-            PhasesUs {
-                data: us[Phase::Data as usize],
-                forward: (trainer.backward != Backward::Fast).then_some(us[Phase::Forward as usize]),
-                backward: us[Phase::Backward as usize],
-                optimizer: us[Phase::Optimizer as usize],
-            }
-        }),
-    })
+    Ok(BenchResult::of(&trainer, &settings, &laps, start.elapsed().as_secs_f64(), (steps, batch), args.profile))
 }

@@ -12,6 +12,7 @@ pub const GREEN: RGBColor = RGBColor(44, 160, 44);
 pub const RED: RGBColor = RGBColor(214, 39, 40);
 pub const GREY: RGBColor = RGBColor(120, 120, 120);
 pub const PURPLE: RGBColor = RGBColor(148, 103, 189);
+pub const BROWN: RGBColor = RGBColor(140, 86, 75);
 pub const COLORS: [RGBColor; 4] = [BLUE, ORANGE, GREEN, RED];
 
 /// Axis labels without "-0.0".

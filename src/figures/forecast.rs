@@ -50,14 +50,20 @@ fn draw_one(fc: &Forecast, path: &Path) -> Result<()> {
     })
 }
 
-/// Feature `j`'s panel: the history, the band, the forecast, the truth where known.
-fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift>, labels: &Labels) -> Result<()> {
+/// Feature `j`'s panel's x and y ranges: the history shown and the forecast, its band and its
+/// truths, with headroom for the legend.
+fn ranges(fc: &Forecast, j: usize) -> ((f64, f64), (f64, f64)) {
     let x0 = fc.context.first().map_or(fc.from, |c| c.index) as f64;
     let x1 = (fc.from + fc.generated.len()) as f64;
     let bounds = |g: &Generated| g.lower.iter().chain(&g.upper).map(|b| b[j]).collect::<Vec<f64>>();
     let values = fc.generated.iter().flat_map(|g| std::iter::once(g.pred[j]).chain(g.truth.as_ref().map(|t| t[j])).chain(bounds(g)));
     let (y0, y1) = span(values.chain(fc.context.iter().map(|c| c.values[j])));
-    let y1 = y1 + 0.35 * (y1 - y0); // headroom for the legend
+    ((x0, x1), (y0, y1 + 0.35 * (y1 - y0)))
+}
+
+/// Feature `j`'s panel: the history, the band, the forecast, the truth where known.
+fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift>, labels: &Labels) -> Result<()> {
+    let ((x0, x1), (y0, y1)) = ranges(fc, j);
     let title = if j == 0 { title(fc, &fc.names[j]) } else { fc.names[j].clone() };
     let (x_desc, ticks) = match &fc.time {
         Some(t) => (t.name.as_str(), Ticks::Labels(labels)),

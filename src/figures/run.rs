@@ -3,7 +3,8 @@
 //! `vanilla-rnn plot DIR` redraws them; `train` draws them into DIR/plots.
 
 use super::chart::{
-    decimate, drawing_error, legend, linear_chart, png, span, thin, tick, Ticks, BLUE, COLORS, COLUMNS, GREEN, GREY, ORANGE, PURPLE, RED,
+    decimate, drawing_error, legend, linear_chart, png, span, thin, tick, Ticks, BLUE, BROWN, COLORS, COLUMNS, GREEN, GREY, ORANGE, PURPLE,
+    RED,
 };
 use crate::data::{Groups, Rows, Series, Source, Time};
 use crate::files::config::RunConfig;
@@ -263,6 +264,32 @@ fn baseline_line(b: &BaselineScore, (lo, hi): (f64, f64), right: f64) -> (Vec<(f
     (line, format!("{} baseline, test ({value:.2e}{off})", b.name.replace('_', " ")))
 }
 
+/// loss.png's lines: train, validation (when there is one) and test per epoch, then each
+/// baseline's test loss across the chart (one colour each, in the list's order).
+fn loss_lines(run: &RunData, range: (f64, f64), right: f64) -> Vec<(String, RGBColor, Vec<(f64, f64)>)> {
+    let train = |m: &EpochMetrics| m.train_loss;
+    let val = |m: &EpochMetrics| m.val_loss;
+    let test = |m: &EpochMetrics| m.test_loss;
+    let losses = [
+        ("train", BLUE, &train as &dyn Fn(&EpochMetrics) -> f64),
+        ("validation (chooses the epoch)", RED, &val),
+        ("test (held-out tail)", ORANGE, &test),
+    ];
+    let mut out = vec![];
+    for (name, c, loss) in losses {
+        let points: Vec<(f64, f64)> = run.metrics.iter().map(|m| (m.epoch as f64, loss(m))).filter(|p| positive(&p.1)).collect();
+        // no validation: no line, no legend entry
+        if !points.is_empty() {
+            out.push((name.to_string(), c, points));
+        }
+    }
+    for (b, c) in run.baselines.iter().zip([GREEN, GREY, PURPLE, BROWN].iter().cycle()).filter(|(b, _)| positive(&b.test_loss)) {
+        let (line, label) = baseline_line(b, range, right);
+        out.push((label, *c, line));
+    }
+    out
+}
+
 fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
     png(path, (900, 550), |root| {
         let (lo, hi) = loss_range(run);
@@ -284,31 +311,11 @@ fn draw_loss(run: &RunData, path: &Path) -> Result<()> {
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(drawing_error)?;
-        let train = |m: &EpochMetrics| m.train_loss;
-        let val = |m: &EpochMetrics| m.val_loss;
-        let test = |m: &EpochMetrics| m.test_loss;
-        let lines = [
-            ("train", BLUE, &train as &dyn Fn(&EpochMetrics) -> f64),
-            ("validation (chooses the epoch)", RED, &val),
-            ("test (held-out tail)", ORANGE, &test),
-        ];
-        for (name, c, loss) in lines {
-            let points: Vec<(f64, f64)> = run.metrics.iter().map(|m| (m.epoch as f64, loss(m))).filter(|p| positive(&p.1)).collect();
-            if points.is_empty() {
-                continue; // no validation: no line, no legend entry
-            }
+        for (name, c, points) in loss_lines(run, (lo, hi), last + 0.5) {
             chart
                 .draw_series(LineSeries::new(points, c.stroke_width(2)))
                 .map_err(drawing_error)?
                 .label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-        }
-        for (b, c) in run.baselines.iter().zip([GREEN, GREY, PURPLE]).filter(|(b, _)| positive(&b.test_loss)) {
-            let (line, label) = baseline_line(b, (lo, hi), last + 0.5);
-            chart
-                .draw_series(LineSeries::new(line, c.stroke_width(2)))
-                .map_err(drawing_error)?
-                .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)?;

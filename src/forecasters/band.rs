@@ -26,6 +26,7 @@
 //! of them nothing beyond its own errors.
 
 use super::closed_loop::{roll, unscaled, Roller};
+use super::student_t::t_quantile;
 use crate::data::{Transform, Windows};
 use anyhow::Result;
 use std::sync::Arc;
@@ -111,70 +112,6 @@ impl std::fmt::Display for FewErrors {
             FewErrors::T => "t",
         })
     }
-}
-
-/// Student's t quantile at p (1/2 < p < 1) with `df` degrees of freedom: the root of its CDF,
-/// 1 - I_x(df/2, 1/2) / 2 with x = df / (df + t^2), by bisection.
-pub fn t_quantile(p: f64, df: f64) -> f64 {
-    let cdf = |t: f64| 1.0 - 0.5 * incomplete_beta(df / 2.0, 0.5, df / (df + t * t));
-    let (mut lo, mut hi) = (0.0, 1e7);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if cdf(mid) < p {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
-}
-
-/// ln Γ(x), x > 0 (Lanczos, as in Numerical Recipes' gammln).
-fn ln_gamma(x: f64) -> f64 {
-    const G: [f64; 6] =
-        [76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5];
-    let tmp = x + 5.5 - (x + 0.5) * (x + 5.5).ln();
-    let (mut y, mut series) = (x, 1.000000000190015);
-    for g in G {
-        y += 1.0;
-        series += g / y;
-    }
-    -tmp + (2.5066282746310005 * series / x).ln()
-}
-
-/// The regularized incomplete beta function I_x(a, b), by its continued fraction (Numerical
-/// Recipes' betai and betacf).
-fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
-    if x <= 0.0 || x >= 1.0 {
-        return x.clamp(0.0, 1.0);
-    }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
-    if x < (a + 1.0) / (a + b + 2.0) {
-        front * beta_fraction(a, b, x) / a
-    } else {
-        1.0 - front * beta_fraction(b, a, 1.0 - x) / b
-    }
-}
-
-fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
-    let tiny = |v: f64| if v.abs() < 1e-300 { 1e-300 } else { v };
-    let (mut c, mut d) = (1.0, 1.0 / tiny(1.0 - (a + b) * x / (a + 1.0)));
-    let mut h = d;
-    for m in 1..300 {
-        let m = m as f64;
-        let even = m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
-        d = 1.0 / tiny(1.0 + even * d);
-        c = tiny(1.0 + even / c);
-        h *= d * c;
-        let odd = -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0));
-        d = 1.0 / tiny(1.0 + odd * d);
-        c = tiny(1.0 + odd / c);
-        h *= d * c;
-        if (d * c - 1.0).abs() < 1e-15 {
-            break;
-        }
-    }
-    h
 }
 
 /// ACI's step, `--band-step`'s default (adaptive conformal inference, Gibbs and Candès, NeurIPS
@@ -429,12 +366,9 @@ impl Calibration {
         Calibration { pool: Some(Pool { scale, sorted }), ..self }
     }
 
-    /// The band `steps` horizons long at each of `origins` (rows, ascending), in one walk over
-    /// the test tail's starts up to the last origin: at each, the errors whose truths come before
-    /// max(it, the test tail's first row) are held, each truth of the test tail moves its level
-    /// (`ADAPT`) by whether the band given at its start missed it, and the band is read at the
-    /// levels reached; `visit` gets each origin's index and band (none before the first error).
-    pub fn along(&self, origins: &[usize], steps: usize, mut visit: impl FnMut(usize, Option<&Band>)) {
+    /// Each horizon's and feature's errors, ranked: the pool's (scaled), with this series' own
+    /// held beside them as the walk reaches their truths.
+    fn ranked(&self) -> Vec<Vec<Ranked>> {
         let f = self.features;
         let (scale, sorted) = match &self.pool {
             Some(pool) => (Some(pool.scale.as_slice()), pool.sorted.as_slice()),
@@ -442,23 +376,37 @@ impl Calibration {
         };
         let pooled = |k: usize, j: usize| sorted.get(k).map_or(&[][..], |p| p[j].as_slice());
         let own = |k: usize, j: usize| self.misses[k].abs.iter().skip(j).step_by(f).map(move |&e| scale.map_or(e, |s| e / s[j]));
-        let mut ranked: Vec<Vec<Ranked>> =
-            (0..self.misses.len()).map(|k| (0..f).map(|j| Ranked::new(pooled(k, j), own(k, j))).collect()).collect();
+        (0..self.misses.len()).map(|k| (0..f).map(|j| Ranked::new(pooled(k, j), own(k, j))).collect()).collect()
+    }
+
+    /// The rows `along` walks: the test tail's starts up to the last origin, and the origins.
+    fn walk(&self, origins: &[usize]) -> Vec<usize> {
+        let last = origins.last().copied().unwrap_or(0);
+        let starts = self.test_starts.iter().copied().take_while(|&s| s <= last);
+        let mut walk: Vec<usize> = starts.chain(origins.iter().copied()).collect();
+        walk.sort_unstable();
+        walk.dedup();
+        walk
+    }
+
+    /// The band `steps` horizons long at each of `origins` (rows, ascending), in one walk over
+    /// the test tail's starts up to the last origin: at each, the errors whose truths come before
+    /// max(it, the test tail's first row) are held, each truth of the test tail moves its level
+    /// (`ADAPT`) by whether the band given at its start missed it, and the band is read at the
+    /// levels reached; `visit` gets each origin's index and band (none before the first error).
+    pub fn along(&self, origins: &[usize], steps: usize, mut visit: impl FnMut(usize, Option<&Band>)) {
+        let f = self.features;
+        let mut ranked = self.ranked();
         // with a pool, this series' own validation errors are in it already
-        let mut seen: Vec<usize> = match scale {
+        let mut seen: Vec<usize> = match &self.pool {
             Some(_) => self.misses.iter().map(|m| m.rows.iter().take_while(|&&row| row < self.test_row).count()).collect(),
             None => vec![0; self.misses.len()],
         };
         let mut levels = vec![vec![self.rule.coverage; f]; self.misses.len()];
         // the bands given at the test tail's starts whose truths are still to come, by start
         let mut given: std::collections::VecDeque<(usize, Band)> = Default::default();
-        let last = origins.last().copied().unwrap_or(0);
-        let starts = self.test_starts.iter().copied().take_while(|&s| s <= last);
-        let mut walk: Vec<usize> = starts.chain(origins.iter().copied()).collect();
-        walk.sort_unstable();
-        walk.dedup();
         let mut next = 0;
-        for o in walk {
+        for o in self.walk(origins) {
             let before = o.max(self.test_row);
             for (k, misses) in self.misses.iter().enumerate() {
                 while misses.rows.get(seen[k]).is_some_and(|&row| row < before) {
@@ -692,13 +640,6 @@ mod tests {
         let pool = pool_of([vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]]].iter(), 1);
         // the 2nd of 3 at each horizon, times this series' scale 10
         assert_eq!(bare.pooled(vec![10.0], pool).at(5, 3).unwrap().half, [vec![20.0], vec![50.0], vec![50.0]]);
-    }
-
-    #[test]
-    fn students_t_quantiles_are_the_tables() {
-        for (p, df, t) in [(0.95, 4.0, 2.131847), (0.975, 10.0, 2.228139), (0.95, 1.0, 6.313752), (0.9995, 2.0, 31.599055)] {
-            assert!((t_quantile(p, df) - t).abs() < 1e-5, "t({p}, {df}) = {}, not {t}", t_quantile(p, df));
-        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod persistence;
 pub mod rnn;
 pub mod scores;
 pub mod seasonal_naive;
+pub mod student_t;
 
 pub use forecaster::{Baseline, Forecaster, TestPredictions};
 pub use list::baselines;

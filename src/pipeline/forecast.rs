@@ -207,6 +207,19 @@ fn future_labels(time: Option<&Time>, count: usize) -> Vec<String> {
     time.and_then(|t| data::season::continue_labels(&tail(t), count)).unwrap_or_default()
 }
 
+/// The row the forecast starts from (`--from`, else the end): with `seq_len` rows before it,
+/// none a gap.
+fn checked_start(asked: &Asked, series: &data::Series, seq: usize) -> Result<usize> {
+    let (from, n) = (start_row(asked.from.as_deref(), series)?, series.rows.len());
+    if from < seq || from > n {
+        bail!("--from {from}: the forecast needs the {seq} rows before it, so it must be between {seq} and {n}");
+    }
+    if let Some(gap) = (from - seq..from).find(|&i| series.has_gap(i)) {
+        bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
+    }
+    Ok(from)
+}
+
 /// From the last row, the forecast is `models.future`'s, fitted on every window; from an earlier
 /// row, the run's, which never saw the rows after it.
 fn forecast_one(
@@ -220,13 +233,7 @@ fn forecast_one(
 ) -> Result<Forecast> {
     let Validated { windows, calibration, test, scale, band_scale } = validated;
     let (seq, n) = (loaded.seq_len as usize, windows.series.rows.len());
-    let from = start_row(asked.from.as_deref(), &windows.series)?;
-    if from < seq || from > n {
-        bail!("--from {from}: the forecast needs the {seq} rows before it, so it must be between {seq} and {n}");
-    }
-    if let Some(gap) = (from - seq..from).find(|&i| windows.series.has_gap(i)) {
-        bail!("--from {from}: row {gap}, among the {seq} rows the forecast starts from, has a gap; choose another --from");
-    }
+    let from = checked_start(asked, &windows.series, seq)?;
     let truth = Truth { model_rows: data::model_rows(&windows.series, &windows.scaling), windows: &windows, source };
     // the test tail's closed loops (`test`): scored, and, after the validation's, calibrating the
     // band; a series of many too short for validation windows of its own: the pool calibrates it
