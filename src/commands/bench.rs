@@ -1,6 +1,6 @@
 //! `vanilla-rnn bench`: how long one training step takes, timing only the loop (no process
 //! start, no libtorch load, no data preparation). It times `Trainer::step`, the very step
-//! `train` runs, with train's settings and flags, on full batches only (as scripts/bench.py).
+//! `train` runs, with train's settings and flags, on full batches only (as scripts/studies/bench.py).
 
 use crate::exact::optim::AdamPath;
 use crate::fast::Backward;

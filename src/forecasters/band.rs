@@ -118,7 +118,7 @@ impl std::fmt::Display for FewErrors {
 /// 2021): as each truth of the test tail arrives, the level of its horizon's band moves by the
 /// step times (the miss rate asked - whether the band given at that start missed it), so that a
 /// band that keeps missing widens and one that never misses narrows. Chosen with `--few-errors t`
-/// on the series that chose the defaults by `scripts/tune_csv_defaults.py` (docs/tuning.md, "How
+/// on the series that chose the defaults by `scripts/studies/tune_csv_defaults.py` (docs/tuning.md, "How
 /// fast the band adapts, and what it is on too few errors").
 pub const ADAPT: f64 = 0.2;
 

@@ -49,6 +49,13 @@ impl TestPredictions {
         TestPredictions { values, features, has }
     }
 
+    /// Predictions for the windows that have one, none for the rest.
+    pub fn some(rows: Vec<Option<Vec<f64>>>, features: usize) -> TestPredictions {
+        let has = rows.iter().map(Option::is_some).collect();
+        let values = rows.into_iter().flat_map(|r| r.unwrap_or_else(|| vec![f64::NAN; features])).collect();
+        TestPredictions { values, features, has }
+    }
+
     /// Test window `i`'s prediction, when there is one.
     pub fn get(&self, i: usize) -> Option<&[f64]> {
         self.has[i].then(|| &self.values[i * self.features..(i + 1) * self.features])

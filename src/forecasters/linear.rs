@@ -1,7 +1,7 @@
 //! The linear autoregression: x_{t+1} = W [x_{t-seq_len+1}, ..., x_t, 1], W fitted by least
 //! squares on every window before the test tail (the training and the validation windows: a
 //! baseline chooses nothing, so the validation windows are history to it, as they are to the
-//! peers of scripts/forecast_peers.py).
+//! peers of scripts/studies/forecast_peers.py).
 
 use super::forecaster::{Baseline, Forecaster, TestPredictions};
 use crate::data::framing::{design, normal_equations};

@@ -1,6 +1,7 @@
 //! The baselines a run is scored against, one line each: adding a forecaster is its file and a
 //! line here.
 
+use super::drift::Drift;
 use super::forecaster::{Baseline, Forecaster};
 use super::linear::Linear;
 use super::persistence::Persistence;
@@ -14,6 +15,7 @@ pub fn baselines(windows: &Windows, season: Option<usize>) -> Result<Vec<Box<dyn
     fitted::<Persistence>(&mut list, windows, season)?;
     fitted::<Linear>(&mut list, windows, season)?;
     fitted::<SeasonalNaive>(&mut list, windows, season)?;
+    fitted::<Drift>(&mut list, windows, season)?;
     Ok(list)
 }
 
@@ -44,7 +46,7 @@ mod tests {
         let w = windows((0..40).map(|i| vec![(i % 3) as f64 + 10.0 * (i / 3) as f64 + 0.1 * (i as f64).sin()]).collect());
         let list = baselines(&w, Some(3)).unwrap();
         let names: Vec<&str> = list.iter().map(|f| f.name()).collect();
-        assert_eq!(names, ["persistence", "linear", "seasonal_naive"]);
+        assert_eq!(names, ["persistence", "linear", "seasonal_naive", "drift"]);
         let test = &w.targets[w.test_start()..];
         for f in &list {
             let p = f.test_predictions(&w).unwrap();

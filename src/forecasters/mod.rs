@@ -1,9 +1,10 @@
 //! The forecasters a run is scored by, each one type behind one trait (`forecaster.rs`), run
-//! from one list: persistence, the seasonal naive, the linear autoregression, and the RNN
-//! itself. Then what reads their predictions: the scores (MAE, RMSE, MASE, sMAPE).
+//! from one list: persistence, the seasonal naive, the linear autoregression, the drift, and
+//! the RNN itself. Then what reads their predictions: the scores (MAE, RMSE, MASE, sMAPE).
 
 pub mod band;
 pub mod closed_loop;
+pub mod drift;
 pub mod forecaster;
 pub mod linear;
 pub mod list;

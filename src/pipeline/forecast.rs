@@ -9,6 +9,7 @@ use super::trained::{chosen_series, load_model, series_for, Loaded, RunSeries, T
 use crate::data::{self, Source, Time, Windows};
 use crate::forecasters::band;
 use crate::forecasters::closed_loop::{roll, unscaled, Method, Roller};
+use crate::forecasters::drift;
 use anyhow::{anyhow, bail, Context, Result};
 use std::sync::Arc;
 use tch::Tensor;
@@ -165,23 +166,14 @@ impl Validated {
     }
 }
 
-/// The fallback for a series too short for the model's window: the random walk with drift
-/// (Hyndman's `rwf(drift = TRUE)`), the last row plus h times the mean step between the first row
-/// and the last (persistence with one row), without a band.
+/// The fallback for a series too short for the model's window: the drift (forecasters/drift.rs)
+/// from its last row, without a band.
 fn drift(series: &data::Series, steps: usize) -> Forecast {
     let n = series.rows.len();
-    let (first, last) = (&series.rows[0], &series.rows[n - 1]);
-    let slope: Vec<f64> = first.iter().zip(last).map(|(a, b)| if n > 1 { (b - a) / (n - 1) as f64 } else { 0.0 }).collect();
-    let generated = (1..=steps)
-        .map(|h| Generated {
-            index: n + h - 1,
-            pred: last.iter().zip(&slope).map(|(l, s)| l + h as f64 * s).collect(),
-            lower: None,
-            upper: None,
-            truth: None,
-            distance: None,
-            persistence: None,
-        })
+    let generated = drift::ahead(&series.rows[0], &series.rows[n - 1], n, steps)
+        .into_iter()
+        .enumerate()
+        .map(|(h, pred)| Generated { index: n + h, pred, lower: None, upper: None, truth: None, distance: None, persistence: None })
         .collect();
     let future = future_labels(series.time.as_ref(), steps);
     Forecast {

@@ -280,7 +280,7 @@ pub struct CsvSeries {
 
 /// A CSV series' defaults where they differ from the circle's (whose run stays the blog's, bit
 /// for bit), chosen on the vendored series by their validation loss, never a test tail
-/// (docs/tuning.md, by scripts/tune_csv_defaults.py): what the least-squares linear
+/// (docs/tuning.md, by scripts/studies/tune_csv_defaults.py): what the least-squares linear
 /// autoregression leaves as the target, a window of two seasons (8 rows without a season; at most a quarter of the rows, at
 /// least 4), the tenth of the windows before the test tail validating, so that the epoch of
 /// the lowest validation loss is the one kept, and 100 epochs to choose it from. get_yt starts
