@@ -2,18 +2,18 @@
 # Benchmark: microseconds per training step of the Rust trainer against scripts/reference.py,
 # on this machine, in this command, alternating runs (Rust with autograd, Rust with the fast
 # step, Python faithful, Python indexing, Rust, ...), timing only the training loop (see
-# `vanilla-rnn bench` and scripts/bench.py).
+# `vanilla-rnn bench` and scripts/studies/bench.py).
 # Prints a markdown table with medians, spreads and ratios (Python / Rust), then a scaling table.
 # One-thread runs are pinned to one core (taskset -c 0), so that they compare on a shared machine.
-#   scripts/bench.sh [REPEATS]     (default 7; the scaling table takes the median of 3 runs per point)
-#   BENCH_ONLY=scaling scripts/bench.sh    (the scaling table alone)
-#   BENCH_PEERS=0 scripts/bench.sh         (without the compiled peers below)
-#   BENCH_ONLY=peers scripts/bench.sh      (the blog's size, one thread, with the peers, alone)
+#   scripts/studies/bench.sh [REPEATS]     (default 7; the scaling table takes the median of 3 runs per point)
+#   BENCH_ONLY=scaling scripts/studies/bench.sh    (the scaling table alone)
+#   BENCH_PEERS=0 scripts/studies/bench.sh         (without the compiled peers below)
+#   BENCH_ONLY=peers scripts/studies/bench.sh      (the blog's size, one thread, with the peers, alone)
 # At the blog's size, one thread, two compiled peers run in the same alternation: PyTorch's
-# torch.compile (scripts/bench.py --mode compile, in the project's venv) and JAX's jax.jit
-# (scripts/bench_jax.py, with jax[cpu] installed into its own venv the first time it is asked for).
+# torch.compile (scripts/studies/bench.py --mode compile, in the project's venv) and JAX's jax.jit
+# (scripts/studies/bench_jax.py, with jax[cpu] installed into its own venv the first time it is asked for).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source scripts/env.sh
 build_release
 repeats="${1:-7}"
@@ -57,11 +57,11 @@ for threads in 1 2; do
       for backward in autograd fast; do
         "${on[@]}" "$bin" bench --backward "$backward" --lr 1e-3 --seed 0 --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$rs" --warmup $((rs / 10 + 2)) >> "$raw"
       done
-      "${on[@]}" "$PYTHON" scripts/bench.py --mode faithful --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
-      "${on[@]}" "$PYTHON" scripts/bench.py --mode indexing --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
+      "${on[@]}" "$PYTHON" scripts/studies/bench.py --mode faithful --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
+      "${on[@]}" "$PYTHON" scripts/studies/bench.py --mode indexing --hidden "$h" --batch-size "$b" --seq-len "$s" --threads "$threads" --steps "$ps" --warmup $((ps / 10 + 2)) >> "$raw"
       if [[ $peers == 1 && $threads == 1 && "$h $b $s" == "32 32 4" ]]; then
-        "${on[@]}" "$PYTHON" scripts/bench.py --mode compile --hidden "$h" --batch-size "$b" --seq-len "$s" --threads 1 --steps "$ps" --warmup 40 2>/dev/null >> "$raw"
-        "${on[@]}" "$JAX_PYTHON" scripts/bench_jax.py --hidden "$h" --batch-size "$b" --seq-len "$s" --threads 1 --steps "$rs" --warmup $((rs / 10 + 2)) >> "$raw"
+        "${on[@]}" "$PYTHON" scripts/studies/bench.py --mode compile --hidden "$h" --batch-size "$b" --seq-len "$s" --threads 1 --steps "$ps" --warmup 40 2>/dev/null >> "$raw"
+        "${on[@]}" "$JAX_PYTHON" scripts/studies/bench_jax.py --hidden "$h" --batch-size "$b" --seq-len "$s" --threads 1 --steps "$rs" --warmup $((rs / 10 + 2)) >> "$raw"
       fi
     done
     echo "bench.sh: hidden $h batch $b seq_len $s threads $threads done" >&2
@@ -115,7 +115,7 @@ if runs.get(peer_key + ("jax-jit",)):
     print("| program | µs per step | spread | its time / `vanilla-rnn --backward fast` | its time / `vanilla-rnn` (autograd) |")
     print("|---|---|---|---|---|")
     fast, autograd = med(runs[peer_key + ("rust-fast",)]), med(runs[peer_key + ("rust-autograd",)])
-    names = {"jax-jit": "JAX `jax.jit` of the whole step (scripts/bench_jax.py)", "rust-fast": "`vanilla-rnn bench --backward fast`",
+    names = {"jax-jit": "JAX `jax.jit` of the whole step (scripts/studies/bench_jax.py)", "rust-fast": "`vanilla-rnn bench --backward fast`",
              "python-compile": "PyTorch `torch.compile`: loss and `optimizer.step` (bench.py --mode compile)", "rust-autograd": "`vanilla-rnn bench` (autograd)",
              "python-indexing": "eager PyTorch, batches by tensor indexing", "python-faithful": "the blog's `DataLoader` loop"}
     for impl in sorted(names, key=lambda i: med(runs[peer_key + (i,)])):

@@ -1,5 +1,5 @@
-"""The command line the per-step benchmarks share with `vanilla-rnn bench` (scripts/bench.py and
-scripts/bench_jax.py): the model's size, the threads, how many steps to time after a warm-up.
+"""The command line the per-step benchmarks share with `vanilla-rnn bench` (scripts/studies/bench.py and
+scripts/studies/bench_jax.py): the model's size, the threads, how many steps to time after a warm-up.
 Imports nothing but argparse, so that every peer's venv can use it."""
 import argparse
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time the blog's training step in JAX, compiled whole: the loop over time, the MSE of the last
 step, `jax.value_and_grad`, and Adam (PyTorch's defaults), as one `jax.jit`. A peer for
-`vanilla-rnn bench` and scripts/bench.py, with the same command line and output line.
+`vanilla-rnn bench` and scripts/studies/bench.py, with the same command line and output line.
 
 Same model (h = tanh(W_h [h : x] + b_h), y = tanh(W_y [h : x] + b_y), from zeros), same data
 (the circle's windows, the last 20% held out), batches of the shuffled training windows, Adam at
@@ -9,7 +9,7 @@ lr 1e-3. Initial weights are drawn like nn.Linear's (uniform within 1/sqrt(fan_i
 not from torch's generator: this peer is timed, not compared bit for bit. It checks that its loss
 falls like the reference's (below half the first batch's loss), and exits 1 if not.
 
-Runs in its own venv (scripts/bench.sh installs jax[cpu] there when asked); needs only numpy+jax.
+Runs in its own venv (scripts/studies/bench.sh installs jax[cpu] there when asked); needs only numpy+jax.
 """
 import json
 import os

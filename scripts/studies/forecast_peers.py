@@ -2,14 +2,14 @@
 """The port beside its peers, on the same splits: `vanilla-rnn train --data FILE` with its
 defaults, the baselines it writes (scores.csv), darts' vanilla RNN and statsmodels' ETS.
 
-    scripts/forecast_peers.sh [--set tuning|unseen|fresh|selection] [--doc docs/peers_<set>.md]
+    scripts/studies/forecast_peers.sh [--set tuning|unseen|fresh|selection] [--doc docs/peers_<set>.md]
 
 (forecast_peers.sh makes the peers' venv, ~/.cache/vanilla-rnn/venv-peers, on first use.)
-`tuning` is tests/data, which chose the defaults; `unseen` is scripts/unseen_series.py's series,
+`tuning` is tests/data, which chose the defaults; `unseen` is scripts/studies/unseen_series.py's series,
 which chose nothing (though two settings were prototyped on them); `fresh` is
-scripts/fresh_series.py's, run first after the defaults were fixed; `selection` is
+scripts/studies/fresh_series.py's, run first after the defaults were fixed; `selection` is
 tests/data/selection, whose cut tails, before these test tails, weighed the defaults against their
-alternatives (scripts/select_defaults.py) and chose nothing. Every forecaster predicts each test target one step ahead from the rows
+alternatives (scripts/studies/select_defaults.py) and chose nothing. Every forecaster predicts each test target one step ahead from the rows
 before it; the peers, and the port's linear AR baseline, fit on the rows before the first test
 target (the port's train and validation windows). Scores: MASE as scores.csv computes it (the MAE over the in-sample MAE of
 the seasonal naive on the rows up to the last training target).
@@ -47,11 +47,11 @@ import warnings
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "target", "release", "vanilla-rnn")
 TUNING = [("co2", ["--missing", "interpolate"]), ("elec_equip", []), ("elnino", []), ("realgdp", []), ("nile", []), ("sunspots", [])]
 UNSEEN = [(n, []) for n in ["airpassengers", "wineind", "ausbeer", "austres", "woolyrnq", "lynx", "taylor", "heartrate", "msft"]]
-# scripts/fresh_series.py's, listed before any of them was run
+# scripts/studies/fresh_series.py's, listed before any of them was run
 FRESH = [(n, []) for n in ["ukdriverdeaths", "nottem", "usaccdeaths", "ukgas", "johnsonjohnson", "lakehuron", "nhtemp", "discoveries",
                            "treering", "wwwusage", "bjsales"]]
 # the sets measured away from tests/data: the script that writes their CSVs, and the series
@@ -227,7 +227,7 @@ def write(a, table, seconds):
     spread = lambda v: f"{statistics.median(v):.3f} ({min(v):.3f}–{max(v):.3f})"
     best_base = lambda r: min(v for v in (r["persistence"], r["seasonal"], r["linear"]) if v is not None)
     lines = [f"# The port beside its peers: {a.set} series", "",
-             f"Written by `scripts/forecast_peers.sh --set {a.set}{command_seeds(a)}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {seconds:.0f} s). "
+             f"Written by `scripts/studies/forecast_peers.sh --set {a.set}{command_seeds(a)}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {seconds:.0f} s). "
              "One-step-ahead MASE on each run's test tail (the last 20% of its windows; lower is better, 1 is the in-sample "
              "seasonal naive). The port: `vanilla-rnn train --data FILE` with no tuning flag; its baselines from its scores.csv; "
              "darts' vanilla RNN and statsmodels' ETS on the same split (the script's docstring says how). The band: "

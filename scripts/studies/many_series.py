@@ -4,7 +4,7 @@
 either way (each series is cut, split and scaled on its own in both), so the only difference is
 what the model trains on.
 
-    python3 scripts/many_series.py BIN ROOT SEEDS...    (scripts/many_series.sh runs it)
+    python3 scripts/studies/many_series.py BIN ROOT SEEDS...    (scripts/studies/many_series.sh runs it)
 
 For each panel and seed: `train --series-column` once, and `train` on each series' own file
 (its rows, time and value columns) with the same --seq-len and seed. Each series' one-step MASE
@@ -24,7 +24,7 @@ PANELS = {
     "cigar": ("tests/data/cigar.csv", "state", "year", "sales", "cigarette packs per capita, 46 US states, 1963-1992"),
     "grunfeld": ("tests/data/grunfeld.csv", "firm", "year", "inv", "gross investment, 10 US firms, 1935-1954"),
 }
-BEGIN, END = "<!-- scripts/many_series.sh: begin -->", "<!-- scripts/many_series.sh: end -->"
+BEGIN, END = "<!-- scripts/studies/many_series.sh: begin -->", "<!-- scripts/studies/many_series.sh: end -->"
 
 
 def train(binary, args):
@@ -93,7 +93,7 @@ def table(results, seeds):
         BEGIN,
         "## Many series: one model across them, or one per series",
         "",
-        f"Written by `scripts/many_series.sh` ({len(seeds)} seeds: {', '.join(seeds)}; x86_64). The vendored panels (tests/data/SOURCES.md),",
+        f"Written by `scripts/studies/many_series.sh` ({len(seeds)} seeds: {', '.join(seeds)}; x86_64). The vendored panels (tests/data/SOURCES.md),",
         "each trained once with `--series-column` (one model, every series' training windows) and once per",
         "series on that series' own file, with the same `--seq-len`, seed and CSV defaults. Both cut, split",
         "and scale each series on its own, so every series has the same test tail either way. Each cell is",

@@ -4,9 +4,9 @@
 # choice of --scale-bound (the headroom left for held-out values beyond the training range),
 # measured on the same runs. Writes docs/real_series.md (the README quotes it) and copies the
 # sunspot run's figures to docs/plots/sunspots/.
-#   scripts/real_series.sh [SEEDS...]     (default seeds: 1 2 3 4 5)
+#   scripts/studies/real_series.sh [SEEDS...]     (default seeds: 1 2 3 4 5)
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source scripts/env.sh
 build_release
 bin="$VANILLA_RNN"
@@ -22,7 +22,7 @@ series=(
 bounds=(1 0.9 0.8 0.7 0.6 0.5)
 # The settings a CSV run had before 0.4 (the level, a window of 4, no validation, nn.Linear's init), given
 # explicitly, so that this study measures what it measured then; 0.4's CSV defaults are measured
-# by scripts/tune_csv_defaults.py and scripts/forecast_peers.sh.
+# by scripts/studies/tune_csv_defaults.py and scripts/forecast_peers.sh.
 level="--target level --val-fraction 0 --yt-init pytorch"
 before_0_4="$level --seq-len 4"
 for entry in "${series[@]}"; do
@@ -49,8 +49,8 @@ ex="$root/sunspots-default"
 "$bin" forecast --weights "$ex/weights.safetensors" --steps 20 --from 1948 2> "$ex/forecast.txt"
 mkdir -p docs/plots/sunspots
 cp "$ex"/plots/*.png "$ex/forecast.png" docs/plots/sunspots/
-# scripts/many_series.sh's section of the file is its own: kept as it is
+# scripts/studies/many_series.sh's section of the file is its own: kept as it is
 many=$(sed -n '/<!-- scripts\/many_series.sh: begin -->/,/<!-- scripts\/many_series.sh: end -->/p' docs/real_series.md)
-"$PYTHON" scripts/real_series_table.py "$root" "${#seeds[@]}" "${bounds[@]}" > docs/real_series.md
+"$PYTHON" scripts/studies/real_series_table.py "$root" "${#seeds[@]}" "${bounds[@]}" > docs/real_series.md
 if [ -n "$many" ]; then printf '\n%s\n' "$many" >> docs/real_series.md; fi
 echo "real_series.sh: wrote docs/real_series.md" >&2

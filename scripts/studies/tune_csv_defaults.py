@@ -3,7 +3,7 @@
 scored by the validation loss of its kept epoch (how get_yt starts, and forecast's band step: by a
 held-out tail cut before the test tail), never the test tail. Writes docs/tuning.md.
 
-    python3 scripts/tune_csv_defaults.py [--seeds 3] [--out runs/tuning]
+    python3 scripts/studies/tune_csv_defaults.py [--seeds 3] [--out runs/tuning]
 
 Each run holds out its last 20% of windows for testing (not read here) and the 20% before them
 for validation; a candidate's score on a series is its median validation MSE over the seeds
@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "target", "release", "vanilla-rnn")
 # file, its flags, and its season in rows (None: no calendar season; the windows try 4, 8, 16)
 SERIES = [
@@ -414,11 +414,11 @@ def main():
         return {"4": 4, "season": season or 8, "2 seasons": 2 * season if season else 16, "2 seasons, else 8": 2 * season if season else 8}[rule]
 
     lines = ["# How a CSV series' defaults were chosen", "",
-             f"Written by `python3 scripts/tune_csv_defaults.py --seeds {a.seeds}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, "
+             f"Written by `python3 scripts/studies/tune_csv_defaults.py --seeds {a.seeds}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, "
              f"{len(jobs)} runs in the first table, SECONDS s in all; a run already in --out is read back, not run again). Every run: train's defaults otherwise, the last 20% of the windows held out "
              "for testing (never read here) and the 20% before them for validation. A cell is the median over the seeds of the kept "
              "epoch's validation MSE, divided by the blog's framing (level, none) at seq_len 4 on the same series: below 1 is better.", "",
-             "These six series, one held-out tail each, chose the defaults; [selection.md](selection.md) (`scripts/select_defaults.py`) "
+             "These six series, one held-out tail each, chose the defaults; [selection.md](selection.md) (`scripts/studies/select_defaults.py`) "
              "weighs them again, beside their alternatives, on 25 series with two held-out tails each.", "",
              *table_head(["target", "window-norm", "seq_len"], ["geometric mean"])]
     scores = []

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Public series that nothing in this repository was tuned on, as CSVs: the R datasets that
 pmdarima ships in its wheel (MIT; the data are R's `datasets` and `forecast` packages'), fetched
-with `pip download pmdarima --no-deps`. Used only to measure the defaults (scripts/forecast_peers.py),
-never to choose them (scripts/tune_csv_defaults.py reads tests/data only).
+with `pip download pmdarima --no-deps`. Used only to measure the defaults (scripts/studies/forecast_peers.py),
+never to choose them (scripts/studies/tune_csv_defaults.py reads tests/data only).
 
-    python3 scripts/unseen_series.py OUTDIR
+    python3 scripts/studies/unseen_series.py OUTDIR
 
 Writes OUTDIR/<name>.csv with a time column in a form train reads (monthly `YYYY-MM`, quarterly
 `YYYY-Qn`, yearly `YYYY`, half-hourly `YYYY-MM-DD HH:MM`, daily dates), from each dataset's

@@ -2,9 +2,9 @@
 # The README's quick start, run for real: train on a monthly CSV with no tuning flag, forecast
 # two years past its end with a band, and keep what the two commands print and draw.
 # Writes docs/walkthrough.md and docs/plots/walkthrough/{forecast,predictions,loss}.png.
-#   scripts/walkthrough.sh
+#   scripts/studies/walkthrough.sh
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source scripts/env.sh
 build_release
 run=runs/walkthrough
@@ -16,7 +16,7 @@ cp "$run/plots/forecast.png" "$run/plots/predictions.png" "$run/plots/loss.png" 
 {
   echo "# Walk-through: a monthly series, trained and forecast"
   echo
-  echo "Written by \`scripts/walkthrough.sh\` on $(date +%F) ($(uname -m), $(nproc) cores)."
+  echo "Written by \`scripts/studies/walkthrough.sh\` on $(date +%F) ($(uname -m), $(nproc) cores)."
   echo
   echo '```'
   echo "\$ vanilla-rnn train --data tests/data/elec_equip.csv --out $run"
