@@ -1,15 +1,19 @@
 //! vanilla-rnn: the blog's from-scratch vanilla RNN ([sin, cos] circle), ported to Rust on
 //! libtorch through tch-rs.
 //!
-//! Read in the blog's order: `data` (TrignoDS; a user's CSV; the baselines), `model` (the RNN's
-//! `forward`, the loop over time, the loss), `train` (the trainer, its settings). What serves
-//! training: `exact` (PyTorch's Adam and clipping, bit for bit) and `fast` (the blog's step
-//! without autograd's engine, the same bits). What serves a run: `files` (config.json,
-//! checkpoints, weights, the TorchScript export, atomic writes) and `figures`. On top, `commands`
-//! (train, predict, forecast, plot, bench: what `main` runs).
+//! Read in the blog's order: `data` (TrignoDS; a user's CSV), `model` (the RNN's `forward`, the
+//! loop over time, the loss), `train` (the trainer, its settings). What serves training: `exact`
+//! (PyTorch's Adam and clipping, bit for bit) and `fast` (the blog's step without autograd's
+//! engine, the same bits). Then `forecasters` (persistence, the seasonal naive, the linear
+//! autoregression, the drift and the RNN behind one trait, their scores, the closed loop and its
+//! band). What serves a run: `files` (config.json, checkpoints, weights, the TorchScript export,
+//! the CSVs, atomic writes), `pipeline` (what several commands share: a run prepared, a trained
+//! run read back, the forecast) and `figures`. On top, `commands` (train, predict, forecast,
+//! bench, plot, export: what `main` runs).
 //!
 //! Imports point one way: a module imports only from the modules declared before it below (and
-//! within its own folder, without a cycle). scripts/arch.py --check holds the code to that.
+//! within its own folder from its siblings, never its parent). scripts/arch.py --check holds the
+//! code to that.
 
 pub mod data;
 pub mod model;
@@ -20,10 +24,10 @@ pub mod train;
 
 pub mod forecasters;
 
-pub mod figures;
 pub mod files;
-
 pub mod pipeline;
+
+pub mod figures;
 
 pub mod commands;
 

@@ -270,7 +270,7 @@ impl Windows {
         scaling::unscaled(self.scaling_of(k), row)
     }
 
-    /// MASE's scale per feature for series `k` (data/scores.rs): the seasonal naive's in-sample
+    /// MASE's scale per feature for series `k` (data/scaling.rs): the seasonal naive's in-sample
     /// MAE on its rows up to its last training target.
     pub fn mase_scale(&self, k: usize, season: Option<usize>) -> Vec<f64> {
         scaling::mase_scale(&self.series.rows, self.in_sample(k), season, Transform::None)

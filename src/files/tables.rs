@@ -183,7 +183,7 @@ pub fn read_baselines(path: &Path) -> Result<Vec<BaselineScore>> {
         .collect()
 }
 
-/// scores.csv: `[series,]forecaster,feature,windows,mae,rmse,mase,smape` (data/scores.rs says
+/// scores.csv: `[series,]forecaster,feature,windows,mae,rmse,mase,smape` (forecasters/scores.rs says
 /// how each is computed), the RNN first, then each baseline; in a file of many series, the
 /// pooled rows (`ALL_SERIES`) first, then each series'.
 pub fn scores_csv(scores: &[Score]) -> Csv {
