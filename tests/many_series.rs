@@ -95,7 +95,7 @@ fn scores_and_baselines_are_given_per_series_and_pooled() {
     let each: usize = SERIES.iter().map(|s| windows(s.0, "rnn")).sum();
     assert_eq!(windows("all series", "rnn"), each, "the pooled rows cover every series' test tail");
     assert_eq!(scores[0]["series"], "all series", "pooled first");
-    for forecaster in ["rnn", "persistence", "linear", "seasonal_naive"] {
+    for forecaster in ["rnn", "persistence", "linear", "seasonal_naive", "drift"] {
         assert!(scores.iter().any(|r| r["series"] == "mid" && r["forecaster"] == forecaster), "{forecaster}");
     }
     // each series' MASE on its own scale: the pooled MASE is their mean weighted by windows
@@ -106,7 +106,8 @@ fn scores_and_baselines_are_given_per_series_and_pooled() {
     assert!((mase("all series") - weighted).abs() < 1e-12 * weighted, "{} {weighted}", mase("all series"));
     let baselines = table(&out.join("baselines.csv"));
     let series: Vec<&str> = baselines.iter().map(|r| r["series"].as_str()).collect();
-    assert_eq!(series, ["all series", "all series", "all series", "small", "small", "small", "big", "big", "big", "mid", "mid", "mid"]);
+    let each_of = |name| [name; 4]; // persistence, linear, the seasonal naive, the drift
+    assert_eq!(series, [each_of("all series"), each_of("small"), each_of("big"), each_of("mid")].concat());
 }
 
 #[test]
