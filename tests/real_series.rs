@@ -20,11 +20,12 @@ fn baseline_rows(dir: &Path) -> Vec<(String, f64)> {
     text.lines().skip(1).map(|l| l.split_once(',').unwrap()).map(|(n, v)| (n.to_string(), v.parse().unwrap())).collect()
 }
 
-/// baselines.csv of a series without a season: persistence and linear, in that order.
+/// baselines.csv of a series without a season: persistence, linear and the drift, in that
+/// order (persistence's and linear's losses).
 fn baselines(dir: &Path) -> (f64, f64) {
     let rows = baseline_rows(dir);
     let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["persistence", "linear"]);
+    assert_eq!(names, ["persistence", "linear", "drift"]);
     (rows[0].1, rows[1].1)
 }
 
@@ -167,7 +168,7 @@ fn co2s_gaps_are_refused_interpolated_or_skipped_and_the_run_says_which() {
     assert_eq!(config(&out)["season"], 52);
     let rows = baseline_rows(&out);
     let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["persistence", "linear", "seasonal_naive"]);
+    assert_eq!(names, ["persistence", "linear", "seasonal_naive", "drift"]);
     let (persistence, linear, seasonal) = (rows[0].1, rows[1].1, rows[2].1);
     assert!(linear < persistence && persistence < 1e-3, "a smooth weekly series: next = last is close ({persistence}, {linear})");
     assert!(seasonal > persistence, "a year back misses a year of the trend ({seasonal})");
@@ -394,7 +395,7 @@ fn scores_are_forecasters_errors_in_the_series_units() {
     let r = train(&out, &["--data", s(&data("nile.csv")), "--epochs", "5"]);
     let rows = scores(&out);
     let names: Vec<&str> = rows.iter().map(|r| r["forecaster"].as_str()).collect();
-    assert_eq!(names, ["rnn", "persistence", "linear"], "no season on a yearly series");
+    assert_eq!(names, ["rnn", "persistence", "linear", "drift"], "no season on a yearly series");
     let num = |r: &std::collections::HashMap<String, String>, k: &str| r[k].parse::<f64>().unwrap();
     let flow: Vec<f64> = read(&data("nile.csv")).lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
     let predictions = read(&out.join("predictions.csv"));
