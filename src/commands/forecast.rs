@@ -97,7 +97,10 @@ pub fn run(args: &ForecastArgs) -> Result<Report> {
 /// run directory's in its plots/, with forecast.json for `plot` to redraw it; a forecast
 /// written elsewhere keeps its own beside it.
 fn write(args: &ForecastArgs, fcs: &[Forecast]) -> Result<Written> {
-    let csv = args.out.clone().unwrap_or_else(|| args.trained.weights().parent().unwrap_or(Path::new(".")).join("forecast.csv"));
+    let csv = match &args.out {
+        Some(out) => out.clone(),
+        None => args.trained.weights()?.parent().unwrap_or(Path::new(".")).join("forecast.csv"),
+    };
     forecasts_csv(fcs).save(&csv)?;
     let stem = csv.file_stem().map_or("forecast".into(), |s| s.to_string_lossy().into_owned());
     let horizons = csv.with_file_name(format!("{stem}_horizons.csv"));

@@ -38,7 +38,7 @@ impl std::fmt::Display for Report {
 /// `vanilla-rnn predict`: the predictions, to --out or standard output; their one-step MSE over
 /// all windows.
 pub fn run(args: &PredictArgs) -> Result<Report> {
-    let loaded = load_model(&args.trained.weights(), &args.trained.model)?;
+    let loaded = load_model(&args.trained.weights()?, &args.trained.model)?;
     let RunSeries { windows, .. } = series_for(&loaded, &args.trained.data)?;
     let chosen = chosen_series(&windows, args.trained.series.as_deref())?;
     let mut predicted = Predicted::of(&loaded.rnn, &loaded.framing, &windows)?;

@@ -33,7 +33,7 @@ fn start_row(from: Option<&str>, series: &data::Series) -> Result<usize> {
 
 /// The forecast of each series asked for (`--series`, else every one; a file of one series: it).
 pub fn forecast(trained: &TrainedArgs, asked: &Asked) -> Result<Vec<Forecast>> {
-    let loaded = load_model(&trained.weights(), &trained.model)?;
+    let loaded = load_model(&trained.weights()?, &trained.model)?;
     let RunSeries { source, windows } = series_for(&loaded, &trained.data)?;
     let chosen = chosen_series(&windows, asked.series.as_deref())?;
     let steps = horizon(asked.steps, &loaded);

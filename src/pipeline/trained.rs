@@ -32,12 +32,22 @@ pub struct TrainedArgs {
 }
 
 impl TrainedArgs {
-    /// The weights file: RUN's weights.safetensors, or --weights.
-    pub fn weights(&self) -> PathBuf {
+    /// The weights file: RUN's weights.safetensors, or --weights. A RUN that is no run directory
+    /// is named as such, with the fix.
+    pub fn weights(&self) -> Result<PathBuf> {
         match (&self.run, &self.weights) {
-            (_, Some(w)) => w.clone(),
-            (Some(run), None) => run.join("weights.safetensors"),
-            (None, None) => unreachable!("clap requires RUN or --weights"),
+            (_, Some(w)) => Ok(w.clone()),
+            (Some(run), None) if !run.is_dir() => {
+                bail!("{}: no such run directory (give the --out of a `vanilla-rnn train`, or --weights FILE)", run.display())
+            }
+            (Some(run), None) if !run.join("weights.safetensors").exists() => {
+                bail!(
+                    "{} has no weights.safetensors: not a run that `vanilla-rnn train` finished (train into it, or give --weights FILE)",
+                    run.display()
+                )
+            }
+            (Some(run), None) => Ok(run.join("weights.safetensors")),
+            (None, None) => bail!("give a run directory (RUN) or --weights FILE"),
         }
     }
 }
@@ -194,7 +204,12 @@ pub fn chosen_series(windows: &Windows, wanted: Option<&str>) -> Result<Vec<usiz
     };
     match groups.names.iter().position(|n| n == wanted) {
         Some(k) => Ok(vec![k]),
-        None => bail!("--series {wanted}: no such series in the {} column (its series: {})", groups.column, data::listed(&groups.names)),
+        None => match groups.names.iter().find(|n| n.eq_ignore_ascii_case(wanted) || n.trim() == wanted.trim()) {
+            Some(near) => bail!("--series {wanted}: no such series in the {} column; did you mean --series {near}?", groups.column),
+            None => {
+                bail!("--series {wanted}: no such series in the {} column (its series: {})", groups.column, data::listed(&groups.names))
+            }
+        },
     }
 }
 

@@ -1,0 +1,74 @@
+//! A newcomer's second hour (issue 35, in part): what a first try with a small or a mistyped
+//! input meets is one line naming the fix, and nothing written.
+
+mod common;
+use common::*;
+
+/// A dated CSV of `rows` rows of two features.
+fn short_csv(name: &str, rows: usize) -> std::path::PathBuf {
+    let path = scratch(name).join("short.csv");
+    write_series(&path, "date,temp_max,wind", rows, |i| format!("{},{},{}", month(2000, i), i % 3, (i * 7) % 5));
+    path
+}
+
+#[test]
+fn a_series_too_short_for_a_test_tail_is_refused_saying_how_many_rows_it_takes() {
+    let csv = short_csv("newcomer-five", 5);
+    let out = csv.with_file_name("run");
+    let r = run(&["train", "--data", s(&csv), "--out", s(&out)]);
+    assert_clean_error(
+        &r,
+        1,
+        "the series has 5 rows: --seq-len 4 leaves 1 window, and --test-fraction 0.2 holds out none for the test tail (that takes 5 windows, 9 rows): give a longer series, a smaller --seq-len, or a larger --test-fraction",
+    );
+    assert!(!out.exists(), "nothing written");
+    // the fixes it names work: a smaller window and a larger fraction (4 windows, a quarter of them)
+    let fixed = run(&["train", "--data", s(&csv), "--out", s(&out), "--seq-len", "1", "--test-fraction", "0.25", "--epochs", "1"]);
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
+    let nine = short_csv("newcomer-nine", 9);
+    let r = run(&["train", "--data", s(&nine), "--out", s(&nine.with_file_name("run")), "--epochs", "1"]);
+    assert_eq!(r.code, 0, "9 rows, as the line says: {}", r.stderr);
+}
+
+#[test]
+fn spaces_after_the_commas_of_columns_are_forgiven() {
+    let csv = short_csv("newcomer-columns", 40);
+    let out = csv.with_file_name("run");
+    let r = run(&["train", "--data", s(&csv), "--out", s(&out), "--columns", "temp_max, wind", "--epochs", "1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let config = std::fs::read_to_string(out.join("config.json")).unwrap();
+    assert!(config.contains("\"features\": [\n    \"temp_max\",\n    \"wind\"\n  ]"), "{config}");
+}
+
+#[test]
+fn a_run_directory_that_is_not_one_is_named_with_the_fix() {
+    let dir = scratch("newcomer-nope");
+    let missing = dir.join("nope");
+    for command in ["predict", "forecast"] {
+        let r = run(&[command, s(&missing)]);
+        assert_clean_error(
+            &r,
+            1,
+            &format!("{}: no such run directory (give the --out of a `vanilla-rnn train`, or --weights FILE)", missing.display()),
+        );
+    }
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    let r = run(&["forecast", s(&dir.join("empty"))]);
+    assert_clean_error(&r, 1, "has no weights.safetensors: not a run that `vanilla-rnn train` finished");
+}
+
+#[test]
+fn a_series_named_in_the_wrong_case_gets_the_right_name() {
+    let dir = scratch("newcomer-case");
+    let csv = dir.join("two.csv");
+    write_series(&csv, "country,year,v", 40, |i| format!("{},{},{}", if i < 20 { "Canada" } else { "Chile" }, 2000 + i % 20, (i * 3) % 7));
+    let out = dir.join("run");
+    let r = run(&["train", "--data", s(&csv), "--series-column", "country", "--seq-len", "2", "--epochs", "1", "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_clean_error(
+        &run(&["forecast", s(&out), "--series", "canada"]),
+        1,
+        "--series canada: no such series in the country column; did you mean --series Canada?",
+    );
+    assert_clean_error(&run(&["forecast", s(&out), "--series", "Peru"]), 1, "(its series: Canada, Chile)");
+}
