@@ -1,6 +1,7 @@
 //! `vanilla-rnn train`: the settings, the data, a trainer (new or resumed), the training loop,
 //! then the run's outputs, each file whole or not at all.
 
+use crate::data::framing::{self, Target};
 use crate::data::{self, Gaps, Series, Windows};
 use crate::fast::Backward;
 use crate::figures;
@@ -301,6 +302,10 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
     let out = controls.out_dir()?;
     let Begun { dir, resumed, settings, series } = settings_for(args, &out)?;
     let windows = run_windows(&settings, series, resumed.as_ref(), &out)?;
+    // a model this series cannot fit in bounded memory is refused before the directory is made
+    if settings.target == Target::Linear {
+        framing::within_bounds(&windows.ds)?;
+    }
     let dir = match dir {
         Some(dir) => dir,
         None => RunDir::prepare(&out)?,

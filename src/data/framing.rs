@@ -377,6 +377,26 @@ pub struct Framed {
     scale: Option<Tensor>,
 }
 
+/// The most inputs (window rows times columns) `--target linear`'s autoregression takes: its
+/// normal equations are (inputs + 1)^2 numbers, solved once per ridge tried, in time that grows
+/// as their cube (here: 800 inputs take 3 s, 1,600 take 30 s, 2,400 two minutes). Beyond it a
+/// run is refused before it allocates them, rather than growing until the kernel kills it.
+pub const MAX_AR_INPUTS: usize = 1024;
+
+/// Refuses an autoregression on more than `MAX_AR_INPUTS` inputs, naming the fixes.
+pub fn within_bounds(windows: &TrignoDS) -> Result<()> {
+    let size = windows.X.size();
+    let (rows, columns) = (size[1] as usize, size[2] as usize);
+    if rows * columns <= MAX_AR_INPUTS {
+        return Ok(());
+    }
+    let gigabytes = ((rows * columns + 1) as f64).powi(2) * 8.0 / 1e9;
+    bail!(
+        "--target linear's autoregression would read {rows} rows of {columns} columns, {} inputs, over the {MAX_AR_INPUTS} it fits in bounded time and memory (its normal equations alone: {gigabytes:.1} GB): give fewer --columns, a smaller --seq-len, --target level, or lay the columns out as series (a long file: one row per column and time, with --series-column)",
+        rows * columns
+    )
+}
+
 impl Framing {
     /// The blog's: the level in, the level out.
     pub const BLOG: Framing = Framing { target: Target::Level, norm: WindowNorm::None, linear: None };
@@ -385,7 +405,10 @@ impl Framing {
     /// training windows `train`, its ridge chosen on the windows `validation` by `choice`.
     pub fn fitted(target: Target, norm: WindowNorm, choice: RidgeChoice, train: &TrignoDS, validation: &TrignoDS) -> Result<Framing> {
         let linear = match target {
-            Target::Linear => Some(Arc::new(LinearAr::fit(train, validation, choice)?)),
+            Target::Linear => {
+                within_bounds(train)?;
+                Some(Arc::new(LinearAr::fit(train, validation, choice)?))
+            }
             _ => None,
         };
         Ok(Framing { target, norm, linear })

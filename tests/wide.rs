@@ -1,0 +1,52 @@
+//! Wide files (issue 36, in part): thousands of columns never grow the process until the kernel
+//! kills it; the linear autoregression, whose cost grows with the square of its inputs in memory
+//! and their cube in time, refuses beyond its bound with one line naming the fixes.
+
+mod common;
+use common::*;
+
+/// `columns` numeric columns of `rows` rows, each a noisy trend.
+fn wide_csv(name: &str, columns: usize, rows: usize) -> std::path::PathBuf {
+    let path = scratch(name).join("wide.csv");
+    let header: Vec<String> = (0..columns).map(|j| format!("c{j}")).collect();
+    write_series(&path, &header.join(","), rows, |i| {
+        (0..columns).map(|j| format!("{:.3}", ((i * 31 + j * 17) % 97) as f64 / 97.0 + 0.01 * i as f64)).collect::<Vec<_>>().join(",")
+    });
+    path
+}
+
+#[test]
+fn thousands_of_columns_are_refused_before_the_autoregression_allocates() {
+    for (columns, rows) in [(5000, 50), (1000, 200)] {
+        let csv = wide_csv(&format!("wide-{columns}"), columns, rows);
+        let out = csv.with_file_name("run");
+        let r = run(&["train", "--data", s(&csv), "--out", s(&out)]);
+        let inputs = 8 * columns;
+        assert_clean_error(
+            &r,
+            1,
+            &format!("--target linear's autoregression would read 8 rows of {columns} columns, {inputs} inputs, over the 1024 it fits in bounded time and memory"),
+        );
+        assert!(
+            r.stderr.contains("give fewer --columns, a smaller --seq-len, --target level, or lay the columns out as series"),
+            "{}",
+            r.stderr
+        );
+        assert!(!out.exists(), "nothing written");
+    }
+}
+
+#[test]
+fn beyond_the_bound_the_linear_baseline_is_left_out_and_the_rest_runs() {
+    let csv = wide_csv("wide-300", 300, 40);
+    let out = csv.with_file_name("run");
+    let r = run(&["train", "--data", s(&csv), "--out", s(&out), "--target", "level", "--seq-len", "4", "--epochs", "1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let baselines = std::fs::read_to_string(out.join("baselines.csv")).unwrap();
+    let names: Vec<&str> = baselines.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(names, ["persistence", "drift"], "4 rows of 300 columns: 1,200 inputs, over the bound");
+    // within it, the linear baseline is there
+    let r = run(&["train", "--data", s(&csv), "--out", s(&out), "--target", "level", "--seq-len", "3", "--epochs", "1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(std::fs::read_to_string(out.join("baselines.csv")).unwrap().contains("\nlinear,"));
+}
