@@ -30,6 +30,38 @@ pub struct BenchArgs {
     pub profile: bool,
 }
 
+/// `vanilla-rnn bench`: the timing, as one JSON line (to standard output).
+pub fn run(args: &BenchArgs) -> Result<BenchResult> {
+    let (settings, series) = prepare::new_run(|csv| args.settings.new_run(csv))?;
+    let windows = prepare::windows(&settings, Some(series), None)?;
+    let batch = settings.batch_size as usize;
+    if batch > windows.n_train {
+        bail!("--batch-size {batch} is larger than the {} training windows", windows.n_train);
+    }
+    let mut trainer = Trainer::start(&settings, &windows, Initial::Seeded, args.backward.backward)?;
+    let (steps, warmup) = (args.steps as usize, args.warmup as usize);
+    let per_epoch = windows.n_train / batch;
+    let mut laps = Laps::off();
+    let mut start = Instant::now();
+    let mut epoch_batches = trainer.batches(1);
+    for k in 0..warmup + steps {
+        if k == warmup {
+            start = Instant::now();
+            laps = if args.profile { Laps::on() } else { Laps::off() };
+        }
+        let (epoch, b) = (k / per_epoch + 1, k % per_epoch);
+        if b == 0 {
+            epoch_batches = trainer.batches(epoch);
+        }
+        let batch = epoch_batches.get(b);
+        laps.lap(Phase::Data);
+        if let StepOutcome::Diverged(why) = trainer.step(&batch, &mut laps)? {
+            bail!("benchmark run diverged: {why}");
+        }
+    }
+    Ok(BenchResult::of(&trainer, &settings, &laps, start.elapsed().as_secs_f64(), (steps, batch), args.profile))
+}
+
 #[derive(Debug, Serialize)]
 pub struct BenchResult {
     pub implementation: &'static str,
@@ -92,36 +124,4 @@ impl std::fmt::Display for BenchResult {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str(&serde_json::to_string(self).map_err(|_| std::fmt::Error)?)
     }
-}
-
-/// `vanilla-rnn bench`: the timing, as one JSON line (to standard output).
-pub fn run(args: &BenchArgs) -> Result<BenchResult> {
-    let (settings, series) = prepare::new_run(|csv| args.settings.new_run(csv))?;
-    let windows = prepare::windows(&settings, Some(series), None)?;
-    let batch = settings.batch_size as usize;
-    if batch > windows.n_train {
-        bail!("--batch-size {batch} is larger than the {} training windows", windows.n_train);
-    }
-    let mut trainer = Trainer::start(&settings, &windows, Initial::Seeded, args.backward.backward)?;
-    let (steps, warmup) = (args.steps as usize, args.warmup as usize);
-    let per_epoch = windows.n_train / batch;
-    let mut laps = Laps::off();
-    let mut start = Instant::now();
-    let mut epoch_batches = trainer.batches(1);
-    for k in 0..warmup + steps {
-        if k == warmup {
-            start = Instant::now();
-            laps = if args.profile { Laps::on() } else { Laps::off() };
-        }
-        let (epoch, b) = (k / per_epoch + 1, k % per_epoch);
-        if b == 0 {
-            epoch_batches = trainer.batches(epoch);
-        }
-        let batch = epoch_batches.get(b);
-        laps.lap(Phase::Data);
-        if let StepOutcome::Diverged(why) = trainer.step(&batch, &mut laps)? {
-            bail!("benchmark run diverged: {why}");
-        }
-    }
-    Ok(BenchResult::of(&trainer, &settings, &laps, start.elapsed().as_secs_f64(), (steps, batch), args.profile))
 }

@@ -20,6 +20,18 @@ pub struct ExportArgs {
     pub model: ModelArgs,
 }
 
+pub fn run(args: &ExportArgs) -> Result<Report> {
+    let loaded = load_model(&args.weights, &args.model)?;
+    let scaling = loaded.run.as_ref().map(|r| r.scalings()).unwrap_or_default();
+    export_torchscript(&loaded.rnn, loaded.seq_len, &loaded.framing, &scaling, &args.out)?;
+    let units = match scaling.len() {
+        0 => "float32, as the model",
+        1 => "in the series' units, float64 out",
+        _ => "in each series' units, float64 out; model(x, series) takes each window's series index, config.json's series order",
+    };
+    Ok(Report { out: args.out.clone(), seq_len: loaded.seq_len, features: loaded.rnn.input_length, units })
+}
+
 /// What was written: the file, its input's shape and its units.
 pub struct Report {
     out: PathBuf,
@@ -40,16 +52,4 @@ impl std::fmt::Display for Report {
             self.units
         )
     }
-}
-
-pub fn run(args: &ExportArgs) -> Result<Report> {
-    let loaded = load_model(&args.weights, &args.model)?;
-    let scaling = loaded.run.as_ref().map(|r| r.scalings()).unwrap_or_default();
-    export_torchscript(&loaded.rnn, loaded.seq_len, &loaded.framing, &scaling, &args.out)?;
-    let units = match scaling.len() {
-        0 => "float32, as the model",
-        1 => "in the series' units, float64 out",
-        _ => "in each series' units, float64 out; model(x, series) takes each window's series index, config.json's series order",
-    };
-    Ok(Report { out: args.out.clone(), seq_len: loaded.seq_len, features: loaded.rnn.input_length, units })
 }

@@ -37,6 +37,36 @@ pub struct ForecastArgs {
     pub out: Option<PathBuf>,
 }
 
+/// `vanilla-rnn forecast`: the CSVs, their figure, and the summary.
+pub fn run(args: &ForecastArgs) -> Result<Report> {
+    let fcs = forecast(&args.trained, &args.asked())?;
+    let written = write(args, &fcs)?;
+    let lines = match fcs.as_slice() {
+        [fc] => one_series(fc, &written),
+        _ => vec![many_series(&fcs, &written)],
+    };
+    Ok(Report { lines })
+}
+
+/// What `forecast` wrote, and its summary: a line for one series (two with a test tail to
+/// score), or one line for many.
+pub struct Report {
+    lines: Vec<String>,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.lines.join("\n"))
+    }
+}
+
+/// Where the forecast's files go.
+struct Written {
+    csv: PathBuf,
+    horizons: PathBuf,
+    plot: PathBuf,
+}
+
 impl ForecastArgs {
     /// What the band is asked.
     fn rule(&self) -> band::Rule {
@@ -61,36 +91,6 @@ fn coverage(v: &str) -> Result<f64, String> {
         Ok(c) if is_coverage(c) => Ok(c),
         _ => Err(format!("{v} is not a coverage: give a fraction between 0 and 1, such as 0.9")),
     }
-}
-
-/// What `forecast` wrote, and its summary: a line for one series (two with a test tail to
-/// score), or one line for many.
-pub struct Report {
-    lines: Vec<String>,
-}
-
-impl std::fmt::Display for Report {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(&self.lines.join("\n"))
-    }
-}
-
-/// Where the forecast's files go.
-struct Written {
-    csv: PathBuf,
-    horizons: PathBuf,
-    plot: PathBuf,
-}
-
-/// `vanilla-rnn forecast`: the CSVs, their figure, and the summary.
-pub fn run(args: &ForecastArgs) -> Result<Report> {
-    let fcs = forecast(&args.trained, &args.asked())?;
-    let written = write(args, &fcs)?;
-    let lines = match fcs.as_slice() {
-        [fc] => one_series(fc, &written),
-        _ => vec![many_series(&fcs, &written)],
-    };
-    Ok(Report { lines })
 }
 
 /// forecast.csv and forecast_horizons.csv (at --out, or beside the weights) and the figure: a

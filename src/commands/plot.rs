@@ -10,18 +10,6 @@ use crate::pipeline::trained::TrainedArgs;
 use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
 
-/// The figures redrawn, and where.
-pub struct Report {
-    written: Vec<String>,
-    plots: PathBuf,
-}
-
-impl std::fmt::Display for Report {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "wrote {} in {}", self.written.join(", "), self.plots.display())
-    }
-}
-
 /// `vanilla-rnn plot DIR`, the run directory held while it draws.
 pub fn run(dir: &Path) -> Result<Report> {
     if !dir.is_dir() {
@@ -41,4 +29,16 @@ pub fn run(dir: &Path) -> Result<Report> {
         written.push("forecast.png".into());
     }
     Ok(Report { written, plots: dir.join("plots") })
+}
+
+/// The figures redrawn, and where.
+pub struct Report {
+    written: Vec<String>,
+    plots: PathBuf,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "wrote {} in {}", self.written.join(", "), self.plots.display())
+    }
 }

@@ -19,22 +19,6 @@ pub struct PredictArgs {
     pub out: Option<PathBuf>,
 }
 
-/// The one-step MSE over the windows written, and where (none: standard output, which the
-/// predictions alone fill).
-pub struct Report {
-    mse: f64,
-    out: Option<PathBuf>,
-}
-
-impl std::fmt::Display for Report {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        match &self.out {
-            Some(path) => write!(f, "one-step MSE over all windows {:.3e}; wrote {}", self.mse, path.display()),
-            None => Ok(()),
-        }
-    }
-}
-
 /// `vanilla-rnn predict`: the predictions, to --out or standard output; their one-step MSE over
 /// all windows.
 pub fn run(args: &PredictArgs) -> Result<Report> {
@@ -56,6 +40,22 @@ pub fn run(args: &PredictArgs) -> Result<Report> {
         }
     }
     Ok(Report { mse: mse_of(&predicted, &windows), out: args.out.clone() })
+}
+
+/// The one-step MSE over the windows written, and where (none: standard output, which the
+/// predictions alone fill).
+pub struct Report {
+    mse: f64,
+    out: Option<PathBuf>,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match &self.out {
+            Some(path) => write!(f, "one-step MSE over all windows {:.3e}; wrote {}", self.mse, path.display()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The one-step MSE in model units over every window written (as `evaluate`, in f64 over the

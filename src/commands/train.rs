@@ -70,230 +70,6 @@ impl Controls {
     }
 }
 
-/// How a run ended, for the summary line.
-pub struct Report {
-    pub out: PathBuf,
-    /// Nothing to say but an interruption (--quiet).
-    pub quiet: bool,
-    pub ended: Ended,
-    /// The backward that ran.
-    pub backward: Backward,
-    pub epoch: usize,
-    pub step: usize,
-    pub seconds: f64,
-    /// The held-out tail's MSE of the kept weights (NaN when the run did not finish).
-    pub test_loss: f64,
-    /// With validation: the epoch kept.
-    pub kept: Option<Kept>,
-    /// The baselines' MSE on the same tail.
-    pub baselines: Vec<BaselineLoss>,
-    /// What was done with the series' gaps.
-    pub gaps: Gaps,
-    /// The forecaster of the lowest mean MASE on the test tail, and that MASE (scores.csv).
-    pub best: Option<(String, f64)>,
-}
-
-impl Report {
-    /// The process's exit status: a signal's, when one stopped the run.
-    pub fn exit_code(&self) -> i32 {
-        match self.ended {
-            Ended::Interrupted(signal) => exit_code(signal),
-            _ => 0,
-        }
-    }
-}
-
-impl std::fmt::Display for Report {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        let out = self.out.display();
-        match self.ended {
-            Ended::Interrupted(signal) => {
-                let name = if signal == 15 { "SIGTERM" } else { "Ctrl-C" };
-                write!(f, "stopped by {name} after step {} (epoch {} done): checkpoint, weights and metrics saved in {out}; continue with: vanilla-rnn train --resume {out}", self.step, self.epoch)
-            }
-            _ if self.quiet => Ok(()),
-            _ => write!(
-                f,
-                "trained {} epochs ({} steps, {} backward) in {:.1}s{}: test MSE {:.3e}; {}{}{}; wrote {out}",
-                self.epoch,
-                self.step,
-                self.backward,
-                self.seconds,
-                self.kept
-                    .as_ref()
-                    .map_or(String::new(), |k| format!("; kept epoch {} (lowest validation MSE, {:.3e})", k.epoch, k.val_loss)),
-                self.test_loss,
-                self.baselines.iter().map(|b| format!("{} {:.3e}", b.label, b.test_loss)).collect::<Vec<_>>().join(", "),
-                if self.gaps.cells > 0 { format!(" ({})", self.gaps) } else { String::new() },
-                self.best
-                    .as_ref()
-                    .map_or(String::new(), |(name, mase)| format!("; best on the test tail: {} (MASE {mase:.3})", name.replace('_', " ")))
-            ),
-        }
-    }
-}
-
-/// The epoch whose weights a run with validation keeps.
-pub struct Kept {
-    pub epoch: usize,
-    pub val_loss: f64,
-}
-
-/// A baseline's MSE on the test tail, in model units, and its name in a sentence.
-#[derive(Debug, Clone)]
-pub struct BaselineLoss {
-    pub label: String,
-    pub test_loss: f64,
-}
-
-/// The baselines' rows of baselines.csv. In a file of many series: all of them pooled, then each
-/// series' test tail on its own (each baseline as fitted on every series' windows).
-fn baseline_scores(windows: &Windows, baselines: &[Box<dyn Forecaster>]) -> Result<Vec<BaselineScore>> {
-    let rows = |windows: &Windows, series: Option<&str>| {
-        baselines
-            .iter()
-            .map(|b| Ok(BaselineScore { series: series.map(String::from), name: b.name().into(), test_loss: b.test_loss(windows)? }))
-            .collect::<Result<Vec<_>>>()
-    };
-    let Some(groups) = &windows.series.groups else { return rows(windows, None) };
-    let mut out = rows(windows, Some(ALL_SERIES))?;
-    for k in windows.kept_series() {
-        out.extend(rows(&windows.only(k)?, Some(&groups.names[k]))?);
-    }
-    Ok(out)
-}
-
-/// scores.csv: each forecaster's errors on the test tail (the RNN's first), in the series' units,
-/// MASE scaled by the seasonal naive's MAE on the rows up to the last training target. In a file
-/// of many series: all of them pooled, then each series' (each scaled by its own MASE scale).
-fn test_scores(windows: &Windows, forecasters: &[&dyn Forecaster], season: Option<usize>) -> Result<Vec<Score>> {
-    let (names, rows) = (&windows.series.names, &windows.series.rows);
-    let first = windows.test_start();
-    let predictions = forecasters.iter().map(|f| f.test_predictions(windows)).collect::<Result<Vec<_>>>()?;
-    let mut out = vec![];
-    for k in windows.kept_series() {
-        let scale = windows.mase_scale(k, season);
-        let mine: Vec<usize> = windows.of_series(first..windows.targets.len(), k).map(|i| i - first).collect();
-        let name = windows.series.name_of(k).map(String::from);
-        for (f, p) in forecasters.iter().zip(&predictions) {
-            let pairs: Vec<(&[f64], &[f64])> =
-                mine.iter().filter_map(|&n| p.get(n).map(|p| (&rows[windows.targets[first + n]], p))).collect();
-            out.extend(scores::score(f.name(), names, &pairs, &scale).into_iter().map(|s| Score { series: name.clone(), ..s }));
-        }
-    }
-    if windows.series.groups.is_some() {
-        out.splice(0..0, scores::pooled(&out.iter().filter(|s| s.windows > 0).cloned().collect::<Vec<_>>(), ALL_SERIES));
-    }
-    Ok(out)
-}
-
-/// The trainer, new (from --init's weights, or --seed's) or resumed from its checkpoint.
-fn trainer_for(settings: &Settings, windows: &Windows, resumed: Option<Checkpoint>, controls: &Controls, out: &Path) -> Result<Trainer> {
-    let requested = controls.backward.backward;
-    let trainer = match (resumed, &settings.init) {
-        (Some(ck), _) => Trainer::resume(settings, windows, ck.state, requested)
-            .with_context(|| format!("cannot resume from {}", out.join("checkpoint.safetensors").display()))?,
-        (None, Some(path)) => {
-            let params = read_params(path)?.into_iter().map(|(_, t)| t).collect();
-            Trainer::start(settings, windows, Initial::Weights(params), requested)?
-        }
-        (None, None) => Trainer::start(settings, windows, Initial::Seeded, requested)?,
-    };
-    if let Some(note) = trainer.fast_note.as_ref().filter(|_| !controls.quiet) {
-        eprintln!("note: {note}");
-    }
-    if !controls.quiet {
-        note_left_out(windows);
-    }
-    Ok(trainer)
-}
-
-/// config.json: the settings, and what predict, plot and resume need to know of the series.
-fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer, season: Option<usize>) -> RunConfig {
-    RunConfig {
-        settings: settings.clone(),
-        backward: trainer.backward,
-        adam: Some(trainer.adam_path()),
-        device: format!("{:?}", trainer.device).to_lowercase(),
-        features: windows.series.names.clone(),
-        data_file: settings.data.as_ref().and_then(|p| std::fs::canonicalize(p).ok()),
-        time_column: windows.series.time.as_ref().map(|t| t.name.clone()),
-        scaling: windows.series.groups.is_none().then(|| windows.scaling.first().cloned()).flatten(),
-        series: match &windows.series.groups {
-            Some(g) => {
-                g.names.iter().zip(&windows.scaling).map(|(name, s)| SeriesScaling { name: name.clone(), scaling: s.clone() }).collect()
-            }
-            None => vec![],
-        },
-        gaps: windows.gaps(settings.missing),
-        windows: windows.ds.len(),
-        train_windows: windows.n_train,
-        val_windows: windows.n_val,
-        linear_ar: trainer.framing.linear.as_deref().cloned(),
-        kept_epoch: None,
-        season,
-        series_fingerprint: windows.fingerprint.clone(),
-        versions: Versions::current(),
-    }
-}
-
-/// The data; for a resumed run, the very series it began with, scaled as it was (config.json).
-fn run_windows(settings: &Settings, series: Option<Series>, resumed: Option<&Checkpoint>, out: &Path) -> Result<Windows> {
-    let saved = match resumed {
-        Some(_) => RunConfig::in_dir(out)?,
-        None => None,
-    };
-    let windows = prepare::windows(settings, series, saved.as_ref())?;
-    if let Some(ck) = resumed.filter(|ck| ck.series != windows.fingerprint) {
-        bail!(
-            "the series is not the one this run was trained on (fingerprint {}, the checkpoint has {}): was {} changed?",
-            windows.fingerprint,
-            ck.series,
-            settings.data.as_ref().map_or("the data".to_string(), |p| p.display().to_string())
-        );
-    }
-    Ok(windows)
-}
-
-/// A word on the series of a long-format file left out because no window fits in them.
-fn note_left_out(windows: &Windows) {
-    if !windows.left_out.is_empty() {
-        let seq = windows.seq_len;
-        let names: Vec<String> = windows.left_out.iter().filter_map(|&k| windows.series.name_of(k).map(String::from)).collect();
-        eprintln!(
-            "note: left out {} series with no {} consecutive rows without a gap (--seq-len {seq} reads {seq} rows and predicts the next): {}",
-            names.len(),
-            seq + 1,
-            data::listed(&names)
-        );
-    }
-}
-
-/// The settings, and for a resumed run its directory (held) and checkpoint, for a new one its
-/// series. A resumed run holds its directory before it reads the checkpoint; a new one only once
-/// its data has loaded (so that a bad series creates nothing).
-fn settings_for(args: &TrainArgs, out: &Path) -> Result<Begun> {
-    if args.controls.resume.is_none() {
-        let (settings, series) = prepare::new_run(|csv| args.settings.new_run(csv))?;
-        return Ok(Begun { dir: None, resumed: None, settings, series: Some(series) });
-    }
-    if !out.is_dir() {
-        bail!("cannot resume from {}: no such directory (no checkpoint.safetensors to go on from)", out.display())
-    }
-    let dir = RunDir::prepare(out)?;
-    let ck = Checkpoint::load(&out.join("checkpoint.safetensors"))?;
-    let settings = args.settings.resumed(ck.settings.clone(), out, ck.state.position.epoch)?;
-    Ok(Begun { dir: Some(dir), resumed: Some(ck), settings, series: None })
-}
-
-/// A run as it begins: new (its series read), or resumed (its directory held, its checkpoint).
-struct Begun {
-    dir: Option<RunDir>,
-    resumed: Option<Checkpoint>,
-    settings: Settings,
-    series: Option<Series>,
-}
-
 /// `vanilla-rnn train`: a new run, or a resumed one, until its last epoch or a signal.
 pub fn run(args: &TrainArgs) -> Result<Report> {
     let mut stop = Stop::install()?;
@@ -341,6 +117,39 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
     Ok(report)
 }
 
+/// How a run ended, for the summary line.
+pub struct Report {
+    pub out: PathBuf,
+    /// Nothing to say but an interruption (--quiet).
+    pub quiet: bool,
+    pub ended: Ended,
+    /// The backward that ran.
+    pub backward: Backward,
+    pub epoch: usize,
+    pub step: usize,
+    pub seconds: f64,
+    /// The held-out tail's MSE of the kept weights (NaN when the run did not finish).
+    pub test_loss: f64,
+    /// With validation: the epoch kept.
+    pub kept: Option<Kept>,
+    /// The baselines' MSE on the same tail.
+    pub baselines: Vec<BaselineLoss>,
+    /// What was done with the series' gaps.
+    pub gaps: Gaps,
+    /// The forecaster of the lowest mean MASE on the test tail, and that MASE (scores.csv).
+    pub best: Option<(String, f64)>,
+}
+
+impl Report {
+    /// The process's exit status: a signal's, when one stopped the run.
+    pub fn exit_code(&self) -> i32 {
+        match self.ended {
+            Ended::Interrupted(signal) => exit_code(signal),
+            _ => 0,
+        }
+    }
+}
+
 impl Report {
     /// How the run ended: its length and time, its kept epoch, its baselines' test losses (the
     /// test loss and the best forecaster are the finished run's, written after).
@@ -373,6 +182,173 @@ impl Report {
             best: None,
         })
     }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let out = self.out.display();
+        match self.ended {
+            Ended::Interrupted(signal) => {
+                let name = if signal == 15 { "SIGTERM" } else { "Ctrl-C" };
+                write!(f, "stopped by {name} after step {} (epoch {} done): checkpoint, weights and metrics saved in {out}; continue with: vanilla-rnn train --resume {out}", self.step, self.epoch)
+            }
+            _ if self.quiet => Ok(()),
+            _ => write!(
+                f,
+                "trained {} epochs ({} steps, {} backward) in {:.1}s{}: test MSE {:.3e}; {}{}{}; wrote {out}",
+                self.epoch,
+                self.step,
+                self.backward,
+                self.seconds,
+                self.kept
+                    .as_ref()
+                    .map_or(String::new(), |k| format!("; kept epoch {} (lowest validation MSE, {:.3e})", k.epoch, k.val_loss)),
+                self.test_loss,
+                self.baselines.iter().map(|b| format!("{} {:.3e}", b.label, b.test_loss)).collect::<Vec<_>>().join(", "),
+                if self.gaps.cells > 0 { format!(" ({})", self.gaps) } else { String::new() },
+                self.best
+                    .as_ref()
+                    .map_or(String::new(), |(name, mase)| format!("; best on the test tail: {} (MASE {mase:.3})", name.replace('_', " ")))
+            ),
+        }
+    }
+}
+
+/// The epoch whose weights a run with validation keeps.
+pub struct Kept {
+    pub epoch: usize,
+    pub val_loss: f64,
+}
+
+/// A baseline's MSE on the test tail, in model units, and its name in a sentence.
+#[derive(Debug, Clone)]
+pub struct BaselineLoss {
+    pub label: String,
+    pub test_loss: f64,
+}
+
+/// The settings, and for a resumed run its directory (held) and checkpoint, for a new one its
+/// series. A resumed run holds its directory before it reads the checkpoint; a new one only once
+/// its data has loaded (so that a bad series creates nothing).
+fn settings_for(args: &TrainArgs, out: &Path) -> Result<Begun> {
+    if args.controls.resume.is_none() {
+        let (settings, series) = prepare::new_run(|csv| args.settings.new_run(csv))?;
+        return Ok(Begun { dir: None, resumed: None, settings, series: Some(series) });
+    }
+    if !out.is_dir() {
+        bail!("cannot resume from {}: no such directory (no checkpoint.safetensors to go on from)", out.display())
+    }
+    let dir = RunDir::prepare(out)?;
+    let ck = Checkpoint::load(&out.join("checkpoint.safetensors"))?;
+    let settings = args.settings.resumed(ck.settings.clone(), out, ck.state.position.epoch)?;
+    Ok(Begun { dir: Some(dir), resumed: Some(ck), settings, series: None })
+}
+
+/// A run as it begins: new (its series read), or resumed (its directory held, its checkpoint).
+struct Begun {
+    dir: Option<RunDir>,
+    resumed: Option<Checkpoint>,
+    settings: Settings,
+    series: Option<Series>,
+}
+
+/// The data; for a resumed run, the very series it began with, scaled as it was (config.json).
+fn run_windows(settings: &Settings, series: Option<Series>, resumed: Option<&Checkpoint>, out: &Path) -> Result<Windows> {
+    let saved = match resumed {
+        Some(_) => RunConfig::in_dir(out)?,
+        None => None,
+    };
+    let windows = prepare::windows(settings, series, saved.as_ref())?;
+    if let Some(ck) = resumed.filter(|ck| ck.series != windows.fingerprint) {
+        bail!(
+            "the series is not the one this run was trained on (fingerprint {}, the checkpoint has {}): was {} changed?",
+            windows.fingerprint,
+            ck.series,
+            settings.data.as_ref().map_or("the data".to_string(), |p| p.display().to_string())
+        );
+    }
+    Ok(windows)
+}
+
+/// The trainer, new (from --init's weights, or --seed's) or resumed from its checkpoint.
+fn trainer_for(settings: &Settings, windows: &Windows, resumed: Option<Checkpoint>, controls: &Controls, out: &Path) -> Result<Trainer> {
+    let requested = controls.backward.backward;
+    let trainer = match (resumed, &settings.init) {
+        (Some(ck), _) => Trainer::resume(settings, windows, ck.state, requested)
+            .with_context(|| format!("cannot resume from {}", out.join("checkpoint.safetensors").display()))?,
+        (None, Some(path)) => {
+            let params = read_params(path)?.into_iter().map(|(_, t)| t).collect();
+            Trainer::start(settings, windows, Initial::Weights(params), requested)?
+        }
+        (None, None) => Trainer::start(settings, windows, Initial::Seeded, requested)?,
+    };
+    if let Some(note) = trainer.fast_note.as_ref().filter(|_| !controls.quiet) {
+        eprintln!("note: {note}");
+    }
+    if !controls.quiet {
+        note_left_out(windows);
+    }
+    Ok(trainer)
+}
+
+/// A word on the series of a long-format file left out because no window fits in them.
+fn note_left_out(windows: &Windows) {
+    if !windows.left_out.is_empty() {
+        let seq = windows.seq_len;
+        let names: Vec<String> = windows.left_out.iter().filter_map(|&k| windows.series.name_of(k).map(String::from)).collect();
+        eprintln!(
+            "note: left out {} series with no {} consecutive rows without a gap (--seq-len {seq} reads {seq} rows and predicts the next): {}",
+            names.len(),
+            seq + 1,
+            data::listed(&names)
+        );
+    }
+}
+
+/// config.json: the settings, and what predict, plot and resume need to know of the series.
+fn run_config(settings: &Settings, windows: &Windows, trainer: &Trainer, season: Option<usize>) -> RunConfig {
+    RunConfig {
+        settings: settings.clone(),
+        backward: trainer.backward,
+        adam: Some(trainer.adam_path()),
+        device: format!("{:?}", trainer.device).to_lowercase(),
+        features: windows.series.names.clone(),
+        data_file: settings.data.as_ref().and_then(|p| std::fs::canonicalize(p).ok()),
+        time_column: windows.series.time.as_ref().map(|t| t.name.clone()),
+        scaling: windows.series.groups.is_none().then(|| windows.scaling.first().cloned()).flatten(),
+        series: match &windows.series.groups {
+            Some(g) => {
+                g.names.iter().zip(&windows.scaling).map(|(name, s)| SeriesScaling { name: name.clone(), scaling: s.clone() }).collect()
+            }
+            None => vec![],
+        },
+        gaps: windows.gaps(settings.missing),
+        windows: windows.ds.len(),
+        train_windows: windows.n_train,
+        val_windows: windows.n_val,
+        linear_ar: trainer.framing.linear.as_deref().cloned(),
+        kept_epoch: None,
+        season,
+        series_fingerprint: windows.fingerprint.clone(),
+        versions: Versions::current(),
+    }
+}
+
+/// The baselines' rows of baselines.csv. In a file of many series: all of them pooled, then each
+/// series' test tail on its own (each baseline as fitted on every series' windows).
+fn baseline_scores(windows: &Windows, baselines: &[Box<dyn Forecaster>]) -> Result<Vec<BaselineScore>> {
+    let rows = |windows: &Windows, series: Option<&str>| {
+        baselines
+            .iter()
+            .map(|b| Ok(BaselineScore { series: series.map(String::from), name: b.name().into(), test_loss: b.test_loss(windows)? }))
+            .collect::<Result<Vec<_>>>()
+    };
+    let Some(groups) = &windows.series.groups else { return rows(windows, None) };
+    let mut out = rows(windows, Some(ALL_SERIES))?;
+    for k in windows.kept_series() {
+        out.extend(rows(&windows.only(k)?, Some(&groups.names[k]))?);
+    }
+    Ok(out)
 }
 
 /// What the figures draw that the run holds already: its config.json, its baselines' rows,
@@ -412,4 +388,28 @@ fn write_outputs(
     figures::run::draw(drawn, Some(table), &out.join("plots"))?;
     let pooled: Vec<Score> = scores.iter().filter(|s| s.series.is_none() || s.series.as_deref() == Some(ALL_SERIES)).cloned().collect();
     Ok((test_loss, scores::best(&pooled)))
+}
+
+/// scores.csv: each forecaster's errors on the test tail (the RNN's first), in the series' units,
+/// MASE scaled by the seasonal naive's MAE on the rows up to the last training target. In a file
+/// of many series: all of them pooled, then each series' (each scaled by its own MASE scale).
+fn test_scores(windows: &Windows, forecasters: &[&dyn Forecaster], season: Option<usize>) -> Result<Vec<Score>> {
+    let (names, rows) = (&windows.series.names, &windows.series.rows);
+    let first = windows.test_start();
+    let predictions = forecasters.iter().map(|f| f.test_predictions(windows)).collect::<Result<Vec<_>>>()?;
+    let mut out = vec![];
+    for k in windows.kept_series() {
+        let scale = windows.mase_scale(k, season);
+        let mine: Vec<usize> = windows.of_series(first..windows.targets.len(), k).map(|i| i - first).collect();
+        let name = windows.series.name_of(k).map(String::from);
+        for (f, p) in forecasters.iter().zip(&predictions) {
+            let pairs: Vec<(&[f64], &[f64])> =
+                mine.iter().filter_map(|&n| p.get(n).map(|p| (&rows[windows.targets[first + n]], p))).collect();
+            out.extend(scores::score(f.name(), names, &pairs, &scale).into_iter().map(|s| Score { series: name.clone(), ..s }));
+        }
+    }
+    if windows.series.groups.is_some() {
+        out.splice(0..0, scores::pooled(&out.iter().filter(|s| s.windows > 0).cloned().collect::<Vec<_>>(), ALL_SERIES));
+    }
+    Ok(out)
 }
