@@ -32,13 +32,20 @@ impl Csv {
     }
 }
 
-/// Shortest text that reads back to the same f64 (`nan` for NaN, as Python writes it).
+/// Shortest text that reads back to the same f64, as a person reads it: a plain decimal (`96`,
+/// `138419`, `0.0123`), an exponent only where the decimal would be long (`1e-7`, `1.5e20`);
+/// `nan` for NaN, as Python writes it.
 pub fn format_num(v: f64) -> String {
+    shortest(&mut ryu::Buffer::new(), v).to_string()
+}
+
+/// `format_num` into a buffer (ryu's shortest round-trip digits, without a whole number's `.0`).
+fn shortest(buffer: &mut ryu::Buffer, v: f64) -> &str {
     if v.is_nan() {
-        "nan".into()
-    } else {
-        format!("{v:e}")
+        return "nan";
     }
+    let text = buffer.format(v);
+    text.strip_suffix(".0").unwrap_or(text)
 }
 
 /// A CSV cell holding a user's column name: quoted when it needs to be.
@@ -287,11 +294,8 @@ pub fn write_prediction_row(w: &mut impl std::io::Write, layout: Layout, p: &Pre
 
 /// `,` and `format_num(v)`, written in place.
 fn write_num(w: &mut impl std::io::Write, v: f64) -> std::io::Result<()> {
-    if v.is_nan() {
-        w.write_all(b",nan")
-    } else {
-        write!(w, ",{v:e}")
-    }
+    w.write_all(b",")?;
+    w.write_all(shortest(&mut ryu::Buffer::new(), v).as_bytes())
 }
 
 /// predictions.csv, for the features `names` (the run's, from config.json).
@@ -505,11 +509,16 @@ mod tests {
     }
 
     #[test]
-    fn numbers_read_back_exactly() {
-        for v in [0.1f64, 1e-300, -2.5e7, 0.84147096f32 as f64] {
-            assert_eq!(format_num(v).parse::<f64>().unwrap(), v);
+    fn numbers_read_back_exactly_in_the_form_a_person_reads() {
+        for v in [0.1f64, 1e-300, -2.5e7, 0.84147096f32 as f64, -0.0, f64::INFINITY, 96.0, 138419.0, 1.5e20] {
+            assert_eq!(format_num(v).parse::<f64>().unwrap().to_bits(), v.to_bits(), "{v}");
         }
         assert_eq!(format_num(f64::NAN), "nan");
+        let shown: Vec<String> = [96.0, 138419.0, 0.0123, 1e-7, 1.5e20, -2.5e7].into_iter().map(format_num).collect();
+        assert_eq!(shown, ["96", "138419", "0.0123", "1e-7", "1.5e20", "-25000000"]);
+        let mut row = vec![];
+        write_num(&mut row, 96.0).unwrap();
+        assert_eq!(row, b",96");
     }
 
     #[test]
