@@ -172,10 +172,16 @@ fn chosen(headings: &[&str], from_run: bool) -> Vec<(Arg, bool)> {
             (Some(w), false) => format!("{doc} [default: {w}]"),
             (Some(w), true) => format!("{doc} [default: the run's, from config.json beside the weights; else {w}]"),
         };
-        let grows = arg.get_help_heading() == Some(LENGTH);
-        let arg = arg.clone().help(help).hide_default_value(true).help_heading(None::<&str>).display_order(None);
+        let heading = arg.get_help_heading().unwrap_or(TRAINING);
+        let grows = heading == LENGTH;
+        // under its heading, the headings in the order a user looks for them: the data first
+        const ORDER: [&str; 4] = [DATA, MODEL, TRAINING, LENGTH];
+        let rank = ORDER.iter().position(|h| *h == heading).unwrap_or(2);
+        let arg = arg.clone().help(help).hide_default_value(true).display_order(rank * 100 + out.len());
+        let arg = arg.help_heading(Some(ORDER[rank])); // (clap lists the headings as the args come: sorted below)
         out.push((if arg.get_action().takes_values() { arg.allow_negative_numbers(true) } else { arg }, grows));
     }
+    out.sort_by_key(|(arg, _)| arg.get_display_order());
     out
 }
 

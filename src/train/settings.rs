@@ -5,7 +5,7 @@
 //! - `Model`: the model's shape a weights file does not hold (train, bench, predict, forecast, export);
 //! - `Data`: the series (train, bench, predict, forecast);
 //! - `Training`: how a model is trained (train, bench);
-//! - `Length`: how long (train only, and the one setting `--resume` may change: it may grow).
+//! - `How long` (`LENGTH`): how long to train (train only, and the one setting `--resume` may change: it may grow).
 //!
 //! `Settings::default()` is an empty command line's settings (the circle's: the blog's model);
 //! a CSV series' own defaults are `csv_defaults`, beside it. The settings are saved in
@@ -27,7 +27,7 @@ use std::sync::LazyLock;
 pub const MODEL: &str = "Model";
 pub const DATA: &str = "Data";
 pub const TRAINING: &str = "Training";
-pub const LENGTH: &str = "Length";
+pub const LENGTH: &str = "How long";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
