@@ -50,3 +50,42 @@ fn beyond_the_bound_the_linear_baseline_is_left_out_and_the_rest_runs() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(std::fs::read_to_string(out.join("baselines.csv")).unwrap().contains("\nlinear,"));
 }
+
+#[test]
+fn a_wide_files_columns_train_as_many_series_in_the_long_layout() {
+    let dir = scratch("wide-melted");
+    let csv = dir.join("wide.csv");
+    write_series(&csv, "date,a,b,c", 120, |i| {
+        let t = i as f64;
+        format!(
+            "{},{:.3},{:.3},{:.3}",
+            month(2000, i),
+            10.0 + (t / 2.0).sin() + 0.05 * t,
+            100.0 + 5.0 * (t / 3.0).cos(),
+            (i % 12) as f64 * 2.0 + 0.1 * t
+        )
+    });
+    let out = dir.join("run");
+    let r = run(&["train", "--data", s(&csv), "--columns-as-series", "--epochs", "2", "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let baselines = std::fs::read_to_string(out.join("baselines.csv")).unwrap();
+    for series in ["all series", "a", "b", "c"] {
+        assert!(baselines.contains(&format!("\n{series},persistence,")), "{series}: {baselines}");
+    }
+    // each column scaled on its own: three scalings, one feature
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["features"], serde_json::json!(["value"]));
+    assert_eq!(config["series"].as_array().unwrap().len(), 3);
+    let r = run(&["forecast", s(&out), "--steps", "3"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let forecast = std::fs::read_to_string(out.join("forecast.csv")).unwrap();
+    for column in ["a", "b", "c"] {
+        assert!(forecast.contains(&format!("\n{column},1,120,2010-01,")), "{column} forecast from its own end: {forecast}");
+    }
+    let r = run(&["predict", s(&out), "--series", "b"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().skip(1).all(|l| l.starts_with("b,")), "{}", r.stdout);
+    // one or the other layout
+    let r = run(&["train", "--data", s(&csv), "--columns-as-series", "--series-column", "date", "--out", s(&dir.join("x"))]);
+    assert_clean_error(&r, 2, "the argument '--columns-as-series' cannot be used with '--series-column <NAME>'");
+}

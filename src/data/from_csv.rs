@@ -15,6 +15,8 @@ pub struct Reading {
     pub missing: Missing,
     /// The column naming each row's series, in a file of many (long format); never a feature.
     pub series_column: Option<String>,
+    /// A wide file's columns as many series (`melted`).
+    pub columns_as_series: bool,
 }
 
 /// Reads a user's series as `reading` says. Gaps are filled (`interpolate`) or kept as NaN
@@ -54,10 +56,31 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
         rows.push(&row);
     }
     let mut series = assembled(path, &table.header, &features, (time, grouping), Read { rows, labels, ids, names })?;
+    if reading.columns_as_series {
+        series = melted(series);
+    }
     if reading.missing == Missing::Interpolate {
         interpolate_each(&mut series);
     }
     Ok(series)
+}
+
+/// The name of a melted file's one feature, and of the column its series are named by.
+pub const MELTED_VALUE: &str = "value";
+pub const MELTED_COLUMN: &str = "column";
+
+/// A wide file's columns as many series, each column one series of one feature (`value`) over
+/// the file's rows and time labels, named by its column: the long layout `--series-column`
+/// reads, so that each column is windowed, split and scaled on its own.
+fn melted(wide: Series) -> Series {
+    let (n, f) = (wide.rows.len(), wide.features());
+    let mut rows = Rows::with_capacity(1, n * f);
+    for j in 0..f {
+        (0..n).for_each(|i| rows.push(&[wide.rows[i][j]]));
+    }
+    let time = wide.time.map(|t| Time { labels: (0..f).flat_map(|_| (0..n).map(|i| &t.labels[i])).collect(), name: t.name });
+    let groups = Groups { column: MELTED_COLUMN.into(), names: wide.names, starts: (0..f).map(|j| j * n).collect() };
+    Series { names: vec![MELTED_VALUE.into()], rows, time, gaps: wide.gaps, groups: Some(groups) }
 }
 
 /// What the records gave: the rows, and each row's time label and series.

@@ -173,9 +173,13 @@ impl RunConfig {
         let csv = self.settings.data.is_some();
         Reading {
             time_column: self.time_column.clone(),
-            columns: csv.then(|| self.features.clone()),
+            // (a melted run's one feature is no column of the file: its columns are the settings')
+            columns: csv
+                .then(|| if self.settings.columns_as_series { self.settings.columns.clone() } else { Some(self.features.clone()) })
+                .flatten(),
             missing: self.settings.missing,
             series_column: self.settings.series_column.clone(),
+            columns_as_series: self.settings.columns_as_series,
         }
     }
 

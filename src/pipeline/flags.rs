@@ -292,7 +292,7 @@ mod tests {
 
     /// Every setting, given a value other than its default: each must reach its field, and each
     /// must be refused by name when it contradicts a resumed run.
-    const EVERY_FLAG: [(&str, &str); 29] = [
+    const EVERY_FLAG: [(&str, &str); 30] = [
         ("--seq-len", "7"),
         ("--activation", "relu"),
         ("--data", "x.csv"),
@@ -300,6 +300,7 @@ mod tests {
         ("--columns", "a,b"),
         ("--missing", "skip"),
         ("--series-column", "store"),
+        ("--columns-as-series", ""),
         ("--scale-bound", "1"),
         ("--transform", "log"),
         ("--hidden", "5"),

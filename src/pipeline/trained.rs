@@ -109,7 +109,7 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
 pub fn series_for(loaded: &Loaded, given: &DataArgs) -> Result<RunSeries> {
     let run = loaded.run.as_ref();
     let Asked { data, columns, source } = asked_source(run, given);
-    if let (Some(r), Some(p), None) = (run, &data, &columns) {
+    if let (Some(r), Some(p), None) = (run.filter(|r| !r.settings.columns_as_series), &data, &columns) {
         let header = data::from_csv::header(p)?;
         if !r.features.iter().all(|f| header.contains(f)) {
             bail!("the model was trained on the columns {}; {} has {}", r.features.join(", "), p.display(), header.join(", "));

@@ -136,6 +136,10 @@ pub struct Settings {
     #[serde(default)]
     #[arg(long, value_name = "NAME", value_parser = checked_text(check::time_column), help_heading = DATA)]
     pub series_column: Option<String>,
+    /// A wide file's columns as many series: each column one series (windowed, split and scaled on its own, as --series-column does for a long file), one model across them; the outputs in the long layout, each row's series the column's name
+    #[serde(default)]
+    #[arg(long, conflicts_with = "series_column", help_heading = DATA)]
+    pub columns_as_series: bool,
     /// What a missing cell (empty, NA, NaN) becomes
     #[serde(default)]
     #[arg(long, value_enum, default_value_t, help_heading = DATA)]
@@ -255,6 +259,7 @@ impl Settings {
             columns: self.columns.clone(),
             missing: self.missing,
             series_column: self.series_column.clone(),
+            columns_as_series: self.columns_as_series,
         };
         Source::new(self.data.clone(), reading)
     }
