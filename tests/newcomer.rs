@@ -72,3 +72,19 @@ fn a_series_named_in_the_wrong_case_gets_the_right_name() {
     );
     assert_clean_error(&run(&["forecast", s(&out), "--series", "Peru"]), 1, "(its series: Canada, Chile)");
 }
+
+#[test]
+fn in_a_file_of_many_a_series_too_short_for_a_test_tail_of_its_own_trains_beside_the_rest() {
+    let dir = scratch("newcomer-many-short");
+    let csv = dir.join("many.csv");
+    // a of 30 months, b of 6: b's 2 windows hold out none for its own test tail
+    write_series(&csv, "id,date,v", 36, |i| match i {
+        0..30 => format!("a,{},{}", month(2000, i), (i * 7) % 11),
+        _ => format!("b,{},{}", month(2000, i - 30), i % 3),
+    });
+    let out = dir.join("run");
+    let r = run(&["train", "--data", s(&csv), "--series-column", "id", "--seq-len", "4", "--epochs", "1", "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let baselines = std::fs::read_to_string(out.join("baselines.csv")).unwrap();
+    assert!(baselines.contains("\nb,persistence,nan"), "b is scored on no test window: {baselines}");
+}

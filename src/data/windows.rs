@@ -133,25 +133,6 @@ fn cut(gap: &[bool], span: std::ops::Range<usize>, seq_len: usize, split: Split)
     Ok(Cut { train, val, test })
 }
 
-/// A run asked for a test tail (`--test-fraction` above 0) whose series are all too short to
-/// hold one out: one line saying how many windows and rows one takes, and the fixes.
-fn too_short_to_test(series: &Series, cuts: &[Cut], seq_len: usize, split: Split) -> Result<()> {
-    if split.test_fraction == 0.0 || cuts.iter().any(|c| !c.test.is_empty()) {
-        return Ok(());
-    }
-    let windows = cuts.iter().map(|c| c.train.len() + c.val.len()).max().unwrap_or(0);
-    // the fewest windows whose floor(n * test_fraction) is one
-    let need = (1..).find(|&n| (n as f64 * split.test_fraction).floor() >= 1.0).unwrap_or(1);
-    let rows = (0..series.count()).map(|k| series.span(k).len()).max().unwrap_or(0);
-    let which = if series.groups.is_some() { "the longest series" } else { "the series" };
-    bail!(
-        "{which} has {rows} rows: --seq-len {seq_len} leaves {windows} window{}, and --test-fraction {} holds out none for the test tail (that takes {need} windows, {} rows): give a longer series, a smaller --seq-len, or a larger --test-fraction",
-        if windows == 1 { "" } else { "s" },
-        split.test_fraction,
-        need + seq_len
-    )
-}
-
 /// Each series' scaling (none for the circle): a run's own, or fitted on the rows its training
 /// windows read, inputs and targets (nothing after the last one), after the transform, which
 /// every value must take.
@@ -202,7 +183,6 @@ impl Windows {
                 seq_len + 1
             );
         }
-        too_short_to_test(&series, &cuts, seq_len, split)?;
         let (n_train, n_val) = (cuts.iter().map(|c| c.train.len()).sum(), cuts.iter().map(|c| c.val.len()).sum());
         let scaling = scalings(&series, &cuts, scale, seq_len)?;
         if !scaling.is_empty() && scaling.len() != series.count() {
@@ -216,6 +196,28 @@ impl Windows {
         let rows = model_rows(&series, &scaling);
         let ds = TrignoDS::at(&rows, series.features(), seq_len, &targets);
         Ok(Windows { fingerprint: fingerprint(&rows), series, scaling, ds, targets, n_train, n_val, skipped, left_out, seq_len, split })
+    }
+
+    /// A run that asked for a test tail (`--test-fraction` above 0) on series all too short to
+    /// hold one out is refused: one line saying how many windows and rows one takes, and the
+    /// fixes. (`train` and `bench` ask; a series of many, alone, may have no test tail.)
+    pub fn check_test_tail(&self) -> Result<()> {
+        if self.split.test_fraction == 0.0 || self.test_start() < self.targets.len() {
+            return Ok(());
+        }
+        let series = &self.series;
+        let spans = (0..series.count()).map(|k| series.span(k).len());
+        let (rows, windows) = (spans.clone().max().unwrap_or(0), spans.map(|n| n.saturating_sub(self.seq_len)).max().unwrap_or(0));
+        // the fewest windows whose floor(n * test_fraction) is one
+        let need = (1..).find(|&n| (n as f64 * self.split.test_fraction).floor() >= 1.0).unwrap_or(1);
+        let which = if series.groups.is_some() { "the longest series" } else { "the series" };
+        bail!(
+            "{which} has {rows} rows: --seq-len {} leaves {windows} window{}, and --test-fraction {} holds out none for the test tail (that takes {need} windows, {} rows): give a longer series, a smaller --seq-len, or a larger --test-fraction",
+            self.seq_len,
+            if windows == 1 { "" } else { "s" },
+            self.split.test_fraction,
+            need + self.seq_len
+        )
     }
 
     /// Series `k` alone, cut and scaled as it is here (its own split, its own scaling): what a

@@ -56,5 +56,7 @@ pub fn windows(settings: &Settings, series: Option<Series>, saved: Option<&RunCo
         Some(saved) if !source.is_circle() => saved.scaling_of(&series)?,
         _ => source.fresh_scale(settings.scale_bound, settings.transform),
     };
-    Windows::new(series, scale, settings.seq_len as usize, settings.split())
+    let windows = Windows::new(series, scale, settings.seq_len as usize, settings.split())?;
+    windows.check_test_tail()?;
+    Ok(windows)
 }
