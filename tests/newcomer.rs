@@ -88,3 +88,17 @@ fn in_a_file_of_many_a_series_too_short_for_a_test_tail_of_its_own_trains_beside
     let baselines = std::fs::read_to_string(out.join("baselines.csv")).unwrap();
     assert!(baselines.contains("\nb,persistence,nan"), "b is scored on no test window: {baselines}");
 }
+
+#[test]
+fn a_column_whose_name_begins_with_a_dash_trains_predicts_and_resumes() {
+    let dir = scratch("newcomer-dash");
+    let csv = dir.join("dash.csv");
+    write_series(&csv, "date,-x,y", 40, |i| format!("{},{},{}", month(2000, i), i % 5, i % 7));
+    let out = dir.join("run");
+    let r = run(&["train", "--data", s(&csv), "--columns=-x", "--epochs", "1", "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // config.json's settings go through the flags' own parsers again when read back
+    assert_eq!(run(&["predict", s(&out), "--out", s(&dir.join("p.csv"))]).code, 0);
+    let r = run(&["train", "--resume", s(&out), "--epochs", "2"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}

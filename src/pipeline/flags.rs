@@ -215,9 +215,11 @@ impl<H: Headings> FromArgMatches for Given<H> {
                 continue;
             }
             typed.push(Typed { field: id.to_string(), grows });
-            line.push(format!("--{}", arg.get_long().unwrap_or(id)));
-            if arg.get_action().takes_values() {
-                line.extend(m.get_raw(id).into_iter().flatten().map(|v| v.to_string_lossy().into_owned()));
+            let flag = format!("--{}", arg.get_long().unwrap_or(id));
+            match arg.get_action().takes_values() {
+                // `--flag=value`: a value may begin with a dash (`--columns=-x`)
+                true => line.extend(m.get_raw(id).into_iter().flatten().map(|v| format!("{flag}={}", v.to_string_lossy()))),
+                false => line.push(flag),
             }
         }
         let values = Flags::try_parse_from(&line)?.settings;

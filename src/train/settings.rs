@@ -204,11 +204,9 @@ impl Settings {
                 serde_json::Value::Null if !optional.contains(&field) => return Err(format!("settings.{field}: not a finite number")),
                 serde_json::Value::Null | serde_json::Value::Bool(false) => {}
                 serde_json::Value::Bool(true) => line.push(flag),
-                serde_json::Value::Array(items) => {
-                    line.push(flag);
-                    line.extend(items.iter().map(shown));
-                }
-                v => line.extend([flag, shown(&v)]),
+                // `--flag=value`: a value may begin with a dash (a column named `-x`)
+                serde_json::Value::Array(items) => line.extend(items.iter().map(|v| format!("{flag}={}", shown(v)))),
+                v => line.push(format!("{flag}={}", shown(&v))),
             }
         }
         if let Err(e) = Flags::try_parse_from(&line) {
