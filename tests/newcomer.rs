@@ -102,3 +102,38 @@ fn a_column_whose_name_begins_with_a_dash_trains_predicts_and_resumes() {
     let r = run(&["train", "--resume", s(&out), "--epochs", "2"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+#[test]
+fn a_time_that_repeats_within_a_series_is_refused_whatever_series_column_says() {
+    let dir = scratch("newcomer-coarse-key");
+    let csv = dir.join("gapminder.csv");
+    // the country is the series; the continent is a coarser key, under which each year repeats
+    let countries = [("Europe", "France"), ("Europe", "Spain"), ("Asia", "Japan")];
+    write_series(&csv, "continent,country,year,v", 60, |i| {
+        let (continent, country) = countries[i / 20];
+        format!("{continent},{country},{},{}", 1950 + i % 20, (i * 7) % 13)
+    });
+    let out = dir.join("run");
+    // (the time column named: which column a file's time is, unnamed, is the column guessing still to mend)
+    let r = run(&["train", "--data", s(&csv), "--series-column", "continent", "--time-column", "year", "--columns", "v", "--out", s(&out)]);
+    assert_clean_error(&r, 1, "series Europe has the time year 1950 twice: each series needs one row per time");
+    assert!(!out.exists(), "nothing written");
+    let r = run(&[
+        "train",
+        "--data",
+        s(&csv),
+        "--series-column",
+        "country",
+        "--time-column",
+        "year",
+        "--columns",
+        "v",
+        "--seq-len",
+        "2",
+        "--epochs",
+        "1",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(r.code, 0, "the finer key: {}", r.stderr);
+}

@@ -113,8 +113,30 @@ fn assembled(
     let mut series = Series { gaps: rows.values().iter().filter(|v| v.is_nan()).count(), names: names_of, rows, time, groups: None };
     if let Some(g) = grouping {
         series = grouped(series, &header[g], names, &ids);
+        repeated_within(path, &series)?;
     }
     Ok(series)
+}
+
+/// A time label that repeats within one series of many: refused, as in a file of one, whatever
+/// `--series-column` says (a coarser key, such as a continent where the country is the series).
+fn repeated_within(path: &Path, series: &Series) -> Result<()> {
+    let (Some(time), Some(groups)) = (&series.time, &series.groups) else { return Ok(()) };
+    for k in 0..groups.names.len() {
+        let span = groups.span(k, series.rows.len());
+        let mut seen = std::collections::HashSet::new();
+        if let Some(i) = span.clone().find(|&i| !seen.insert(&time.labels[i])) {
+            bail!(
+                "{}: series {} has the time {} {} twice: each series needs one row per time (is the series named by more than the {} column, or by another column?)",
+                path.display(),
+                short(&groups.names[k]),
+                short(&time.name),
+                short(&time.labels[i]),
+                short(&groups.column)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Fills every gap of each series of `series` (`interpolate`), within the series.
