@@ -137,3 +137,21 @@ fn a_time_that_repeats_within_a_series_is_refused_whatever_series_column_says() 
     ]);
     assert_eq!(r.code, 0, "the finer key: {}", r.stderr);
 }
+
+#[test]
+fn dates_written_jan_1_2000_are_a_monthly_calendar_and_continue_in_their_form() {
+    let dir = scratch("newcomer-named-dates");
+    let csv = dir.join("stocks.csv");
+    let name = |i: usize| {
+        format!("{} 1 {}", ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][i % 12], 2000 + i / 12)
+    };
+    write_series(&csv, "date,price", 60, |i| format!("{},{}", name(i), 100 + (i * 7) % 13));
+    let out = dir.join("run");
+    let r = run(&["train", "--data", s(&csv), "--epochs", "1", "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!((config["time_column"].as_str(), config["season"].as_u64()), (Some("date"), Some(12)), "a season, where there was none");
+    assert_eq!(run(&["forecast", s(&out), "--steps", "2"]).code, 0);
+    let forecast = std::fs::read_to_string(out.join("forecast.csv")).unwrap();
+    assert!(forecast.contains(",Jan 1 2005,") && forecast.contains(",Feb 1 2005,"), "{forecast}");
+}

@@ -1,7 +1,7 @@
 //! A series' calendar, from its time labels: its season (monthly 12, quarterly 4, weekly 52,
 //! daily 7, hourly 24, half-hourly 48 rows), and its labels continued past the last row for a
 //! forecast. Labels are read as `YYYY-MM`, `YYYY-Qn`, `YYYY-MM-DD` or `YYYYMMDD`, maybe with a
-//! time of day (`HH:MM[:SS]`, after a space or `T`); dates all on the same day of the month (as
+//! time of day (`HH:MM[:SS]`, after a space or `T`), or as `Jan 1 2000`; dates all on the same day of the month (as
 //! pandas writes a monthly series, `1949-01-01`) step by months. Years alone, or labels of no
 //! such form, give no season; whole numbers (years) still continue by their step.
 
@@ -113,10 +113,15 @@ struct Form {
     day: Option<i64>,
     /// The separator before a time of day, and whether it has seconds.
     time: Option<(char, bool)>,
+    /// Written `Jan 1 2000`.
+    named: bool,
 }
 
 impl Form {
     fn of(label: &str) -> Option<Form> {
+        if let Some((_, _, d)) = named_date(label) {
+            return Some(Form { sep: " ", quarter: 'Q', day: Some(d), time: None, named: true });
+        }
         let (date, time) = match label.split_once([' ', 'T']) {
             Some((d, t)) => (d, Some(t)),
             None => (label, None),
@@ -134,13 +139,19 @@ impl Form {
             None => None,
         };
         let quarter = if date.contains('q') { 'q' } else { 'Q' };
-        Some(Form { sep, quarter, day: calendar_date(label).map(|d| d.2), time })
+        Some(Form { sep, quarter, day: calendar_date(label).map(|d| d.2), time, named: false })
     }
 
     /// The instant `from` moved by `by` (in its own unit), written in this form.
     fn write(&self, from: Instant, by: i64) -> Option<String> {
         let sep = self.sep;
+        let named = |y: i64, m: i64, d: i64| format!("{} {d} {y}", MONTHS[(m - 1) as usize]);
         match from {
+            Instant::Month(m) if self.named => Some(named((m + by).div_euclid(12), (m + by).rem_euclid(12) + 1, self.day.unwrap_or(1))),
+            Instant::Second(s) if self.named => {
+                let (y, m, d) = civil_from_days((s + by).div_euclid(86_400));
+                Some(named(y, m, d))
+            }
             Instant::Quarter(q) => Some(format!("{}{sep}{}{}", (q + by).div_euclid(4), self.quarter, (q + by).rem_euclid(4) + 1)),
             Instant::Month(m) => {
                 let (y, m) = ((m + by).div_euclid(12), (m + by).rem_euclid(12) + 1);
@@ -166,6 +177,9 @@ impl Form {
 
 /// A date label's year, month and day (`YYYY-MM-DD`, `YYYY/MM/DD`, `YYYYMMDD`) with no time of day.
 fn calendar_date(label: &str) -> Option<(i64, i64, i64)> {
+    if let Some(date) = named_date(label) {
+        return Some(date);
+    }
     if label.contains([' ', 'T']) {
         return None;
     }
@@ -179,7 +193,23 @@ fn calendar_date(label: &str) -> Option<(i64, i64, i64)> {
     ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
 }
 
+/// The English months' short names, as `Jan 1 2000` writes them.
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// A date written `Jan 1 2000` (the month's short name, the day, the year; as vega's stocks
+/// and many exports write it): its year, month and day.
+fn named_date(label: &str) -> Option<(i64, i64, i64)> {
+    let parts: Vec<&str> = label.split(' ').collect();
+    let [month, day, year] = parts.as_slice() else { return None };
+    let m = MONTHS.iter().position(|n| n.eq_ignore_ascii_case(month))? as i64 + 1;
+    let (d, y) = (day.parse::<i64>().ok()?, year.parse::<i64>().ok()?);
+    (year.len() == 4 && (1..=31).contains(&d) && day.len() <= 2).then_some((y, m, d))
+}
+
 fn instant(label: &str) -> Option<Instant> {
+    if let Some((y, m, d)) = named_date(label) {
+        return Some(Instant::Second(days_from_civil(y, m, d) * 86_400));
+    }
     let (date, time) = match label.split_once([' ', 'T']) {
         Some((d, t)) => (d, Some(t)),
         None => (label, None),
@@ -249,6 +279,14 @@ mod tests {
     }
 
     #[test]
+    fn dates_written_with_the_months_name_are_dates() {
+        assert_eq!(season(&["Jan 1 2000", "Feb 1 2000", "Mar 1 2000"]), Some(12), "monthly: vega's stocks");
+        assert_eq!(season(&["Jan 3 2000", "Jan 4 2000", "Jan 5 2000"]), Some(7), "daily");
+        assert!(is_time("Jan 1 2000") && !is_time("Jan 1") && !is_time("Foo 1 2000") && !is_time("Jan 40 2000"));
+        assert_eq!(time_order(&["Mar 1 2000", "Jan 1 2000", "Feb 1 2000"]), Some(vec![1, 2, 0]));
+    }
+
+    #[test]
     fn the_calendar_frequency_gives_the_season() {
         assert_eq!(season(&["1949-01", "1949-02", "1949-03"]), Some(12), "monthly");
         assert_eq!(season(&["1949-11-01", "1949-12-01", "1950-01-01", "1950-02-01"]), Some(12), "month starts, as pandas writes them");
@@ -278,6 +316,8 @@ mod tests {
         assert_eq!(next(&["2020-12-31 23:00", "2020-12-31 23:30"], 1).unwrap(), ["2021-01-01 00:00"]);
         assert_eq!(next(&["2020-01-01T10:00:00", "2020-01-01T11:00:00"], 1).unwrap(), ["2020-01-01T12:00:00"]);
         assert_eq!(next(&["1968", "1969", "1970"], 2).unwrap(), ["1971", "1972"], "years");
+        assert_eq!(next(&["Nov 1 1999", "Dec 1 1999"], 2).unwrap(), ["Jan 1 2000", "Feb 1 2000"], "named months");
+        assert_eq!(next(&["Jan 30 2000", "Jan 31 2000"], 1).unwrap(), ["Feb 1 2000"], "named days");
         assert_eq!(next(&["a", "b"], 1), None);
         assert_eq!(next(&["2020-01-01 10:00:00.5", "2020-01-01 11:00:00.5"], 1), None, "a form not written back");
     }
