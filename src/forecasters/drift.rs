@@ -3,7 +3,7 @@
 //! (persistence with one value). A baseline one step ahead, and the fallback forecast of a
 //! series too short for the model's window.
 
-use super::forecaster::{Baseline, Forecaster, TestPredictions};
+use super::forecaster::{model_mse, Baseline, Forecaster, TestPredictions};
 use crate::data::{model_rows, Windows};
 use anyhow::Result;
 
@@ -46,15 +46,7 @@ impl Forecaster for Drift {
 
     /// Over the test windows it predicts (NaN when none).
     fn test_loss(&self, windows: &Windows) -> Result<f64> {
-        let f = windows.series.features();
-        let targets: Vec<f32> = Vec::try_from(windows.test().Y.flatten(0, -1))?;
-        let (mut sum, mut count) = (0.0f64, 0usize);
-        for (i, p) in Self::model_predictions(windows).iter().enumerate() {
-            let Some(p) = p else { continue };
-            sum += p.iter().zip(&targets[i * f..(i + 1) * f]).map(|(p, &y)| (p - y as f64).powi(2)).sum::<f64>();
-            count += f;
-        }
-        Ok(if count == 0 { f64::NAN } else { sum / count as f64 })
+        model_mse(windows, &Self::model_predictions(windows))
     }
 
     /// Unscaled from the model's units.

@@ -76,6 +76,21 @@ impl TestPredictions {
     }
 }
 
+/// The MSE in model units of one prediction per test window (none where a forecaster has
+/// none) against the windows' targets, over the windows that have one (NaN when none has):
+/// the test loss of a baseline that predicts row by row.
+pub fn model_mse(windows: &Windows, predictions: &[Option<Vec<f64>>]) -> Result<f64> {
+    let f = windows.series.features();
+    let targets: Vec<f32> = Vec::try_from(windows.test().Y.flatten(0, -1))?;
+    let (mut sum, mut count) = (0.0f64, 0usize);
+    for (i, p) in predictions.iter().enumerate() {
+        let Some(p) = p else { continue };
+        sum += p.iter().zip(&targets[i * f..(i + 1) * f]).map(|(p, &y)| (p - y as f64).powi(2)).sum::<f64>();
+        count += f;
+    }
+    Ok(if count == 0 { f64::NAN } else { sum / count as f64 })
+}
+
 /// Row `t - lag`, when it is a row of the same series as row `t`.
 pub fn earlier_row(windows: &Windows, t: usize, lag: usize) -> Option<usize> {
     let start = windows.series.span(windows.series.series_of(t)).start;

@@ -1,6 +1,6 @@
 //! The seasonal naive, for a series with a season: x_{t+1} = x_{t+1-season}.
 
-use super::forecaster::{earlier_row, Baseline, Forecaster, TestPredictions};
+use super::forecaster::{earlier_row, model_mse, Baseline, Forecaster, TestPredictions};
 use crate::data::{model_rows, Windows};
 use anyhow::Result;
 
@@ -29,14 +29,12 @@ impl Forecaster for SeasonalNaive {
     fn test_loss(&self, windows: &Windows) -> Result<f64> {
         let rows = model_rows(&windows.series, &windows.scaling);
         let f = windows.series.features();
-        let row = |t: usize| &rows[t * f..(t + 1) * f];
-        let (mut sum, mut count) = (0.0f64, 0usize);
-        for &t in &windows.targets[windows.test_start()..] {
-            let Some(earlier) = earlier_row(windows, t, self.season).map(row).filter(|r| r.iter().all(|v| !v.is_nan())) else { continue };
-            sum += earlier.iter().zip(row(t)).map(|(&p, &y)| (p as f64 - y as f64).powi(2)).sum::<f64>();
-            count += f;
-        }
-        Ok(if count == 0 { f64::NAN } else { sum / count as f64 })
+        let row = |t: usize| rows[t * f..(t + 1) * f].iter().map(|&v| v as f64).collect::<Vec<f64>>();
+        let predictions: Vec<Option<Vec<f64>>> = windows.targets[windows.test_start()..]
+            .iter()
+            .map(|&t| earlier_row(windows, t, self.season).map(row).filter(|r| r.iter().all(|v| !v.is_nan())))
+            .collect();
+        model_mse(windows, &predictions)
     }
 
     fn test_predictions(&self, windows: &Windows) -> Result<TestPredictions> {
