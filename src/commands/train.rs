@@ -100,7 +100,7 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
     let progress = Progress::new(controls.quiet, trainer.position.epoch as u64, settings.epochs as u64);
     let mut save = |t: &Trainer| dir.save_progress(&run, t);
     let ended = train::run_epochs(&mut trainer, controls.checkpoint_every, &stop, &progress, &mut save)?;
-    let mut report = Report::of(&trainer, ended.clone(), &out, controls.quiet, &run, &baselines, &windows)?;
+    let mut report = Report::of(&trainer, ended.clone(), &out, controls.quiet, &run, (&baselines, &baseline_rows));
     match ended {
         Ended::Finished => {}
         Ended::Diverged { epoch, step, why } => bail!(
@@ -159,15 +159,13 @@ impl Report {
         out: &Path,
         quiet: bool,
         run: &RunConfig,
-        baselines: &[Box<dyn Forecaster>],
-        windows: &Windows,
-    ) -> Result<Report> {
+        (baselines, rows): (&[Box<dyn Forecaster>], &[BaselineScore]),
+    ) -> Report {
         let kept = train::best_epoch(&trainer.metrics).map(|epoch| Kept { epoch, val_loss: trainer.metrics[epoch - 1].val_loss });
-        let baselines = baselines
-            .iter()
-            .map(|b| Ok(BaselineLoss { label: b.label(), test_loss: b.test_loss(windows)? }))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Report {
+        // baselines.csv's first rows are the whole file's (one series, or all of them pooled),
+        // one per baseline in the list's order
+        let baselines = baselines.iter().zip(rows).map(|(b, row)| BaselineLoss { label: b.label(), test_loss: row.test_loss }).collect();
+        Report {
             out: out.to_path_buf(),
             quiet,
             ended,
@@ -180,7 +178,7 @@ impl Report {
             baselines,
             gaps: run.gaps.clone(),
             best: None,
-        })
+        }
     }
 }
 
