@@ -48,6 +48,11 @@ fn labels_by_row(predictions: &Predictions) -> Vec<String> {
     by_row
 }
 
+/// Each row's x: its row in its own series (a file of many), as the source places it.
+fn xs_of(source: &Source, s: &Series) -> Vec<f64> {
+    (0..s.rows.len()).map(|i| source.x(i - s.span(s.series_of(i)).start)).collect()
+}
+
 impl RunData {
     /// The run in `dir`, its series read again from its source unless `series` hands it over
     /// (then its predictions only when `predictions` says: `draw_all_with` reads them later).
@@ -66,8 +71,7 @@ impl RunData {
         };
         let f = run.features.len();
         let (xs, rows, time, groups) = match series {
-            // a file of many series: each row's x is its row in its own series
-            Some(s) => ((0..s.rows.len()).map(|i| source.x(i - s.span(s.series_of(i)).start)).collect(), s.rows, s.time, s.groups),
+            Some(s) => (xs_of(&source, &s), s.rows, s.time, s.groups),
             None if !predictions.series.is_empty() => from_predictions_of_many(&run, &predictions),
             None => (
                 predictions.index.iter().map(|&i| i as f64).collect(),
@@ -83,7 +87,7 @@ impl RunData {
     /// baselines' rows, and its series (its predictions are handed to `draw`).
     pub fn held(run: &RunConfig, metrics: Vec<EpochMetrics>, baselines: Vec<BaselineScore>, s: Series) -> RunData {
         let source = run.source();
-        let xs = (0..s.rows.len()).map(|i| source.x(i - s.span(s.series_of(i)).start)).collect();
+        let xs = xs_of(&source, &s);
         let (windows, features, predictions) = (run.windows, run.features.clone(), Predictions::default());
         RunData { xs, rows: s.rows, time: s.time, groups: s.groups, windows, features, metrics, predictions, baselines, source }
     }
