@@ -124,8 +124,8 @@ fn repeated_within(path: &Path, series: &Series) -> Result<()> {
     let (Some(time), Some(groups)) = (&series.time, &series.groups) else { return Ok(()) };
     for k in 0..groups.names.len() {
         let span = groups.span(k, series.rows.len());
-        let mut seen = std::collections::HashSet::new();
-        if let Some(i) = span.clone().find(|&i| !seen.insert(&time.labels[i])) {
+        if let Some((_, again)) = first_repeat(span.clone().map(|i| &time.labels[i])) {
+            let i = span.start + again;
             bail!(
                 "{}: series {} has the time {} {} twice: each series needs one row per time (is the series named by more than the {} column, or by another column?)",
                 path.display(),
@@ -197,20 +197,23 @@ fn repeated_time(path: &Path, column: &str, labels: &Labels) -> Result<()> {
     if (1..labels.len()).all(|i| labels[i - 1] < labels[i]) {
         return Ok(());
     }
-    let mut seen = std::collections::HashMap::new();
-    for (i, label) in labels.iter().take(1_000_000).enumerate() {
-        if let Some(first) = seen.insert(label, i) {
-            bail!(
-                "{}: the time column {} repeats {} (data rows {} and {}): a file of many series? --series-column names the column that tells them apart",
-                path.display(),
-                short(column),
-                short(label),
-                first + 1,
-                i + 1
-            );
-        }
+    if let Some((first, i)) = first_repeat(labels.iter().take(1_000_000)) {
+        bail!(
+            "{}: the time column {} repeats {} (data rows {} and {}): a file of many series? --series-column names the column that tells them apart",
+            path.display(),
+            short(column),
+            short(&labels[i]),
+            first + 1,
+            i + 1
+        );
     }
     Ok(())
+}
+
+/// The first label that repeats an earlier one: (where it first was, where it is again).
+fn first_repeat<'a>(labels: impl Iterator<Item = &'a str>) -> Option<(usize, usize)> {
+    let mut seen = std::collections::HashMap::new();
+    labels.enumerate().find_map(|(i, label)| seen.insert(label, i).map(|first| (first, i)))
 }
 
 /// The header's column names.
