@@ -1,7 +1,6 @@
 //! `vanilla-rnn train`: the settings, the data, a trainer (new or resumed), the training loop,
 //! then the run's outputs, each file whole or not at all.
 
-use crate::data::framing::{self, Target};
 use crate::data::{self, Gaps, Series, Windows};
 use crate::fast::Backward;
 use crate::figures;
@@ -78,16 +77,13 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
     let out = controls.out_dir()?;
     let Begun { dir, resumed, settings, series } = settings_for(args, &out)?;
     let windows = run_windows(&settings, series, resumed.as_ref(), &out)?;
-    // a model this series cannot fit in bounded memory is refused before the directory is made
-    if settings.target == Target::Linear {
-        framing::within_bounds(&windows.ds)?;
-    }
+    let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
+    // a new run's directory only once it can start (a model the series cannot fit, such as an
+    // autoregression over too many inputs, creates nothing)
     let dir = match dir {
         Some(dir) => dir,
         None => RunDir::prepare(&out)?,
     };
-
-    let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
     dir.remove_finished_outputs()?;
     // The baselines, scored before the loop (baselines.csv).
     let season = prepare::season_of(&settings, &windows.series);

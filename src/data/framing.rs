@@ -383,11 +383,16 @@ pub struct Framed {
 /// run is refused before it allocates them, rather than growing until the kernel kills it.
 pub const MAX_AR_INPUTS: usize = 1024;
 
+/// Whether `rows` rows of `columns` columns stay within `MAX_AR_INPUTS` (the linear baseline's too).
+pub fn ar_fits(rows: usize, columns: usize) -> bool {
+    rows * columns <= MAX_AR_INPUTS
+}
+
 /// Refuses an autoregression on more than `MAX_AR_INPUTS` inputs, naming the fixes.
-pub fn within_bounds(windows: &TrignoDS) -> Result<()> {
+fn within_bounds(windows: &TrignoDS) -> Result<()> {
     let size = windows.X.size();
     let (rows, columns) = (size[1] as usize, size[2] as usize);
-    if rows * columns <= MAX_AR_INPUTS {
+    if ar_fits(rows, columns) {
         return Ok(());
     }
     let gigabytes = ((rows * columns + 1) as f64).powi(2) * 8.0 / 1e9;

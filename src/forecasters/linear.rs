@@ -4,7 +4,7 @@
 //! peers of scripts/studies/forecast_peers.py).
 
 use super::forecaster::{Baseline, Forecaster, TestPredictions};
-use crate::data::framing::{design, normal_equations, MAX_AR_INPUTS};
+use crate::data::framing::{ar_fits, design, normal_equations};
 use crate::data::{for_batches, map_batches, per_worker, TrignoDS, Windows, ONE_BATCH};
 use anyhow::Result;
 use tch::{Kind, Tensor};
@@ -37,7 +37,7 @@ impl Baseline for Linear {
     /// None beyond `MAX_AR_INPUTS` inputs (a window's rows times its columns): its weights alone
     /// would be (inputs + 1) x columns numbers (5,000 columns of 8 rows: 1.6 GB).
     fn fit(windows: &Windows, _: Option<usize>) -> Result<Option<Linear>> {
-        if windows.seq_len * windows.series.features() > MAX_AR_INPUTS {
+        if !ar_fits(windows.seq_len, windows.series.features()) {
             return Ok(None);
         }
         let w = if windows.test().is_empty() { None } else { Some(linear_fit(&windows.before_test())?) };
