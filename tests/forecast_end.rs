@@ -74,3 +74,47 @@ fn the_forecaster_is_the_rnn_or_its_autoregression_alone_whichever_errs_less_on_
     assert!(said.contains("by the RNN (its closed loops on the held-out tails err"), "{said}");
     assert_ne!(by_rnn, alone);
 }
+
+/// The summary's "by X (... err A, against Y b, Z c; ...)": the one chosen and every error listed.
+fn errors_listed(said: &str) -> (String, f64, Vec<f64>) {
+    let by = said.split(", by ").nth(1).expect(said);
+    let (name, rest) = by.split_once(" (").unwrap();
+    let listed = rest.split("; MASE-scaled").next().unwrap();
+    let numbers: Vec<f64> = listed.split([' ', ',']).filter_map(|w| w.parse().ok()).collect();
+    (name.to_string(), numbers[0], numbers[1..].to_vec())
+}
+
+#[test]
+fn the_forecaster_is_whichever_of_the_rnn_the_autoregression_theta_and_their_means_errs_least() {
+    let dir = scratch("end-theta");
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/elec_equip.csv");
+    let run_dir = trained(&dir, &csv, "elec", &[]);
+    let (mean, said) = forecast(&run_dir, &[]);
+    let (name, chosen, others) = errors_listed(&said);
+    assert_eq!(others.len(), 4, "the RNN, the autoregression, Theta and the two means: {said}");
+    assert!(others.iter().all(|&e| chosen <= e), "{said}");
+    // here the mean of the RNN's forecast and Theta's, each of which --by gives alone
+    assert_eq!(name, "the mean of the RNN and Theta", "{said}");
+    let (rnn, said_rnn) = forecast(&run_dir, &["--by", "rnn"]);
+    assert!(said_rnn.contains("by the RNN (as --by rnn asked; its closed loops"), "{said_rnn}");
+    let (theta, _) = forecast(&run_dir, &["--by", "theta"]);
+    for ((m, r), t) in mean.iter().zip(&rnn).zip(&theta) {
+        let (m, r, t): (f64, f64, f64) = (m.parse().unwrap(), r.parse().unwrap(), t.parse().unwrap());
+        assert!((m - (r + t) / 2.0).abs() < 1e-6 * m.abs(), "{m} is not the mean of {r} and {t}");
+        assert!((r - t).abs() > 1e-3 * m.abs(), "the two forecasts differ");
+    }
+}
+
+#[test]
+fn by_asks_for_a_forecaster_the_run_has_or_is_refused_in_one_line() {
+    let dir = scratch("end-by");
+    let nile = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nile.csv");
+    let logs = trained(&dir, &nile, "logs", &["--transform", "log", "--epochs", "2"]);
+    let r = run(&["forecast", s(&logs), "--by", "theta"]);
+    assert_ne!(r.code, 0);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("--by theta: this run cannot forecast by it; it can by rnn, autoregression"), "{}", r.stderr);
+    let r = run(&["forecast", s(&logs), "--by", "drift"]);
+    assert_eq!(r.code, 2, "a usage error: {}", r.stderr);
+    assert!(r.stderr.contains("possible values: rnn, autoregression, theta, rnn-and-theta, autoregression-and-theta"), "{}", r.stderr);
+}

@@ -32,6 +32,9 @@ pub struct ForecastArgs {
     /// The band at a horizon whose errors are too few for the level's rank (fewer than 9 at 90%, or a level that --band-step has raised): the largest error, or the larger of it and Student's t band from the errors' root mean square, which keeps widening as the level rises
     #[arg(long, default_value_t = band::FewErrors::T, value_enum)]
     pub few_errors: band::FewErrors,
+    /// Who forecasts [default: whichever of these errs least on the held-out tails' closed loops over the horizon asked]. Theta and its means where the run's series are scaled without --transform log; the autoregression with --target linear
+    #[arg(long, value_enum)]
+    pub by: Option<Method>,
     /// The CSV to write [default: forecast.csv beside the weights]; the plot goes beside it (.png)
     #[arg(long, value_name = "CSV")]
     pub out: Option<PathBuf>,
@@ -75,7 +78,7 @@ impl ForecastArgs {
 
     /// What was asked, as forecast.json keeps it.
     fn asked(&self) -> Asked {
-        Asked { series: self.trained.series.clone(), steps: self.steps, from: self.from.clone(), rule: self.rule() }
+        Asked { series: self.trained.series.clone(), steps: self.steps, from: self.from.clone(), by: self.by, rule: self.rule() }
     }
 }
 
@@ -169,17 +172,16 @@ fn how_forecast(fc: &Forecast) -> String {
         (Some(b), _) => format!(" with a {:.0}% band", b.coverage * 100.0),
         (None, _) => " (no band: the run has no validation windows)".to_string(),
     };
-    band + &chosen(fc.by, fc.choice)
+    band + &chosen(fc.by, fc.choice.as_ref())
 }
 
-/// Which of the RNN and its autoregression alone forecast, and why.
-fn chosen(by: Method, choice: Option<Choice>) -> String {
+/// Which forecaster forecast, and why: what each it was chosen among erred.
+fn chosen(by: Method, choice: Option<&Choice>) -> String {
     let Some(c) = choice else { return String::new() };
-    let (mine, other, rival) = match by {
-        Method::Autoregression => (c.linear, c.rnn, "the RNN's"),
-        _ => (c.rnn, c.linear, "the autoregression's alone"),
-    };
-    format!(", by {by} (its closed loops on the held-out tails err {mine:.4} against {rival} {other:.4}, MASE-scaled)")
+    let mine = c.errors.iter().find(|(m, _)| *m == by).map_or(f64::NAN, |e| e.1);
+    let others: Vec<String> = c.errors.iter().filter(|(m, _)| *m != by).map(|(m, e)| format!("{m} {e:.4}")).collect();
+    let asked = if c.asked { format!("as --by {} asked; ", by.flag()) } else { String::new() };
+    format!(", by {by} ({asked}its closed loops on the held-out tails err {mine:.4}, against {}; MASE-scaled)", others.join(", "))
 }
 
 /// The summary of a forecast of many series: their mean closed-loop MASE and the band's coverage.
@@ -198,7 +200,7 @@ fn many_series(fcs: &[Forecast], w: &Written) -> String {
         0 => String::new(),
         n => format!("; {n} series too short for the model's window forecast by {DRIFT}"),
     };
-    let by = fcs.iter().find(|fc| fc.choice.is_some()).map_or(String::new(), |fc| chosen(fc.by, fc.choice));
+    let by = fcs.iter().find(|fc| fc.choice.is_some()).map_or(String::new(), |fc| chosen(fc.by, fc.choice.as_ref()));
     let drawn = if fcs.len() > SHOWN_SERIES { format!(" (the first {} series drawn)", SHOWN_SERIES) } else { String::new() };
     format!(
         "forecast {} steps for each of {} series{by}{mase}{coverage}{fallback}; wrote {}, {} and {}{drawn}",

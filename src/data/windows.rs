@@ -305,7 +305,7 @@ impl Windows {
     }
 
     /// Series `k`'s rows up to its last training target: MASE's in-sample rows.
-    fn in_sample(&self, k: usize) -> std::ops::Range<usize> {
+    pub fn in_sample(&self, k: usize) -> std::ops::Range<usize> {
         let (span, trained) = (self.series.span(k), self.of_series(0..self.n_train, k));
         span.start..if trained.is_empty() { span.start } else { self.targets[trained.end - 1] + 1 }
     }

@@ -1,6 +1,7 @@
 //! The closed loop: a window rolled on by feeding each prediction back as the next input, by
 //! the RNN or by its framing alone (`--target linear`'s autoregression, the RNN's output at 0).
 
+use super::theta::{column, Theta};
 use crate::data::framing::Framing;
 use crate::data::Windows;
 use crate::model::loss::{predict_next, predict_next_by};
@@ -13,16 +14,56 @@ pub fn unscaled(w: &Windows, values: &[f32]) -> Vec<f64> {
     w.unscaled(0, values.iter().map(|&v| v as f64))
 }
 
-/// Who forecasts a series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who forecasts a series (`forecast --by`'s values, but the drift).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// the trained model
     Rnn,
     /// `--target linear`'s autoregression alone, without the RNN's correction (what the model
     /// with get_yt at zero predicts), where the held-out tails' closed loops say it does better
     Autoregression,
+    /// Theta (theta.rs), on each feature of the series alone
+    Theta,
+    /// the mean of the RNN's forecast and Theta's
+    RnnAndTheta,
+    /// the mean of the autoregression's alone and Theta's
+    AutoregressionAndTheta,
     /// the random walk with drift, for a series too short for the model's window
+    #[value(skip)]
     Drift,
+}
+
+impl Method {
+    /// Its name on the command line (`--by`).
+    pub fn flag(self) -> String {
+        clap::ValueEnum::to_possible_value(&self).map_or_else(|| "drift".into(), |v| v.get_name().to_string())
+    }
+
+    /// The model whose closed loop it rolls, if any: the RNN or the autoregression alone.
+    pub fn rolls(self) -> Option<Method> {
+        match self {
+            Method::Rnn | Method::RnnAndTheta => Some(Method::Rnn),
+            Method::Autoregression | Method::AutoregressionAndTheta => Some(Method::Autoregression),
+            Method::Theta | Method::Drift => None,
+        }
+    }
+
+    /// Whether Theta's forecast is in it.
+    pub fn has_theta(self) -> bool {
+        matches!(self, Method::Theta | Method::RnnAndTheta | Method::AutoregressionAndTheta)
+    }
+
+    /// The method of the model `rolled` with Theta's forecast or without it.
+    pub fn of(rolled: Option<Method>, theta: bool) -> Method {
+        match (rolled, theta) {
+            (Some(Method::Autoregression), false) => Method::Autoregression,
+            (Some(Method::Autoregression), true) => Method::AutoregressionAndTheta,
+            (Some(_), true) => Method::RnnAndTheta,
+            (None, true) => Method::Theta,
+            _ => Method::Rnn,
+        }
+    }
 }
 
 impl std::fmt::Display for Method {
@@ -30,6 +71,9 @@ impl std::fmt::Display for Method {
         f.write_str(match self {
             Method::Rnn => "the RNN",
             Method::Autoregression => "the linear autoregression alone",
+            Method::Theta => "Theta",
+            Method::RnnAndTheta => "the mean of the RNN and Theta",
+            Method::AutoregressionAndTheta => "the mean of the autoregression alone and Theta",
             Method::Drift => "the drift",
         })
     }
@@ -45,7 +89,7 @@ pub struct Roller<'a> {
 
 impl<'a> Roller<'a> {
     pub fn of(by: Method, rnn: &'a RNN, framing: &'a Framing) -> Roller<'a> {
-        Roller { rnn: (by == Method::Rnn).then_some(rnn), framing }
+        Roller { rnn: (by.rolls() == Some(Method::Rnn)).then_some(rnn), framing }
     }
 }
 
@@ -62,4 +106,28 @@ pub fn roll(model: Roller, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f
         window = Tensor::cat(&[window.narrow(1, 1, seq - 1), y.unsqueeze(1)], 1);
     }
     Ok(out)
+}
+
+/// Theta's forecasts `steps` ahead from each of `origins` (rows of a file of one series, rising),
+/// in model units, per horizon, origin after origin (as `roll` gives them): Theta fitted on the
+/// series' first `fitted` rows, each feature alone, its level smoothed on to each origin. None
+/// where a feature has too few values to fit or a forecast has no value in model units.
+pub fn theta_ahead(w: &Windows, season: Option<usize>, fitted: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
+    let f = w.series.features();
+    let mut out = vec![vec![0f32; origins.len() * f]; steps];
+    for j in 0..f {
+        let x = column(w, 0..w.series.rows.len(), j);
+        let ahead = Theta::fit(&x[..fitted], season)?.from_each(&x, origins, steps);
+        for (o, preds) in ahead.iter().enumerate() {
+            for (h, &p) in preds.iter().enumerate() {
+                out[h][o * f + j] = w.scaling_of(0).map_or(p, |s| s.scale(j, p)) as f32;
+            }
+        }
+    }
+    out.iter().flatten().all(|v| v.is_finite()).then_some(out)
+}
+
+/// The mean of two forecasts in model units, each (horizon, origin, feature) alone.
+pub fn mean_of(a: &[Vec<f32>], b: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    a.iter().zip(b).map(|(a, b)| a.iter().zip(b).map(|(&x, &y)| ((x as f64 + y as f64) / 2.0) as f32).collect()).collect()
 }

@@ -91,6 +91,18 @@ pub fn model_mse(windows: &Windows, predictions: &[Option<Vec<f64>>]) -> Result<
     Ok(if count == 0 { f64::NAN } else { sum / count as f64 })
 }
 
+/// `model_mse` of predictions in the series' units, each brought to model units (as float32,
+/// as the windows hold them) by its series' scaling (none where it has no value there).
+pub fn unit_mse(windows: &Windows, predictions: Vec<Option<Vec<f64>>>) -> Result<f64> {
+    let first = windows.test_start();
+    let scaled = predictions.into_iter().enumerate().map(|(i, p)| {
+        let s = windows.scaling_of(windows.series_of_window(first + i));
+        p.map(|p| p.iter().enumerate().map(|(j, &v)| s.map_or(v, |s| s.scale(j, v) as f32 as f64)).collect::<Vec<f64>>())
+            .filter(|p| p.iter().all(|v| v.is_finite()))
+    });
+    model_mse(windows, &scaled.collect::<Vec<_>>())
+}
+
 /// Row `t - lag`, when it is a row of the same series as row `t`.
 pub fn earlier_row(windows: &Windows, t: usize, lag: usize) -> Option<usize> {
     let start = windows.series.span(windows.series.series_of(t)).start;

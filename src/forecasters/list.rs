@@ -4,8 +4,10 @@
 use super::drift::Drift;
 use super::forecaster::{Baseline, Forecaster};
 use super::linear::Linear;
+use super::naive2::Naive2;
 use super::persistence::Persistence;
 use super::seasonal_naive::SeasonalNaive;
+use super::theta::ThetaBaseline;
 use crate::data::Windows;
 use anyhow::Result;
 
@@ -16,6 +18,8 @@ pub fn baselines(windows: &Windows, season: Option<usize>) -> Result<Vec<Box<dyn
     fitted::<Linear>(&mut list, windows, season)?;
     fitted::<SeasonalNaive>(&mut list, windows, season)?;
     fitted::<Drift>(&mut list, windows, season)?;
+    fitted::<Naive2>(&mut list, windows, season)?;
+    fitted::<ThetaBaseline>(&mut list, windows, season)?;
     Ok(list)
 }
 
@@ -46,7 +50,7 @@ mod tests {
         let w = windows((0..40).map(|i| vec![(i % 3) as f64 + 10.0 * (i / 3) as f64 + 0.1 * (i as f64).sin()]).collect());
         let list = baselines(&w, Some(3)).unwrap();
         let names: Vec<&str> = list.iter().map(|f| f.name()).collect();
-        assert_eq!(names, ["persistence", "linear", "seasonal_naive", "drift"]);
+        assert_eq!(names, ["persistence", "linear", "seasonal_naive", "drift", "naive2", "theta"]);
         let test = &w.targets[w.test_start()..];
         for f in &list {
             let p = f.test_predictions(&w).unwrap();
@@ -87,5 +91,16 @@ mod tests {
         let list = baselines(&w, None).unwrap();
         assert!(loss_of(&list, "linear", &w) < 1e-10);
         assert!(loss_of(&list, "persistence", &w) > 0.1);
+    }
+
+    #[test]
+    fn naive2_and_theta_take_a_multiplicative_season_out_and_put_it_back() {
+        // a level of 50 times a season of 4: once adjusted, it is flat
+        let w = windows((0..48).map(|i| vec![50.0 * [0.6, 1.0, 1.4, 1.0][i % 4]]).collect());
+        let list = baselines(&w, Some(4)).unwrap();
+        assert!(loss_of(&list, "naive2", &w) < 1e-20, "{}", loss_of(&list, "naive2", &w));
+        assert!(loss_of(&list, "theta", &w) < 1e-12, "{}", loss_of(&list, "theta", &w));
+        assert!(loss_of(&list, "persistence", &w) > 100.0);
+        assert!(baselines(&w, None).unwrap().iter().all(|f| f.name() != "naive2"), "Naive2 only with a season");
     }
 }

@@ -6,9 +6,9 @@
 use super::forecast_output::{Asked, Choice, Forecast, Generated, Row};
 use super::horizons::{score_horizons, squares, Scoring, Truth};
 use super::trained::{chosen_series, load_model, series_for, Loaded, RunSeries, TrainedArgs};
-use crate::data::{self, Source, Time, Windows};
+use crate::data::{self, Source, Time, Transform, Windows};
 use crate::forecasters::band;
-use crate::forecasters::closed_loop::{roll, unscaled, Method, Roller};
+use crate::forecasters::closed_loop::{mean_of, roll, theta_ahead, unscaled, Method, Roller};
 use crate::forecasters::drift;
 use anyhow::{anyhow, bail, Context, Result};
 use std::sync::Arc;
@@ -46,9 +46,9 @@ pub fn forecast(trained: &TrainedArgs, asked: &Asked) -> Result<Vec<Forecast>> {
         true => (windows.kept_series().map(|k| Ok((k, windows.only(k)?))).collect::<Result<Vec<_>>>()?, Some(windows)),
         false => (vec![(0, windows)], None),
     };
-    let (by, choice, rolled) = choose(&loaded, &singles, steps, asked.rule, asked.from.is_none())?;
-    let models =
-        Models { held_out: Roller::of(by, &loaded.rnn, &loaded.framing), future: Roller::of(by, &loaded.rnn, &future), by, choice };
+    let (by, choice, rolled) = choose(&loaded, &singles, steps, asked)?;
+    let (held_out, future) = (Roller::of(by, &loaded.rnn, &loaded.framing), Roller::of(by, &loaded.rnn, &future));
+    let models = Models { held_out, future, by, choice: choice.as_ref() };
     let all: Vec<(usize, Validated)> =
         singles.into_iter().zip(rolled).map(|((k, w), v)| (k, Validated::of(&loaded, w, v, asked))).collect();
     let Some(windows) = many else {
@@ -88,7 +88,7 @@ struct Models<'a> {
     held_out: Roller<'a>,
     future: Roller<'a>,
     by: Method,
-    choice: Option<Choice>,
+    choice: Option<&'a Choice>,
 }
 
 /// The closed loops of one series' held-out windows, `steps` long, and what its band's errors
@@ -99,41 +99,81 @@ struct HeldOut {
     band_scale: Vec<f64>,
 }
 
+/// The forecasters the choice is among, each series' held-out closed loops by each: the RNN; with
+/// `--target linear`, its autoregression alone; where every series is scaled without a
+/// transform, Theta (fitted on the rows before the first held-out window), and the mean of each
+/// model's forecast and Theta's.
+fn candidates(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize) -> Result<Vec<(Method, Vec<[band::Rolled; 2]>)>> {
+    let season = loaded.run.as_ref().and_then(|r| r.season);
+    let by_model = |by: Method| -> Result<(Method, Vec<[band::Rolled; 2]>)> {
+        let model = Roller::of(by, &loaded.rnn, &loaded.framing);
+        let loops = singles.iter().map(|(_, w)| {
+            let test = w.ds.len() - w.test_start();
+            Ok([band::Rolled::of(model, w, w.n_train, w.n_val, steps)?, band::Rolled::of(model, w, w.test_start(), test, steps)?])
+        });
+        Ok((by, loops.collect::<Result<_>>()?))
+    };
+    let mut out = vec![by_model(Method::Rnn)?];
+    if loaded.framing.linear.is_some() {
+        out.push(by_model(Method::Autoregression)?);
+    }
+    let theta = |[validation, test]: &[band::Rolled; 2], w: &Windows| -> Option<[band::Rolled; 2]> {
+        let of = |r: &band::Rolled| match (r.preds.len(), w.targets.get(w.n_train)) {
+            (0, _) | (_, None) => Some(band::Rolled { starts: r.starts.clone(), preds: vec![] }),
+            (reach, Some(&fitted)) => {
+                Some(band::Rolled { starts: r.starts.clone(), preds: theta_ahead(w, season, fitted, &r.starts, reach)? })
+            }
+        };
+        Some([of(validation)?, of(test)?])
+    };
+    let scaled = singles.iter().all(|(_, w)| !w.scaling.is_empty() && w.transform() == Transform::None);
+    let thetas: Option<Vec<[band::Rolled; 2]>> =
+        scaled.then(|| out[0].1.iter().zip(singles).map(|(l, (_, w))| theta(l, w)).collect()).flatten();
+    let Some(thetas) = thetas else { return Ok(out) };
+    let mean = |a: &band::Rolled, b: &band::Rolled| band::Rolled { starts: a.starts.clone(), preds: mean_of(&a.preds, &b.preds) };
+    let mixed: Vec<(Method, Vec<[band::Rolled; 2]>)> = out
+        .iter()
+        .map(|(by, loops)| {
+            (Method::of(by.rolls(), true), loops.iter().zip(&thetas).map(|([v, t], [tv, tt])| [mean(v, tv), mean(t, tt)]).collect())
+        })
+        .collect();
+    out.push((Method::Theta, thetas));
+    out.extend(mixed);
+    Ok(out)
+}
+
 /// The forecaster whose closed loops from every series' held-out windows, `steps` long, err the
 /// least (each error over its series' scale, as the band pools them, mean over every horizon and
-/// window): the RNN, or with `--target linear` its autoregression alone, where the RNN's one-step
-/// training does not pay over the horizon asked. For the `future` (no `--from`), every held-out
-/// truth counts; from an earlier start, as for its band, only those before the test tail. The RNN
-/// on a tie or without such truths. With each series' loops of the one chosen.
-fn choose(
-    loaded: &Loaded,
-    singles: &[(usize, Windows)],
-    steps: usize,
-    rule: band::Rule,
-    future: bool,
-) -> Result<(Method, Option<Choice>, Vec<HeldOut>)> {
+/// window), among `candidates`, or the one `--by` asks. For the future (no `--from`), every
+/// held-out truth counts; from an earlier start, as for its band, only those before the test
+/// tail. The RNN on a tie or without such truths. With each series' loops by the one chosen.
+fn choose(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize, asked: &Asked) -> Result<(Method, Option<Choice>, Vec<HeldOut>)> {
     let season = loaded.run.as_ref().and_then(|r| r.season);
     let scales: Vec<Vec<f64>> = singles.iter().map(|(_, w)| w.band_scale(0, season)).collect();
-    let rolled = |by| -> Result<(f64, Vec<HeldOut>)> {
-        let model = Roller::of(by, &loaded.rnn, &loaded.framing);
-        let (mut sum, mut n, mut all) = (0.0, 0usize, Vec::with_capacity(singles.len()));
-        for ((_, w), scale) in singles.iter().zip(&scales) {
-            let validation = band::Rolled::of(model, w, w.n_train, w.n_val, steps)?;
-            let test = band::Rolled::of(model, w, w.test_start(), w.ds.len() - w.test_start(), steps)?;
-            let seen = band::Calibration::without_errors(w, rule).and(w, &validation).and(w, &test);
-            let errors = if future { seen.scaled_errors(scale, usize::MAX) } else { seen.scaled_validation_errors(scale) };
+    let error = |loops: &[[band::Rolled; 2]]| {
+        let (mut sum, mut n) = (0.0, 0usize);
+        for (((_, w), scale), [validation, test]) in singles.iter().zip(&scales).zip(loops) {
+            let seen = band::Calibration::without_errors(w, asked.rule).and(w, validation).and(w, test);
+            let errors = match asked.from {
+                None => seen.scaled_errors(scale, usize::MAX),
+                Some(_) => seen.scaled_validation_errors(scale),
+            };
             errors.iter().flatten().flatten().for_each(|e| (sum, n) = (sum + e, n + 1));
-            all.push(HeldOut { validation, test, band_scale: scale.clone() });
         }
-        Ok((sum / n as f64, all))
+        sum / n as f64
     };
-    let (rnn, by_rnn) = rolled(Method::Rnn)?;
-    if loaded.framing.linear.is_none() {
-        return Ok((Method::Rnn, None, by_rnn));
-    }
-    let (linear, by_linear) = rolled(Method::Autoregression)?;
-    let choice = Some(Choice { rnn, linear });
-    Ok(if linear < rnn { (Method::Autoregression, choice, by_linear) } else { (Method::Rnn, choice, by_rnn) })
+    let mut all = candidates(loaded, singles, steps)?;
+    let errors: Vec<(Method, f64)> = all.iter().map(|(by, loops)| (*by, error(loops))).collect();
+    let best = match asked.by {
+        None => (0..errors.len()).fold(0, |best, i| if errors[i].1 < errors[best].1 { i } else { best }),
+        Some(by) => errors.iter().position(|e| e.0 == by).ok_or_else(|| {
+            let can: Vec<String> = errors.iter().map(|e| e.0.flag()).collect();
+            anyhow!("--by {}: this run cannot forecast by it; it can by {} (Theta needs a CSV series without --transform log, the autoregression --target linear)", by.flag(), can.join(", "))
+        })?,
+    };
+    let (by, loops) = all.swap_remove(best);
+    let held_out = loops.into_iter().zip(scales).map(|([validation, test], band_scale)| HeldOut { validation, test, band_scale });
+    Ok((by, (errors.len() > 1).then_some(Choice { errors, asked: asked.by.is_some() }), held_out.collect()))
 }
 
 /// `--steps`, or one season of the run's series when it has one, else the window's length: a
@@ -237,8 +277,8 @@ fn forecast_one(
     });
     let scoring = Scoring { calibration: calibration.as_ref(), mase_scale: scale };
     let (horizons, band) = score_horizons(&truth, &test, &scoring, from, steps);
-    let model = if from == n { models.future } else { models.held_out };
-    let generated = generate(loaded, model, &truth, from, steps, band.as_ref())?;
+    let ahead = ahead(loaded, models, &truth, from, steps)?;
+    let generated = generate(&truth, ahead, from, band.as_ref());
     // The history shown before the forecast: three times its length, at least the window.
     let shown = (3 * steps).max(seq).min(from);
     let context = (from - shown..from).map(|index| Row { index, values: windows.series.rows[index].to_vec() }).collect();
@@ -256,19 +296,43 @@ fn forecast_one(
         horizons,
         band,
         by: models.by,
-        choice: models.choice,
+        choice: models.choice.cloned(),
     })
 }
 
-/// The closed loop from the `seq_len` rows before `from`, `steps` long, each point with its band
-/// and, where known, the truth and the distances to it.
-fn generate(loaded: &Loaded, model: Roller, truth: &Truth, from: usize, steps: usize, band: Option<&band::Band>) -> Result<Vec<Generated>> {
-    let (seq, f) = (loaded.seq_len as usize, truth.windows.series.features());
-    let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
+/// The forecast from `from`, `steps` long, in model units, by the method chosen: the closed loop
+/// from the `seq_len` rows before it, Theta's forecast, or their mean. From the last row, the
+/// model fitted on every window (`models.future`) and Theta on every row; from an earlier row,
+/// the run's model and Theta on the rows before the first held-out window (and before `from`).
+fn ahead(loaded: &Loaded, models: Models, truth: &Truth, from: usize, steps: usize) -> Result<Vec<Vec<f32>>> {
+    let (seq, f, w) = (loaded.seq_len as usize, truth.windows.series.features(), truth.windows);
+    let n = w.series.rows.len();
+    let rolled = match models.by.rolls() {
+        Some(_) => {
+            let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
+            Some(roll(if from == n { models.future } else { models.held_out }, window, steps)?)
+        }
+        None => None,
+    };
+    if !models.by.has_theta() {
+        return rolled.ok_or_else(|| anyhow!("{} rolls no model", models.by));
+    }
+    let season = loaded.run.as_ref().and_then(|r| r.season);
+    let fitted = if from == n { n } else { w.targets.get(w.n_train).map_or(from, |&t| t.min(from)) };
+    let theta = theta_ahead(w, season, fitted, &[from], steps)
+        .ok_or_else(|| anyhow!("Theta has no forecast from row {from}: too few values before it, or one beyond the scaling's reach"))?;
+    Ok(match rolled {
+        Some(rolled) => mean_of(&rolled, &theta),
+        None => theta,
+    })
+}
+
+/// Each point of the forecast `ahead` (model units) from `from`, with its band and, where known,
+/// the truth and the distances to it.
+fn generate(truth: &Truth, ahead: Vec<Vec<f32>>, from: usize, band: Option<&band::Band>) -> Vec<Generated> {
     let last = truth.scaled_row(from - 1).unwrap_or_default();
     let distance = |a: &[f64], t: &[f64]| squares(a, t).sqrt();
-    let rolled = roll(model, window, steps)?;
-    let generated = rolled.into_iter().zip(from..).enumerate().map(|(k, (y, index))| {
+    let generated = ahead.into_iter().zip(from..).enumerate().map(|(k, (y, index))| {
         let pred = unscaled(truth.windows, &y);
         let edges = band.map(|b| b.edges(k + 1, &pred));
         let y: Vec<f64> = y.iter().map(|&v| v as f64).collect();
@@ -283,5 +347,5 @@ fn generate(loaded: &Loaded, model: Roller, truth: &Truth, from: usize, steps: u
             persistence: t.as_ref().map(|t| distance(&last, t)),
         }
     });
-    Ok(generated.collect())
+    generated.collect()
 }

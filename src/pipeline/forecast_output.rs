@@ -196,6 +196,9 @@ pub struct Asked {
     /// --steps, when given (none: the default horizon, found again from the run).
     pub steps: Option<u64>,
     pub from: Option<String>,
+    /// --by, when given (none: the forecaster whose held-out closed loops err least).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Method>,
     /// --coverage, --band-step and --few-errors.
     #[serde(flatten)]
     pub rule: band::Rule,
@@ -232,10 +235,10 @@ pub fn is_band_step(s: f64) -> bool {
     (0.0..=1.0).contains(&s)
 }
 
-/// What the RNN and its autoregression alone err on the held-out tails' closed loops (the mean
-/// scaled error that `choose` compares).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// What each forecaster the choice was among errs on the held-out tails' closed loops (the mean
+/// scaled error that `choose` compares), in the order it tried them; whether `--by` chose.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Choice {
-    pub rnn: f64,
-    pub linear: f64,
+    pub errors: Vec<(Method, f64)>,
+    pub asked: bool,
 }
