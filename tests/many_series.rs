@@ -95,7 +95,7 @@ fn scores_and_baselines_are_given_per_series_and_pooled() {
     let each: usize = SERIES.iter().map(|s| windows(s.0, "rnn")).sum();
     assert_eq!(windows("all series", "rnn"), each, "the pooled rows cover every series' test tail");
     assert_eq!(scores[0]["series"], "all series", "pooled first");
-    for forecaster in ["rnn", "persistence", "linear", "seasonal_naive", "drift"] {
+    for forecaster in ["rnn", "persistence", "linear", "seasonal_naive", "drift", "naive2", "theta"] {
         assert!(scores.iter().any(|r| r["series"] == "mid" && r["forecaster"] == forecaster), "{forecaster}");
     }
     // each series' MASE on its own scale: the pooled MASE is their mean weighted by windows
@@ -106,7 +106,7 @@ fn scores_and_baselines_are_given_per_series_and_pooled() {
     assert!((mase("all series") - weighted).abs() < 1e-12 * weighted, "{} {weighted}", mase("all series"));
     let baselines = table(&out.join("baselines.csv"));
     let series: Vec<&str> = baselines.iter().map(|r| r["series"].as_str()).collect();
-    let each_of = |name| [name; 4]; // persistence, linear, the seasonal naive, the drift
+    let each_of = |name| [name; 6]; // persistence, linear, the seasonal naive, the drift, Naive2, Theta
     assert_eq!(series, [each_of("all series"), each_of("small"), each_of("big"), each_of("mid")].concat());
 }
 
@@ -203,30 +203,35 @@ fn a_series_too_short_for_a_window_is_left_out_with_a_word() {
     let csv = dir.join("stores.csv");
     write_stores(&csv, false);
     let tiny: String = (0..5).map(|i| format!("tiny,{},{}\n", month(2010, i), i)).collect();
-    std::fs::write(&csv, std::fs::read_to_string(&csv).unwrap() + &tiny).unwrap();
+    let wee: String = (0..3).map(|i| format!("wee,{},{}\n", month(2010, i), 2 * i)).collect();
+    std::fs::write(&csv, std::fs::read_to_string(&csv).unwrap() + &tiny + &wee).unwrap();
     let out = dir.join("run");
     let r = run(&["train", "--epochs", "2", "--data", s(&csv), "--series-column", "store", "--out", s(&out)]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("note: left out 1 series with no 16 consecutive rows without a gap") && r.stderr.contains("): tiny"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("note: left out 2 series with no ") && r.stderr.contains("): tiny, wee"), "{}", r.stderr);
     assert!(table(&out.join("scores.csv")).iter().all(|r| r["series"] != "tiny"));
-    // the forecast: tiny too, by the drift (0, 1, .., 4 goes on 5, 6), without a band, and said
+    // the forecast: tiny too, by Theta (0, 1, .., 4 goes on rising), wee's three values by the
+    // drift (0, 2, 4 goes on 6, 8), without a band, and said
     let r = run(&["forecast", s(&out), "--steps", "2"]);
-    assert!(r.code == 0 && r.stderr.contains("for each of 4 series"), "{}", r.stderr);
+    assert!(r.code == 0 && r.stderr.contains("for each of 5 series"), "{}", r.stderr);
+    assert!(r.stderr.contains("1 series too short for the model's window forecast by Theta (no band)"), "{}", r.stderr);
     assert!(r.stderr.contains("1 series too short for the model's window forecast by the drift"), "{}", r.stderr);
     let rows = table(&out.join("forecast.csv"));
-    let tiny: Vec<_> = rows.iter().filter(|r| r["series"] == "tiny").collect();
-    let cells = |key: &str| tiny.iter().map(|r| r[key].as_str()).collect::<Vec<_>>();
-    assert_eq!(cells("time"), ["2010-06", "2010-07"]);
-    assert_eq!(cells("pred_sales").iter().map(|v| v.parse::<f64>().unwrap()).collect::<Vec<_>>(), [5.0, 6.0]);
-    assert_eq!(cells("lower_sales"), ["", ""], "no band");
-    assert!(rows.iter().filter(|r| r["series"] != "tiny").all(|r| !r["lower_sales"].is_empty()), "the others keep theirs");
-    // one series asked for by name: tiny's drift alone
+    let of = |name: &str| rows.iter().filter(|r| r["series"] == name).cloned().collect::<Vec<_>>();
+    let cells = |name: &str, key: &str| of(name).iter().map(|r| r[key].clone()).collect::<Vec<_>>();
+    let preds = |name: &str| cells(name, "pred_sales").iter().map(|v| v.parse::<f64>().unwrap()).collect::<Vec<_>>();
+    assert_eq!(cells("tiny", "time"), ["2010-06", "2010-07"]);
+    let theta = preds("tiny");
+    assert!(4.0 < theta[0] && theta[0] < theta[1] && theta[1] < 6.0, "Theta goes on at half the slope: {theta:?}");
+    assert_eq!(preds("wee"), [6.0, 8.0]);
+    assert_eq!(cells("tiny", "lower_sales"), ["", ""], "no band");
+    assert!(
+        rows.iter().filter(|r| r["series"] != "tiny" && r["series"] != "wee").all(|r| !r["lower_sales"].is_empty()),
+        "the others keep theirs"
+    );
+    // one series asked for by name: tiny's Theta alone
     let r = run(&["forecast", s(&out), "--steps", "1", "--series", "tiny"]);
-    assert!(r.code == 0 && r.stderr.contains("by the drift (random walk with drift, no band): the series is too short"), "{}", r.stderr);
+    assert!(r.code == 0 && r.stderr.contains("by Theta (no band): the series is too short"), "{}", r.stderr);
 }
 
 /// A series' band pools its own errors with the other series' validation errors (each over its
@@ -250,9 +255,10 @@ fn a_series_band_borrows_the_other_series_validation_errors_and_only_those() {
         }
         std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
     };
-    // small's forecast: each row's prediction, lower and upper
+    // small's forecast: each row's prediction, lower and upper (by the RNN: big's rows would
+    // otherwise move the choice of forecaster, which every series shares)
     let small = || -> Vec<[String; 3]> {
-        let r = run(&["forecast", s(&out), "--steps", "3", "--series", "small"]);
+        let r = run(&["forecast", s(&out), "--steps", "3", "--series", "small", "--by", "rnn"]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         table(&out.join("forecast.csv")).iter().map(|r| ["pred_sales", "lower_sales", "upper_sales"].map(|c| r[c].clone())).collect()
     };

@@ -44,7 +44,7 @@ fn beyond_the_bound_the_linear_baseline_is_left_out_and_the_rest_runs() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let baselines = std::fs::read_to_string(out.join("baselines.csv")).unwrap();
     let names: Vec<&str> = baselines.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
-    assert_eq!(names, ["persistence", "drift"], "4 rows of 300 columns: 1,200 inputs, over the bound");
+    assert_eq!(names, ["persistence", "drift", "theta"], "4 rows of 300 columns: 1,200 inputs, over the bound");
     // within it, the linear baseline is there
     let r = run(&["train", "--data", s(&csv), "--out", s(&out), "--target", "level", "--seq-len", "3", "--epochs", "1"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -163,12 +163,17 @@ fn closed_loop(fc: &Forecast, horizons: &Path) -> Option<String> {
 }
 
 /// The fallback's name in a summary.
-const DRIFT: &str = "the drift (random walk with drift, no band)";
+fn fallback(by: Method) -> String {
+    match by {
+        Method::Drift => "the drift (random walk with drift, no band)".into(),
+        by => format!("{by} (no band)"),
+    }
+}
 
 /// What a series' forecast came with: its band, or none and why, or the drift; and who made it.
 fn how_forecast(fc: &Forecast) -> String {
     let band = match (&fc.band, fc.by) {
-        (_, Method::Drift) => return format!(" by {DRIFT}: the series is too short for the model's window"),
+        _ if fc.too_short => return format!(" by {}: the series is too short for the model's window", fallback(fc.by)),
         (Some(b), _) => format!(" with a {:.0}% band", b.coverage * 100.0),
         (None, _) => " (no band: the run has no validation windows)".to_string(),
     };
@@ -196,10 +201,12 @@ fn many_series(fcs: &[Forecast], w: &Written) -> String {
         None => (w, a),
     });
     let coverage = if all > 0.0 { format!("; the bands held {:.1}% of the truths", 100.0 * within / all) } else { String::new() };
-    let fallback = match fcs.iter().filter(|fc| fc.by == Method::Drift).count() {
-        0 => String::new(),
-        n => format!("; {n} series too short for the model's window forecast by {DRIFT}"),
-    };
+    let short = |by: Method| fcs.iter().filter(|fc| fc.too_short && fc.by == by).count();
+    let fallback: String = [Method::Theta, Method::Drift]
+        .into_iter()
+        .filter(|&by| short(by) > 0)
+        .map(|by| format!("; {} series too short for the model's window forecast by {}", short(by), fallback(by)))
+        .collect();
     let by = fcs.iter().find(|fc| fc.choice.is_some()).map_or(String::new(), |fc| chosen(fc.by, fc.choice.as_ref()));
     let drawn = if fcs.len() > SHOWN_SERIES { format!(" (the first {} series drawn)", SHOWN_SERIES) } else { String::new() };
     format!(

@@ -5,7 +5,6 @@
 use super::chart::{drawing_error, legend, linear_chart, png, span, Ticks, GREY, ORANGE};
 use super::run::SHOWN_SERIES;
 use crate::data::Labels;
-use crate::forecasters::closed_loop::Method;
 use crate::pipeline::forecast_output::{Forecast, Generated, HorizonScore, NEAR};
 use anyhow::Result;
 use plotters::coord::Shift;
@@ -104,7 +103,11 @@ fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift
             c.stroke_width(2),
         ))
         .map_err(drawing_error)?
-        .label(if fc.by == Method::Drift { "forecast (the drift: too short for the model)" } else { "forecast (predictions fed back)" })
+        .label(match (fc.too_short, fc.by) {
+            (true, by) => format!("forecast ({by}: too short for the model)"),
+            (false, by) if by.rolls().is_some() && !by.has_theta() => "forecast (predictions fed back)".to_string(),
+            (false, by) => format!("forecast (by {by})"),
+        })
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     legend(&mut chart, SeriesLabelPosition::UpperRight)
 }

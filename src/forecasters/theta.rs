@@ -1,11 +1,7 @@
 //! The Theta method, the M3 competition's winner and a benchmark of the M4 (Assimakopoulos and
 //! Nikolopoulos 2000, in Hyndman and Billah's form, R's `thetaf`): on the seasonally adjusted
 //! series (decomposition.rs), simple exponential smoothing plus half the slope of the straight
-//! line fitted to the series,
-//!
-//!     x_{n+h} = l_n + b/2 ((h - 1) + (1 - (1 - alpha)^n) / alpha),
-//!
-//! with alpha and the initial level chosen by the least one-step squared error (alpha by golden
+//! line fitted to the series, x_{n+h} = l_n + b/2 ((h - 1) + (1 - (1 - alpha)^n) / alpha), with alpha and the initial level chosen by the least one-step squared error (alpha by golden
 //! section on [0.1, 0.99]; for each alpha the initial level is the least squares' closed form,
 //! since every error is linear in it), then multiplied back by the season. A baseline one step
 //! ahead; from the end of a series, one of the forecasts the forecast chooses among.

@@ -10,6 +10,7 @@ use crate::data::{self, Source, Time, Transform, Windows};
 use crate::forecasters::band;
 use crate::forecasters::closed_loop::{mean_of, roll, theta_ahead, unscaled, Method, Roller};
 use crate::forecasters::drift;
+use crate::forecasters::theta::Theta;
 use anyhow::{anyhow, bail, Context, Result};
 use std::sync::Arc;
 use tch::Tensor;
@@ -61,7 +62,7 @@ pub fn forecast(trained: &TrainedArgs, asked: &Asked) -> Result<Vec<Forecast>> {
     let mut out = Vec::with_capacity(chosen.len());
     let mut validated: Vec<Option<Validated>> = (0..windows.series.count()).map(|_| None).collect();
     all.into_iter().for_each(|(k, v)| validated[k] = Some(v));
-    // chosen: every series, or one; a series too short for the model's window gets the drift's
+    // chosen: every series, or one; a series too short for the model's window gets Theta's or the drift's
     // forecast from its end (none with --from: no window fits before it)
     let mut wanted = chosen;
     if asked.series.is_none() {
@@ -73,7 +74,7 @@ pub fn forecast(trained: &TrainedArgs, asked: &Asked) -> Result<Vec<Forecast>> {
         let fc = match validated[k].take() {
             Some(v) => forecast_one(&loaded, models, &source, v, asked, steps, Some(pool.clone()))
                 .with_context(|| format!("series {}", name.as_deref().unwrap_or_default()))?,
-            None if asked.from.is_none() => drift(&windows.series.only(k), steps),
+            None if asked.from.is_none() => fallback(&windows.series.only(k), steps, loaded.run.as_ref().and_then(|r| r.season)),
             None => continue,
         };
         out.push(Forecast { series: name, ..fc });
@@ -206,11 +207,22 @@ impl Validated {
     }
 }
 
-/// The fallback for a series too short for the model's window: the drift (forecasters/drift.rs)
-/// from its last row, without a band.
-fn drift(series: &data::Series, steps: usize) -> Forecast {
+/// The fallback for a series too short for the model's window, from its last row, without a
+/// band: Theta (forecasters/theta.rs) on each feature where each has `SHORT_THETA` values or
+/// more, else the drift (forecasters/drift.rs).
+fn fallback(series: &data::Series, steps: usize, season: Option<usize>) -> Forecast {
     let n = series.rows.len();
-    let generated = drift::ahead(&series.rows[0], &series.rows[n - 1], n, steps)
+    let columns: Vec<Vec<f64>> = (0..series.features()).map(|j| series.rows.iter().map(|r| r[j]).collect()).collect();
+    let thetas: Option<Vec<Theta>> =
+        columns.iter().map(|x| Theta::fit(x, season).filter(|_| x.iter().filter(|v| !v.is_nan()).count() >= SHORT_THETA)).collect();
+    let (by, ahead) = match thetas {
+        Some(thetas) => {
+            let each: Vec<Vec<f64>> = thetas.iter().zip(&columns).map(|(t, x)| t.from_each(x, &[n], steps).remove(0)).collect();
+            (Method::Theta, (0..steps).map(|h| each.iter().map(|f| f[h]).collect()).collect())
+        }
+        None => (Method::Drift, drift::ahead(&series.rows[0], &series.rows[n - 1], n, steps)),
+    };
+    let generated = ahead
         .into_iter()
         .enumerate()
         .map(|(h, pred)| Generated { index: n + h, pred, lower: None, upper: None, truth: None, distance: None, persistence: None })
@@ -227,10 +239,14 @@ fn drift(series: &data::Series, steps: usize) -> Forecast {
         future,
         horizons: vec![],
         band: None,
-        by: Method::Drift,
+        by,
         choice: None,
+        too_short: true,
     }
 }
+
+/// The fewest values for Theta's fallback (statsforecast's Theta refuses three or fewer).
+const SHORT_THETA: usize = 4;
 
 /// The `count` time labels after the series' last, at its step in their own form (from its last
 /// thousand labels); none without a time column or a step to go on with.
@@ -297,6 +313,7 @@ fn forecast_one(
         band,
         by: models.by,
         choice: models.choice.cloned(),
+        too_short: false,
     })
 }
 

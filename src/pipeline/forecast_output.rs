@@ -71,8 +71,10 @@ pub struct Forecast {
     pub band: Option<band::Band>,
     /// Who forecast it.
     pub by: Method,
-    /// What chose between the RNN and its autoregression alone (`--target linear`).
+    /// What chose among the forecasters (`choose`), when there was a choice.
     pub choice: Option<Choice>,
+    /// The series is too short for the model's window: `by` is the fallback (Theta or the drift).
+    pub too_short: bool,
 }
 
 impl Forecast {
