@@ -155,3 +155,38 @@ fn dates_written_jan_1_2000_are_a_monthly_calendar_and_continue_in_their_form() 
     let forecast = std::fs::read_to_string(out.join("forecast.csv")).unwrap();
     assert!(forecast.contains(",Jan 1 2005,") && forecast.contains(",Feb 1 2005,"), "{forecast}");
 }
+
+/// gapminder's shape: each country's rows by year, a continent beside it.
+fn gapminder(name: &str) -> std::path::PathBuf {
+    let path = scratch(name).join("gapminder.csv");
+    let countries = [("Chad", "Africa"), ("Peru", "Americas"), ("Laos", "Asia")];
+    let rows: Vec<String> = countries
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (c, cont))| (0..30).map(move |i| format!("{c},{cont},{},{}", 1952 + i, 40.0 + k as f64 + 0.3 * i as f64)))
+        .collect();
+    std::fs::write(&path, format!("country,continent,year,lifeExp\n{}\n", rows.join("\n"))).unwrap();
+    path
+}
+
+#[test]
+fn a_text_column_of_names_is_never_taken_for_the_time_and_its_refusal_names_the_likelier_fix_first() {
+    let csv = gapminder("newcomer-names");
+    let out = csv.with_file_name("run");
+    // the year repeats: the countries are each row's series
+    let r = run(&["train", "--data", s(&csv), "--out", s(&out)]);
+    assert_clean_error(&r, 1, "is not a number (the name of each row's series? --series-column names it, to train one model across them; or leave the column out: --columns names the ones to learn)");
+    assert!(r.stderr.contains("column 1 (country): \"Chad\""), "{}", r.stderr);
+    // --columns: the year is the time, and it repeats (it took the country names for the time)
+    let r = run(&["train", "--data", s(&csv), "--out", s(&out), "--columns", "lifeExp"]);
+    assert_clean_error(&r, 1, "the time column year repeats 1952 (data rows 1 and 31): a file of many series? --series-column");
+    // --series-column country: the continent is a category, to be left out
+    let r = run(&["train", "--data", s(&csv), "--out", s(&out), "--series-column", "country"]);
+    assert_clean_error(&r, 1, "column 2 (continent): \"Africa\" is not a number (leave the column out: --columns names the ones to learn)");
+    assert!(!out.exists(), "nothing written");
+    // the fixes together train, on the years
+    let r = run(&["train", "--data", s(&csv), "--out", s(&out), "--series-column", "country", "--columns", "lifeExp", "--epochs", "1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let config = std::fs::read_to_string(out.join("config.json")).unwrap();
+    assert!(config.contains("\"time_column\": \"year\""), "{config:.400}");
+}

@@ -275,11 +275,15 @@ fn cell(record: &csv::ByteRecord, j: usize) -> std::borrow::Cow<'_, str> {
 
 type CsvReader = csv::Reader<std::io::BufReader<std::fs::File>>;
 
+/// The records `Table` reads before the rest, at least.
+const SAMPLE: usize = 64;
+
 /// The file's header and first records (enough to choose the time column: each column's first
 /// value, when it has one); its delimiter detected from the header line.
 struct Table {
     header: Vec<String>,
-    /// The first records, up to the one where every column has had a value.
+    /// The first records, up to the one where every column has had a value, and at least
+    /// `SAMPLE` (to tell a time column that repeats, a file of many series, from one that does not).
     records: Vec<csv::ByteRecord>,
     /// The file's length in bytes, and where `records` begin and end in it.
     bytes: (u64, std::ops::Range<u64>),
@@ -338,7 +342,7 @@ impl Table {
         let begins = reader.position().byte();
         let mut records = Vec::new();
         let mut valued = vec![false; names.len()];
-        while valued.contains(&false) {
+        while valued.contains(&false) || records.len() < SAMPLE {
             let mut record = csv::ByteRecord::new();
             if !reader.read_byte_record(&mut record).map_err(|e| anyhow!("{}: {}", path.display(), csv_error(&e)))? {
                 break;
@@ -367,6 +371,13 @@ impl Table {
         self.records.iter().map(|r| cell(r, j)).find(|c| !is_missing(c))
     }
 
+    /// Whether column `t`'s labels repeat within the first records: the time of a file of many
+    /// series.
+    fn repeats(&self, t: usize) -> bool {
+        let labels: Vec<String> = self.records.iter().map(|r| cell(r, t).into_owned()).collect();
+        first_repeat(labels.iter().map(String::as_str)).is_some()
+    }
+
     /// A record's value in column `j`: NaN for a gap (unless gaps are refused).
     /// (`columns`: the time column and the series column, as found.)
     fn value(
@@ -390,7 +401,8 @@ impl Table {
             let hint = match columns {
                 _ if thousands(text) => " (a thousands separator? write the number without it)",
                 (None, _) => " (a time column? --time-column names it; or leave the column out: --columns names the ones to learn)",
-                (Some(_), None) => " (the name of each row's series? --series-column names it, to train one model across them; or leave the column out: --columns names the ones to learn)",
+                (Some(t), None) if self.repeats(t) => " (the name of each row's series? --series-column names it, to train one model across them; or leave the column out: --columns names the ones to learn)",
+                (Some(_), None) => " (leave the column out: --columns names the ones to learn; or, if it names each row's series, --series-column names it)",
                 (Some(_), Some(_)) => " (leave the column out: --columns names the ones to learn)",
             };
             anyhow!("{path}: row {line}, column {} ({name}): {:?} is not a number{hint}", j + 1, short(text))
@@ -408,10 +420,10 @@ impl Table {
     }
 
     /// The named time column; else, among the columns --columns does not name, the first whose
-    /// first value is a date or time, or is text under a time's name; else the first whose first
-    /// value is not a number (text labels), wherever it stands; else the first named like a time
-    /// (`year`, `date`, ...: TIME_NAMES) whose values are numbers.
-    /// The series column is never the time column.
+    /// first value is a date or time, or is text under a time's name; else the first named like a
+    /// time (`year`, `date`, ...: TIME_NAMES) whose values are numbers. A column of other text
+    /// (names, categories) is never taken for the time: read as a feature, it is refused with the
+    /// flags that fix it (`value`). The series column is never the time column.
     fn time_column(&self, reading: &Reading, grouping: Option<usize>) -> Result<Option<usize>> {
         if let Some(name) = &reading.time_column {
             let t = self.column(name, "--time-column")?;
@@ -426,7 +438,7 @@ impl Table {
         let timely = |&j: &usize| TIME_NAMES.contains(&self.header[j].to_ascii_lowercase().as_str());
         let dated = |j: &usize| textual(j) && (timely(j) || self.first_value(*j).is_some_and(|c| super::season::is_time(&c)));
         let first = |test: &dyn Fn(&usize) -> bool| candidates.iter().copied().find(|j| test(j));
-        Ok(first(&dated).or_else(|| first(&textual)).or_else(|| first(&timely)))
+        Ok(first(&dated).or_else(|| first(&timely)))
     }
 
     fn features(&self, reading: &Reading, time: Option<usize>, grouping: Option<usize>) -> Result<Vec<usize>> {
@@ -543,16 +555,23 @@ mod tests {
         let s = read(",value\n2019-01-01,1\n2019-01-02,2\n", &plain()).unwrap();
         assert_eq!(s.time.as_ref().map(|t| t.name.as_str()), Some(UNNAMED_INDEX));
         assert_eq!(s.names, vec!["value"]);
-        // an index, a feature and a text label: the label column is the time column
-        let s = read(",KSI,label\n0,1.5,a\n1,2.5,b\n", &plain()).unwrap();
-        assert_eq!((s.names, s.time.unwrap().name), (vec!["KSI".to_string()], "label".to_string()));
+        // an index, a feature and a text label: a label of names is never the time
+        let e = read(",KSI,label\n0,1.5,a\n1,2.5,b\n", &plain()).unwrap_err().to_string();
+        assert!(e.contains("column 3 (label): \"a\" is not a number (a time column? --time-column names it"), "{e}");
         // a date column that is not the first
         let s = read("y,date\n1,2019-01-01\n2,2019-01-02\n", &plain()).unwrap();
         assert_eq!((s.names, s.time.unwrap().name), (vec!["y".to_string()], "date".to_string()));
-        // a second text column is refused with the flags that read it as series names or leave it out
+        // a second text column is refused with the flags that leave it out or read it as series
+        // names, the likelier first: a category beside dates that never repeat is left out...
         let e = read("date,temp,weather\n2019-01-01,3,rain\n2019-01-02,4,sun\n", &plain()).unwrap_err().to_string();
-        assert!(e.contains("column 3 (weather): \"rain\" is not a number (the name of each row's series? --series-column"), "{e}");
-        assert!(e.contains("or leave the column out: --columns names the ones to learn)"), "{e}");
+        assert!(e.contains("column 3 (weather): \"rain\" is not a number (leave the column out: --columns names the ones"), "{e}");
+        assert!(e.contains("; or, if it names each row's series, --series-column names it)"), "{e}");
+        // ...and names beside dates that repeat are each row's series
+        let e = read("date,store,v\n2019-01,a,3\n2019-01,b,4\n", &plain()).unwrap_err().to_string();
+        assert!(e.contains("column 2 (store): \"a\" is not a number (the name of each row's series? --series-column"), "{e}");
+        // names before a numeric year: the year is the time, the names refused
+        let e = read("country,year,pop\nChad,1952,3\nChad,1957,4\n", &plain()).unwrap_err().to_string();
+        assert!(e.contains("column 1 (country): \"Chad\" is not a number (leave the column out"), "{e}");
         // a thousands separator gets a hint
         let e = read("date,v\n2019-01-01,\"1,000.00\"\n", &plain()).unwrap_err().to_string();
         assert!(e.contains("\"1,000.00\" is not a number (a thousands separator? write the number without it)"), "{e}");
