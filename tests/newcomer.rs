@@ -190,3 +190,23 @@ fn a_text_column_of_names_is_never_taken_for_the_time_and_its_refusal_names_the_
     let config = std::fs::read_to_string(out.join("config.json")).unwrap();
     assert!(config.contains("\"time_column\": \"year\""), "{config:.400}");
 }
+
+#[test]
+fn the_summary_says_once_what_the_reader_chose_by_itself() {
+    let dir = scratch("newcomer-choices");
+    let data = |name: &str| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let said = |args: &[&str]| {
+        let r = run(&[&["train", "--epochs", "1", "--out", s(&dir.join("run"))], args].concat());
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stderr.lines().filter(|l| l.starts_with("read ")).map(String::from).collect::<Vec<_>>()
+    };
+    let monthly = data("elec_equip.csv");
+    let line = format!("read {}: time column month (season 12, from its dates); features index (1 of 2 columns)", monthly.display());
+    assert_eq!(said(&["--data", s(&monthly)]), [line]);
+    let many = data("grunfeld.csv");
+    let line = format!("read {}: time column year (no season); features inv (1 of 6 columns); 10 series by firm", many.display());
+    assert_eq!(said(&["--data", s(&many), "--series-column", "firm", "--columns", "inv"]), [line]);
+    let line = format!("read {}: time column month (season 4, from --season); features index (1 of 2 columns)", monthly.display());
+    assert_eq!(said(&["--data", s(&monthly), "--season", "4"]), [line]);
+    assert!(said(&[]).is_empty(), "the circle: nothing was read");
+}

@@ -9,7 +9,7 @@ source scripts/env.sh
 build_release
 run=runs/walkthrough
 rm -rf "$run"
-train_line="$("$VANILLA_RNN" train --data tests/data/elec_equip.csv --out "$run" 2>&1 | tail -n 1)"
+train_line="$("$VANILLA_RNN" train --data tests/data/elec_equip.csv --out "$run" 2>&1 | tail -n 2)"
 forecast_lines="$("$VANILLA_RNN" forecast "$run" --steps 24 2>&1)"
 mkdir -p docs/plots/walkthrough
 cp "$run/plots/forecast.png" "$run/plots/predictions.png" "$run/plots/loss.png" docs/plots/walkthrough/

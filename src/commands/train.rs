@@ -97,6 +97,7 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
     let mut save = |t: &Trainer| dir.save_progress(&run, t);
     let ended = train::run_epochs(&mut trainer, controls.checkpoint_every, &stop, &progress, &mut save)?;
     let mut report = Report::of(&trainer, ended.clone(), &out, controls.quiet, &run, (&baselines, &baseline_rows));
+    report.read = prepare::choices(&settings, &windows.series, season);
     match ended {
         Ended::Finished => {}
         Ended::Diverged { epoch, step, why } => bail!(
@@ -134,6 +135,8 @@ pub struct Report {
     pub gaps: Gaps,
     /// The forecaster of the lowest mean MASE on the test tail, and that MASE (scores.csv).
     pub best: Option<(String, f64)>,
+    /// What the reader chose by itself (`prepare::choices`): a line before the summary's.
+    pub read: Option<String>,
 }
 
 impl Report {
@@ -174,6 +177,7 @@ impl Report {
             baselines,
             gaps: run.gaps.clone(),
             best: None,
+            read: None,
         }
     }
 }
@@ -189,7 +193,8 @@ impl std::fmt::Display for Report {
             _ if self.quiet => Ok(()),
             _ => write!(
                 f,
-                "trained {} epochs ({} steps, {} backward) in {:.1}s{}: test MSE {:.3e}; {}{}{}; wrote {out}",
+                "{}trained {} epochs ({} steps, {} backward) in {:.1}s{}: test MSE {:.3e}; {}{}{}; wrote {out}",
+                self.read.as_ref().map_or(String::new(), |r| format!("{r}\n")),
                 self.epoch,
                 self.step,
                 self.backward,

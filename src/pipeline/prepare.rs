@@ -60,3 +60,29 @@ pub fn windows(settings: &Settings, series: Option<Series>, saved: Option<&RunCo
     windows.check_test_tail()?;
     Ok(windows)
 }
+
+/// What the reader chose by itself, in one line for the summary: the time column and the season
+/// it gave, the features of the file's columns, the series; none for the circle.
+pub fn choices(settings: &Settings, series: &Series, season: Option<usize>) -> Option<String> {
+    let path = settings.data.as_ref()?;
+    let columns = data::from_csv::header(path).map_or(0, |h| h.len());
+    let time = match (&series.time, season, settings.season) {
+        (None, _, _) => "no time column (the rows in the file's order)".to_string(),
+        (Some(t), None, _) => format!("time column {} (no season)", t.name),
+        (Some(t), Some(m), 0) => format!("time column {} (season {m}, from its dates)", t.name),
+        (Some(t), Some(m), _) => format!("time column {} (season {m}, from --season)", t.name),
+    };
+    let names = |names: &[String]| match names.len() {
+        0..=4 => names.join(", "),
+        n => format!("{}, ... and {} more", names[..3].join(", "), n - 3),
+    };
+    let features = match &series.groups {
+        Some(g) if settings.columns_as_series => format!("each of {} columns a series", g.names.len()),
+        _ => format!("features {} ({} of {columns} columns)", names(&series.names), series.names.len()),
+    };
+    let many = match &series.groups {
+        Some(g) if !settings.columns_as_series => format!("; {} series by {}", g.names.len(), g.column),
+        _ => String::new(),
+    };
+    Some(format!("read {}: {time}; {features}{many}", path.display()))
+}
