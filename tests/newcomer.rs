@@ -210,3 +210,29 @@ fn the_summary_says_once_what_the_reader_chose_by_itself() {
     assert_eq!(said(&["--data", s(&monthly), "--season", "4"]), [line]);
     assert!(said(&[]).is_empty(), "the circle: nothing was read");
 }
+
+#[test]
+fn macrodatas_year_and_quarter_are_one_quarterly_time_column() {
+    let path = scratch("newcomer-macrodata").join("macrodata.csv");
+    write_series(&path, "year,quarter,realgdp,infl", 80, |i| {
+        format!(
+            "{:.1},{:.1},{},{}",
+            1959 + i / 4,
+            (i % 4 + 1) as f64,
+            2700.0 + 30.0 * i as f64 + (i % 4) as f64 * 5.0,
+            (i % 7) as f64 * 0.3
+        )
+    });
+    let out = path.with_file_name("run");
+    let r = run(&["train", "--data", s(&path), "--out", s(&out), "--epochs", "1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("time column year+quarter (season 4, from its dates); features realgdp, infl (2 of 4 columns)"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["forecast", s(&out), "--steps", "2"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let forecast = std::fs::read_to_string(out.join("forecast.csv")).unwrap();
+    assert!(forecast.contains(",1979-Q1,") && forecast.contains(",1979-Q2,"), "the quarters go on: {forecast:.300}");
+}

@@ -28,7 +28,8 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
     let (table, mut rest) = Table::read(path)?;
     let grouping = reading.series_column.as_ref().map(|c| table.column(c, "--series-column")).transpose()?;
     let time = table.time_column(reading, grouping)?;
-    let features = table.features(reading, time, grouping)?;
+    let part = time.and_then(|t| table.time_part(reading, t, grouping));
+    let features = table.features(reading, time, grouping, part.map(|p| p.0))?;
     let (mut rows, mut labels, mut ids, mut names) =
         (Rows::with_capacity(features.len(), table.rows_expected()), Labels::default(), Vec::new(), SeriesNames::default());
     let (mut next, mut row, mut held) = (csv::ByteRecord::new(), Vec::with_capacity(features.len()), table.records.iter());
@@ -44,8 +45,13 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
             c if is_missing(&c) => Err(anyhow!("{}: row {line}, column {} ({}): {why}", path.display(), j + 1, short(&table.header[j]))),
             c => Ok(c),
         };
-        if let Some(t) = time {
-            labels.push(&key(t, "the time column is empty; every row needs its time")?);
+        match (time, part) {
+            (Some(t), Some((p, per))) => {
+                let (year, within) = (key(t, "the year is empty; every row needs its time")?, key(p, "empty; every row needs its time")?);
+                labels.push(&year_and_part(&year, &within, per).with_context(|| format!("{}: row {line}", path.display()))?);
+            }
+            (Some(t), None) => labels.push(&key(t, "the time column is empty; every row needs its time")?),
+            _ => {}
         }
         if let Some(g) = grouping {
             ids.push(names.id(&key(g, "no series named; every row needs its series")?));
@@ -56,7 +62,8 @@ pub fn read_csv(path: &Path, reading: &Reading) -> Result<Series> {
         }
         rows.push(&row);
     }
-    let mut series = assembled(path, &table.header, &features, (time, grouping), Read { rows, labels, ids, names })?;
+    let time_name = time.map(|t| part.map_or(table.header[t].clone(), |(p, _)| format!("{}+{}", table.header[t], table.header[p])));
+    let mut series = assembled(path, &table.header, &features, (time_name, grouping), Read { rows, labels, ids, names })?;
     if reading.columns_as_series {
         series = melted(series);
     }
@@ -98,7 +105,7 @@ fn assembled(
     path: &Path,
     header: &[String],
     features: &[usize],
-    (time, grouping): (Option<usize>, Option<usize>),
+    (time, grouping): (Option<String>, Option<usize>),
     read: Read,
 ) -> Result<Series> {
     let Read { rows, labels, ids, names } = read;
@@ -107,16 +114,33 @@ fn assembled(
     if let Some(n) = names_of.iter().enumerate().find(|&(k, _)| rows.iter().all(|r| r[k].is_nan())).map(|(_, n)| n) {
         bail!("{}: column {} has no value at all (every row is missing)", path.display(), short(n));
     }
-    if let (Some(t), None) = (time, grouping) {
-        repeated_time(path, &header[t], &labels)?;
+    if let (Some(t), None) = (&time, grouping) {
+        repeated_time(path, t, &labels)?;
     }
-    let time = time.map(|t| Time { name: header[t].clone(), labels });
+    let time = time.map(|name| Time { name, labels });
     let mut series = Series { gaps: rows.values().iter().filter(|v| v.is_nan()).count(), names: names_of, rows, time, groups: None };
     if let Some(g) = grouping {
         series = grouped(series, &header[g], names, &ids);
         repeated_within(path, &series)?;
     }
     Ok(series)
+}
+
+/// A whole number from 1 to `per` (`1`, `1.0`).
+fn period(text: &str, per: u32) -> Option<u32> {
+    let v: f64 = text.parse().ok()?;
+    (v.fract() == 0.0 && v >= 1.0 && v <= per as f64).then_some(v as u32)
+}
+
+/// One time label of a year and its quarter or month: `1959-Q1`, `1959-01`.
+fn year_and_part(year: &str, within: &str, per: u32) -> Result<String> {
+    let what = if per == 4 { "quarter" } else { "month" };
+    let y =
+        year.parse::<f64>().ok().filter(|y| y.fract() == 0.0).ok_or_else(|| anyhow!("the year {} is not a whole number", short(year)))?;
+    let p = period(within, per).ok_or_else(|| {
+        anyhow!("{} is not a {what} (1 to {per}); --time-column names the one column to take for the time instead", short(within))
+    })?;
+    Ok(if per == 4 { format!("{y}-Q{p}") } else { format!("{y}-{p:02}") })
 }
 
 /// A time label that repeats within one series of many: refused, as in a file of one, whatever
@@ -406,7 +430,9 @@ impl Table {
     /// flags that fix it (`value`). The series column is never the time column.
     fn time_column(&self, reading: &Reading, grouping: Option<usize>) -> Result<Option<usize>> {
         if let Some(name) = &reading.time_column {
-            let t = self.column(name, "--time-column")?;
+            // `year+quarter`: a year and its quarter or month (`time_part`), as a run records them
+            let year = name.split_once('+').map(|(year, _)| year).filter(|_| !self.header.contains(name));
+            let t = self.column(year.unwrap_or(name), "--time-column")?;
             if Some(t) == grouping {
                 bail!("--time-column and --series-column both name {}: one column cannot be both", short(name));
             }
@@ -421,10 +447,33 @@ impl Table {
         Ok(first(&dated).or_else(|| first(&timely)))
     }
 
-    fn features(&self, reading: &Reading, time: Option<usize>, grouping: Option<usize>) -> Result<Vec<usize>> {
+    /// Beside a time column named `year` that the reader chose, a column named `quarter` or
+    /// `month` (not a feature --columns names) whose first value is a whole number in its range:
+    /// the two make one label, `1959-Q1` or `1959-01` (statsmodels' macrodata, many offices'
+    /// files), unless --time-column names another (`year+quarter` names both). The column, and
+    /// its periods in a year.
+    fn time_part(&self, reading: &Reading, t: usize, grouping: Option<usize>) -> Option<(usize, u32)> {
+        if !self.header[t].eq_ignore_ascii_case("year") {
+            return None;
+        }
+        let named = |j: usize| Some(j) == grouping || reading.columns.as_ref().is_some_and(|c| c.contains(&self.header[j]));
+        let (j, per) = [("quarter", 4), ("month", 12)].into_iter().find_map(|(name, per)| {
+            let j = (0..self.header.len()).find(|&j| !named(j) && self.header[j].eq_ignore_ascii_case(name))?;
+            self.first_value(j).and_then(|v| period(&v, per)).map(|_| (j, per))
+        })?;
+        // --time-column year keeps the year alone; year+quarter asks for both
+        match &reading.time_column {
+            Some(name) if *name != format!("{}+{}", self.header[t], self.header[j]) => None,
+            _ => Some((j, per)),
+        }
+    }
+
+    /// `part`: the quarter or month column that the year's labels take in (`time_part`).
+    fn features(&self, reading: &Reading, time: Option<usize>, grouping: Option<usize>, part: Option<usize>) -> Result<Vec<usize>> {
+        let kept = |j: usize| ![time, grouping, part].contains(&Some(j)) && self.header[j] != UNNAMED_INDEX;
         let features: Vec<usize> = match &reading.columns {
             Some(names) => names.iter().map(|n| self.column(n, "--columns")).collect::<Result<_>>()?,
-            None => (0..self.header.len()).filter(|&j| Some(j) != time && Some(j) != grouping && self.header[j] != UNNAMED_INDEX).collect(),
+            None => (0..self.header.len()).filter(|&j| kept(j)).collect(),
         };
         if let Some(g) = grouping.filter(|g| features.contains(g)) {
             bail!("--columns names the series column {}: it names each row's series, never a feature", short(&self.header[g]));
@@ -505,6 +554,26 @@ mod tests {
         // a thousands separator gets a hint
         let e = read("date,v\n2019-01-01,\"1,000.00\"\n", &plain()).unwrap_err().to_string();
         assert!(e.contains("\"1,000.00\" is not a number (a thousands separator? write the number without it)"), "{e}");
+    }
+
+    #[test]
+    fn a_year_beside_a_quarter_or_a_month_makes_one_time_label() {
+        // statsmodels' macrodata writes its years and quarters as floats
+        let s = read("year,quarter,realgdp\n1959.0,1.0,2710.3\n1959.0,2.0,2778.8\n1959.0,3.0,2775.5\n", &plain()).unwrap();
+        let t = s.time.unwrap();
+        assert_eq!(
+            (t.name.as_str(), t.labels.strings(0..3)),
+            ("year+quarter", vec!["1959-Q1".to_string(), "1959-Q2".into(), "1959-Q3".into()])
+        );
+        assert_eq!(s.names, vec!["realgdp"], "the quarter is no feature");
+        let s = read("Year,Month,v\n2001,11,1\n2001,12,2\n2002,1,3\n", &plain()).unwrap();
+        assert_eq!(s.time.unwrap().labels.strings(0..3), vec!["2001-11".to_string(), "2001-12".into(), "2002-01".into()]);
+        // a quarter out of its range is refused in one line naming the fix
+        let e = read("year,quarter,v\n2001,1,1\n2001,5,2\n", &plain()).unwrap_err();
+        assert!(format!("{e:#}").contains("row 3: 5 is not a quarter (1 to 4); --time-column names the one column"), "{e:#}");
+        // --columns naming the quarter keeps it a feature, and the year alone the time
+        let r = Reading { columns: Some(vec!["quarter".into(), "v".into()]), ..plain() };
+        assert_eq!(read("year,quarter,v\n2001,1,1\n2002,2,2\n", &r).unwrap().time.unwrap().name, "year");
     }
 
     #[test]
