@@ -279,6 +279,11 @@ const TIME_NAMES: [&str; 12] = ["year", "date", "time", "month", "ds", "timestam
 
 type CsvReader = csv::Reader<std::io::BufReader<std::fs::File>>;
 
+/// A year as a pandas index of years writes it: four digits, 1000 to 2999.
+fn is_year(text: &str) -> bool {
+    text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()) && (b'1'..=b'2').contains(&text.as_bytes()[0])
+}
+
 /// The records `Table` reads before the rest, at least.
 const SAMPLE: usize = 64;
 
@@ -441,7 +446,9 @@ impl Table {
         let named = |j: usize| Some(j) == grouping || reading.columns.as_ref().is_some_and(|c| c.contains(&self.header[j]));
         let candidates: Vec<usize> = (0..self.header.len()).filter(|&j| !named(j)).collect();
         let textual = |&j: &usize| self.first_value(j).is_some_and(|c| number(&c, self.decimal_comma).is_none());
-        let timely = |&j: &usize| TIME_NAMES.contains(&self.header[j].to_ascii_lowercase().as_str());
+        // pandas' unnamed index of years (`1821`, not a RangeIndex's 0, 1, 2 ...) is a time too
+        let years = |j: usize| self.header[j] == UNNAMED_INDEX && self.first_value(j).is_some_and(|c| is_year(&c));
+        let timely = |&j: &usize| TIME_NAMES.contains(&self.header[j].to_ascii_lowercase().as_str()) || years(j);
         let dated = |j: &usize| textual(j) && (timely(j) || self.first_value(*j).is_some_and(|c| super::season::is_time(&c)));
         let first = |test: &dyn Fn(&usize) -> bool| candidates.iter().copied().find(|j| test(j));
         Ok(first(&dated).or_else(|| first(&timely)))
@@ -537,6 +544,11 @@ mod tests {
         // an index, a feature and a text label: a label of names is never the time
         let e = read(",KSI,label\n0,1.5,a\n1,2.5,b\n", &plain()).unwrap_err().to_string();
         assert!(e.contains("column 3 (label): \"a\" is not a number (a time column? --time-column names it"), "{e}");
+        // a Series.to_csv indexed by years: the index is the time column (not one of 19 or 1821.5)
+        assert!(read(",0\n19,269\n20,321\n", &plain()).unwrap().time.is_none());
+        assert!(read(",0\n1821.5,269\n1822.5,321\n", &plain()).unwrap().time.is_none());
+        let s = read(",0\n1821,269\n1822,321\n", &plain()).unwrap();
+        assert_eq!((s.names, s.time.map(|t| t.labels.strings(0..2))), (vec!["0".to_string()], Some(vec!["1821".into(), "1822".into()])));
         // a date column that is not the first
         let s = read("y,date\n1,2019-01-01\n2,2019-01-02\n", &plain()).unwrap();
         assert_eq!((s.names, s.time.unwrap().name), (vec!["y".to_string()], "date".to_string()));
