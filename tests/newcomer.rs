@@ -236,3 +236,18 @@ fn macrodatas_year_and_quarter_are_one_quarterly_time_column() {
     let forecast = std::fs::read_to_string(out.join("forecast.csv")).unwrap();
     assert!(forecast.contains(",1979-Q1,") && forecast.contains(",1979-Q2,"), "the quarters go on: {forecast:.300}");
 }
+
+#[test]
+fn the_forecasts_headline_names_its_measures() {
+    let dir = scratch("newcomer-headline");
+    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/elec_equip.csv");
+    let out = dir.join("run");
+    assert_eq!(run(&["train", "--quiet", "--epochs", "2", "--data", s(&csv), "--out", s(&out)]).code, 0);
+    let r = run(&["forecast", s(&out), "--steps", "6"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // persistence's measure (MSE) and the MASE's, each named, so that the two never read as one
+    let line = r.stderr.lines().find(|l| l.starts_with("closed loop from")).unwrap();
+    let said = line.split("); ").nth(1).unwrap();
+    assert!(said.starts_with("ahead of persistence (the last value held) at "), "{line}");
+    assert!(said.contains(" of 6 horizons by MSE; MASE ") && said.contains(" over h=1..6"), "{line}");
+}

@@ -145,18 +145,16 @@ fn one_series(fc: &Forecast, w: &Written) -> Vec<String> {
 /// The closed loop from the test tail's starts, at h = 1 and the last horizon.
 fn closed_loop(fc: &Forecast, horizons: &Path) -> Option<String> {
     let (first, last) = (fc.horizons.first()?, fc.horizons.last()?);
-    let ahead = fc.horizons.iter().filter(|h| h.rnn < h.persistence).count();
     let coverage = fc.coverage_reached().map_or(String::new(), |c| format!("; the band held {:.1}% of the truths", 100.0 * c));
     Some(format!(
-        "closed loop from {} held-out starts: MSE at h=1 {:.3e} (persistence {:.3e}), at h={} {:.3e} (persistence {:.3e}); ahead of persistence at {ahead} of {} horizons; MASE {:.3} over h=1..{}{coverage}; wrote {}",
+        "closed loop from {} held-out starts: MSE at h=1 {:.3e} (persistence {:.3e}), at h={} {:.3e} (persistence {:.3e}); {} over h=1..{}{coverage}; wrote {}",
         first.starts,
         first.rnn,
         first.persistence,
         last.h,
         last.rnn,
         last.persistence,
-        fc.horizons.len(),
-        fc.mase().unwrap_or(f64::NAN),
+        fc.headline().unwrap_or_default(),
         last.h,
         horizons.display()
     ))

@@ -113,13 +113,13 @@ fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift
 }
 
 /// The title: the circle's steps near the truth; a series' forecaster's figure, the closed loop's
-/// MASE on the test tail.
+/// headline on the test tail, as the summary gives it.
 fn title(fc: &Forecast, name: &str) -> String {
     let start = fc.label(fc.from).map_or(format!("row {}", fc.from), String::from);
     if fc.builtin {
         return format!("Closed-loop forecast from row {}: {name} (first {} steps within {NEAR} of the truth)", fc.from, fc.steps_near());
     }
-    let mase = fc.mase().map_or(String::new(), |m| format!("; closed-loop MASE {m:.3} on the test tail"));
+    let mase = fc.headline().map_or(String::new(), |h| format!("; on the test tail, {h}"));
     let series = fc.series.as_ref().map_or(String::new(), |s| format!("{s}, "));
     format!("{series}{name}: {} steps forecast from {start}{mase}", fc.generated.len())
 }

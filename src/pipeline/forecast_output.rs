@@ -107,6 +107,14 @@ impl Forecast {
         (n > 0).then(|| self.horizons.iter().map(|h| h.mase).sum::<f64>() / n as f64)
     }
 
+    /// On the test tail, the headline the summary and the figure both give: at how many of its
+    /// horizons the closed loop's MSE is below persistence's (the last value held), and its MASE.
+    pub fn headline(&self) -> Option<String> {
+        let ahead = self.horizons.iter().filter(|h| h.rnn < h.persistence).count();
+        let mase = self.mase()?;
+        Some(format!("ahead of persistence (the last value held) at {ahead} of {} horizons by MSE; MASE {mase:.3}", self.horizons.len()))
+    }
+
     /// The band's coverage on the test tail, over every horizon's (start, feature) truths.
     pub fn coverage_reached(&self) -> Option<f64> {
         let (mut within, mut all) = (0.0, 0.0);
