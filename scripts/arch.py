@@ -9,7 +9,8 @@
                                        # (tests/layout.rs runs this)
 
 Imports point one way: a module imports only from its own top-level module (without a cycle)
-and from the top-level modules before it in LAYERS. The blog's rooms (data, model) come first,
+and from the top-level modules before it in LAYERS. Below everything, the stop a signal asks
+for (signals); then the blog's rooms (data, model),
 then train's numerics (exact, fast), train itself, the forecasters a run is scored by, then what
 serves a run (files; the pipeline the commands share; figures), and the commands on top. lib.rs and docs/architecture.md
 say the same. Within a folder, a child imports its siblings, never its parent, and a parent
@@ -114,7 +115,7 @@ def cycles(graph):
 
 LONGEST = 50
 LONGEST_FILE = 500
-LAYERS = ["data", "model", "exact", "fast", "train", "forecasters", "files", "pipeline", "figures", "commands", "main"]
+LAYERS = ["signals", "data", "model", "exact", "fast", "train", "forecasters", "files", "pipeline", "figures", "commands", "main"]
 
 
 def upward(graph):

@@ -17,6 +17,7 @@
 
 pub mod data;
 pub mod model;
+pub mod signals;
 
 pub mod exact;
 pub mod fast;

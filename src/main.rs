@@ -78,9 +78,15 @@ fn main() {
     match run(cli) {
         Ok(0) => {}
         Ok(code) => std::process::exit(code),
-        Err(e) => {
-            eprintln!("error: {:#}", e);
-            std::process::exit(1);
-        }
+        Err(e) => match e.downcast_ref::<vanilla_rnn::signals::Stopped>() {
+            Some(stopped) => {
+                eprintln!("{stopped}");
+                std::process::exit(128 + stopped.signal);
+            }
+            None => {
+                eprintln!("error: {:#}", e);
+                std::process::exit(1);
+            }
+        },
     }
 }

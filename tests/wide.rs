@@ -89,3 +89,30 @@ fn a_wide_files_columns_train_as_many_series_in_the_long_layout() {
     let r = run(&["train", "--data", s(&csv), "--columns-as-series", "--series-column", "date", "--out", s(&dir.join("x"))]);
     assert_clean_error(&r, 2, "the argument '--columns-as-series' cannot be used with '--series-column <NAME>'");
 }
+
+#[test]
+fn sigterm_stops_the_autoregressions_fit_within_a_second() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    // 128 columns and a window of 8: 1,024 inputs, at the bound, a fit of seconds
+    let csv = wide_csv("wide-sigterm", 128, 2000);
+    let out = csv.with_file_name("run");
+    let child = bin()
+        .args(["train", "--data", s(&csv), "--out", s(&out), "--seq-len", "8"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let asked = Instant::now();
+    let done = child.wait_with_output().unwrap();
+    let (took, stderr) = (asked.elapsed(), String::from_utf8_lossy(&done.stderr).to_string());
+    assert_eq!(done.status.code(), Some(143), "{stderr}");
+    assert!(took < Duration::from_secs(1), "stopped {took:?} after SIGTERM");
+    assert_eq!(
+        stderr.trim(),
+        "stopped by SIGTERM during the autoregression's fit, before training began: no weights or checkpoint were saved"
+    );
+    assert!(!out.exists(), "nothing written");
+}

@@ -19,6 +19,7 @@
 //! the series' scaled units, after `prediction`.
 
 use super::batches::{map_batches, per_worker, ONE_BATCH};
+use super::cholesky::solve;
 use super::windows::TrignoDS;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -205,11 +206,16 @@ impl LinearAr {
         let system = Towards::of(train)?;
         let tried = if validation.is_empty() { &RIDGES[..1] } else { &RIDGES[..] };
         // a ridge too small for degenerate inputs is passed over for a larger one
-        let mut fits: Vec<LinearAr> = match choice {
-            // the least that can be solved: the bare fit, where it can be
-            RidgeChoice::Bare => RIDGES.iter().find_map(|&ridge| system.solve(ridge)).into_iter().collect(),
-            _ => tried.iter().filter_map(|&ridge| system.solve(ridge)).collect(),
-        };
+        let mut fits: Vec<LinearAr> = vec![];
+        // the least that can be solved: the bare fit, where it can be
+        let tried = if choice == RidgeChoice::Bare { &RIDGES[..] } else { tried };
+        for &ridge in tried {
+            fits.extend(system.solve(ridge));
+            crate::signals::check("the autoregression's fit")?;
+            if choice == RidgeChoice::Bare && !fits.is_empty() {
+                break;
+            }
+        }
         if fits.len() > 1 {
             let errors = validation_errors(&fits, validation, choice == RidgeChoice::OneSe)?;
             // the first of the lowest: the smaller ridge on a tie
@@ -318,54 +324,6 @@ fn validation_errors(fits: &[LinearAr], validation: &TrignoDS, each: bool) -> Re
         errors.each.extend(each);
     }
     Ok(errors)
-}
-
-/// W from (A + lambda I) W = B, A [d, d] and B [d, f] row-major, lambda = `ridge` trace(A) / d,
-/// by Cholesky, in plain loops; None when A + lambda I is not positive definite.
-fn solve(a: &[f64], b: &[f64], f: usize, ridge: f64) -> Option<Vec<f64>> {
-    let d = b.len() / f;
-    let mut trace = 0.0;
-    for i in 0..d {
-        trace += a[i * d + i];
-    }
-    let lambda = ridge * trace / d as f64;
-    let mut l = vec![0.0f64; d * d];
-    for j in 0..d {
-        let mut s = a[j * d + j] + lambda;
-        for k in 0..j {
-            s -= l[j * d + k] * l[j * d + k];
-        }
-        if s.is_nan() || s <= 0.0 {
-            return None;
-        }
-        l[j * d + j] = s.sqrt();
-        for i in j + 1..d {
-            let mut s = a[i * d + j];
-            for k in 0..j {
-                s -= l[i * d + k] * l[j * d + k];
-            }
-            l[i * d + j] = s / l[j * d + j];
-        }
-    }
-    let mut w = vec![0.0f64; d * f];
-    for c in 0..f {
-        let mut z = vec![0.0f64; d];
-        for i in 0..d {
-            let mut s = b[i * f + c];
-            for k in 0..i {
-                s -= l[i * d + k] * z[k];
-            }
-            z[i] = s / l[i * d + i];
-        }
-        for i in (0..d).rev() {
-            let mut s = z[i];
-            for k in i + 1..d {
-                s -= l[k * d + i] * w[k * f + c];
-            }
-            w[i * f + c] = s / l[i * d + i];
-        }
-    }
-    Some(w)
 }
 
 /// Windows as the model sees them: the framed inputs, and what maps its output back.

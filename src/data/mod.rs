@@ -2,6 +2,7 @@
 //! the chronological tail held out, and each epoch's batch order.
 
 pub mod batches;
+pub mod cholesky;
 pub mod csv_text;
 pub mod framing;
 pub mod from_csv;

@@ -18,7 +18,8 @@ pub struct Stop {
 impl Stop {
     /// Installs the handlers.
     pub fn install() -> Result<Stop> {
-        let stop = Stop::default();
+        // the flags every layer reads (signals.rs)
+        let stop = Stop { requested: crate::signals::flag(), signal: crate::signals::number(), after_steps: None };
         // Handlers run in the order they were registered: the shutdown first, so that it sees
         // the flag only from the second signal on; then the signal's number, before the flag
         // that makes `requested` read it, so that it is never read as 0.

@@ -1,0 +1,50 @@
+//! The stop that Ctrl-C or SIGTERM asks for, where every layer can see it. train's handlers
+//! (train/interrupt.rs) set it; training reads it after each step, and the long loops outside the
+//! steps (the autoregression's solve) read it as they go, so that a run stops within a moment
+//! wherever it is.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+static REQUESTED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+static SIGNAL: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
+
+/// The flag a handler sets.
+pub fn flag() -> Arc<AtomicBool> {
+    Arc::clone(REQUESTED.get_or_init(Default::default))
+}
+
+/// Where a handler writes its signal's number.
+pub fn number() -> Arc<AtomicUsize> {
+    Arc::clone(SIGNAL.get_or_init(Default::default))
+}
+
+/// Whether a signal has asked the run to stop.
+pub fn requested() -> bool {
+    REQUESTED.get().is_some_and(|f| f.load(Ordering::SeqCst))
+}
+
+/// A run stopped by a signal before it had anything to save.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    pub signal: i32,
+    /// What it was doing.
+    pub during: &'static str,
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let by = if self.signal == 15 { "SIGTERM" } else { "Ctrl-C" };
+        write!(f, "stopped by {by} during {}, before training began: no weights or checkpoint were saved", self.during)
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+/// Err(Stopped) once a signal has asked to stop.
+pub fn check(during: &'static str) -> Result<(), Stopped> {
+    match requested() {
+        true => Err(Stopped { signal: number().load(Ordering::SeqCst) as i32, during }),
+        false => Ok(()),
+    }
+}
