@@ -251,3 +251,23 @@ fn the_forecasts_headline_names_its_measures() {
     assert!(said.starts_with("ahead of persistence (the last value held) at "), "{line}");
     assert!(said.contains(" of 6 horizons by MSE; MASE ") && said.contains(" over h=1..6"), "{line}");
 }
+
+#[test]
+fn each_feature_of_a_csv_series_gets_its_own_panel_up_to_eight() {
+    for (features, panels) in [(3, 3), (12, 8)] {
+        let path = scratch(&format!("newcomer-panels-{features}")).join("wide.csv");
+        let header: Vec<String> = std::iter::once("month".to_string()).chain((0..features).map(|j| format!("f{j}"))).collect();
+        // each feature on a scale of its own, 10^j apart: one axis would flatten all but the last
+        write_series(&path, &header.join(","), 60, |i| {
+            std::iter::once(month(2000, i))
+                .chain((0..features).map(|j| format!("{}", 10f64.powi(j as i32) * (1.0 + (i % 7) as f64))))
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        let out = path.with_file_name("run");
+        let r = run(&["train", "--quiet", "--epochs", "1", "--seq-len", "2", "--target", "level", "--data", s(&path), "--out", s(&out)]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let png = image::open(out.join("plots/data.png")).unwrap();
+        assert_eq!((png.width(), png.height()), (1400, 260 * panels), "{features} features");
+    }
+}

@@ -15,9 +15,18 @@ pub const PURPLE: RGBColor = RGBColor(148, 103, 189);
 pub const BROWN: RGBColor = RGBColor(140, 86, 75);
 pub const COLORS: [RGBColor; 4] = [BLUE, ORANGE, GREEN, RED];
 
-/// Axis labels without "-0.0".
+/// Axis labels without "-0.0", and short where the value is long: from 100,000 up (and below
+/// 0.001), in engineering notation (`1.6e6`, `250e3`), so that a label fits beside its axis.
 pub fn tick(v: &f64, decimals: usize) -> String {
     let v = if v.abs() < 1e-9 { 0.0 } else { *v };
+    if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
+        let exponent = (v.abs().log10().floor() as i32).div_euclid(3) * 3;
+        let mantissa = v / 10f64.powi(exponent);
+        // as few digits as the mantissa needs, at most three decimals
+        let text = format!("{mantissa:.3}");
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        return format!("{text}e{exponent}");
+    }
     format!("{v:.decimals$}")
 }
 
@@ -196,6 +205,15 @@ mod tests {
         let xs: Vec<f64> = kept.iter().map(|p| p.0).collect();
         assert_eq!(xs, [0.0, 7.0, 49.0, 50.0, 60.0, 99.0], "{kept:?}");
         assert!(kept.contains(&(7.0, 9.0)) && kept.contains(&(60.0, -9.0)), "the extremes survive");
+    }
+
+    #[test]
+    fn long_tick_labels_are_short_in_engineering_notation() {
+        assert_eq!(tick(&1_600_000.0, 1), "1.6e6");
+        assert_eq!(tick(&250_000.0, 1), "250e3");
+        assert_eq!(tick(&-0.00025, 1), "-250e-6");
+        assert_eq!(tick(&99_999.5, 1), "99999.5", "below 100,000: as it was");
+        assert_eq!(tick(&-0.0, 2), "0.00");
     }
 
     #[test]

@@ -188,18 +188,45 @@ fn of_how_many(run: &RunData) -> String {
 }
 
 fn draw_data(run: &RunData, path: &Path) -> Result<()> {
+    // a CSV series of several features: one panel each, on its own axis (small multiples)
+    let f = run.features.len();
+    if run.groups.is_none() && !run.source.is_circle() && f > 1 {
+        let shown = f.min(SHOWN_FEATURES);
+        return png(path, (1400, 260 * shown as u32), |root| {
+            for (j, area) in (0..shown).zip(root.split_evenly((shown, 1))) {
+                let title = match j {
+                    0 => format!("The series: {}{}", run.features[0], of_how_many_features(f)),
+                    _ => run.features[j].clone(),
+                };
+                data_panel(run, &area, &title, &[j])?;
+            }
+            Ok(())
+        });
+    }
     let panels = panels(run);
+    let drawn: Vec<usize> = (0..f.min(COLORS.len())).collect();
     png(path, (1400, if run.groups.is_some() { 260 } else { 450 } * panels.len() as u32), |root| {
         for (k, ((one, name), area)) in panels.iter().zip(root.split_evenly((panels.len(), 1))).enumerate() {
             let title = match name {
                 None => data_title(run),
-                Some(name) if k == 0 => format!("The series: {name}{}", of_how_many(run)),
+                Some(name) if k == 0 => format!("The series: {name}{}{}", of_how_many(run), of_how_many_features(f)),
                 Some(name) => name.clone(),
             };
-            data_panel(one, &area, &title)?;
+            data_panel(one, &area, &title, &drawn)?;
         }
         Ok(())
     })
+}
+
+/// Features drawn, at most: one panel each for a file of one series, one colour each for many.
+pub const SHOWN_FEATURES: usize = 8;
+
+/// `(the first n of f features drawn)`, where not all are.
+fn of_how_many_features(f: usize) -> String {
+    match f {
+        f if f > SHOWN_FEATURES => format!(" (the first {SHOWN_FEATURES} of {f} features drawn; every one is in the CSVs)"),
+        _ => String::new(),
+    }
 }
 
 fn data_title(run: &RunData) -> String {
@@ -210,14 +237,15 @@ fn data_title(run: &RunData) -> String {
     }
 }
 
-fn data_panel(run: &RunData, root: &DrawingArea<BitMapBackend, plotters::coord::Shift>, title: &str) -> Result<()> {
+/// The series' `features` (their indices) on one axis, in the features' colours.
+fn data_panel(run: &RunData, root: &DrawingArea<BitMapBackend, plotters::coord::Shift>, title: &str, features: &[usize]) -> Result<()> {
     let (xs, rows) = (&run.xs, &run.rows);
     {
         let (x0, x1) = span(xs.iter().copied());
-        let (y0, y1) = span(rows.iter().flatten().copied());
+        let (y0, y1) = span(rows.iter().flat_map(|r| features.iter().map(move |&j| r[j])));
         let mut chart = linear_chart(root, title, (x0, x1), (y0, y1), (run.x_label(), "value"), (&run.ticks(), 1))?;
-        for (j, name) in run.features.iter().enumerate().take(COLORS.len()) {
-            let c = COLORS[j];
+        for (k, &j) in features.iter().enumerate() {
+            let (c, name) = (COLORS[k % COLORS.len()], &run.features[j]);
             // A gap kept by --missing skip breaks the line rather than drawing it to NaN.
             let points: Vec<(f64, f64)> = xs.iter().zip(rows.iter()).map(|(&x, r)| (x, r[j])).collect();
             let mut pieces = points.split(|p| !p.1.is_finite()).filter(|piece| !piece.is_empty());
