@@ -271,3 +271,50 @@ fn each_feature_of_a_csv_series_gets_its_own_panel_up_to_eight() {
         assert_eq!((png.width(), png.height()), (1400, 260 * panels), "{features} features");
     }
 }
+
+#[test]
+fn statsmodels_macrodata_trains_as_it_is_shipped() {
+    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/macrodata.csv");
+    let out = scratch("newcomer-macrodata-real").join("run");
+    let r = run(&["train", "--epochs", "2", "--data", s(&csv), "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "time column year+quarter (season 4, from its dates); features realgdp, realcons, realinv, ... and 9 more (12 of 14 columns)"
+        ),
+        "{}",
+        r.stderr
+    );
+    // 12 features: the first 8 drawn, a panel each, the rest said
+    let png = image::open(out.join("plots/data.png")).unwrap();
+    assert_eq!(png.height(), 8 * 260);
+    let predictions = std::fs::read_to_string(out.join("predictions.csv")).unwrap();
+    assert!(predictions.contains(",2009-Q3,"), "the last quarter labels its row");
+}
+
+/// One of vega-datasets' files (tests/data/SOURCES.md).
+fn vega(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/vega").join(name)
+}
+
+#[test]
+fn vegas_files_train_with_the_flags_their_first_message_names() {
+    let out = scratch("newcomer-vega").join("run");
+    let train = |csv: &str, flags: &[&str]| run(&[&["train", "--epochs", "1", "--data", s(&vega(csv)), "--out", s(&out)], flags].concat());
+    // a category beside dates that never repeat: leave it out
+    let r = train("seattle-weather.csv", &[]);
+    assert_clean_error(&r, 1, "(weather): \"drizzle\" is not a number (leave the column out: --columns");
+    let r = train("seattle-weather.csv", &["--columns", "precipitation,temp_max,temp_min,wind"]);
+    assert!(r.code == 0 && r.stderr.contains("time column date (season 7, from its dates)"), "{}", r.stderr);
+    // names in blocks, or beside dates that repeat: each row's series
+    for (csv, column, said) in [("stocks.csv", "symbol", "5 series by symbol"), ("iowa-electricity.csv", "source", "3 series by source")] {
+        let r = train(csv, &[]);
+        assert_clean_error(&r, 1, "is not a number (the name of each row's series? --series-column names it");
+        let r = train(csv, &["--series-column", column]);
+        assert!(r.code == 0 && r.stderr.contains(said), "{csv}: {}", r.stderr);
+    }
+    // 23 numeric columns: trained as they are, 8 of them drawn
+    let r = train("us-employment.csv", &[]);
+    assert!(r.code == 0 && r.stderr.contains("(23 of 24 columns)"), "{}", r.stderr);
+    assert_eq!(image::open(out.join("plots/data.png")).unwrap().height(), 8 * 260);
+}

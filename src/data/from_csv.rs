@@ -380,11 +380,15 @@ impl Table {
         self.records.iter().map(|r| cell(r, j)).find(|c| !is_missing(c))
     }
 
-    /// Whether column `t`'s labels repeat within the first records: the time of a file of many
-    /// series.
-    fn repeats(&self, t: usize) -> bool {
-        let labels: Vec<String> = self.records.iter().map(|r| cell(r, t).into_owned()).collect();
-        first_repeat(labels.iter().map(String::as_str)).is_some()
+    /// Whether the text column `j` looks like each row's series, within the first records: the
+    /// time column `t` repeats (a file of many series), or `j`'s values come in blocks, each
+    /// value once and fewer values than rows (a long file, series after series).
+    fn names_series(&self, t: usize, j: usize) -> bool {
+        let column = |c: usize| -> Vec<String> { self.records.iter().map(|r| cell(r, c).into_owned()).collect() };
+        let values = column(j);
+        let runs = 1 + values.windows(2).filter(|w| w[0] != w[1]).count();
+        let distinct = values.iter().collect::<std::collections::HashSet<_>>().len();
+        first_repeat(column(t).iter().map(String::as_str)).is_some() || (runs == distinct && distinct < values.len())
     }
 
     /// A record's value in column `j`: NaN for a gap (unless gaps are refused).
@@ -410,7 +414,7 @@ impl Table {
             let hint = match columns {
                 _ if thousands(text) => " (a thousands separator? write the number without it)",
                 (None, _) => " (a time column? --time-column names it; or leave the column out: --columns names the ones to learn)",
-                (Some(t), None) if self.repeats(t) => " (the name of each row's series? --series-column names it, to train one model across them; or leave the column out: --columns names the ones to learn)",
+                (Some(t), None) if self.names_series(t, j) => " (the name of each row's series? --series-column names it, to train one model across them; or leave the column out: --columns names the ones to learn)",
                 (Some(_), None) => " (leave the column out: --columns names the ones to learn; or, if it names each row's series, --series-column names it)",
                 (Some(_), Some(_)) => " (leave the column out: --columns names the ones to learn)",
             };
@@ -560,9 +564,12 @@ mod tests {
         // ...and names beside dates that repeat are each row's series
         let e = read("date,store,v\n2019-01,a,3\n2019-01,b,4\n", &plain()).unwrap_err().to_string();
         assert!(e.contains("column 2 (store): \"a\" is not a number (the name of each row's series? --series-column"), "{e}");
-        // names before a numeric year: the year is the time, the names refused
+        // names before a numeric year: the year is the time, the names refused; in blocks (a
+        // long file sorted by series, its first rows one series' years), they are series names
         let e = read("country,year,pop\nChad,1952,3\nChad,1957,4\n", &plain()).unwrap_err().to_string();
-        assert!(e.contains("column 1 (country): \"Chad\" is not a number (leave the column out"), "{e}");
+        assert!(e.contains("column 1 (country): \"Chad\" is not a number (the name of each row's series? --series-column"), "{e}");
+        let e = read("date,v,weather\n2019-01,3,rain\n2019-02,4,sun\n2019-03,4,rain\n", &plain()).unwrap_err().to_string();
+        assert!(e.contains("(weather): \"rain\" is not a number (leave the column out"), "{e}");
         // a thousands separator gets a hint
         let e = read("date,v\n2019-01-01,\"1,000.00\"\n", &plain()).unwrap_err().to_string();
         assert!(e.contains("\"1,000.00\" is not a number (a thousands separator? write the number without it)"), "{e}");
