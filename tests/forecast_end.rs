@@ -85,19 +85,31 @@ fn errors_listed(said: &str) -> (String, f64, Vec<f64>) {
 }
 
 #[test]
-fn the_forecaster_is_whichever_of_the_rnn_the_autoregression_theta_and_their_means_errs_least() {
+fn the_forecaster_is_whichever_of_the_rnn_the_autoregression_theta_their_means_and_the_drift_errs_least() {
     let dir = scratch("end-theta");
     let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/elec_equip.csv");
     let run_dir = trained(&dir, &csv, "elec", &[]);
     let (mean, said) = forecast(&run_dir, &[]);
     let (name, chosen, others) = errors_listed(&said);
-    assert_eq!(others.len(), 4, "the RNN, the autoregression, Theta and the two means: {said}");
+    assert_eq!(others.len(), 5, "the RNN, the autoregression, Theta, the two means and the drift: {said}");
     assert!(others.iter().all(|&e| chosen <= e), "{said}");
     // here the mean of the RNN's forecast and Theta's, each of which --by gives alone
     assert_eq!(name, "the mean of the RNN and Theta", "{said}");
     let (rnn, said_rnn) = forecast(&run_dir, &["--by", "rnn"]);
     assert!(said_rnn.contains("by the RNN (as --by rnn asked; its closed loops"), "{said_rnn}");
     let (theta, _) = forecast(&run_dir, &["--by", "theta"]);
+    // the drift asked for: the last value plus h times the mean step from the first
+    let (drift, said_drift) = forecast(&run_dir, &["--by", "drift"]);
+    assert!(said_drift.contains("by the drift (as --by drift asked; "), "{said_drift}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let values: Vec<f64> = text.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    let (first, last, n) = (values[0], values[values.len() - 1], values.len() as f64);
+    let slope = (last - first) / (n - 1.0);
+    let drift: Vec<f64> = drift.iter().map(|d| d.parse().unwrap()).collect();
+    assert!((drift[0] - (last + slope)).abs() < 1e-5 * last.abs(), "{drift:?} from {last} at {slope} a step");
+    for step in drift.windows(2).map(|w| w[1] - w[0]) {
+        assert!((step - slope).abs() < 1e-3 * slope.abs(), "a step of {step}, not {slope}");
+    }
     for ((m, r), t) in mean.iter().zip(&rnn).zip(&theta) {
         let (m, r, t): (f64, f64, f64) = (m.parse().unwrap(), r.parse().unwrap(), t.parse().unwrap());
         assert!((m - (r + t) / 2.0).abs() < 1e-6 * m.abs(), "{m} is not the mean of {r} and {t}");
@@ -114,7 +126,11 @@ fn by_asks_for_a_forecaster_the_run_has_or_is_refused_in_one_line() {
     assert_ne!(r.code, 0);
     assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
     assert!(r.stderr.contains("--by theta: this run cannot forecast by it; it can by rnn, autoregression"), "{}", r.stderr);
-    let r = run(&["forecast", s(&logs), "--by", "drift"]);
+    let r = run(&["forecast", s(&logs), "--by", "nope"]);
     assert_eq!(r.code, 2, "a usage error: {}", r.stderr);
-    assert!(r.stderr.contains("possible values: rnn, autoregression, theta, rnn-and-theta, autoregression-and-theta"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("possible values: rnn, autoregression, theta, rnn-and-theta, autoregression-and-theta, drift"),
+        "{}",
+        r.stderr
+    );
 }

@@ -1,6 +1,7 @@
 //! The closed loop: a window rolled on by feeding each prediction back as the next input, by
 //! the RNN or by its framing alone (`--target linear`'s autoregression, the RNN's output at 0).
 
+use super::drift;
 use super::theta::{column, Theta};
 use crate::data::framing::Framing;
 use crate::data::Windows;
@@ -29,8 +30,8 @@ pub enum Method {
     RnnAndTheta,
     /// the mean of the autoregression's alone and Theta's
     AutoregressionAndTheta,
-    /// the random walk with drift, for a series too short for the model's window
-    #[value(skip)]
+    /// the random walk with drift (drift.rs): the last value plus h times the mean step from the
+    /// series' first value to it; also the fallback of a series too short for the model's window
     Drift,
 }
 
@@ -130,4 +131,21 @@ pub fn theta_ahead(w: &Windows, season: Option<usize>, fitted: usize, origins: &
 /// The mean of two forecasts in model units, each (horizon, origin, feature) alone.
 pub fn mean_of(a: &[Vec<f32>], b: &[Vec<f32>]) -> Vec<Vec<f32>> {
     a.iter().zip(b).map(|(a, b)| a.iter().zip(b).map(|(&x, &y)| ((x as f64 + y as f64) / 2.0) as f32).collect()).collect()
+}
+
+/// The drift's forecasts `steps` ahead from each of `origins` (rows of a file of one series), in
+/// model units, as `theta_ahead` gives them: from the series' first row to the row before each
+/// origin. None where either is a gap.
+pub fn drift_ahead(w: &Windows, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
+    let f = w.series.features();
+    let mut out = vec![vec![0f32; origins.len() * f]; steps];
+    for (o, &t) in origins.iter().enumerate() {
+        let (first, last) = (&w.series.rows[0], &w.series.rows[t - 1]);
+        for (h, row) in drift::ahead(first, last, t, steps).into_iter().enumerate() {
+            for (j, p) in row.into_iter().enumerate() {
+                out[h][o * f + j] = w.scaling_of(0).map_or(p, |s| s.scale(j, p)) as f32;
+            }
+        }
+    }
+    out.iter().flatten().all(|v| v.is_finite()).then_some(out)
 }

@@ -8,7 +8,7 @@ use super::horizons::{score_horizons, squares, Scoring, Truth};
 use super::trained::{chosen_series, load_model, series_for, Loaded, RunSeries, TrainedArgs};
 use crate::data::{self, Source, Time, Transform, Windows};
 use crate::forecasters::band;
-use crate::forecasters::closed_loop::{mean_of, roll, theta_ahead, unscaled, Method, Roller};
+use crate::forecasters::closed_loop::{drift_ahead, mean_of, roll, theta_ahead, unscaled, Method, Roller};
 use crate::forecasters::drift;
 use crate::forecasters::theta::Theta;
 use anyhow::{anyhow, bail, Context, Result};
@@ -102,8 +102,8 @@ struct HeldOut {
 
 /// The forecasters the choice is among, each series' held-out closed loops by each: the RNN; with
 /// `--target linear`, its autoregression alone; where every series is scaled without a
-/// transform, Theta (fitted on the rows before the first held-out window), and the mean of each
-/// model's forecast and Theta's.
+/// transform, Theta (fitted on the rows before the first held-out window), the mean of each
+/// model's forecast and Theta's, and the drift.
 fn candidates(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize) -> Result<Vec<(Method, Vec<[band::Rolled; 2]>)>> {
     let season = loaded.run.as_ref().and_then(|r| r.season);
     let by_model = |by: Method| -> Result<(Method, Vec<[band::Rolled; 2]>)> {
@@ -118,19 +118,16 @@ fn candidates(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize) -> Re
     if loaded.framing.linear.is_some() {
         out.push(by_model(Method::Autoregression)?);
     }
-    let theta = |[validation, test]: &[band::Rolled; 2], w: &Windows| -> Option<[band::Rolled; 2]> {
-        let of = |r: &band::Rolled| match (r.preds.len(), w.targets.get(w.n_train)) {
-            (0, _) | (_, None) => Some(band::Rolled { starts: r.starts.clone(), preds: vec![] }),
-            (reach, Some(&fitted)) => {
-                Some(band::Rolled { starts: r.starts.clone(), preds: theta_ahead(w, season, fitted, &r.starts, reach)? })
-            }
-        };
-        Some([of(validation)?, of(test)?])
+    let theta = |loops: &[band::Rolled; 2], w: &Windows| -> Option<[band::Rolled; 2]> {
+        let fitted = w.targets.get(w.n_train).copied();
+        along(loops, &|r, reach| theta_ahead(w, season, fitted?, &r.starts, reach))
     };
     let scaled = singles.iter().all(|(_, w)| !w.scaling.is_empty() && w.transform() == Transform::None);
     let thetas: Option<Vec<[band::Rolled; 2]>> =
         scaled.then(|| out[0].1.iter().zip(singles).map(|(l, (_, w))| theta(l, w)).collect()).flatten();
     let Some(thetas) = thetas else { return Ok(out) };
+    let drifts: Option<Vec<[band::Rolled; 2]>> =
+        out[0].1.iter().zip(singles).map(|(l, (_, w))| along(l, &|r, reach| drift_ahead(w, &r.starts, reach))).collect();
     let mean = |a: &band::Rolled, b: &band::Rolled| band::Rolled { starts: a.starts.clone(), preds: mean_of(&a.preds, &b.preds) };
     let mixed: Vec<(Method, Vec<[band::Rolled; 2]>)> = out
         .iter()
@@ -140,7 +137,19 @@ fn candidates(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize) -> Re
         .collect();
     out.push((Method::Theta, thetas));
     out.extend(mixed);
+    out.extend(drifts.map(|d| (Method::Drift, d)));
     Ok(out)
+}
+
+/// A forecaster's held-out loops from the same starts as a model's `loops` (validation, test),
+/// as far as they reach, by `ahead` (its forecasts in model units from the starts); none where it
+/// has none.
+fn along(loops: &[band::Rolled; 2], ahead: &dyn Fn(&band::Rolled, usize) -> Option<Vec<Vec<f32>>>) -> Option<[band::Rolled; 2]> {
+    let of = |r: &band::Rolled| match r.preds.len() {
+        0 => Some(band::Rolled { starts: r.starts.clone(), preds: vec![] }),
+        reach => Some(band::Rolled { starts: r.starts.clone(), preds: ahead(r, reach)? }),
+    };
+    Some([of(&loops[0])?, of(&loops[1])?])
 }
 
 /// The forecaster whose closed loops from every series' held-out windows, `steps` long, err the
@@ -331,6 +340,10 @@ fn ahead(loaded: &Loaded, models: Models, truth: &Truth, from: usize, steps: usi
         }
         None => None,
     };
+    if models.by == Method::Drift {
+        return drift_ahead(w, &[from], steps)
+            .ok_or_else(|| anyhow!("the drift has no forecast from row {from}: a gap at the series' first row or before it"));
+    }
     if !models.by.has_theta() {
         return rolled.ok_or_else(|| anyhow!("{} rolls no model", models.by));
     }
