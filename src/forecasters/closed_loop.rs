@@ -1,5 +1,7 @@
-//! The closed loop: a window rolled on by feeding each prediction back as the next input, by
-//! the RNN or by its framing alone (`--target linear`'s autoregression, the RNN's output at 0).
+//! Who forecasts from a start, and how: the closed loop (a window rolled on by feeding each
+//! prediction back as the next input, by the RNN or by its framing alone, `--target linear`'s
+//! autoregression, the RNN's output at 0), Theta's forecast, the drift's, or a model's mean with
+//! Theta's, each in model units from many starts at once.
 
 use super::drift;
 use super::theta::{column, Theta};
@@ -15,7 +17,7 @@ pub fn unscaled(w: &Windows, values: &[f32]) -> Vec<f64> {
     w.unscaled(0, values.iter().map(|&v| v as f64))
 }
 
-/// Who forecasts a series (`forecast --by`'s values, but the drift).
+/// Who forecasts a series (`forecast --by`'s values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
@@ -38,7 +40,7 @@ pub enum Method {
 impl Method {
     /// Its name on the command line (`--by`).
     pub fn flag(self) -> String {
-        clap::ValueEnum::to_possible_value(&self).map_or_else(|| "drift".into(), |v| v.get_name().to_string())
+        clap::ValueEnum::to_possible_value(&self).map_or_else(String::new, |v| v.get_name().to_string())
     }
 
     /// The model whose closed loop it rolls, if any: the RNN or the autoregression alone.
