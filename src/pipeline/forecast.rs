@@ -341,8 +341,9 @@ fn ahead(loaded: &Loaded, models: Models, truth: &Truth, from: usize, steps: usi
         None => None,
     };
     if models.by == Method::Drift {
-        return drift_ahead(w, &[from], steps)
-            .ok_or_else(|| anyhow!("the drift has no forecast from row {from}: a gap at the series' first row or before it"));
+        return drift_ahead(w, &[from], steps).ok_or_else(|| {
+            anyhow!("the drift has no forecast from row {from}: the series' first row or the row before the start is a gap")
+        });
     }
     if !models.by.has_theta() {
         return rolled.ok_or_else(|| anyhow!("{} rolls no model", models.by));
