@@ -250,6 +250,12 @@ fn the_forecasts_headline_names_its_measures() {
     let said = line.split("); ").nth(1).unwrap();
     assert!(said.starts_with("ahead of persistence (the last value held) at "), "{line}");
     assert!(said.contains(" of 6 horizons by MSE; MASE ") && said.contains(" over h=1..6"), "{line}");
+    // the figure: the forecast's panel, and the error at each horizon beneath it; with one
+    // horizon there is no line to draw, and no empty panel
+    let height = || image::open(out.join("plots/forecast.png")).unwrap().height();
+    assert_eq!(height(), 2 * 330);
+    assert_eq!(run(&["forecast", s(&out), "--steps", "1"]).code, 0);
+    assert_eq!(height(), 330);
 }
 
 #[test]

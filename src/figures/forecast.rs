@@ -35,7 +35,8 @@ fn labels(fc: &Forecast) -> Labels {
 
 fn draw_one(fc: &Forecast, path: &Path) -> Result<()> {
     let shown = fc.names.len().min(4);
-    let extra = usize::from(!fc.horizons.is_empty());
+    // the error at each horizon, where there are two horizons or more to draw a line through
+    let extra = usize::from(fc.horizons.len() > 1);
     png(path, (1400, 330 * (shown + extra) as u32), |root| {
         let panels = root.split_evenly((shown + extra, 1));
         if let Some(area) = panels.get(shown) {
@@ -144,15 +145,16 @@ fn draw_horizons(fc: &Forecast, area: &DrawingArea<BitMapBackend, Shift>) -> Res
         .configure_mesh()
         .x_desc("steps ahead (h)")
         .y_desc("MSE")
+        .x_labels(fc.horizons.len().min(12))
         .x_label_formatter(&|v| Ticks::Decimals(0).format(v))
         .y_labels(12)
         .y_label_formatter(&|v| format!("{v:.0e}"))
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(drawing_error)?;
-    type Line = (&'static str, RGBColor, fn(&HorizonScore) -> f64);
+    type Line = (String, RGBColor, fn(&HorizonScore) -> f64);
     let series: [Line; 2] =
-        [("RNN, predictions fed back", ORANGE, |h| h.rnn), ("persistence (the last value, held)", GREY, |h| h.persistence)];
+        [(format!("{}", fc.by), ORANGE, |h| h.rnn), ("persistence (the last value, held)".into(), GREY, |h| h.persistence)];
     for (name, c, value) in series {
         chart
             .draw_series(LineSeries::new(fc.horizons.iter().map(|h| (h.h as f64, value(h))), c.stroke_width(2)))
