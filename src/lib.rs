@@ -1,12 +1,13 @@
 //! vanilla-rnn: the blog's from-scratch vanilla RNN ([sin, cos] circle), ported to Rust on
 //! libtorch through tch-rs.
 //!
-//! Read in the blog's order: `data` (TrignoDS; a user's CSV), `model` (the RNN's `forward`, the
+//! Below everything, `signals` (the stop Ctrl-C or SIGTERM asks for, which every layer can read).
+//! Then read in the blog's order: `data` (TrignoDS; a user's CSV), `model` (the RNN's `forward`, the
 //! loop over time, the loss), `train` (the trainer, its settings). What serves training: `exact`
 //! (PyTorch's Adam and clipping, bit for bit) and `fast` (the blog's step without autograd's
 //! engine, the same bits). Then `forecasters` (persistence, the seasonal naive, the linear
-//! autoregression, the drift and the RNN behind one trait, their scores, the closed loop and its
-//! band). What serves a run: `files` (config.json, checkpoints, weights, the TorchScript export,
+//! autoregression, the drift, Naive2, Theta and the RNN behind one trait, their scores, who
+//! forecasts from the end and its band). What serves a run: `files` (config.json, checkpoints, weights, the TorchScript export,
 //! the CSVs, atomic writes), `pipeline` (what several commands share: a run prepared, a trained
 //! run read back, the forecast) and `figures`. On top, `commands` (train, predict, forecast,
 //! bench, plot, export: what `main` runs).
@@ -15,9 +16,10 @@
 //! within its own folder from its siblings, never its parent). scripts/arch.py --check holds the
 //! code to that.
 
+pub mod signals;
+
 pub mod data;
 pub mod model;
-pub mod signals;
 
 pub mod exact;
 pub mod fast;
