@@ -32,9 +32,18 @@ pub struct Stopped {
     pub during: &'static str,
 }
 
+/// A stopping signal as a message names it: SIGTERM, else Ctrl-C (SIGINT).
+pub fn name(signal: i32) -> &'static str {
+    if signal == signal_hook::consts::SIGTERM {
+        "SIGTERM"
+    } else {
+        "Ctrl-C"
+    }
+}
+
 impl std::fmt::Display for Stopped {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        let by = if self.signal == 15 { "SIGTERM" } else { "Ctrl-C" };
+        let by = name(self.signal);
         write!(f, "stopped by {by} during {}, before training began: no weights or checkpoint were saved", self.during)
     }
 }

@@ -187,7 +187,7 @@ impl std::fmt::Display for Report {
         let out = self.out.display();
         match self.ended {
             Ended::Interrupted(signal) => {
-                let name = if signal == 15 { "SIGTERM" } else { "Ctrl-C" };
+                let name = crate::signals::name(signal);
                 write!(f, "stopped by {name} after step {} (epoch {} done): checkpoint, weights and metrics saved in {out}; continue with: vanilla-rnn train --resume {out}", self.step, self.epoch)
             }
             _ if self.quiet => Ok(()),

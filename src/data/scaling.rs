@@ -140,6 +140,11 @@ pub fn unscaled(scaling: Option<&Scaling>, row: impl IntoIterator<Item = f64>) -
     row.into_iter().enumerate().map(|(j, v)| unscaled_one(scaling, j, v)).collect()
 }
 
+/// Feature `j`'s value `v` in the series' units in model units (`unscaled_one` undone).
+pub fn scaled_one(scaling: Option<&Scaling>, j: usize, v: f64) -> f64 {
+    scaling.map_or(v, |s| s.scale(j, v))
+}
+
 /// Feature `j`'s value `v` in model units in the series' units.
 pub fn unscaled_one(scaling: Option<&Scaling>, j: usize, v: f64) -> f64 {
     scaling.map_or(v, |s| s.unscale(j, v))

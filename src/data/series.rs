@@ -49,6 +49,11 @@ impl Rows {
     pub fn values(&self) -> &[f64] {
         &self.values
     }
+
+    /// Feature `j`'s values in the rows `range`.
+    pub fn column(&self, range: std::ops::Range<usize>, j: usize) -> Vec<f64> {
+        range.map(|i| self[i][j]).collect()
+    }
 }
 
 impl std::ops::Index<usize> for Rows {

@@ -4,8 +4,9 @@
 //! Theta's, each in model units from many starts at once.
 
 use super::drift;
-use super::theta::{column, Theta};
+use super::theta::Theta;
 use crate::data::framing::Framing;
+use crate::data::scaling::scaled_one;
 use crate::data::Windows;
 use crate::model::loss::{predict_next, predict_next_by};
 use crate::model::RNN;
@@ -119,11 +120,11 @@ pub fn theta_ahead(w: &Windows, season: Option<usize>, fitted: usize, origins: &
     let f = w.series.features();
     let mut out = vec![vec![0f32; origins.len() * f]; steps];
     for j in 0..f {
-        let x = column(w, 0..w.series.rows.len(), j);
+        let x = w.series.rows.column(0..w.series.rows.len(), j);
         let ahead = Theta::fit(&x[..fitted], season)?.from_each(&x, origins, steps);
         for (o, preds) in ahead.iter().enumerate() {
             for (h, &p) in preds.iter().enumerate() {
-                out[h][o * f + j] = w.scaling_of(0).map_or(p, |s| s.scale(j, p)) as f32;
+                out[h][o * f + j] = scaled_one(w.scaling_of(0), j, p) as f32;
             }
         }
     }
@@ -145,7 +146,7 @@ pub fn drift_ahead(w: &Windows, origins: &[usize], steps: usize) -> Option<Vec<V
         let (first, last) = (&w.series.rows[0], &w.series.rows[t - 1]);
         for (h, row) in drift::ahead(first, last, t, steps).into_iter().enumerate() {
             for (j, p) in row.into_iter().enumerate() {
-                out[h][o * f + j] = w.scaling_of(0).map_or(p, |s| s.scale(j, p)) as f32;
+                out[h][o * f + j] = scaled_one(w.scaling_of(0), j, p) as f32;
             }
         }
     }

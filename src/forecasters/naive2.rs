@@ -5,7 +5,6 @@
 
 use super::decomposition::Seasonality;
 use super::forecaster::{unit_mse, Baseline, Forecaster, TestPredictions};
-use super::theta::column;
 use crate::data::Windows;
 use anyhow::Result;
 
@@ -20,7 +19,7 @@ impl Naive2 {
         let (series, f) = (&windows.series, windows.series.features());
         let first = windows.test_start();
         let seasons: Vec<Vec<Seasonality>> = (0..series.count())
-            .map(|k| (0..f).map(|j| Seasonality::multiplicative(&column(windows, windows.in_sample(k), j), Some(self.season))).collect())
+            .map(|k| (0..f).map(|j| Seasonality::multiplicative(&series.rows.column(windows.in_sample(k), j), Some(self.season))).collect())
             .collect();
         windows.targets[first..]
             .iter()

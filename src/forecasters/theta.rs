@@ -132,11 +132,6 @@ pub struct ThetaBaseline {
     season: Option<usize>,
 }
 
-/// One series' values of feature `j`.
-pub fn column(windows: &Windows, rows: std::ops::Range<usize>, j: usize) -> Vec<f64> {
-    rows.map(|i| windows.series.rows[i][j]).collect()
-}
-
 impl ThetaBaseline {
     /// Each test window's one-step forecast, in the series' units (none where a feature has none).
     fn predictions(&self, windows: &Windows) -> Vec<Option<Vec<f64>>> {
@@ -146,7 +141,7 @@ impl ThetaBaseline {
             let (span, test) = (series.span(k), windows.of_series(windows.test_start()..windows.targets.len(), k));
             let origins: Vec<usize> = windows.targets[test.clone()].iter().map(|t| t - span.start).collect();
             for j in 0..f {
-                let x = column(windows, span.clone(), j);
+                let x = windows.series.rows.column(span.clone(), j);
                 let fit = Theta::fit(&x[..windows.in_sample(k).len()], self.season);
                 let preds = fit.map(|fit| fit.from_each(&x, &origins, 1));
                 for (i, w) in test.clone().enumerate() {

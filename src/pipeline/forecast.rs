@@ -221,9 +221,9 @@ impl Validated {
 /// more, else the drift (forecasters/drift.rs).
 fn fallback(series: &data::Series, steps: usize, season: Option<usize>) -> Forecast {
     let n = series.rows.len();
-    let columns: Vec<Vec<f64>> = (0..series.features()).map(|j| series.rows.iter().map(|r| r[j]).collect()).collect();
-    let thetas: Option<Vec<Theta>> =
-        columns.iter().map(|x| Theta::fit(x, season).filter(|_| x.iter().filter(|v| !v.is_nan()).count() >= SHORT_THETA)).collect();
+    let columns: Vec<Vec<f64>> = (0..series.features()).map(|j| series.rows.column(0..n, j)).collect();
+    let long_enough = |x: &[f64]| x.iter().filter(|v| !v.is_nan()).count() >= SHORT_THETA;
+    let thetas: Option<Vec<Theta>> = columns.iter().map(|x| long_enough(x).then(|| Theta::fit(x, season)).flatten()).collect();
     let (by, ahead) = match thetas {
         Some(thetas) => {
             let each: Vec<Vec<f64>> = thetas.iter().zip(&columns).map(|(t, x)| t.from_each(x, &[n], steps).remove(0)).collect();

@@ -47,7 +47,7 @@ impl Progress {
     pub fn stopping(&self, signal: i32) {
         self.finish();
         if !matches!(self, Progress::Quiet) {
-            let by = if signal == signal_hook::consts::SIGTERM { "SIGTERM" } else { "Ctrl-C" };
+            let by = crate::signals::name(signal);
             eprintln!("{by}: stopping after this step and saving the run (Ctrl-C again quits at once, without saving)");
         }
     }
