@@ -4,7 +4,7 @@ mod common;
 use common::*;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 use vanilla_rnn::files::checkpoint::Checkpoint;
 
@@ -165,15 +165,6 @@ fn resume_refuses_a_series_that_changed_since_the_run_began() {
     assert_clean_error(&run(&["train", "--resume", s(&out), "--epochs", "3"]), 1, "is not the one this run was trained on");
     series(0.3);
     assert_eq!(run(&["train", "--quiet", "--resume", s(&out), "--epochs", "3"]).code, 0);
-}
-
-fn spawn(args: &[&str]) -> Child {
-    bin().args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
-}
-
-fn signal(child: &Child, sig: &str) {
-    let ok = std::process::Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
-    assert!(ok, "kill {sig}");
 }
 
 /// Waits for a real sign of training: the run's first epoch line on stderr (a pipe, so plain

@@ -92,19 +92,13 @@ fn a_wide_files_columns_train_as_many_series_in_the_long_layout() {
 
 #[test]
 fn sigterm_stops_the_autoregressions_fit_within_a_second() {
-    use std::process::Stdio;
     use std::time::{Duration, Instant};
     // 128 columns and a window of 8: 1,024 inputs, at the bound, a fit of seconds
     let csv = wide_csv("wide-sigterm", 128, 2000);
     let out = csv.with_file_name("run");
-    let child = bin()
-        .args(["train", "--data", s(&csv), "--out", s(&out), "--seq-len", "8"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&["train", "--data", s(&csv), "--out", s(&out), "--seq-len", "8"]);
     std::thread::sleep(Duration::from_millis(1000));
-    assert!(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    signal(&child, "-TERM");
     let asked = Instant::now();
     let done = child.wait_with_output().unwrap();
     let (took, stderr) = (asked.elapsed(), String::from_utf8_lossy(&done.stderr).to_string());

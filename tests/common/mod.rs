@@ -8,6 +8,17 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vanilla-rnn"))
 }
 
+/// The binary started with `args`, its stderr piped (its stdout let go), not waited for.
+pub fn spawn(args: &[&str]) -> std::process::Child {
+    bin().args(args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+}
+
+/// Sends `sig` (`-INT`, `-TERM`, `-KILL`) to a spawned run.
+pub fn signal(child: &std::process::Child, sig: &str) {
+    let ok = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
+    assert!(ok, "kill {sig}");
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
