@@ -1,5 +1,6 @@
 //! The forecast from the end of a series, as a forecaster ships it: the autoregression refit on
-//! every row, the held-out tails too; the RNN or its autoregression alone, whichever the held-out
+//! every row, the held-out tails too; by default the mean of the RNN, Theta and the damped trend,
+//! and where those cannot forecast, the RNN or its autoregression alone, whichever the held-out
 //! tails' closed loops favour; the scores that never saw the tails untouched.
 
 mod common;
@@ -50,9 +51,11 @@ fn the_future_is_forecast_from_every_row_and_the_scores_from_the_rows_before_the
         |r: &Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(r.join("config.json")).unwrap()).unwrap() };
     assert_eq!(config(&ra)["linear_ar"], config(&rb)["linear_ar"]);
     // the last 8 rows, the window the forecast starts from, are the same; the refit is not
-    assert_ne!(forecast(&ra, &[]).0, forecast(&rb, &[]).0, "the future's forecast did not read the test tail");
+    let by_model = ["--by", "rnn"];
+    assert_ne!(forecast(&ra, &by_model).0, forecast(&rb, &by_model).0, "the future's forecast did not read the test tail");
     // from row 80, before the lifted rows, the run's own fit: the same forecast
-    assert_eq!(forecast(&ra, &["--from", "80"]).0, forecast(&rb, &["--from", "80"]).0);
+    assert_eq!(forecast(&ra, &["--by", "rnn", "--from", "80"]).0, forecast(&rb, &["--by", "rnn", "--from", "80"]).0);
+    assert_eq!(forecast(&ra, &["--from", "80"]).0, forecast(&rb, &["--from", "80"]).0, "nor Theta's and the damped trend's");
 }
 
 #[test]
@@ -85,14 +88,17 @@ fn errors_listed(said: &str) -> (String, f64, Vec<f64>) {
 }
 
 #[test]
-fn the_forecaster_is_whichever_of_the_rnn_the_autoregression_theta_their_means_and_the_drift_errs_least() {
+fn the_default_is_the_mean_of_the_rnn_theta_and_the_damped_trend_and_by_gives_each_alone() {
     let dir = scratch("end-theta");
     let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/elec_equip.csv");
     let run_dir = trained(&dir, &csv, "elec", &[]);
-    let (_, said) = forecast(&run_dir, &[]);
-    let (_, chosen, others) = errors_listed(&said);
-    assert_eq!(others.len(), 5, "the RNN, the autoregression, Theta, the two means and the drift: {said}");
-    assert!(others.iter().all(|&e| chosen <= e), "{said}");
+    let (combined, said) = forecast(&run_dir, &[]);
+    let (name, _, others) = errors_listed(&said);
+    assert_eq!(name, "the mean of the RNN, Theta and the damped trend", "{said}");
+    assert!(said.contains("(the default for a series with a season; its closed loops"), "{said}");
+    assert_eq!(others.len(), 8, "the RNN, the autoregression, Theta, the damped trend, four means and the drift: {said}");
+    let (damped, said_damped) = forecast(&run_dir, &["--by", "damped"]);
+    assert!(said_damped.contains("by the damped trend (as --by damped asked; "), "{said_damped}");
     // the mean of the RNN's forecast and Theta's, each of which --by gives alone
     let (mean, said_mean) = forecast(&run_dir, &["--by", "rnn-and-theta"]);
     assert!(said_mean.contains("by the mean of the RNN and Theta (as --by rnn-and-theta asked; "), "{said_mean}");
@@ -111,10 +117,12 @@ fn the_forecaster_is_whichever_of_the_rnn_the_autoregression_theta_their_means_a
     for step in drift.windows(2).map(|w| w[1] - w[0]) {
         assert!((step - slope).abs() < 1e-3 * slope.abs(), "a step of {step}, not {slope}");
     }
-    for ((m, r), t) in mean.iter().zip(&rnn).zip(&theta) {
-        let (m, r, t): (f64, f64, f64) = (m.parse().unwrap(), r.parse().unwrap(), t.parse().unwrap());
+    let number = |v: &String| -> f64 { v.parse().unwrap() };
+    for (((m, c), r), (t, d)) in mean.iter().zip(&combined).zip(&rnn).zip(theta.iter().zip(&damped)) {
+        let (m, c, r, t, d) = (number(m), number(c), number(r), number(t), number(d));
         assert!((m - (r + t) / 2.0).abs() < 1e-6 * m.abs(), "{m} is not the mean of {r} and {t}");
-        assert!((r - t).abs() > 1e-3 * m.abs(), "the two forecasts differ");
+        assert!((c - (r + t + d) / 3.0).abs() < 1e-6 * c.abs(), "{c} is not the mean of {r}, {t} and {d}");
+        assert!((r - t).abs() > 1e-3 * m.abs() && (d - t).abs() > 1e-4 * m.abs(), "the forecasts differ: {r}, {t}, {d}");
     }
 }
 
@@ -130,7 +138,9 @@ fn by_asks_for_a_forecaster_the_run_has_or_is_refused_in_one_line() {
     let r = run(&["forecast", s(&logs), "--by", "nope"]);
     assert_eq!(r.code, 2, "a usage error: {}", r.stderr);
     assert!(
-        r.stderr.contains("possible values: rnn, autoregression, theta, rnn-and-theta, autoregression-and-theta, drift"),
+        r.stderr.contains(
+            "possible values: rnn, autoregression, theta, rnn-and-theta, autoregression-and-theta, drift, damped, rnn-theta-and-damped, autoregression-theta-and-damped"
+        ),
         "{}",
         r.stderr
     );

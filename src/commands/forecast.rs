@@ -6,7 +6,7 @@ use crate::figures::run::SHOWN_SERIES;
 use crate::forecasters::band;
 use crate::forecasters::closed_loop::Method;
 use crate::pipeline::forecast::forecast;
-use crate::pipeline::forecast_output::{forecasts_csv, horizons_csv, Choice, Forecast, NEAR};
+use crate::pipeline::forecast_output::{forecasts_csv, horizons_csv, Choice, Forecast, Reason, NEAR};
 use crate::pipeline::forecast_output::{is_band_step, is_coverage, Asked};
 use crate::pipeline::trained::TrainedArgs;
 use anyhow::Result;
@@ -183,7 +183,11 @@ fn chosen(by: Method, choice: Option<&Choice>) -> String {
     let Some(c) = choice else { return String::new() };
     let mine = c.errors.iter().find(|(m, _)| *m == by).map_or(f64::NAN, |e| e.1);
     let others: Vec<String> = c.errors.iter().filter(|(m, _)| *m != by).map(|(m, e)| format!("{m} {e:.4}")).collect();
-    let asked = if c.asked { format!("as --by {} asked; ", by.flag()) } else { String::new() };
+    let asked = match c.reason {
+        Reason::Asked => format!("as --by {} asked; ", by.flag()),
+        Reason::Combined => "the default for a series with a season; ".to_string(),
+        Reason::Least => String::new(),
+    };
     format!(", by {by} ({asked}its closed loops on the held-out tails err {mine:.4}, against {}; MASE-scaled)", others.join(", "))
 }
 

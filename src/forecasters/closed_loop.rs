@@ -1,8 +1,10 @@
 //! Who forecasts from a start, and how: the closed loop (a window rolled on by feeding each
 //! prediction back as the next input, by the RNN or by its framing alone, `--target linear`'s
-//! autoregression, the RNN's output at 0), Theta's forecast, the drift's, or a model's mean with
-//! Theta's, each in model units from many starts at once.
+//! autoregression, the RNN's output at 0), Theta's forecast, the damped trend's, the drift's, or
+//! a model's mean with Theta's (and the damped trend's), each in model units from many starts at
+//! once.
 
+use super::damped::Damped;
 use super::drift;
 use super::theta::Theta;
 use crate::data::framing::Framing;
@@ -36,6 +38,12 @@ pub enum Method {
     /// the random walk with drift (drift.rs): the last value plus h times the mean step from the
     /// series' first value to it; also the fallback of a series too short for the model's window
     Drift,
+    /// Holt's damped trend (damped.rs), on each feature of the series alone
+    Damped,
+    /// the mean of the RNN's forecast, Theta's and the damped trend's
+    RnnThetaAndDamped,
+    /// the mean of the autoregression's alone, Theta's and the damped trend's
+    AutoregressionThetaAndDamped,
 }
 
 impl Method {
@@ -47,15 +55,29 @@ impl Method {
     /// The model whose closed loop it rolls, if any: the RNN or the autoregression alone.
     pub fn rolls(self) -> Option<Method> {
         match self {
-            Method::Rnn | Method::RnnAndTheta => Some(Method::Rnn),
-            Method::Autoregression | Method::AutoregressionAndTheta => Some(Method::Autoregression),
-            Method::Theta | Method::Drift => None,
+            Method::Rnn | Method::RnnAndTheta | Method::RnnThetaAndDamped => Some(Method::Rnn),
+            Method::Autoregression | Method::AutoregressionAndTheta | Method::AutoregressionThetaAndDamped => Some(Method::Autoregression),
+            Method::Theta | Method::Drift | Method::Damped => None,
         }
     }
 
     /// Whether Theta's forecast is in it.
     pub fn has_theta(self) -> bool {
-        matches!(self, Method::Theta | Method::RnnAndTheta | Method::AutoregressionAndTheta)
+        use Method::*;
+        matches!(self, Theta | RnnAndTheta | AutoregressionAndTheta | RnnThetaAndDamped | AutoregressionThetaAndDamped)
+    }
+
+    /// Whether the damped trend's forecast is in it.
+    pub fn has_damped(self) -> bool {
+        matches!(self, Method::Damped | Method::RnnThetaAndDamped | Method::AutoregressionThetaAndDamped)
+    }
+
+    /// The mean of the model `rolled`, Theta and the damped trend.
+    pub fn with_theta_and_damped(rolled: Option<Method>) -> Method {
+        match rolled {
+            Some(Method::Autoregression) => Method::AutoregressionThetaAndDamped,
+            _ => Method::RnnThetaAndDamped,
+        }
     }
 
     /// The method of the model `rolled` with Theta's forecast or without it.
@@ -79,6 +101,9 @@ impl std::fmt::Display for Method {
             Method::RnnAndTheta => "the mean of the RNN and Theta",
             Method::AutoregressionAndTheta => "the mean of the autoregression alone and Theta",
             Method::Drift => "the drift",
+            Method::Damped => "the damped trend",
+            Method::RnnThetaAndDamped => "the mean of the RNN, Theta and the damped trend",
+            Method::AutoregressionThetaAndDamped => "the mean of the autoregression alone, Theta and the damped trend",
         })
     }
 }
@@ -117,12 +142,23 @@ pub fn roll(model: Roller, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f
 /// series' first `fitted` rows, each feature alone, its level smoothed on to each origin. None
 /// where a feature has too few values to fit or a forecast has no value in model units.
 pub fn theta_ahead(w: &Windows, season: Option<usize>, fitted: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
+    each_feature(w, origins.len(), steps, |x| Some(Theta::fit(&x[..fitted], season)?.from_each(x, origins, steps)))
+}
+
+/// The damped trend's forecasts, as `theta_ahead` gives Theta's.
+pub fn damped_ahead(w: &Windows, season: Option<usize>, fitted: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
+    each_feature(w, origins.len(), steps, |x| Some(Damped::fit(&x[..fitted], season)?.from_each(x, origins, steps)))
+}
+
+/// A forecaster's forecasts from `origins` origins, `steps` ahead, in model units, per horizon,
+/// origin after origin: `ahead` on each feature's column of the series, each origin's forecasts
+/// in the series' units. None where it has none or one has no value in model units.
+fn each_feature(w: &Windows, origins: usize, steps: usize, ahead: impl Fn(&[f64]) -> Option<Vec<Vec<f64>>>) -> Option<Vec<Vec<f32>>> {
     let f = w.series.features();
-    let mut out = vec![vec![0f32; origins.len() * f]; steps];
+    let mut out = vec![vec![0f32; origins * f]; steps];
     for j in 0..f {
         let x = w.series.rows.column(0..w.series.rows.len(), j);
-        let ahead = Theta::fit(&x[..fitted], season)?.from_each(&x, origins, steps);
-        for (o, preds) in ahead.iter().enumerate() {
+        for (o, preds) in ahead(&x)?.iter().enumerate() {
             for (h, &p) in preds.iter().enumerate() {
                 out[h][o * f + j] = scaled_one(w.scaling_of(0), j, p) as f32;
             }
@@ -131,9 +167,10 @@ pub fn theta_ahead(w: &Windows, season: Option<usize>, fitted: usize, origins: &
     out.iter().flatten().all(|v| v.is_finite()).then_some(out)
 }
 
-/// The mean of two forecasts in model units, each (horizon, origin, feature) alone.
-pub fn mean_of(a: &[Vec<f32>], b: &[Vec<f32>]) -> Vec<Vec<f32>> {
-    a.iter().zip(b).map(|(a, b)| a.iter().zip(b).map(|(&x, &y)| ((x as f64 + y as f64) / 2.0) as f32).collect()).collect()
+/// The mean of forecasts in model units, each (horizon, origin, feature) alone.
+pub fn mean_of(parts: &[&[Vec<f32>]]) -> Vec<Vec<f32>> {
+    let mean = |h: usize, i: usize| (parts.iter().map(|p| p[h][i] as f64).sum::<f64>() / parts.len() as f64) as f32;
+    (0..parts[0].len()).map(|h| (0..parts[0][h].len()).map(|i| mean(h, i)).collect()).collect()
 }
 
 /// The drift's forecasts `steps` ahead from each of `origins` (rows of a file of one series), in

@@ -1,9 +1,11 @@
 //! The forecasters a run is scored by, each one type behind one trait (`forecaster.rs`), run
 //! from one list: persistence, the seasonal naive, the linear autoregression, the drift, Naive2,
-//! Theta, and the RNN itself. Then what reads their predictions: the scores (MAE, RMSE, MASE, sMAPE).
+//! Theta, and the RNN itself; the damped trend, from the end of a series only. Then what reads
+//! their predictions: the scores (MAE, RMSE, MASE, sMAPE).
 
 pub mod band;
 pub mod closed_loop;
+pub mod damped;
 pub mod decomposition;
 pub mod drift;
 pub mod forecaster;

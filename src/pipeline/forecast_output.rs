@@ -246,9 +246,21 @@ pub fn is_band_step(s: f64) -> bool {
 }
 
 /// What each forecaster the choice was among errs on the held-out tails' closed loops (the mean
-/// scaled error that `choose` compares), in the order it tried them; whether `--by` chose.
+/// scaled error that `choose` compares), in the order it tried them, and why the one that
+/// forecast did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Choice {
     pub errors: Vec<(Method, f64)>,
-    pub asked: bool,
+    pub reason: Reason,
+}
+
+/// Why a forecaster forecast.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reason {
+    /// `--by` asked for it.
+    Asked,
+    /// The default for a series with a season, where Theta and the damped trend forecast (`COMBINED`).
+    Combined,
+    /// It erred least on the held-out tails.
+    Least,
 }
