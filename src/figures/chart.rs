@@ -208,6 +208,28 @@ mod tests {
     }
 
     #[test]
+    fn a_spiky_series_is_drawn_with_only_its_own_points_and_its_extremes_kept() {
+        // 100,000 rain-like values: mostly 0, a spike every so often (a xorshift's draw)
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let values: Vec<(f64, f64)> = (0..100_000)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (i as f64, if state % 50 == 0 { (state % 5600) as f64 / 100.0 } else { 0.0 })
+            })
+            .collect();
+        let kept = decimate(&values, COLUMNS);
+        assert!(kept.len() <= 4 * COLUMNS, "{} points drawn", kept.len());
+        let (lo, hi) = values.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
+        for p in &kept {
+            assert_eq!(values[p.0 as usize], *p, "every point drawn is one of the data's");
+        }
+        let drawn = kept.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
+        assert_eq!(drawn, (lo, hi), "the range drawn is the data's, no more and no less");
+    }
+
+    #[test]
     fn long_tick_labels_are_short_in_engineering_notation() {
         assert_eq!(tick(&1_600_000.0, 1), "1.6e6");
         assert_eq!(tick(&250_000.0, 1), "250e3");
