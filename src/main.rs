@@ -10,18 +10,23 @@ use vanilla_rnn::commands::{self, Cli, Command};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Runs the command; its report (a summary) to standard error, bench's JSON to standard output.
+/// Runs the command; its report (a summary, or bench's JSON) to standard output, where a script
+/// reads it, while progress, notes, errors and a stopped run's report go to standard error.
 /// Returns the exit status.
 fn run(cli: Cli) -> Result<i32> {
     let say = |report: String| {
         if !report.is_empty() {
-            eprintln!("{report}");
+            println!("{report}");
         }
     };
     match cli.command {
         Command::Train(args) => {
             let report = commands::train::run(&args)?;
-            say(report.to_string());
+            // a run stopped by a signal says so, and how to resume, where a person at the terminal sees it
+            match report.exit_code() {
+                0 => say(report.to_string()),
+                _ => eprintln!("{report}"),
+            }
             return Ok(report.exit_code());
         }
         Command::Predict(args) => say(commands::predict::run(&args)?.to_string()),

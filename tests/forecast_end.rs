@@ -34,7 +34,7 @@ fn forecast(run_dir: &Path, extra: &[&str]) -> (Vec<String>, String) {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let text = std::fs::read_to_string(run_dir.join("forecast.csv")).unwrap();
     let preds = text.lines().skip(1).map(|l| l.split(',').nth(3).unwrap().to_string()).collect();
-    (preds, r.stderr)
+    (preds, r.stdout)
 }
 
 #[test]

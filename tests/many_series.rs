@@ -124,7 +124,7 @@ fn predict_and_forecast_take_a_series_by_name() {
     );
     let r = run(&["forecast", s(&out), "--steps", "3"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("forecast 3 steps for each of 3 series"), "{}", r.stderr);
+    assert!(r.stdout.contains("forecast 3 steps for each of 3 series"), "{}", r.stdout);
     let rows = table(&out.join("forecast.csv"));
     for &(name, len, _, _) in &SERIES {
         let own: Vec<&str> = rows.iter().filter(|r| r["series"] == name).map(|r| r["time"].as_str()).collect();
@@ -136,7 +136,7 @@ fn predict_and_forecast_take_a_series_by_name() {
     assert!(table(&out.join("forecast.csv")).iter().all(|r| r["series"] == "small"));
     assert!(out.join("plots/forecast.png").exists() && out.join("plots/predictions.png").exists());
     let r = run(&["plot", s(&out)]);
-    assert!(r.code == 0 && r.stderr.contains("forecast.png"), "{}", r.stderr);
+    assert!(r.code == 0 && r.stdout.contains("forecast.png"), "{}", r.stdout);
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn a_run_of_many_series_whose_file_is_gone_still_plots_from_its_predictions() {
     let (csv, out) = trained("many-moved", false);
     std::fs::remove_file(&csv).unwrap();
     let r = run(&["plot", s(&out)]);
-    assert!(r.code == 0 && r.stderr.contains("predictions.png"), "{}", r.stderr);
+    assert!(r.code == 0 && r.stdout.contains("predictions.png"), "{}", r.stdout);
     // still a panel per series, each series' rows gathered from predictions.csv
     assert_eq!(png_height(&out.join("plots/data.png")), 3 * 260);
     assert_eq!(png_height(&out.join("plots/predictions.png")), 3 * 330);
@@ -213,9 +213,9 @@ fn a_series_too_short_for_a_window_is_left_out_with_a_word() {
     // the forecast: tiny too, by Theta (0, 1, .., 4 goes on rising), wee's three values by the
     // drift (0, 2, 4 goes on 6, 8), without a band, and said
     let r = run(&["forecast", s(&out), "--steps", "2"]);
-    assert!(r.code == 0 && r.stderr.contains("for each of 5 series"), "{}", r.stderr);
-    assert!(r.stderr.contains("1 series too short for the model's window forecast by Theta (no band)"), "{}", r.stderr);
-    assert!(r.stderr.contains("1 series too short for the model's window forecast by the drift"), "{}", r.stderr);
+    assert!(r.code == 0 && r.stdout.contains("for each of 5 series"), "{}", r.stdout);
+    assert!(r.stdout.contains("1 series too short for the model's window forecast by Theta (no band)"), "{}", r.stdout);
+    assert!(r.stdout.contains("1 series too short for the model's window forecast by the drift"), "{}", r.stdout);
     let rows = table(&out.join("forecast.csv"));
     let of = |name: &str| rows.iter().filter(|r| r["series"] == name).cloned().collect::<Vec<_>>();
     let cells = |name: &str, key: &str| of(name).iter().map(|r| r[key].clone()).collect::<Vec<_>>();
@@ -231,7 +231,7 @@ fn a_series_too_short_for_a_window_is_left_out_with_a_word() {
     );
     // one series asked for by name: tiny's Theta alone
     let r = run(&["forecast", s(&out), "--steps", "1", "--series", "tiny"]);
-    assert!(r.code == 0 && r.stderr.contains("by Theta (no band): the series is too short"), "{}", r.stderr);
+    assert!(r.code == 0 && r.stdout.contains("by Theta (no band): the series is too short"), "{}", r.stdout);
 }
 
 /// A series' band pools its own errors with the other series' validation errors (each over its
@@ -292,7 +292,7 @@ fn a_series_without_validation_windows_of_its_own_gets_its_band_from_the_others(
         "tiny has a validation window"
     );
     let r = run(&["forecast", s(&out), "--steps", "3", "--series", "tiny"]);
-    assert!(r.code == 0 && r.stderr.contains("with a 90% band"), "{}", r.stderr);
+    assert!(r.code == 0 && r.stdout.contains("with a 90% band"), "{}", r.stdout);
     let rows = table(&out.join("forecast.csv"));
     assert!(rows.iter().all(|r| r["lower_sales"].parse::<f64>().unwrap() < r["pred_sales"].parse::<f64>().unwrap()), "{rows:?}");
 }

@@ -198,7 +198,7 @@ fn the_summary_says_once_what_the_reader_chose_by_itself() {
     let said = |args: &[&str]| {
         let r = run(&[&["train", "--epochs", "1", "--out", s(&dir.join("run"))], args].concat());
         assert_eq!(r.code, 0, "{}", r.stderr);
-        r.stderr.lines().filter(|l| l.starts_with("read ")).map(String::from).collect::<Vec<_>>()
+        r.stdout.lines().filter(|l| l.starts_with("read ")).map(String::from).collect::<Vec<_>>()
     };
     let monthly = data("elec_equip.csv");
     let line = format!("read {}: time column month (season 12, from its dates); features index (1 of 2 columns)", monthly.display());
@@ -227,9 +227,9 @@ fn macrodatas_year_and_quarter_are_one_quarterly_time_column() {
     let r = run(&["train", "--data", s(&path), "--out", s(&out), "--epochs", "1"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stderr.contains("time column year+quarter (season 4, from its dates); features realgdp, infl (2 of 4 columns)"),
+        r.stdout.contains("time column year+quarter (season 4, from its dates); features realgdp, infl (2 of 4 columns)"),
         "{}",
-        r.stderr
+        r.stdout
     );
     let r = run(&["forecast", s(&out), "--steps", "2"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -246,7 +246,7 @@ fn the_forecasts_headline_names_its_measures() {
     let r = run(&["forecast", s(&out), "--steps", "6"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     // persistence's measure (MSE) and the MASE's, each named, so that the two never read as one
-    let line = r.stderr.lines().find(|l| l.starts_with("closed loop from")).unwrap();
+    let line = r.stdout.lines().find(|l| l.starts_with("closed loop from")).unwrap();
     let said = line.split("); ").nth(1).unwrap();
     assert!(said.starts_with("ahead of persistence (the last value held) at "), "{line}");
     assert!(said.contains(" of 6 horizons by MSE; MASE ") && said.contains(" over h=1..6"), "{line}");
@@ -285,11 +285,11 @@ fn statsmodels_macrodata_trains_as_it_is_shipped() {
     let r = run(&["train", "--epochs", "2", "--data", s(&csv), "--out", s(&out)]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stderr.contains(
+        r.stdout.contains(
             "time column year+quarter (season 4, from its dates); features realgdp, realcons, realinv, ... and 9 more (12 of 14 columns)"
         ),
         "{}",
-        r.stderr
+        r.stdout
     );
     // 12 features: the first 8 drawn, a panel each, the rest said
     let png = image::open(out.join("plots/data.png")).unwrap();
@@ -311,16 +311,16 @@ fn vegas_files_train_with_the_flags_their_first_message_names() {
     let r = train("seattle-weather.csv", &[]);
     assert_clean_error(&r, 1, "(weather): \"drizzle\" is not a number (leave the column out: --columns");
     let r = train("seattle-weather.csv", &["--columns", "precipitation,temp_max,temp_min,wind"]);
-    assert!(r.code == 0 && r.stderr.contains("time column date (season 7, from its dates)"), "{}", r.stderr);
+    assert!(r.code == 0 && r.stdout.contains("time column date (season 7, from its dates)"), "{}", r.stdout);
     // names in blocks, or beside dates that repeat: each row's series
     for (csv, column, said) in [("stocks.csv", "symbol", "5 series by symbol"), ("iowa-electricity.csv", "source", "3 series by source")] {
         let r = train(csv, &[]);
         assert_clean_error(&r, 1, "is not a number (the name of each row's series? --series-column names it");
         let r = train(csv, &["--series-column", column]);
-        assert!(r.code == 0 && r.stderr.contains(said), "{csv}: {}", r.stderr);
+        assert!(r.code == 0 && r.stdout.contains(said), "{csv}: {}", r.stdout);
     }
     // 23 numeric columns: trained as they are, 8 of them drawn
     let r = train("us-employment.csv", &[]);
-    assert!(r.code == 0 && r.stderr.contains("(23 of 24 columns)"), "{}", r.stderr);
+    assert!(r.code == 0 && r.stdout.contains("(23 of 24 columns)"), "{}", r.stdout);
     assert_eq!(image::open(out.join("plots/data.png")).unwrap().height(), 8 * 260);
 }

@@ -62,7 +62,7 @@ fn sunspots_train_on_their_years_beat_persistence_and_predict_forecast_and_plot_
     let r = train(&out, &["--data", s(&data("sunspots.csv")), "--time-column", "YEAR"]);
     let (persistence, linear) = baselines(&out);
     let test = final_test_loss(&out);
-    assert!(r.stderr.contains(&format!("test MSE {test:.3e}; persistence {persistence:.3e}, linear {linear:.3e}")), "{}", r.stderr);
+    assert!(r.stdout.contains(&format!("test MSE {test:.3e}; persistence {persistence:.3e}, linear {linear:.3e}")), "{}", r.stdout);
     assert!(test < persistence, "the RNN beats next = last: {test} against {persistence}");
     assert!(linear < persistence, "and so does the linear autoregression: {linear}");
     let c = config(&out);
@@ -163,7 +163,7 @@ fn co2s_gaps_are_refused_interpolated_or_skipped_and_the_run_says_which() {
     let out = dir.join("interpolated");
     // (a window of 4 rows, not the two seasons a weekly CSV reads by default, for the gaps' arithmetic below)
     let r = train(&out, &["--epochs", "2", "--seq-len", "4", "--data", s(&co2), "--time-column", "date", "--missing", "interpolate"]);
-    assert!(r.stderr.contains("(59 missing cells interpolated)"), "{}", r.stderr);
+    assert!(r.stdout.contains("(59 missing cells interpolated)"), "{}", r.stdout);
     // weekly dates: a season of 52 rows, and the seasonal naive beside the other two
     assert_eq!(config(&out)["season"], 52);
     let rows = baseline_rows(&out);
@@ -172,7 +172,7 @@ fn co2s_gaps_are_refused_interpolated_or_skipped_and_the_run_says_which() {
     let (persistence, linear, seasonal) = (rows[0].1, rows[1].1, rows[2].1);
     assert!(linear < persistence && persistence < 1e-3, "a smooth weekly series: next = last is close ({persistence}, {linear})");
     assert!(seasonal > persistence, "a year back misses a year of the trend ({seasonal})");
-    assert!(r.stderr.contains(&format!("seasonal naive (52) {seasonal:.3e}")), "{}", r.stderr);
+    assert!(r.stdout.contains(&format!("seasonal naive (52) {seasonal:.3e}")), "{}", r.stdout);
     let gaps = &config(&out)["gaps"];
     assert_eq!((gaps["missing"].as_str(), gaps["cells"].as_u64(), gaps["filled"].as_u64()), (Some("interpolate"), Some(59), Some(59)));
     assert_eq!(config(&out)["windows"], 2284 - 4, "every window is kept");
@@ -187,7 +187,7 @@ fn co2s_gaps_are_refused_interpolated_or_skipped_and_the_run_says_which() {
     let r = train(&out, &["--epochs", "2", "--seq-len", "4", "--data", s(&co2), "--time-column", "date", "--missing", "skip"]);
     let c = config(&out);
     let skipped = c["gaps"]["skipped_windows"].as_u64().unwrap();
-    assert!(r.stderr.contains(&format!("(59 missing cells: {skipped} windows skipped)")), "{}", r.stderr);
+    assert!(r.stdout.contains(&format!("(59 missing cells: {skipped} windows skipped)")), "{}", r.stdout);
     assert!((59..=59 * 5).contains(&skipped), "each gap removes the up to 5 windows that touch it: {skipped}");
     assert_eq!(c["windows"].as_u64().unwrap() + skipped, 2284 - 4);
     let p = read(&out.join("predictions.csv"));
@@ -221,13 +221,13 @@ fn a_first_column_of_dates_is_the_time_column_without_the_flag() {
     let before = std::fs::read(out.join("plots/forecast.png")).unwrap();
     std::fs::remove_dir_all(out.join("plots")).unwrap();
     let p = run(&["plot", s(&out)]);
-    assert!(p.code == 0 && p.stderr.contains("forecast.png"), "{}", p.stderr);
+    assert!(p.code == 0 && p.stdout.contains("forecast.png"), "{}", p.stdout);
     assert_eq!(std::fs::read(out.join("plots/forecast.png")).unwrap(), before);
     std::fs::write(out.join("forecast.json"), "{\"steps\": 0, \"from\": null, \"coverage\": 0.9}").unwrap();
     assert_clean_error(&run(&["plot", s(&out)]), 1, "forecast.json: steps must be 1 to 10000000");
     std::fs::write(out.join("forecast.json"), "{\"steps\": 3, \"from\": null, \"coverage\": 0.9, \"band_step\": -1}").unwrap();
     assert_clean_error(&run(&["plot", s(&out)]), 1, "and band_step from 0 to 1");
-    assert!(r.stderr.contains("forecast 14 steps from 1961-01 (row 144) with a 90% band"), "{}", r.stderr);
+    assert!(r.stdout.contains("forecast 14 steps from 1961-01 (row 144) with a 90% band"), "{}", r.stdout);
     assert_clean_error(
         &run(&["forecast", s(&out), "--steps", "3", "--from", "1999-01"]),
         1,
@@ -245,7 +245,7 @@ fn a_first_column_of_dates_is_the_time_column_without_the_flag() {
     );
     // Without --steps, one season: the twelve months of 1961; plot redraws that too.
     let r = run(&["forecast", s(&out)]);
-    assert!(r.code == 0 && r.stderr.contains("forecast 12 steps from 1961-01"), "{}", r.stderr);
+    assert!(r.code == 0 && r.stdout.contains("forecast 12 steps from 1961-01"), "{}", r.stdout);
     let forecast = read(&out.join("forecast.csv"));
     assert!(forecast.contains("\n12,155,1961-12,") && !forecast.contains("\n13,"), "one season: {forecast:.300}");
     let before = std::fs::read(out.join("plots/forecast.png")).unwrap();
@@ -374,8 +374,8 @@ fn the_circle_model_reads_another_file_of_sin_cos_as_it_is() {
     std::fs::write(&csv, format!("sin,cos\n{rows}")).unwrap();
     let r = run(&["predict", "--weights", s(&out.join("weights.safetensors")), "--data", s(&csv), "--out", s(&dir.join("p.csv"))]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let mse: f64 = r.stderr.split("MSE over all windows ").nth(1).unwrap().split(';').next().unwrap().parse().unwrap();
-    assert!(mse < 1e-3, "one-step MSE {mse}: {}", r.stderr);
+    let mse: f64 = r.stdout.split("MSE over all windows ").nth(1).unwrap().split(';').next().unwrap().parse().unwrap();
+    assert!(mse < 1e-3, "one-step MSE {mse}: {}", r.stdout);
 }
 
 /// scores.csv's forecasters and their errors, by header name.
@@ -418,7 +418,7 @@ fn scores_are_forecasters_errors_in_the_series_units() {
     assert_eq!(num(&rows[0], "windows"), n);
     let smape = tested.iter().map(|&(_, y, p)| 200.0 * (y - p).abs() / (y.abs() + p.abs())).sum::<f64>() / n;
     assert!(close(num(&rows[0], "smape"), smape));
-    assert!(r.stderr.contains("best on the test tail: "), "{}", r.stderr);
+    assert!(r.stdout.contains("best on the test tail: "), "{}", r.stdout);
 }
 
 /// The band: conformal on the held-out windows' errors seen before the forecast's start. On a
@@ -448,7 +448,7 @@ fn the_band_is_calibrated_on_the_errors_seen_before_its_start_and_reported_on_th
         args.extend(step.map(|step| ["--band-step", step]).into_iter().flatten());
         let r = run(&args);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        let held = r.stderr.split("the band held ").nth(1).unwrap().split('%').next().unwrap().parse::<f64>().unwrap();
+        let held = r.stdout.split("the band held ").nth(1).unwrap().split('%').next().unwrap().parse::<f64>().unwrap();
         (held, read(&out.join("forecast.csv")).lines().map(String::from).collect())
     };
     let forecast = |c: &str, from: &str| forecast_with(c, from, None);

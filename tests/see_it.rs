@@ -64,7 +64,7 @@ fn the_default_model_forecasts_the_circle_for_hundreds_of_steps() {
     let horizon = rows.iter().take_while(|r| r[6] <= 0.1).count();
     assert!(horizon >= 200, "stays within 0.1 of the circle for {horizon} steps");
     assert!(rows.iter().all(|r| (r[2].hypot(r[3]) - 1.0).abs() < 0.05), "every generated point stays on the unit circle");
-    assert!(r.stderr.contains(&format!("the first {horizon} stay within 0.1")), "{}", r.stderr);
+    assert!(r.stdout.contains(&format!("the first {horizon} stay within 0.1")), "{}", r.stdout);
     assert_eq!(png_size(&dir.join("forecast.png")), (1400, 990), "two features and the horizons");
     // Every held-out start, closed loop: at h = 1 that is the test loss, and persistence's is the baseline's.
     let cell = |text: &str, row: usize, col: usize| -> f64 { text.lines().nth(row).unwrap().split(',').nth(col).unwrap().parse().unwrap() };
@@ -77,7 +77,7 @@ fn the_default_model_forecasts_the_circle_for_hundreds_of_steps() {
     assert!(near(cell(&horizons, 1, 2), cell(&metrics, 40, 3)), "h=1 is the test loss (metrics.csv: epoch,train_loss,val_loss,test_loss)");
     assert!(near(cell(&horizons, 1, 3), cell(&baselines, 1, 1)), "h=1 persistence is the baseline");
     assert!(cell(&horizons, 50, 3) > 10.0 * cell(&horizons, 1, 3), "holding the last value falls behind as h grows");
-    assert!(r.stderr.contains("closed loop from 199 held-out starts"), "{}", r.stderr);
+    assert!(r.stdout.contains("closed loop from 199 held-out starts"), "{}", r.stdout);
     // Without --from, after the last row, into the future: the circle's truth goes on there.
     let r = run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "5", "--out", s(&dir.join("f.csv"))]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -86,28 +86,30 @@ fn the_default_model_forecasts_the_circle_for_hundreds_of_steps() {
     assert!(!f.lines().nth(1).unwrap().contains(",,"), "the circle continues: a truth and a distance: {f}");
     // Without --steps, the circle (no season) goes as far as its window reads: 4 steps.
     let r = run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--out", s(&dir.join("f.csv"))]);
-    assert!(r.code == 0 && r.stderr.contains("forecast 4 steps from row 1000"), "{}", r.stderr);
+    assert!(r.code == 0 && r.stdout.contains("forecast 4 steps from row 1000"), "{}", r.stdout);
     assert_eq!(std::fs::read_to_string(dir.join("f.csv")).unwrap().lines().count(), 5, "a header and 4 steps");
     assert_clean_error(&run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "5", "--from", "2"]), 1, "--from 2");
     assert_clean_error(&run(&["forecast", "--weights", s(&dir.join("weights.safetensors")), "--steps", "0"]), 2, "--steps");
 }
 
 #[test]
-fn without_a_terminal_each_epoch_is_one_plain_line_then_a_summary() {
+fn without_a_terminal_each_epoch_is_one_plain_line_on_stderr_then_a_summary_on_stdout() {
     let dir = scratch("progress-lines");
     let r = run(&["train", "--epochs", "3", "--out", s(&dir)]);
     assert_eq!(r.code, 0);
     let lines: Vec<&str> = r.stderr.lines().collect();
-    assert_eq!(lines.len(), 4, "{}", r.stderr);
-    for (i, l) in lines[..3].iter().enumerate() {
+    assert_eq!(lines.len(), 3, "the progress, and nothing else: {}", r.stderr);
+    for (i, l) in lines.iter().enumerate() {
         assert!(l.starts_with(&format!("epoch    {}/3  train ", i + 1)) && l.contains(" test "), "{l}");
     }
+    let summary: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(summary.len(), 1, "the summary, and nothing else: {}", r.stdout);
     assert!(
-        lines[3].starts_with("trained 3 epochs (150 steps, fast backward) in ")
-            && lines[3].contains("test MSE")
-            && lines[3].ends_with(&format!("wrote {}", dir.display())),
+        summary[0].starts_with("trained 3 epochs (150 steps, fast backward) in ")
+            && summary[0].contains("test MSE")
+            && summary[0].ends_with(&format!("wrote {}", dir.display())),
         "{}",
-        lines[3]
+        summary[0]
     );
 }
 

@@ -38,7 +38,7 @@ runs() {
   } >"$dir/stdout" 2>"$dir/stderr"
   # wall-clock: metrics.csv's last column, and "in N.Ns" in a summary
   for m in */metrics.csv; do sed -i -E 's/,[0-9.]+$/,T/' "$m"; done
-  sed -i -E 's/ in [0-9.]+s/ in Ts/; s/ [0-9.]+s$/ Ts/' "$dir/stderr"
+  sed -i -E 's/ in [0-9.]+s/ in Ts/; s/ [0-9.]+s$/ Ts/' "$dir/stdout" "$dir/stderr"
   # a safetensors header's metadata is a map in no set order, and the checkpoint's holds its
   # elapsed time (and its metrics history each epoch's seconds): each file becomes its sorted
   # header without that field, then its bytes with those seconds at 0
@@ -53,7 +53,7 @@ if m:
     for row in range(lo, hi, 8 * cols): data[row + 24:row + 32] = bytes(8)  # (epoch, train, test, seconds, val)
 open(p, 'wb').write(json.dumps(h, sort_keys=True).encode() + bytes(data))" "$c"
   done
-  sed -i "s|$bin|BIN|g" "$dir/stderr"
+  sed -i "s|$bin|BIN|g" "$dir/stdout" "$dir/stderr"
   cd - >/dev/null
 }
 

@@ -45,7 +45,7 @@ def one_step(run, melted):
 
 def h_steps(run, melted):
     """The forecast's closed-loop MASE on the test tails, pooled over the columns, and who forecast."""
-    said = subprocess.run([BIN, "forecast", run], capture_output=True, text=True, check=True).stderr
+    said = subprocess.run([BIN, "forecast", run], capture_output=True, text=True, check=True).stdout
     by = re.search(r", by (.*?) \(", said)
     if melted:
         mase = float(re.search(r"closed-loop MASE on the test tails ([0-9.]+)", said).group(1))
