@@ -324,3 +324,22 @@ fn vegas_files_train_with_the_flags_their_first_message_names() {
     assert!(r.code == 0 && r.stdout.contains("(23 of 24 columns)"), "{}", r.stdout);
     assert_eq!(image::open(out.join("plots/data.png")).unwrap().height(), 8 * 260);
 }
+
+#[test]
+fn predictions_png_marks_where_the_validation_and_the_test_windows_begin() {
+    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/elec_equip.csv");
+    let dir = scratch("newcomer-splits");
+    // the pixels of each split's line: purple where validation begins, red where the test does
+    let lines = |name: &str, flags: &[&str]| -> (usize, usize) {
+        let out = dir.join(name);
+        let r = run(&[&["train", "--quiet", "--epochs", "1", "--data", s(&csv), "--out", s(&out)], flags].concat());
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let png = image::open(out.join("plots/predictions.png")).unwrap().to_rgb8();
+        let count = |rgb: [u8; 3]| png.pixels().filter(|p| p.0 == rgb).count();
+        (count([148, 103, 189]), count([214, 39, 40]))
+    };
+    let (validation, test) = lines("default", &[]);
+    assert!(validation > 200 && test > 200, "both lines drawn: {validation} and {test} pixels");
+    let (validation, test) = lines("no-validation", &["--val-fraction", "0"]);
+    assert!(validation == 0 && test > 200, "no validation windows, no line: {validation} and {test} pixels");
+}

@@ -385,10 +385,20 @@ fn draw_predictions(run: &RunData, path: &Path) -> Result<()> {
     })
 }
 
-/// Feature `j`'s targets and predictions, with the train | test boundary.
+/// Where the validation and the test windows begin, each a vertical line: its x, its legend and
+/// its colour (none where a split has no window).
+fn split_lines(run: &RunData) -> Vec<(f64, &'static str, RGBColor)> {
+    let p = &run.predictions;
+    let first = |split: &str| (0..p.len()).find(|&i| p.split(i) == split).map(|i| run.x_of(p.index[i]));
+    let validation = first("val");
+    let test = if validation.is_some() { "validation | test" } else { "train | test" };
+    let lines = [validation.map(|x| (x, "train | validation", PURPLE)), first("test").map(|x| (x, test, RED))];
+    lines.into_iter().flatten().collect()
+}
+
+/// Feature `j`'s targets and predictions, with the lines where validation and test begin.
 fn predictions_panel(run: &RunData, j: usize, area: &DrawingArea<BitMapBackend, plotters::coord::Shift>, title: &str) -> Result<()> {
     let p = &run.predictions;
-    let boundary = (0..p.len()).find(|&i| p.is_test(i)).map(|i| run.x_of(p.index[i]));
     let xs: Vec<f64> = p.index.iter().map(|&i| run.x_of(i)).collect();
     // many series' predictions come split by split: in row order for the lines
     let mut order: Vec<usize> = (0..p.len()).collect();
@@ -415,12 +425,12 @@ fn predictions_panel(run: &RunData, j: usize, area: &DrawingArea<BitMapBackend, 
         .map_err(drawing_error)?
         .label("prediction")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-    if let Some(b) = boundary {
+    for (b, label, c) in split_lines(run) {
         chart
-            .draw_series(LineSeries::new(vec![(b, y0), (b, y1)], RED.stroke_width(2)))
+            .draw_series(LineSeries::new(vec![(b, y0), (b, y1)], c.stroke_width(2)))
             .map_err(drawing_error)?
-            .label("train | test")
-            .legend(|(x, y)| PathElement::new(vec![(x + 10, y - 8), (x + 10, y + 8)], RED.stroke_width(2)));
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x + 10, y - 8), (x + 10, y + 8)], c.stroke_width(2)));
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
