@@ -323,6 +323,10 @@ fn vegas_files_train_with_the_flags_their_first_message_names() {
     let r = train("us-employment.csv", &[]);
     assert!(r.code == 0 && r.stdout.contains("(23 of 24 columns)"), "{}", r.stdout);
     assert_eq!(image::open(out.join("plots/data.png")).unwrap().height(), 8 * 260);
+    // and its forecast: a panel for each of the 8, then the error at each horizon
+    let r = run(&["forecast", s(&out), "--steps", "3"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(image::open(out.join("plots/forecast.png")).unwrap().height(), (8 + 1) * 330);
 }
 
 #[test]

@@ -1,9 +1,9 @@
-//! The forecast in the series' units, one panel per feature (the first four): the history
+//! The forecast in the series' units, one panel per feature (the first eight): the history
 //! before it, the forecast and its band, and the truth where it is known; then the closed loop's
 //! error at each horizon over the test tail.
 
 use super::chart::{drawing_error, legend, linear_chart, png, span, Ticks, GREY, ORANGE};
-use super::run::SHOWN_SERIES;
+use super::run::{of_how_many_features, SHOWN_FEATURES, SHOWN_SERIES};
 use crate::data::Labels;
 use crate::pipeline::forecast_output::{Forecast, Generated, HorizonScore, NEAR};
 use anyhow::Result;
@@ -34,7 +34,7 @@ fn labels(fc: &Forecast) -> Labels {
 }
 
 fn draw_one(fc: &Forecast, path: &Path) -> Result<()> {
-    let shown = fc.names.len().min(4);
+    let shown = fc.names.len().min(SHOWN_FEATURES);
     // the error at each horizon, where there are two horizons or more to draw a line through
     let extra = usize::from(fc.horizons.len() > 1);
     png(path, (1400, 330 * (shown + extra) as u32), |root| {
@@ -64,7 +64,7 @@ fn ranges(fc: &Forecast, j: usize) -> ((f64, f64), (f64, f64)) {
 /// Feature `j`'s panel: the history, the band, the forecast, the truth where known.
 fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift>, labels: &Labels) -> Result<()> {
     let ((x0, x1), (y0, y1)) = ranges(fc, j);
-    let title = if j == 0 { title(fc, &fc.names[j]) } else { fc.names[j].clone() };
+    let title = panel_title(fc, j);
     let (x_desc, ticks) = match &fc.time {
         Some(t) => (t.name.as_str(), Ticks::Labels(labels)),
         None => ("row of the series", Ticks::Decimals(0)),
@@ -111,6 +111,16 @@ fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift
         })
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// Feature `j`'s panel's title: the first, the forecast's (`title`); the last drawn, with the
+/// features not drawn named (the first title is full); the others, the feature's name.
+fn panel_title(fc: &Forecast, j: usize) -> String {
+    match j {
+        0 => title(fc, &fc.names[j]),
+        _ if j + 1 == SHOWN_FEATURES => format!("{}{}", fc.names[j], of_how_many_features(fc.names.len())),
+        _ => fc.names[j].clone(),
+    }
 }
 
 /// The title: the circle's steps near the truth; a series' forecaster's figure, the closed loop's

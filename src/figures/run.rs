@@ -222,7 +222,7 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
 pub const SHOWN_FEATURES: usize = 8;
 
 /// `(the first n of f features drawn)`, where not all are.
-fn of_how_many_features(f: usize) -> String {
+pub fn of_how_many_features(f: usize) -> String {
     match f {
         f if f > SHOWN_FEATURES => format!(" (the first {SHOWN_FEATURES} of {f} features drawn; every one is in the CSVs)"),
         _ => String::new(),
