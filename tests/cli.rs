@@ -405,3 +405,14 @@ fn bench_names_its_phases() {
         assert_eq!(v["backward"], backward);
     }
 }
+
+#[test]
+fn the_help_opens_with_what_the_tool_does_for_a_users_csv_and_keeps_the_blog_for_the_long_help() {
+    let short = run(&["-h"]);
+    let first = short.stdout.lines().next().unwrap_or_default();
+    assert!(first.starts_with("Train a vanilla RNN on your CSV time series and forecast it"), "{}", short.stdout);
+    assert!(!short.stdout.contains("circle"), "the blog's terms stay in the long help: {}", short.stdout);
+    let long = run(&["--help"]);
+    assert!(long.stdout.contains("without --data it learns the blog's [sin, cos] circle"), "{}", long.stdout);
+    assert!(long.stdout.contains("vanilla-rnn forecast runs/my --steps 12"), "{}", long.stdout);
+}

@@ -4,7 +4,12 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "vanilla-rnn", version, about = "The blog's vanilla RNN on the [sin, cos] circle, trained through libtorch (tch-rs)")]
+#[command(
+    name = "vanilla-rnn",
+    version,
+    about = "Train a vanilla RNN on your CSV time series and forecast it from its end, with a band, beside the baselines a forecaster checks first",
+    long_about = "Train a vanilla RNN on your CSV time series and forecast it from its end, with a band, beside the baselines a forecaster checks first.\n\nThe model is the blog's (an RNN cell, get_ht and get_yt, trained through libtorch by tch-rs), bitwise PyTorch's; without --data it learns the blog's [sin, cos] circle.\n\n  vanilla-rnn train --data my.csv --out runs/my\n  vanilla-rnn forecast runs/my --steps 12"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -12,7 +17,9 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Train the RNN and write config.json, metrics.csv, steps.csv, weights.safetensors, weights.ot, predictions.csv, model.pt, checkpoint.safetensors and plots/*.png into --out
+    /// Train on a CSV series (--data), score it against the baselines, and write config.json, metrics.csv, steps.csv, weights.safetensors, weights.ot, predictions.csv, model.pt, checkpoint.safetensors and plots/*.png into --out
+    ///
+    /// Without --data, the blog's series: the [sin, cos] circle.
     Train(super::train::TrainArgs),
     /// Predict every window of a trained run's series (RUN, or --weights): the series, window length and activation come from the run's config.json, and the flags override them
     Predict(super::predict::PredictArgs),
