@@ -416,3 +416,12 @@ fn the_help_opens_with_what_the_tool_does_for_a_users_csv_and_keeps_the_blog_for
     assert!(long.stdout.contains("without --data it learns the blog's [sin, cos] circle"), "{}", long.stdout);
     assert!(long.stdout.contains("vanilla-rnn forecast runs/my --steps 12"), "{}", long.stdout);
 }
+
+#[test]
+fn trains_help_lists_the_data_first_then_the_model_training_and_the_run() {
+    let r = run(&["train", "-h"]);
+    let headings: Vec<&str> = r.stdout.lines().filter(|l| l.ends_with(':') && !l.starts_with(' ')).collect();
+    assert_eq!(headings, ["Options:", "Data:", "Model:", "Training:", "How long:", "Run:"], "{}", r.stdout);
+    let first = r.stdout.lines().find(|l| l.trim_start().starts_with("--")).unwrap_or_default();
+    assert!(first.trim_start().starts_with("--data <FILE>"), "{first}");
+}

@@ -29,7 +29,8 @@ use std::path::{Path, PathBuf};
 pub struct TrainArgs {
     #[command(flatten)]
     pub settings: SettingsArgs,
-    #[command(flatten)]
+    // after the settings' headings, the data first among them
+    #[command(flatten, next_help_heading = "Run")]
     pub controls: Controls,
 }
 
