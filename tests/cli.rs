@@ -424,4 +424,8 @@ fn trains_help_lists_the_data_first_then_the_model_training_and_the_run() {
     assert_eq!(headings, ["Options:", "Data:", "Model:", "Training:", "How long:", "Run:"], "{}", r.stdout);
     let first = r.stdout.lines().find(|l| l.trim_start().starts_with("--")).unwrap_or_default();
     assert!(first.trim_start().starts_with("--data <FILE>"), "{first}");
+    // the blog's terms in the long help only, each flag's default in both
+    assert!(!r.stdout.contains("blog") && !r.stdout.contains("get_yt"), "{}", r.stdout);
+    let long = run(&["train", "--help"]).stdout;
+    assert!(long.contains("The blog's seq_length. [default: 4]") && long.contains("The output layer is the blog's get_yt."), "{long}");
 }

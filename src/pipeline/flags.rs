@@ -167,6 +167,7 @@ fn chosen(headings: &[&str], from_run: bool) -> Vec<(Arg, bool)> {
             None => (doc, None),
         };
         let words = words.map(|w| w + &csv.get(id).map_or(String::new(), |c| format!("; a CSV series: {}", shown(c))));
+        let doc_len = doc.len();
         let help = match (words, from_run) {
             (None, _) => doc,
             (Some(w), false) => format!("{doc} [default: {w}]"),
@@ -177,7 +178,13 @@ fn chosen(headings: &[&str], from_run: bool) -> Vec<(Arg, bool)> {
         // under its heading, the headings in the order a user looks for them: the data first
         const ORDER: [&str; 4] = [DATA, MODEL, TRAINING, LENGTH];
         let rank = ORDER.iter().position(|h| *h == heading).unwrap_or(2);
+        // a long help (the blog's terms) ends in the same default as the short one
+        let long = arg.get_long_help().map(|l| format!("{l}{}", &help[doc_len..]));
         let arg = arg.clone().help(help).hide_default_value(true).display_order(rank * 100 + out.len());
+        let arg = match long {
+            Some(long) => arg.long_help(long),
+            None => arg,
+        };
         let arg = arg.help_heading(Some(ORDER[rank])); // (clap lists the headings as the args come: sorted below)
         out.push((if arg.get_action().takes_values() { arg.allow_negative_numbers(true) } else { arg }, grows));
     }

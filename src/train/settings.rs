@@ -56,7 +56,9 @@ pub struct Settings {
     /// Length of the hidden state h_t
     #[arg(long, default_value_t = 32, value_parser = checked(check::hidden), help_heading = TRAINING)]
     pub hidden: i64,
-    /// Past points the model reads to predict the next one (the blog's seq_length; a CSV series: two seasons, or 8 rows without a season)
+    /// Past points the model reads to predict the next one (a CSV series: two seasons, or 8 rows without a season)
+    ///
+    /// The blog's seq_length.
     #[arg(long, default_value_t = 4, value_parser = checked(check::seq_len), help_heading = MODEL)]
     pub seq_len: i64,
     /// Windows per optimizer step
@@ -113,7 +115,9 @@ pub struct Settings {
     #[serde(default)]
     #[arg(long, value_enum, default_value_t, help_heading = TRAINING)]
     pub ar_fit: ArFit,
-    /// How get_yt's weights start with --seed: as nn.Linear's, or at zero, so that the untrained model predicts what --target alone does (persistence with change, the autoregression with linear)
+    /// How the output layer's weights start with --seed: as nn.Linear's, or at zero, so that the untrained model predicts what --target alone does (persistence with change, the autoregression with linear)
+    ///
+    /// The output layer is the blog's get_yt.
     #[serde(default)]
     #[arg(long, value_enum, default_value_t, conflicts_with = "init", help_heading = TRAINING)]
     pub yt_init: YtInit,
@@ -152,7 +156,9 @@ pub struct Settings {
     #[serde(default)]
     #[arg(long, value_enum, default_value_t, help_heading = TRAINING)]
     pub transform: Transform,
-    /// libtorch intra-op threads (1 is fastest at the blog's size, and bitwise reproducible)
+    /// libtorch intra-op threads (1 is fastest at the default size, and bitwise reproducible)
+    ///
+    /// The default size is the blog's (a hidden state of 32).
     #[arg(long, default_value_t = 1, value_parser = checked(check::threads), help_heading = TRAINING)]
     pub threads: i32,
     /// Where to train
