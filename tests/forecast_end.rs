@@ -87,12 +87,16 @@ fn errors_listed(said: &str) -> (String, f64, Vec<f64>) {
     (name.to_string(), numbers[0], numbers[1..].to_vec())
 }
 
+/// A default run on tests/data/NAME.csv, in the scratch folder `scratch_name`; with the CSV's path.
+fn default_run(scratch_name: &str, name: &str) -> (PathBuf, PathBuf) {
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(format!("{name}.csv"));
+    (trained(&scratch(scratch_name), &csv, name, &[]), csv)
+}
+
 #[test]
 fn the_default_is_the_mean_of_the_rnn_theta_and_the_damped_trend_and_by_gives_each_alone() {
-    let dir = scratch("end-theta");
     // monthly sea temperatures: a season, and no candidate errs clearly less than the mean
-    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/elnino.csv");
-    let run_dir = trained(&dir, &csv, "elnino", &[]);
+    let (run_dir, csv) = default_run("end-theta", "elnino");
     let (combined, said) = forecast(&run_dir, &[]);
     let (name, _, others) = errors_listed(&said);
     assert_eq!(name, "the mean of the RNN, Theta and the damped trend", "{said}");
@@ -129,9 +133,7 @@ fn the_default_is_the_mean_of_the_rnn_theta_and_the_damped_trend_and_by_gives_ea
 
 #[test]
 fn a_candidate_that_errs_clearly_less_on_the_held_out_tails_forecasts_instead_of_the_mean() {
-    let dir = scratch("end-clearly");
-    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/elec_equip.csv");
-    let run_dir = trained(&dir, &csv, "elec", &[]);
+    let (run_dir, _) = default_run("end-clearly", "elec_equip");
     let (_, said) = forecast(&run_dir, &[]);
     let (name, chosen, others) = errors_listed(&said);
     assert!(others.iter().all(|&e| chosen <= e), "the least: {said}");
