@@ -347,3 +347,14 @@ fn predictions_png_marks_where_the_validation_and_the_test_windows_begin() {
     let (validation, test) = lines("no-validation", &["--val-fraction", "0"]);
     assert!(validation == 0 && test > 200, "no validation windows, no line: {validation} and {test} pixels");
 }
+
+#[test]
+fn vegas_hourly_sf_temps_trains_and_is_forecast_by_a_candidate_where_the_mean_errs_far_more() {
+    let out = scratch("newcomer-sf-temps").join("run");
+    let r = run(&["train", "--epochs", "2", "--data", s(&vega("sf-temps.csv")), "--out", s(&out)]);
+    assert!(r.code == 0 && r.stdout.contains("time column date (season 24, from its dates)"), "{}{}", r.stdout, r.stderr);
+    // a day's season, where Theta and the damped trend err many times the RNN: the mean yields
+    let r = run(&["forecast", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("forecast 24 steps from 2011/01/01 00:00:00 (row 8759) with a 90% band, by the RNN ("), "{}", r.stdout);
+}
