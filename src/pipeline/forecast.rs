@@ -210,9 +210,9 @@ fn choose(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize, asked: &A
 /// The forecast's default for series with a season, where Theta and the damped trend can
 /// forecast: the mean of the RNN's, Theta's and the damped trend's forecasts, rather than the one
 /// that errs least on the held-out tails (unless that one errs clearly less: `CLEARLY`). On M1's
-/// and Tourism's quarterly and monthly histories
-/// cut before their test horizons, the combination scored lower than that choice; on their
-/// yearly ones (no season) the choice did, mostly of the drift (docs/competition_cut.md).
+/// and Tourism's quarterly and monthly histories cut before their test horizons, the combination
+/// scored lower than that choice; on their yearly ones (no season) the choice did, mostly of the
+/// drift (docs/competition_cut.md).
 pub const COMBINED: Method = Method::RnnThetaAndDamped;
 
 /// How much more than the least the combination may err on the held-out tails and still forecast:
