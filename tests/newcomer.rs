@@ -358,3 +358,23 @@ fn vegas_hourly_sf_temps_trains_and_is_forecast_by_a_candidate_where_the_mean_er
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("forecast 24 steps from 2011/01/01 00:00:00 (row 8759) with a 90% band, by the RNN ("), "{}", r.stdout);
 }
+
+#[test]
+fn plotlys_gapminder_trains_with_the_flags_its_messages_name_in_turn() {
+    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/plotly/gapminder.csv");
+    let out = scratch("newcomer-gapminder-real").join("run");
+    let train = |flags: &[&str]| run(&[&["train", "--epochs", "1", "--data", s(&csv), "--out", s(&out)], flags].concat());
+    // the countries first: each row's series, the likelier fix named first
+    let r = train(&[]);
+    assert_clean_error(&r, 1, "(country): \"Afghanistan\" is not a number (the name of each row's series? --series-column names it");
+    // then the continent, a category beside them: leave it out
+    let r = train(&["--series-column", "country"]);
+    assert_clean_error(&r, 1, "(continent): \"Asia\" is not a number (leave the column out: --columns");
+    let r = train(&["--series-column", "country", "--columns", "lifeExp,pop,gdpPercap"]);
+    assert!(
+        r.code == 0 && r.stdout.contains("features lifeExp, pop, gdpPercap (3 of 10 columns); 142 series by country"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+}
