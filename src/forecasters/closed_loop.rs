@@ -177,15 +177,6 @@ pub fn mean_of(parts: &[&[Vec<f32>]]) -> Vec<Vec<f32>> {
 /// model units, as `theta_ahead` gives them: from the series' first row to the row before each
 /// origin. None where either is a gap.
 pub fn drift_ahead(w: &Windows, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
-    let f = w.series.features();
-    let mut out = vec![vec![0f32; origins.len() * f]; steps];
-    for (o, &t) in origins.iter().enumerate() {
-        let (first, last) = (&w.series.rows[0], &w.series.rows[t - 1]);
-        for (h, row) in drift::ahead(first, last, t, steps).into_iter().enumerate() {
-            for (j, p) in row.into_iter().enumerate() {
-                out[h][o * f + j] = scaled_one(w.scaling_of(0), j, p) as f32;
-            }
-        }
-    }
-    out.iter().flatten().all(|v| v.is_finite()).then_some(out)
+    let from = |x: &[f64], t: usize| drift::ahead(&[x[0]], &[x[t - 1]], t, steps).into_iter().map(|row| row[0]).collect();
+    each_feature(w, origins.len(), steps, |x| Some(origins.iter().map(|&t| from(x, t)).collect()))
 }
