@@ -118,7 +118,7 @@ fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift
 fn panel_title(fc: &Forecast, j: usize) -> String {
     match j {
         0 => title(fc, &fc.names[j]),
-        _ if j + 1 == SHOWN_FEATURES => format!("{}{}", fc.names[j], of_how_many_features(fc.names.len())),
+        _ if j + 1 == SHOWN_FEATURES => format!("{}{}", fc.names[j], of_how_many_features(SHOWN_FEATURES, fc.names.len())),
         _ => fc.names[j].clone(),
     }
 }

@@ -195,7 +195,7 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
         return png(path, (1400, 260 * shown as u32), |root| {
             for (j, area) in (0..shown).zip(root.split_evenly((shown, 1))) {
                 let title = match j {
-                    0 => format!("The series: {}{}", run.features[0], of_how_many_features(f)),
+                    0 => format!("The series: {}{}", run.features[0], of_how_many_features(shown, f)),
                     _ => run.features[j].clone(),
                 };
                 data_panel(run, &area, &title, &[j])?;
@@ -209,7 +209,7 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
         for (k, ((one, name), area)) in panels.iter().zip(root.split_evenly((panels.len(), 1))).enumerate() {
             let title = match name {
                 None => data_title(run),
-                Some(name) if k == 0 => format!("The series: {name}{}{}", of_how_many(run), of_how_many_features(f)),
+                Some(name) if k == 0 => format!("The series: {name}{}{}", of_how_many(run), of_how_many_features(drawn.len(), f)),
                 Some(name) => name.clone(),
             };
             data_panel(one, &area, &title, &drawn)?;
@@ -218,13 +218,14 @@ fn draw_data(run: &RunData, path: &Path) -> Result<()> {
     })
 }
 
-/// Features drawn, at most: one panel each for a file of one series, one colour each for many.
+/// Features drawn, at most, a panel each (a file of many series draws one colour each, as many
+/// as `COLORS` has).
 pub const SHOWN_FEATURES: usize = 8;
 
-/// `(the first n of f features drawn)`, where not all are.
-pub fn of_how_many_features(f: usize) -> String {
+/// `(the first shown of f features drawn)`, where not all are.
+pub fn of_how_many_features(shown: usize, f: usize) -> String {
     match f {
-        f if f > SHOWN_FEATURES => format!(" (the first {SHOWN_FEATURES} of {f} features drawn; every one is in the CSVs)"),
+        f if f > shown => format!(" (the first {shown} of {f} features drawn; every one is in the CSVs)"),
         _ => String::new(),
     }
 }
@@ -495,6 +496,13 @@ fn from_predictions_of_many(run: &RunConfig, predictions: &Predictions) -> (Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_features_not_drawn_are_counted_against_those_drawn() {
+        assert_eq!(of_how_many_features(SHOWN_FEATURES, 8), "", "all drawn: nothing to say");
+        assert_eq!(of_how_many_features(COLORS.len(), 5), " (the first 4 of 5 features drawn; every one is in the CSVs)");
+        assert_eq!(of_how_many_features(SHOWN_FEATURES, 23), " (the first 8 of 23 features drawn; every one is in the CSVs)");
+    }
 
     #[test]
     fn a_baseline_off_the_chart_is_named_in_the_legend_not_drawn_at_its_edge() {
