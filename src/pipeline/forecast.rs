@@ -130,8 +130,7 @@ fn candidates(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize) -> Re
     let scaled = singles.iter().all(|(_, w)| !w.scaling.is_empty() && w.transform() == Transform::None);
     let Some(thetas) = scaled.then(|| statistical(theta_ahead)).flatten() else { return Ok(out) };
     let dampeds = statistical(damped_ahead);
-    let drifts: Option<Vec<[band::Rolled; 2]>> =
-        out[0].1.iter().zip(singles).map(|(l, (_, w))| along(l, &|r, reach| drift_ahead(w, &r.starts, reach))).collect();
+    let drifts = statistical(|w, _, _, origins, steps| drift_ahead(w, origins, steps));
     let mean = |parts: &[&[band::Rolled; 2]]| -> [band::Rolled; 2] {
         let of = |i: usize| band::Rolled {
             starts: parts[0][i].starts.clone(),
