@@ -262,29 +262,62 @@ def solve(a, b, ridge):
     return w
 
 
-def towards(x, y):
-    """The normal equations of a fit towards persistence, as data/framing.rs's Towards: A = D'D
-    and B - A P, D'D and D'Y summed by torch over batches of ONE_BATCH windows; and the design's
-    first column of the window's last point."""
+MAX_AR_INPUTS = 1024  # data::autoregression::MAX_AR_INPUTS
+
+
+def reads_own_lags(rows, columns, windows):
+    """data/autoregression.rs: each column on its own lags alone where the full autoregression
+    would have more inputs than MAX_AR_INPUTS, or more unknowns per column than windows."""
+    return columns > 1 and (rows * columns > MAX_AR_INPUTS or rows * columns + 1 > windows)
+
+
+def own_design(x):
+    """[columns, windows, rows + 1]: each column's own values in the window and a 1, in float64."""
+    lags = x.permute(2, 0, 1).double()
+    return torch.cat([lags, torch.ones(lags.shape[0], lags.shape[1], 1, dtype=torch.float64)], 2)
+
+
+def predict(w, x):
+    """Each window's next point by W in float64: on every lag, or on each column's own lags."""
+    rows, f = x.shape[1], x.shape[2]
+    if w.shape[0] == rows * f + 1:
+        return design(x).matmul(w)
+    return (x.double() * w[:rows]).sum(dim=1, dtype=torch.float64) + w[rows]
+
+
+def towards(x, y, own=False):
+    """The normal equations of a fit towards persistence, as data/autoregression.rs's Towards:
+    A = D'D and B - A P, D'D and D'Y summed by torch over batches of ONE_BATCH windows (with own
+    lags, one system per column); and the design's first column of the window's last point."""
     dtd = dty = None
     for first in range(0, len(x), ONE_BATCH):
-        d = design(x[first:first + ONE_BATCH])
-        a, b = d.t().matmul(d), d.t().matmul(y[first:first + ONE_BATCH].double())
+        xb, yb = x[first:first + ONE_BATCH], y[first:first + ONE_BATCH].double()
+        d, yb = (own_design(xb), yb.t().unsqueeze(2)) if own else (design(xb), yb)
+        dt = d.transpose(-2, -1)
+        a, b = dt.matmul(d), dt.matmul(yb)
         dtd, dty = (a, b) if dtd is None else (dtd + a, dty + b)
-    a, b = dtd.tolist(), dty.tolist()
-    d, f = len(b), len(b[0])
-    last = d - 1 - f  # the design's columns of the window's last point
-    return a, [[b[i][c] - a[i][last + c] for c in range(f)] for i in range(d)], last
+    pairs = zip(dtd.tolist(), dty.tolist()) if own else [(dtd.tolist(), dty.tolist())]
+    systems = []
+    for a, b in pairs:
+        d, f = len(b), len(b[0])
+        last = d - 1 - f  # the design's columns of the window's last point
+        systems.append((a, [[b[i][c] - a[i][last + c] for c in range(f)] for i in range(d)]))
+    return systems, last, own
 
 
-def solve_towards(a, left, last, ridge):
-    """W = P + V at `ridge`, None when it cannot be solved."""
-    w = solve(a, left, ridge)
-    if w is not None:
+def solve_towards(systems, last, own, ridge):
+    """W = P + V at `ridge` (with own lags: column c from system c), None when it cannot be solved."""
+    columns = []
+    for a, left in systems:
+        w = solve(a, left, ridge)
+        if w is None:
+            return None
         for c in range(len(left[0])):
             w[last + c][c] += 1.0
-        return torch.tensor(w, dtype=torch.float64)
-    return None
+        columns.append(w)
+    if own:
+        return torch.tensor([[w[i][0] for w in columns] for i in range(len(columns[0]))], dtype=torch.float64)
+    return torch.tensor(columns[0], dtype=torch.float64)
 
 
 def fit_linear(x, y, val_x, val_y, choice):
@@ -293,11 +326,14 @@ def fit_linear(x, y, val_x, val_y, choice):
     one of RIDGES whose W has the lowest squared error on the validation windows (the first
     without any), or with --ridge-choice one-se the largest within one standard error of it, or
     with none the least that can be solved. Returns (W, r)."""
-    a, left, last = towards(x, y)
-    f = len(left[0])
+    own = reads_own_lags(x.shape[1], x.shape[2], len(x))
+    if not own and x.shape[1] * x.shape[2] > MAX_AR_INPUTS:
+        sys.exit("--target linear's autoregression: a window over MAX_AR_INPUTS values")
+    system = towards(x, y, own)
+    f = x.shape[2]
     fits = []
     for ridge in RIDGES if len(val_x) or choice == "none" else RIDGES[:1]:
-        w = solve_towards(a, left, last, ridge)
+        w = solve_towards(*system, ridge)
         if w is not None:
             fits.append((w, ridge))
             if choice == "none":  # the least ridge that can be solved
@@ -306,11 +342,14 @@ def fit_linear(x, y, val_x, val_y, choice):
         sys.exit("--target linear: the autoregression cannot be solved")
     if len(fits) == 1:
         return fits[0]
-    w = torch.cat([fw for fw, _ in fits], 1)
+    w = torch.cat([fw for fw, _ in fits], 1) if not own else None
     sums, each = [0.0] * len(fits), []  # each: per window, per fit, summed over the features
     for first in range(0, len(val_x), ONE_BATCH):
         vx, vy = val_x[first:first + ONE_BATCH], val_y[first:first + ONE_BATCH]
-        predicted = design(vx).matmul(w).view(len(vx), len(fits), f)
+        if own:
+            predicted = torch.stack([predict(fw, vx) for fw, _ in fits], 1)
+        else:
+            predicted = design(vx).matmul(w).view(len(vx), len(fits), f)
         squared = (predicted - vy.double().unsqueeze(1)).square()
         errors = squared.sum(dim=(0, 2), dtype=torch.float64).tolist()
         sums = [s + e for s, e in zip(sums, errors)]
@@ -332,6 +371,14 @@ def fit_linear(x, y, val_x, val_y, choice):
 LINEAR = None  # --target linear's fitted W
 
 
+def linear_ar(w, features, ridge, rows):
+    """config.json's linear_ar: own_lags only where the fit read each column's own lags."""
+    saved = {"weights": w.flatten().tolist(), "features": features, "ridge": ridge}
+    if w.shape[0] != rows * features + 1:
+        saved["own_lags"] = True
+    return saved
+
+
 def frame(x, target, norm):
     """src/data/framing.rs: the window's inputs as the model sees them, and the map of its output
     back to scaled units (x' = (x - s) / c, y' = (y - a) / c, prediction = a + c * out)."""
@@ -346,7 +393,7 @@ def frame(x, target, norm):
         inputs = inputs / scale.unsqueeze(1)
     anchor = last if target == "change" else shift
     if target == "linear":  # in batches of ONE_BATCH windows, as data/framing.rs computes it
-        anchor = torch.cat([design(x[i:i + ONE_BATCH]).matmul(LINEAR).float() for i in range(0, max(len(x), 1), ONE_BATCH)])
+        anchor = torch.cat([predict(LINEAR, x[i:i + ONE_BATCH]).float() for i in range(0, max(len(x), 1), ONE_BATCH)])
 
     def to_frame(y):
         y = y - anchor if anchor is not None else y
@@ -493,7 +540,8 @@ def main():
     if a.target == "linear":
         LINEAR, RIDGE = fit_linear(ds.X[:n_train], ds.Y[:n_train], val_x, val_y, a.ridge_choice)
         if a.ar_fit == "before-test" and n_val:  # --ar-fit: again, at that ridge, on the validation windows too
-            LINEAR = solve_towards(*towards(ds.X[:n_train + n_val], ds.Y[:n_train + n_val]), RIDGE)
+            own = reads_own_lags(a.seq_len, len(names), n_train)
+            LINEAR = solve_towards(*towards(ds.X[:n_train + n_val], ds.Y[:n_train + n_val], own), RIDGE)
             if LINEAR is None:
                 sys.exit("--ar-fit before-test: the autoregression cannot be solved")
     train_x, to_frame, _ = frame(ds.X[:n_train], a.target, a.window_norm)
@@ -593,7 +641,7 @@ def main():
         "scaling": {"min": scaling[0].tolist(), "max": scaling[1].tolist(), "bound": scaling[2], "transform": scaling[3]} if scaling else None,
         "series": [{"name": name, "scaling": {"min": sc[0].tolist(), "max": sc[1].tolist(), "bound": sc[2], "transform": sc[3]}}
                    for (name, _), sc in zip(named or [], scalings) if sc is not None],
-        "linear_ar": {"weights": LINEAR.flatten().tolist(), "features": len(names), "ridge": RIDGE} if LINEAR is not None else None,
+        "linear_ar": linear_ar(LINEAR, len(names), RIDGE, a.seq_len) if LINEAR is not None else None,
         "windows": len(ds), "train_windows": n_train, "val_windows": n_val, "kept_epoch": best_epoch or a.epochs,
         "versions": {"vanilla_rnn": "scripts/reference.py", "tch": "none", "libtorch": torch.__version__},
     }

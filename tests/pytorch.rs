@@ -401,6 +401,34 @@ fn every_framing_of_the_windows_trains_bitwise_as_in_python() {
     assert!(ridges[2] > lowest, "one-se keeps a larger ridge than the lowest error's: {} against {lowest}", ridges[2]);
 }
 
+/// A file of more columns than its training windows can fit an autoregression on every lag of
+/// every column for: each column on its own lags (config.json's `own_lags`, a column of W each),
+/// fitted, chosen and refitted bitwise as in Python, and the training on what it leaves too.
+#[test]
+fn many_columns_autoregress_each_on_its_own_lags_bitwise_as_in_python() {
+    let dir = scratch("parity-own-lags");
+    let csv = dir.join("wide.csv");
+    let header: Vec<String> = (0..6).map(|j| format!("c{j}")).collect();
+    write_series(&csv, &format!("month,{}", header.join(",")), 100, |i| {
+        let v = i as f64;
+        let cells: Vec<String> =
+            (0..6).map(|j| format!("{:.3}", 10.0 * j as f64 + v * (0.1 + 0.05 * j as f64) + (v * 0.5 + j as f64).sin())).collect();
+        format!("{},{}", month(2000, i), cells.join(","))
+    });
+    let args = ["--epochs", "3", "--hidden", "8", "--seq-len", "12", "--val-fraction", "0.2", "--target", "linear", "--data", s(&csv)];
+    for fit in ["training", "before-test"] {
+        let name = format!("own-lags-{fit}");
+        parity(&name, &[&args[..], &["--ar-fit", fit]].concat());
+        let config = |side: &str| -> serde_json::Value {
+            let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("parity-{name}")).join(side).join("config.json");
+            serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(path).unwrap()).unwrap()["linear_ar"].clone()
+        };
+        let (rust, python) = (config("rust-fast"), config("python"));
+        assert_eq!(rust["own_lags"], true, "73 inputs from about 60 training windows: each column on its own lags");
+        assert!(rust["weights"].as_array().is_some_and(|w| w.len() == 13 * 6) && rust == python, "{rust} {python}");
+    }
+}
+
 /// A long-format file (--series-column): three series of different lengths and magnitudes,
 /// their rows interleaved, and a fourth too short for a window (left out). Per-series windows,
 /// splits and scaling, one model across them: bitwise as in Python with both backwards, the

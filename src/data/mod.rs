@@ -1,6 +1,7 @@
 //! The data: the blog's [sin, cos] circle (or a user's CSV series) cut into windows (TrignoDS),
 //! the chronological tail held out, and each epoch's batch order.
 
+pub mod autoregression;
 pub mod batches;
 pub mod cholesky;
 pub mod csv_text;

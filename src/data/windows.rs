@@ -220,6 +220,22 @@ impl Windows {
         )
     }
 
+    /// Refuses one model of more columns than it has training windows to learn them from (its
+    /// output layer alone would be fitted to fewer examples than it has outputs), naming the
+    /// layout that fits: before the model and its optimizer's state, which grow with the columns'
+    /// square, are made.
+    pub fn check_width(&self) -> Result<()> {
+        let (f, n) = (self.series.features(), self.n_train);
+        if f <= n.max(1) {
+            return Ok(());
+        }
+        bail!(
+            "{f} columns in one model from {n} training window{}: it would have more columns to learn than windows to learn them from; lay the columns out as series with --columns-as-series (one model across them, each column windowed and scaled on its own), or give at most {} --columns",
+            if n == 1 { "" } else { "s" },
+            n.max(1)
+        )
+    }
+
     /// Series `k` alone, cut and scaled as it is here (its own split, its own scaling): what a
     /// forecast, and the per-series scores, run on. A file of one series is itself.
     pub fn only(&self, k: usize) -> Result<Windows> {

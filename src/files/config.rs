@@ -1,7 +1,7 @@
 //! config.json: a run's settings, and what a later `predict`, `forecast`, `plot` or `--resume`
 //! needs to read its weights and its series.
 
-use crate::data::framing::LinearAr;
+use crate::data::autoregression::LinearAr;
 use crate::data::{Gaps, Reading, Scaling, ScalingRule, Series, Source};
 use crate::exact::optim::AdamPath;
 use crate::fast::Backward;
@@ -136,21 +136,7 @@ impl RunConfig {
                 ));
             }
         }
-        let want = (self.settings.seq_len as usize * f + 1) * f;
-        match (&self.linear_ar, self.settings.target) {
-            (None, crate::data::framing::Target::Linear) => {
-                return Err("settings.target is linear, but linear_ar (its fitted autoregression) is missing".into())
-            }
-            (Some(ar), _) if ar.features != f || ar.weights.len() != want || !ar.weights.iter().all(|w| w.is_finite()) => {
-                return Err(format!(
-                    "linear_ar holds {} weights for {} features; a window of {} rows of {f} features needs {want} finite ones",
-                    ar.weights.len(),
-                    ar.features,
-                    self.settings.seq_len
-                ))
-            }
-            _ => {}
-        }
+        self.check_linear_ar(f)?;
         if self.train_windows == 0 || self.train_windows + self.val_windows > self.windows {
             return Err(format!(
                 "train_windows {} and val_windows {} do not fit windows {}",
@@ -158,6 +144,26 @@ impl RunConfig {
             ));
         }
         Ok(())
+    }
+
+    /// `--target linear`'s autoregression, where the settings ask for one: every lag of every
+    /// column, or each column's own lags, in finite weights.
+    fn check_linear_ar(&self, f: usize) -> Result<(), String> {
+        let rows = self.settings.seq_len as usize;
+        // every lag of every column, or each column's own lags
+        let want = |ar: &LinearAr| if ar.own_lags { (rows + 1) * f } else { (rows * f + 1) * f };
+        match (&self.linear_ar, self.settings.target) {
+            (None, crate::data::framing::Target::Linear) => {
+                Err("settings.target is linear, but linear_ar (its fitted autoregression) is missing".into())
+            }
+            (Some(ar), _) if ar.features != f || ar.weights.len() != want(ar) || !ar.weights.iter().all(|w| w.is_finite()) => Err(format!(
+                "linear_ar holds {} weights for {} features; a window of {rows} rows of {f} features needs {} finite ones",
+                ar.weights.len(),
+                ar.features,
+                want(ar)
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The run's CSV: where it was when the run began, or as typed when that is gone (or unknown).

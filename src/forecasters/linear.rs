@@ -4,13 +4,14 @@
 //! peers of scripts/studies/forecast_peers.py).
 
 use super::forecaster::{Baseline, Forecaster, TestPredictions};
-use crate::data::framing::{ar_fits, design, normal_equations};
+use crate::data::autoregression::{design, normal_equations, own_design, predict_double, reads_own_lags, MAX_AR_INPUTS};
 use crate::data::{for_batches, map_batches, per_worker, TrignoDS, Windows, ONE_BATCH};
 use anyhow::Result;
 use tch::{Kind, Tensor};
 
 pub struct Linear {
-    /// [seq_len * features + 1, features] (none without a test tail to score).
+    /// [seq_len * features + 1, features], or each column on its own lags [seq_len + 1,
+    /// features] as `--target linear`'s (`reads_own_lags`); none without a test tail to score.
     pub w: Option<Tensor>,
 }
 
@@ -20,27 +21,35 @@ pub struct Linear {
 /// different fits in six runs), so that two identical runs wrote different scores.csv.
 const DRIVER: &str = "gelsd";
 
-/// The linear AR's weights, by least squares on the windows `train` (`DRIVER`). Beyond
-/// `ONE_BATCH` windows: by the normal equations (X'X) w = X'y, each summed over the batches in
-/// f64, then solved the same way.
-fn linear_fit(train: &TrignoDS) -> Result<Tensor> {
-    if train.len() <= ONE_BATCH {
-        let (w, _, _, _) = design(&train.X).f_linalg_lstsq(&train.Y.to_kind(Kind::Double), None, DRIVER)?;
-        return Ok(w);
-    }
-    let (xtx, xty) = normal_equations(&train.X, &train.Y)?.expect("more than one batch of windows");
-    let (w, _, _, _) = xtx.f_linalg_lstsq(&xty, None, DRIVER)?;
-    Ok(w)
+/// The linear AR's weights, by least squares on the windows `train` (`DRIVER`; with `own`,
+/// every column's system in one batched call). Beyond `ONE_BATCH` windows: by the normal
+/// equations (X'X) w = X'y, each summed over the batches in f64, then solved the same way.
+fn linear_fit(train: &TrignoDS, own: bool) -> Result<Tensor> {
+    let (x, y) = if train.len() <= ONE_BATCH {
+        let y = train.Y.to_kind(Kind::Double);
+        if own {
+            (own_design(&train.X), y.transpose(0, 1).unsqueeze(2))
+        } else {
+            (design(&train.X), y)
+        }
+    } else {
+        normal_equations(&train.X, &train.Y, own)?.expect("more than one batch of windows")
+    };
+    let (w, _, _, _) = x.f_linalg_lstsq(&y, None, DRIVER)?;
+    // own lags: [columns, d, 1] to W's [d, columns]
+    Ok(if own { w.squeeze_dim(2).transpose(0, 1).contiguous() } else { w })
 }
 
 impl Baseline for Linear {
-    /// None beyond `MAX_AR_INPUTS` inputs (a window's rows times its columns): its weights alone
-    /// would be (inputs + 1) x columns numbers (5,000 columns of 8 rows: 1.6 GB).
+    /// Each column on its own lags where `--target linear`'s would be (`reads_own_lags`, on the
+    /// training windows); none for one column's window over `MAX_AR_INPUTS` rows.
     fn fit(windows: &Windows, _: Option<usize>) -> Result<Option<Linear>> {
-        if !ar_fits(windows.seq_len, windows.series.features()) {
+        let (rows, f) = (windows.seq_len, windows.series.features());
+        let own = reads_own_lags(rows, f, windows.n_train);
+        if !own && rows * f > MAX_AR_INPUTS {
             return Ok(None);
         }
-        let w = if windows.test().is_empty() { None } else { Some(linear_fit(&windows.before_test())?) };
+        let w = if windows.test().is_empty() { None } else { Some(linear_fit(&windows.before_test(), own)?) };
         Ok(Some(Linear { w }))
     }
 }
@@ -55,7 +64,7 @@ impl Forecaster for Linear {
         let Some(w) = self.w.as_ref().filter(|_| !test.is_empty()) else { return Ok(f64::NAN) };
         let states = per_worker(w.device(), || (test.X.shallow_clone(), test.Y.shallow_clone(), w.shallow_clone()));
         let batches = map_batches(test.len(), states, |(x, y, w), first, count| {
-            let pred = design(&x.narrow(0, first, count)).matmul(w);
+            let pred = predict_double(w, &x.narrow(0, first, count));
             Ok(f64::try_from((pred - y.narrow(0, first, count).to_kind(Kind::Double)).square().sum(Kind::Double))?)
         })?;
         // added in batch order, as one thread would
@@ -75,7 +84,7 @@ impl Forecaster for Linear {
         let mut linear: Vec<f64> = Vec::with_capacity(test.len() * f);
         let states = per_worker(w.device(), || (test.X.shallow_clone(), w.shallow_clone()));
         let predict = |(x, w): &(Tensor, Tensor), first, count| {
-            Ok(Vec::<f64>::try_from(design(&x.narrow(0, first, count)).matmul(w).flatten(0, -1))?)
+            Ok(Vec::<f64>::try_from(predict_double(w, &x.narrow(0, first, count)).flatten(0, -1))?)
         };
         for_batches(test.len(), states, predict, |batch| {
             linear.extend(batch);
@@ -116,7 +125,7 @@ mod tests {
         let near = |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(x, y)| (x - y).abs() <= 1e-12 * (1.0 + y.abs()));
         assert!(near(&weights(&a), &weights(&b)), "{:?} against {:?}", weights(&a), weights(&b));
         assert!(near(&[a.test_loss(&none).unwrap()], &[b.test_loss(&some).unwrap()]));
-        let train_only: Vec<f64> = Vec::try_from(linear_fit(&some.training()).unwrap().flatten(0, -1)).unwrap();
+        let train_only: Vec<f64> = Vec::try_from(linear_fit(&some.training(), false).unwrap().flatten(0, -1)).unwrap();
         assert!(!near(&weights(&b), &train_only), "the validation windows change the fit, so the test above can tell");
     }
 
@@ -135,7 +144,7 @@ mod tests {
         let w = Windows::new(series, ScalingRule::Unscaled, 2, Split { test_fraction: 0.25, val_fraction: 0.0 }).unwrap();
         let train = w.training();
         assert!(train.len() > ONE_BATCH);
-        let batched: Vec<f64> = Vec::try_from(linear_fit(&train).unwrap().flatten(0, -1)).unwrap();
+        let batched: Vec<f64> = Vec::try_from(linear_fit(&train, false).unwrap().flatten(0, -1)).unwrap();
         let (whole, _, _, _) = design(&train.X).linalg_lstsq(&train.Y.to_kind(Kind::Double), None, DRIVER);
         let whole: Vec<f64> = Vec::try_from(whole.flatten(0, -1)).unwrap();
         for (a, b) in batched.iter().zip(&whole) {

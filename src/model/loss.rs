@@ -78,7 +78,8 @@ pub fn evaluate(rnn: &RNN, framing: &Framing, inputs: &Tensor, targets: &Tensor)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::framing::{LinearAr, RidgeChoice, Target};
+    use crate::data::autoregression::{LinearAr, RidgeChoice};
+    use crate::data::framing::Target;
     use crate::data::{for_batches, TrignoDS};
     use crate::model::Activation;
     use tch::{nn, Device, Kind};

@@ -263,7 +263,8 @@ pub struct BackwardArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::framing::{ArFit, RidgeChoice, Target};
+    use crate::data::autoregression::{ArFit, RidgeChoice};
+    use crate::data::framing::Target;
     use clap::CommandFactory;
 
     #[derive(Parser)]

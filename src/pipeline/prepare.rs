@@ -58,6 +58,7 @@ pub fn windows(settings: &Settings, series: Option<Series>, saved: Option<&RunCo
     };
     let windows = Windows::new(series, scale, settings.seq_len as usize, settings.split())?;
     windows.check_test_tail()?;
+    windows.check_width()?;
     Ok(windows)
 }
 

@@ -13,7 +13,8 @@
 //! of them (which flags each command takes, what was typed, the resume rule) is
 //! pipeline/flags.rs.
 
-use crate::data::framing::{ArFit, Framing, RidgeChoice, Target, WindowNorm};
+use crate::data::autoregression::{ArFit, RidgeChoice};
+use crate::data::framing::{Framing, Target, WindowNorm};
 use crate::data::{Missing, Reading, Source, Split, Transform, Windows};
 use crate::model::loss::LossKind;
 use crate::model::{Activation, YtInit};
