@@ -241,7 +241,7 @@ mod tests {
         assert!(framed.inputs.equal(&x), "the inputs stay the level");
         let residual = values(&framed.target(&y));
         assert!(residual.iter().all(|r| r.abs() < 1e-3), "{residual:?}");
-        let zeros = Tensor::zeros([8, 1], (Kind::Float, tch::Device::Cpu));
+        let zeros = Tensor::zeros([8, 1], (tch::Kind::Float, tch::Device::Cpu));
         let back = values(&framed.prediction(&zeros));
         assert!(back.iter().zip(&series[2..10]).all(|(p, t)| (p - t).abs() < 1e-3), "{back:?}");
     }
