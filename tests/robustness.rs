@@ -229,7 +229,7 @@ fn a_second_ctrl_c_exits_at_once_without_saving_or_tearing_a_file() {
     assert!(lines.next().is_some_and(|l| l.starts_with("epoch ")), "training began");
     signal(&child, "-INT");
     let saving = lines.next().unwrap_or_default();
-    assert!(saving.starts_with("Ctrl-C: stopping after this step and saving"), "{saving}");
+    assert!(saving.starts_with("Ctrl-C: stopping and saving"), "{saving}");
     signal(&child, "-INT");
     let rest: Vec<String> = lines.collect();
     let code = child.wait().unwrap().code();
@@ -419,4 +419,52 @@ fn hostile_weights_files_get_a_clear_error() {
         seen += 1;
     }
     assert!(seen >= 6);
+}
+
+/// A long series whose epochs are mostly their evaluation: 1.5M rows, 2% of the windows trained
+/// on in one batch, the rest held out and evaluated in batches at every epoch's end.
+fn long_run(dir: &Path) -> (std::path::PathBuf, impl Fn(&Path) -> Vec<String>) {
+    let csv = dir.join("long.csv");
+    write_series(&csv, "y", 1_500_000, |i| format!("{:.4}", (i as f64 * 0.01).sin() + 0.001 * (i % 97) as f64));
+    let flags = move |out: &Path| {
+        let path = csv.to_str().unwrap().to_string();
+        let out = out.to_str().unwrap().to_string();
+        let rest = ["--epochs", "3", "--batch-size", "65536", "--test-fraction", "0.49", "--val-fraction", "0.49"];
+        [vec!["train".to_string(), "--data".into(), path, "--out".into(), out], rest.map(String::from).to_vec()].concat()
+    };
+    let whole = dir.join("whole");
+    let args = flags(&whole);
+    assert_eq!(run(&[&args.iter().map(String::as_str).collect::<Vec<_>>()[..], &["--quiet"]].concat()).code, 0);
+    (whole, flags)
+}
+
+/// A SIGTERM while an epoch's held-out windows are evaluated, or while the outputs are written
+/// after the last epoch, stops the run within a second: saved where the epoch's steps ended, or
+/// with the weights and checkpoint of the finished training; the resume is bitwise the run never
+/// stopped.
+#[test]
+fn sigterm_during_the_evaluation_or_the_outputs_stops_within_a_second_and_resumes_bitwise() {
+    use std::time::Instant;
+    let dir = scratch("sigterm-evaluation");
+    let (whole, flags) = long_run(&dir);
+    let cases = [(" 1/3", "stopped by SIGTERM after step 2 (epoch 1 done)"), (" 3/3", "stopped by SIGTERM during the run's outputs")];
+    for (k, (epoch, said)) in cases.into_iter().enumerate() {
+        let out = dir.join(format!("stopped-{k}"));
+        let args = flags(&out);
+        let mut child = spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines().map_while(Result::ok);
+        assert!(lines.by_ref().any(|l| l.starts_with("epoch ") && l.contains(epoch)), "the epoch's line");
+        // the next epoch's one step is done by then; its evaluation, or the outputs, take seconds
+        std::thread::sleep(Duration::from_millis(300));
+        signal(&child, "-TERM");
+        let asked = Instant::now();
+        let rest: Vec<String> = lines.collect();
+        let code = child.wait().unwrap().code();
+        let took = asked.elapsed();
+        assert_eq!(code, Some(143), "{rest:?}");
+        assert!(took < Duration::from_secs(1), "stopped {took:?} after SIGTERM");
+        assert!(rest.iter().any(|l| l.starts_with(said)), "{rest:?}");
+        assert_eq!(run(&["train", "--quiet", "--resume", s(&out)]).code, 0);
+        assert_same_run(&whole, &out);
+    }
 }

@@ -78,7 +78,8 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
     let out = controls.out_dir()?;
     let Begun { dir, resumed, settings, series } = settings_for(args, &out)?;
     let windows = run_windows(&settings, series, resumed.as_ref(), &out)?;
-    let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out)?;
+    let before = |e| crate::signals::during(e, "the autoregression's fit", None);
+    let mut trainer = trainer_for(&settings, &windows, resumed, controls, &out).map_err(before)?;
     // a new run's directory only once it can start (a model the series cannot fit, such as an
     // autoregression over too many inputs, creates nothing)
     let dir = match dir {
@@ -88,8 +89,9 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
     dir.remove_finished_outputs()?;
     // The baselines, scored before the loop (baselines.csv).
     let season = prepare::season_of(&settings, &windows.series);
-    let baselines = forecasters::baselines(&windows, season)?;
-    let baseline_rows = baseline_scores(&windows, &baselines)?;
+    let before = |e| crate::signals::during(e, "the baselines", None);
+    let baselines = forecasters::baselines(&windows, season).map_err(before)?;
+    let baseline_rows = baseline_scores(&windows, &baselines).map_err(before)?;
     baselines_csv(&baseline_rows).save(&out.join("baselines.csv"))?;
 
     // The loop, saving its progress as it goes.
@@ -111,7 +113,8 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
 
     // The outputs, from the kept weights.
     let held = Held { run, baselines: baseline_rows, metrics: trainer.metrics.clone() };
-    (report.test_loss, report.best) = write_outputs(&out, &settings, trainer, windows, (&baselines, season), held)?;
+    let after = |e| crate::signals::during(e, "the run's outputs", Some(&out));
+    (report.test_loss, report.best) = write_outputs(&out, &settings, trainer, windows, (&baselines, season), held).map_err(after)?;
     Ok(report)
 }
 
@@ -378,7 +381,7 @@ fn write_outputs(
     let scores = test_scores(&windows, &all, season)?;
     scores_csv(&scores).save(&out.join("scores.csv"))?;
     export_torchscript(&trainer.rnn, settings.seq_len, &trainer.framing, &windows.scaling, &out.join("model.pt"))?;
-    let test_loss = trainer.test_loss();
+    let test_loss = trainer.test_loss()?;
     // The figures need the series and the predictions alone: the trainer's and then the windows'
     // tensors go first.
     drop(trainer);

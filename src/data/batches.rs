@@ -44,6 +44,11 @@ pub fn for_batches<S: Send, T: Send>(
     mut each: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
     let batches: Vec<(i64, i64)> = batches_of(n).collect();
+    // a signal's stop: no batch begun after it
+    let work = |state: &S, first, count| {
+        crate::signals::check("a pass over the windows")?;
+        work(state, first, count)
+    };
     if states.len() <= 1 || batches.len() <= 1 {
         let Some(state) = states.first() else { return Ok(()) };
         return batches.iter().try_for_each(|&(first, count)| each(work(state, first, count)?));

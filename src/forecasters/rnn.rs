@@ -65,7 +65,7 @@ impl Forecaster for Rnn<'_> {
 
     fn test_loss(&self, windows: &Windows) -> Result<f64> {
         let test = windows.test();
-        Ok(evaluate(self.rnn, self.framing, &test.X, &test.Y))
+        evaluate(self.rnn, self.framing, &test.X, &test.Y)
     }
 
     /// The run's predictions when `windows` are the run's, else the model's anew.

@@ -3,6 +3,7 @@
 use super::rnn::RNN;
 use crate::data::framing::Framing;
 use crate::data::{map_batches, per_worker, ONE_BATCH};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use tch::{Reduction, Tensor};
 
@@ -55,14 +56,14 @@ pub fn predict_next_by(framing: &Framing, inputs: &Tensor, predict: impl FnOnce(
 
 /// One-step-ahead MSE of the prediction over a set of windows, in scaled units whatever the
 /// framing (NaN for none): in one batch, or beyond `ONE_BATCH` windows the squared errors of
-/// each batch summed in f64.
-pub fn evaluate(rnn: &RNN, framing: &Framing, inputs: &Tensor, targets: &Tensor) -> f64 {
+/// each batch summed in f64. Errs only where a signal's stop came between the batches.
+pub fn evaluate(rnn: &RNN, framing: &Framing, inputs: &Tensor, targets: &Tensor) -> Result<f64> {
     let n = inputs.size()[0] as usize;
     if n == 0 {
-        return f64::NAN;
+        return Ok(f64::NAN);
     }
     if n <= ONE_BATCH {
-        return f64::try_from(predict_next(rnn, framing, inputs).mse_loss(targets, Reduction::Mean)).unwrap_or(f64::NAN);
+        return Ok(f64::try_from(predict_next(rnn, framing, inputs).mse_loss(targets, Reduction::Mean)).unwrap_or(f64::NAN));
     }
     let states = per_worker(inputs.device(), || (rnn.shallow_clone(), inputs.shallow_clone(), targets.shallow_clone()));
     let batches = map_batches(n, states, |(rnn, inputs, targets), first, count| {
@@ -70,9 +71,14 @@ pub fn evaluate(rnn: &RNN, framing: &Framing, inputs: &Tensor, targets: &Tensor)
         let squares = (predict_next(rnn, framing, &x) - y).square().to_kind(tch::Kind::Double).sum(tch::Kind::Double);
         Ok(f64::try_from(squares).unwrap_or(f64::NAN))
     });
+    if let Err(e) = &batches {
+        if e.is::<crate::signals::Stopped>() {
+            return Err(batches.unwrap_err());
+        }
+    }
     // added in batch order, as one thread would
     let sum = batches.map_or(f64::NAN, |squares| squares.iter().fold(0.0, |sum, s| sum + s));
-    sum / (n as f64 * targets.size()[1] as f64)
+    Ok(sum / (n as f64 * targets.size()[1] as f64))
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ impl Progress {
         self.finish();
         if !matches!(self, Progress::Quiet) {
             let by = crate::signals::name(signal);
-            eprintln!("{by}: stopping after this step and saving the run (Ctrl-C again quits at once, without saving)");
+            eprintln!("{by}: stopping and saving the run (Ctrl-C again quits at once, without saving)");
         }
     }
 

@@ -308,14 +308,14 @@ impl Trainer {
 
     /// Closes epoch `epoch`: its train loss, the validation and test losses, the clock; and keeps
     /// the parameters when the validation loss is the lowest yet.
-    fn end_epoch(&mut self, epoch: usize) -> EpochMetrics {
+    fn end_epoch(&mut self, epoch: usize) -> Result<EpochMetrics> {
         let val_loss =
-            if self.validation.is_empty() { f64::NAN } else { evaluate(&self.rnn, &self.framing, &self.validation.X, &self.validation.Y) };
+            if self.validation.is_empty() { f64::NAN } else { evaluate(&self.rnn, &self.framing, &self.validation.X, &self.validation.Y)? };
         let m = EpochMetrics {
             epoch,
             train_loss: self.position.epoch_loss / self.batches_per_epoch() as f64,
             val_loss,
-            test_loss: self.test_loss(),
+            test_loss: self.test_loss()?,
             seconds: self.elapsed(),
         };
         self.metrics.push(m);
@@ -323,7 +323,7 @@ impl Trainer {
             self.best = Some(tch::no_grad(|| self.rnn.named_parameters().iter().map(|(_, p)| p.copy()).collect()));
         }
         self.position = Position { epoch, batch: 0, epoch_loss: 0.0 };
-        m
+        Ok(m)
     }
 
     /// The epoch whose parameters the run's outputs hold: the best validation epoch, else the last.
@@ -358,7 +358,7 @@ impl Trainer {
     }
 
     /// The one-step-ahead MSE of the held-out tail now.
-    pub fn test_loss(&self) -> f64 {
+    pub fn test_loss(&self) -> Result<f64> {
         evaluate(&self.rnn, &self.framing, &self.test.X, &self.test.Y)
     }
 
@@ -415,6 +415,21 @@ impl Batches {
     }
 }
 
+/// The end of `epoch`: its evaluation, shown. A signal's stop during it: saved where the epoch's
+/// steps ended, so that a resume evaluates it first.
+fn evaluated(t: &mut Trainer, epoch: usize, progress: &Progress, save: &mut dyn FnMut(&Trainer) -> Result<()>) -> Result<Option<Ended>> {
+    match t.end_epoch(epoch) {
+        Ok(metrics) => progress.epoch(&metrics),
+        Err(e) => {
+            let stopped = e.downcast::<crate::signals::Stopped>()?;
+            progress.stopping(stopped.signal);
+            save(t)?;
+            return Ok(Some(Ended::Interrupted(stopped.signal)));
+        }
+    }
+    Ok(None)
+}
+
 /// The training loop: the epochs left, each a pass over its batches, one step per batch. The
 /// progress goes to `save` every `checkpoint_every` epochs (0: never), at the end, and before
 /// returning early on divergence or a stop request.
@@ -450,7 +465,9 @@ pub fn run_epochs(
                 return Ok(Ended::Interrupted(signal));
             }
         }
-        progress.epoch(&t.end_epoch(epoch));
+        if let Some(stopped) = evaluated(t, epoch, progress, save)? {
+            return Ok(stopped);
+        }
         if checkpoint_every > 0 && epoch % checkpoint_every as usize == 0 && epoch < epochs {
             save(t)?;
         }
