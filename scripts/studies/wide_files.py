@@ -51,8 +51,9 @@ def main():
              f"Written by `scripts/studies/wide_files.sh` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, {os.cpu_count()} cores; one run each, not pinned). "
              f"A CSV of a monthly time column and {ROWS} rows of C numeric columns; `train --data FILE --epochs 1` with the CSV defaults "
              "(a window of two seasons, at most a quarter of the rows; `--target linear`), as one multivariate series and with `--columns-as-series`; "
-             "seconds of wall time and peak resident memory by /usr/bin/time. `--target linear`'s autoregression takes at most 1,024 inputs "
-             "(a window's rows times its columns): beyond, the run is refused before it allocates (docs/robustness.md).", "",
+             "seconds of wall time and peak resident memory by /usr/bin/time. `--target linear`'s autoregression reads every lag of every "
+             "column where the training windows can fit them, else each column's own lags alone; one model of more columns than training "
+             "windows is refused before it allocates, naming --columns-as-series (docs/robustness.md).", "",
              "| columns | layout | outcome | s | peak MB |", "|---|---|---|---|---|"]
     for columns in sizes:
         path = os.path.join(WORK, f"wide-{columns}.csv")
