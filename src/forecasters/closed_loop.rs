@@ -44,6 +44,9 @@ pub enum Method {
     RnnThetaAndDamped,
     /// the mean of the autoregression's alone, Theta's and the damped trend's
     AutoregressionThetaAndDamped,
+    /// the median of the RNN's forecast, Theta's and the damped trend's, at each step: the one
+    /// between the other two, so that one of them far off does not pull the forecast
+    MedianOfRnnThetaAndDamped,
 }
 
 impl Method {
@@ -55,7 +58,7 @@ impl Method {
     /// The model whose closed loop it rolls, if any: the RNN or the autoregression alone.
     pub fn rolls(self) -> Option<Method> {
         match self {
-            Method::Rnn | Method::RnnAndTheta | Method::RnnThetaAndDamped => Some(Method::Rnn),
+            Method::Rnn | Method::RnnAndTheta | Method::RnnThetaAndDamped | Method::MedianOfRnnThetaAndDamped => Some(Method::Rnn),
             Method::Autoregression | Method::AutoregressionAndTheta | Method::AutoregressionThetaAndDamped => Some(Method::Autoregression),
             Method::Theta | Method::Drift | Method::Damped => None,
         }
@@ -64,12 +67,26 @@ impl Method {
     /// Whether Theta's forecast is in it.
     pub fn has_theta(self) -> bool {
         use Method::*;
-        matches!(self, Theta | RnnAndTheta | AutoregressionAndTheta | RnnThetaAndDamped | AutoregressionThetaAndDamped)
+        matches!(
+            self,
+            Theta | RnnAndTheta | AutoregressionAndTheta | RnnThetaAndDamped | AutoregressionThetaAndDamped | MedianOfRnnThetaAndDamped
+        )
     }
 
     /// Whether the damped trend's forecast is in it.
     pub fn has_damped(self) -> bool {
-        matches!(self, Method::Damped | Method::RnnThetaAndDamped | Method::AutoregressionThetaAndDamped)
+        matches!(
+            self,
+            Method::Damped | Method::RnnThetaAndDamped | Method::AutoregressionThetaAndDamped | Method::MedianOfRnnThetaAndDamped
+        )
+    }
+
+    /// Its parts' forecasts (model units) made one: their median where it is one, else their mean.
+    pub fn combine(self, parts: &[&[Vec<f32>]]) -> Vec<Vec<f32>> {
+        match self {
+            Method::MedianOfRnnThetaAndDamped => median_of(parts),
+            _ => mean_of(parts),
+        }
     }
 
     /// The mean of the model `rolled`, Theta and the damped trend.
@@ -104,6 +121,7 @@ impl std::fmt::Display for Method {
             Method::Damped => "the damped trend",
             Method::RnnThetaAndDamped => "the mean of the RNN, Theta and the damped trend",
             Method::AutoregressionThetaAndDamped => "the mean of the autoregression alone, Theta and the damped trend",
+            Method::MedianOfRnnThetaAndDamped => "the median of the RNN, Theta and the damped trend",
         })
     }
 }
@@ -173,10 +191,42 @@ pub fn mean_of(parts: &[&[Vec<f32>]]) -> Vec<Vec<f32>> {
     (0..parts[0].len()).map(|h| (0..parts[0][h].len()).map(|i| mean(h, i)).collect()).collect()
 }
 
+/// The median of forecasts in model units, each (horizon, origin, feature) alone: the middle
+/// one, or the mean of the middle two.
+pub fn median_of(parts: &[&[Vec<f32>]]) -> Vec<Vec<f32>> {
+    let median = |h: usize, i: usize| {
+        let mut v: Vec<f32> = parts.iter().map(|p| p[h][i]).collect();
+        v.sort_by(f32::total_cmp);
+        let n = v.len();
+        match n % 2 {
+            1 => v[n / 2],
+            _ => ((v[n / 2 - 1] as f64 + v[n / 2] as f64) / 2.0) as f32,
+        }
+    };
+    (0..parts[0].len()).map(|h| (0..parts[0][h].len()).map(|i| median(h, i)).collect()).collect()
+}
+
 /// The drift's forecasts `steps` ahead from each of `origins` (rows of a file of one series), in
 /// model units, as `theta_ahead` gives them: from the series' first row to the row before each
 /// origin. None where either is a gap.
 pub fn drift_ahead(w: &Windows, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
     let from = |x: &[f64], t: usize| drift::ahead(&[x[0]], &[x[t - 1]], t, steps).into_iter().map(|row| row[0]).collect();
     each_feature(w, origins.len(), steps, |x| Some(origins.iter().map(|&t| from(x, t)).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each (horizon, origin, feature) alone: the middle of three, whichever part it comes from,
+    /// and the mean of the middle two of four.
+    #[test]
+    fn the_median_is_taken_at_each_point_alone() {
+        let (a, b, c) =
+            (vec![vec![1.0f32, 9.0], vec![5.0, -1.0]], vec![vec![2.0f32, 3.0], vec![4.0, 0.0]], vec![vec![3.0f32, 4.0], vec![6.0, 2.0]]);
+        assert_eq!(median_of(&[&a, &b, &c]), vec![vec![2.0, 4.0], vec![5.0, 0.0]]);
+        assert_eq!(median_of(&[&a, &b, &c, &a]), vec![vec![1.5, 6.5], vec![5.0, -0.5]]);
+        assert_eq!(Method::MedianOfRnnThetaAndDamped.combine(&[&a, &b, &c]), median_of(&[&a, &b, &c]));
+        assert_eq!(Method::RnnThetaAndDamped.combine(&[&a, &b, &c]), vec![vec![2.0, 16.0 / 3.0], vec![5.0, 1.0 / 3.0]]);
+    }
 }
