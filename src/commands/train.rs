@@ -197,10 +197,11 @@ impl std::fmt::Display for Report {
             _ if self.quiet => Ok(()),
             _ => write!(
                 f,
-                "{}trained {} epochs ({} steps, {} backward) in {:.1}s{}: test MSE {:.3e}; {}{}{}; wrote {out}",
+                "{}trained {} ({} step{}, {} backward) in {:.1}s{}: test MSE {:.3e}; {}{}{}; wrote {out}",
                 self.read.as_ref().map_or(String::new(), |r| format!("{r}\n")),
-                self.epoch,
+                if self.epoch == 1 { "1 epoch".to_string() } else { format!("{} epochs", self.epoch) },
                 self.step,
+                if self.step == 1 { "" } else { "s" },
                 self.backward,
                 self.seconds,
                 self.kept
