@@ -167,3 +167,36 @@ fn by_asks_for_a_forecaster_the_run_has_or_is_refused_in_one_line() {
         r.stderr
     );
 }
+
+/// `--ensemble 3`: the run itself and two more models, each trained bitwise as the run of its
+/// seed alone would be; the forecast rolls each on and takes their median at every step; the
+/// run's other outputs are the first model's. A member gone is named, with the fix.
+#[test]
+fn an_ensemble_forecasts_by_the_median_of_its_models_each_trained_as_its_seed_alone() {
+    let dir = scratch("end-ensemble");
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/elec_equip.csv");
+    let flags = ["--epochs", "5"];
+    let ensemble = trained(&dir, &csv, "ensemble", &[&flags[..], &["--ensemble", "3"]].concat());
+    let alone: Vec<PathBuf> = ["42", "43", "44"]
+        .iter()
+        .map(|seed| trained(&dir, &csv, &format!("seed-{seed}"), &[&flags[..], &["--seed", seed]].concat()))
+        .collect();
+    let bytes = |p: PathBuf| std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    assert!(bytes(ensemble.join("predictions.csv")) == bytes(alone[0].join("predictions.csv")), "the run's outputs are the first model's");
+    for k in 1..3 {
+        let member = bytes(ensemble.join(format!("member-{k}.safetensors")));
+        assert!(member == bytes(alone[k].join("weights.safetensors")), "member {k} is the run of --seed {} alone", 42 + k);
+    }
+    let number = |v: &String| -> f64 { v.parse().unwrap() };
+    let (median, _) = forecast(&ensemble, &["--by", "rnn"]);
+    let each: Vec<Vec<f64>> = alone.iter().map(|run| forecast(run, &["--by", "rnn"]).0.iter().map(number).collect()).collect();
+    for (h, m) in median.iter().map(number).enumerate() {
+        let mut three = [each[0][h], each[1][h], each[2][h]];
+        three.sort_by(f64::total_cmp);
+        assert_eq!(m, three[1], "step {h}: {m} is not the median of {three:?}");
+    }
+    assert!((0..median.len()).any(|h| number(&median[h]) != each[0][h]), "the median is not the first model's forecast alone");
+    std::fs::remove_file(ensemble.join("member-2.safetensors")).unwrap();
+    let r = run(&["forecast", s(&ensemble)]);
+    assert_clean_error(&r, 1, "member-2.safetensors is missing: the run's --ensemble 3 did not finish training its models (train --resume");
+}

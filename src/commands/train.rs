@@ -9,9 +9,9 @@ use crate::files::checkpoint::Checkpoint;
 use crate::files::config::{RunConfig, SeriesScaling, Versions};
 use crate::files::export::export_torchscript;
 use crate::files::predictions::Written;
-use crate::files::run_dir::RunDir;
+use crate::files::run_dir::{member_file, RunDir};
 use crate::files::tables::{baselines_csv, scores_csv, BaselineScore, ALL_SERIES};
-use crate::files::weights::read_params;
+use crate::files::weights::{read_params, save_safetensors};
 use crate::forecasters::rnn::{Predicted, Rnn};
 use crate::forecasters::scores::{self, Score};
 use crate::forecasters::{self, Forecaster};
@@ -101,6 +101,7 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
     let ended = train::run_epochs(&mut trainer, controls.checkpoint_every, &stop, &progress, &mut save)?;
     let mut report = Report::of(&trainer, ended.clone(), &out, controls.quiet, &run, (&baselines, &baseline_rows));
     report.read = prepare::choices(&settings, &windows.series, season);
+    report.ensemble = settings.ensemble;
     match ended {
         Ended::Finished => {}
         Ended::Diverged { epoch, step, why } => bail!(
@@ -111,9 +112,11 @@ pub fn run(args: &TrainArgs) -> Result<Report> {
         _ => return Ok(report),
     }
 
-    // The outputs, from the kept weights.
-    let held = Held { run, baselines: baseline_rows, metrics: trainer.metrics.clone() };
+    // The ensemble's other members, then the outputs, from the first's kept weights.
+    let members = |e| crate::signals::during(e, "the ensemble's members", Some(&out));
+    train_members(&out, &settings, &windows, controls, &stop).map_err(members)?;
     let after = |e| crate::signals::during(e, "the run's outputs", Some(&out));
+    let held = Held { run, baselines: baseline_rows, metrics: trainer.metrics.clone() };
     (report.test_loss, report.best) = write_outputs(&out, &settings, trainer, windows, (&baselines, season), held).map_err(after)?;
     Ok(report)
 }
@@ -141,6 +144,8 @@ pub struct Report {
     pub best: Option<(String, f64)>,
     /// What the reader chose by itself (`prepare::choices`): a line before the summary's.
     pub read: Option<String>,
+    /// `--ensemble`: the models trained in all.
+    pub ensemble: u64,
 }
 
 impl Report {
@@ -182,6 +187,7 @@ impl Report {
             gaps: run.gaps.clone(),
             best: None,
             read: None,
+            ensemble: 1,
         }
     }
 }
@@ -197,7 +203,7 @@ impl std::fmt::Display for Report {
             _ if self.quiet => Ok(()),
             _ => write!(
                 f,
-                "{}trained {} ({} step{}, {} backward) in {:.1}s{}: test MSE {:.3e}; {}{}{}; wrote {out}",
+                "{}trained {} ({} step{}, {} backward) in {:.1}s{}{}: test MSE {:.3e}; {}{}{}; wrote {out}",
                 self.read.as_ref().map_or(String::new(), |r| format!("{r}\n")),
                 if self.epoch == 1 { "1 epoch".to_string() } else { format!("{} epochs", self.epoch) },
                 self.step,
@@ -207,6 +213,14 @@ impl std::fmt::Display for Report {
                 self.kept
                     .as_ref()
                     .map_or(String::new(), |k| format!("; kept epoch {} (lowest validation MSE, {:.3e})", k.epoch, k.val_loss)),
+                match self.ensemble {
+                    1 => String::new(),
+                    n => format!(
+                        "; {} more model{} for --ensemble {n}, whose median the forecast takes",
+                        n - 1,
+                        if n == 2 { "" } else { "s" }
+                    ),
+                },
                 self.test_loss,
                 self.baselines.iter().map(|b| format!("{} {:.3e}", b.label, b.test_loss)).collect::<Vec<_>>().join(", "),
                 if self.gaps.cells > 0 { format!(" ({})", self.gaps) } else { String::new() },
@@ -392,6 +406,25 @@ fn write_outputs(
     figures::run::draw(drawn, Some(table), &out.join("plots"))?;
     let pooled: Vec<Score> = scores.iter().filter(|s| s.series.is_none() || s.series.as_deref() == Some(ALL_SERIES)).cloned().collect();
     Ok((test_loss, scores::best(&pooled)))
+}
+
+/// `--ensemble N`'s other members: each trained as the first was, from --seed + k, its kept
+/// weights in `member_file(k)` (k from 1); the forecast rolls every member on and takes the
+/// median. Nothing else of theirs is kept.
+fn train_members(out: &Path, settings: &Settings, windows: &Windows, controls: &Controls, stop: &Stop) -> Result<()> {
+    for k in 1..settings.ensemble {
+        let member = Settings { seed: settings.seed.wrapping_add(k), ..settings.clone() };
+        if !controls.quiet {
+            eprintln!("ensemble: training model {} of {} (--seed {})", k + 1, settings.ensemble, member.seed);
+        }
+        let mut t = Trainer::start(&member, windows, Initial::Seeded, controls.backward.backward)?;
+        let quiet = Progress::new(true, 0, member.epochs as u64);
+        if let Ended::Interrupted(signal) = train::run_epochs(&mut t, 0, stop, &quiet, &mut |_| Ok(()))? {
+            bail!(crate::signals::Stopped { signal, during: "the ensemble's members", saved_in: None });
+        }
+        save_safetensors(&t.kept_params(), &out.join(member_file(k)))?;
+    }
+    Ok(())
 }
 
 /// scores.csv: each forecaster's errors on the test tail (the RNN's first), in the series' units,

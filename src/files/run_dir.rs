@@ -11,6 +11,11 @@ use anyhow::{bail, Context, Result};
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 
+/// The weights of `--ensemble`'s member `k` (from 1; the first model is weights.safetensors).
+pub fn member_file(k: u64) -> String {
+    format!("member-{k}.safetensors")
+}
+
 /// The outputs of a finished run, derived from its final weights: a new run in the directory
 /// removes them before it trains, so that whatever it leaves (finished, stopped or failed)
 /// never sits beside another run's weights.
@@ -74,9 +79,10 @@ impl RunDir {
         }
     }
 
-    /// Removes what an earlier finished run left (`FINISHED_OUTPUTS`).
+    /// Removes what an earlier finished run left (`FINISHED_OUTPUTS`, and its ensemble's members).
     pub fn remove_finished_outputs(&self) -> Result<()> {
-        for name in FINISHED_OUTPUTS {
+        let members = (1..).map(member_file).take_while(|name| self.path.join(name).exists());
+        for name in FINISHED_OUTPUTS.iter().map(|s| s.to_string()).chain(members.collect::<Vec<_>>()) {
             let path = self.path.join(name);
             match std::fs::remove_file(&path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

@@ -126,22 +126,38 @@ impl std::fmt::Display for Method {
     }
 }
 
-/// A forecaster that rolls a window on: the RNN over its framing, or the framing alone.
+/// A forecaster that rolls a window on: the RNN over its framing (an ensemble's every member,
+/// `--ensemble`), or the framing alone.
 #[derive(Clone, Copy)]
 pub struct Roller<'a> {
     /// None: the framing's prediction alone (the model's output at 0).
     rnn: Option<&'a RNN>,
+    /// The ensemble's other members, each rolled on by itself.
+    members: &'a [RNN],
     framing: &'a Framing,
 }
 
 impl<'a> Roller<'a> {
-    pub fn of(by: Method, rnn: &'a RNN, framing: &'a Framing) -> Roller<'a> {
-        Roller { rnn: (by.rolls() == Some(Method::Rnn)).then_some(rnn), framing }
+    /// `by`'s model: the RNN `rnn` and the ensemble's other `members`, or the framing alone.
+    pub fn of(by: Method, rnn: &'a RNN, members: &'a [RNN], framing: &'a Framing) -> Roller<'a> {
+        Roller { rnn: (by.rolls() == Some(Method::Rnn)).then_some(rnn), members, framing }
     }
 }
 
-/// The closed loop on a batch of windows: `steps` predictions each, fed back, in model units.
-pub fn roll(model: Roller, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
+/// The closed loop on a batch of windows: `steps` predictions each, fed back, in model units;
+/// of an ensemble, each member's loop on its own predictions, and their median at each step.
+pub fn roll(model: Roller, window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
+    let Some(first) = model.rnn.filter(|_| !model.members.is_empty()) else { return roll_one(model, window, steps) };
+    let each = std::iter::once(first).chain(model.members).map(|rnn| {
+        let one = Roller { rnn: Some(rnn), members: &[], framing: model.framing };
+        roll_one(one, window.shallow_clone(), steps)
+    });
+    let each = each.collect::<Result<Vec<_>>>()?;
+    Ok(median_of(&each.iter().map(|e| &e[..]).collect::<Vec<_>>()))
+}
+
+/// The closed loop of one model.
+fn roll_one(model: Roller, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
     let seq = window.size()[1];
     let mut out = Vec::with_capacity(steps);
     for _ in 0..steps {

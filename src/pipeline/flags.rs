@@ -302,7 +302,7 @@ mod tests {
 
     /// Every setting, given a value other than its default: each must reach its field, and each
     /// must be refused by name when it contradicts a resumed run.
-    const EVERY_FLAG: [(&str, &str); 30] = [
+    const EVERY_FLAG: [(&str, &str); 31] = [
         ("--seq-len", "7"),
         ("--activation", "relu"),
         ("--data", "x.csv"),
@@ -317,6 +317,7 @@ mod tests {
         ("--batch-size", "3"),
         ("--lr", "0.5"),
         ("--seed", "9"),
+        ("--ensemble", "3"),
         ("--no-shuffle", ""),
         ("--init", "w.safetensors"),
         ("--loss", "all"),

@@ -48,7 +48,8 @@ pub fn forecast(trained: &TrainedArgs, asked: &Asked) -> Result<Vec<Forecast>> {
         false => (vec![(0, windows)], None),
     };
     let (by, choice, rolled) = choose(&loaded, &singles, steps, asked)?;
-    let (held_out, future) = (Roller::of(by, &loaded.rnn, &loaded.framing), Roller::of(by, &loaded.rnn, &future));
+    let (rnn, members) = (&loaded.rnn, &loaded.members[..]);
+    let (held_out, future) = (Roller::of(by, rnn, members, &loaded.framing), Roller::of(by, rnn, members, &future));
     let models = Models { held_out, future, by, choice: choice.as_ref() };
     let all: Vec<(usize, Validated)> =
         singles.into_iter().zip(rolled).map(|((k, w), v)| (k, Validated::of(&loaded, w, v, asked))).collect();
@@ -108,7 +109,7 @@ struct HeldOut {
 fn candidates(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize) -> Result<Vec<(Method, Vec<[band::Rolled; 2]>)>> {
     let season = loaded.run.as_ref().and_then(|r| r.season);
     let by_model = |by: Method| -> Result<(Method, Vec<[band::Rolled; 2]>)> {
-        let model = Roller::of(by, &loaded.rnn, &loaded.framing);
+        let model = Roller::of(by, &loaded.rnn, &loaded.members, &loaded.framing);
         let loops = singles.iter().map(|(_, w)| {
             let test = w.ds.len() - w.test_start();
             Ok([band::Rolled::of(model, w, w.n_train, w.n_val, steps)?, band::Rolled::of(model, w, w.test_start(), test, steps)?])

@@ -56,6 +56,8 @@ impl TrainedArgs {
 pub struct Loaded {
     _vs: nn::VarStore,
     pub rnn: RNN,
+    /// `--ensemble`'s other members (none of a run of one model, or of weights given alone).
+    pub members: Vec<RNN>,
     pub seq_len: i64,
     /// How the run put its windows to the model (the blog's without a config.json).
     pub framing: Framing,
@@ -99,7 +101,32 @@ pub fn load_model(weights: &Path, model: &ModelArgs) -> Result<Loaded> {
         bail!("--seq-len {seq_len}: the run's linear autoregression (--target linear) reads windows of {} rows", saved.seq_len);
     }
     let framing = Framing { target: saved.target, norm: saved.window_norm, linear };
-    Ok(Loaded { _vs: vs, rnn, seq_len, framing, run })
+    let members = match run.as_ref().filter(|r| r.settings.ensemble > 1 && weights.ends_with("weights.safetensors")) {
+        Some(r) => members_of(weights, r.settings.ensemble, &vs, sizes.hidden, activation)?,
+        None => vec![],
+    };
+    vs.freeze();
+    Ok(Loaded { _vs: vs, rnn, members, seq_len, framing, run })
+}
+
+/// The ensemble's other members beside a run's `weights`, each in a model of the first's sizes.
+fn members_of(weights: &Path, n: u64, vs: &nn::VarStore, hidden: i64, activation: crate::model::Activation) -> Result<Vec<RNN>> {
+    let dir = weights.parent().unwrap_or(Path::new("."));
+    let each = (1..n).map(|k| {
+        let path = dir.join(crate::files::run_dir::member_file(k));
+        if !path.exists() {
+            bail!(
+                "{} is missing: the run's --ensemble {n} did not finish training its models (train --resume {} writes it)",
+                path.display(),
+                dir.display()
+            );
+        }
+        let params = read_params(&path)?;
+        let member = RNN::new(&vs.root().sub(format!("member{k}")), sizes_of(&path, &params)?.features, hidden, activation);
+        member.copy_parameters(params.iter().map(|(_, t)| t)).with_context(|| format!("{}", path.display()))?;
+        Ok(member)
+    });
+    each.collect()
 }
 
 /// The windows to run a trained model on. With a config.json beside the weights, the run's own

@@ -74,6 +74,10 @@ pub struct Settings {
     /// Seed of the initial weights (as torch.manual_seed) and of the batch order
     #[arg(long, default_value_t = 42, value_parser = checked(any::<u64>), help_heading = TRAINING)]
     pub seed: u64,
+    /// Train N models, from --seed, --seed + 1, ...; the forecast rolls each on and takes the median of their forecasts at each step (the outputs of train and predict are the first's)
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = checked(check::ensemble), help_heading = TRAINING)]
+    pub ensemble: u64,
     /// Keep the windows in order instead of shuffling them each epoch
     #[arg(long, help_heading = TRAINING)]
     pub no_shuffle: bool,
@@ -279,6 +283,15 @@ pub fn shown(v: &serde_json::Value) -> String {
     }
 }
 
+/// One model: runs before `--ensemble` trained one (and config.json leaves it out then).
+fn one() -> u64 {
+    1
+}
+
+fn is_one(n: &u64) -> bool {
+    *n == 1
+}
+
 /// What a CSV series' defaults depend on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CsvSeries {
@@ -353,6 +366,9 @@ pub mod check {
         } else {
             Err(format!("{v} is not in [0, 1)"))
         }
+    }
+    pub fn ensemble(v: &u64) -> Result<(), String> {
+        within(*v, 1, 100)
     }
     pub fn threads(v: &i32) -> Result<(), String> {
         within(*v, 1, 1024)
