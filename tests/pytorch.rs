@@ -427,6 +427,9 @@ fn many_columns_autoregress_each_on_its_own_lags_bitwise_as_in_python() {
         assert_eq!(rust["own_lags"], true, "73 inputs from about 60 training windows: each column on its own lags");
         assert!(rust["weights"].as_array().is_some_and(|w| w.len() == 13 * 6) && rust == python, "{rust} {python}");
     }
+    // model.pt carries the columns' own lags: in Python alone, it gives predictions.csv to the bit
+    let run = Path::new(env!("CARGO_TARGET_TMPDIR")).join("parity-own-lags-training").join("rust-fast");
+    assert_py_ok(&py(&["tests/python/check_export_units.py", s(&run), s(&csv)]), "model.pt of the columns' own lags");
 }
 
 /// A long-format file (--series-column): three series of different lengths and magnitudes,
