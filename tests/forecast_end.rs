@@ -188,7 +188,8 @@ fn an_ensemble_forecasts_by_the_median_of_its_models_each_trained_as_its_seed_al
         assert!(member == bytes(alone[k].join("weights.safetensors")), "member {k} is the run of --seed {} alone", 42 + k);
     }
     let number = |v: &String| -> f64 { v.parse().unwrap() };
-    let (median, _) = forecast(&ensemble, &["--by", "rnn"]);
+    let (median, said) = forecast(&ensemble, &["--by", "rnn"]);
+    assert!(said.contains("by the RNN (as --by rnn asked; the RNN the median of 3 models' closed loops; its closed loops"), "{said}");
     let each: Vec<Vec<f64>> = alone.iter().map(|run| forecast(run, &["--by", "rnn"]).0.iter().map(number).collect()).collect();
     for (h, m) in median.iter().map(number).enumerate() {
         let mut three = [each[0][h], each[1][h], each[2][h]];

@@ -188,7 +188,11 @@ fn chosen(by: Method, choice: Option<&Choice>) -> String {
         Reason::Combined => "the default for a series with a season; ".to_string(),
         Reason::Least => String::new(),
     };
-    format!(", by {by} ({asked}its closed loops on the held-out tails err {mine:.4}, against {}; MASE-scaled)", others.join(", "))
+    let ensemble = match c.models {
+        1 => String::new(),
+        n => format!("the RNN the median of {n} models' closed loops; "),
+    };
+    format!(", by {by} ({asked}{ensemble}its closed loops on the held-out tails err {mine:.4}, against {}; MASE-scaled)", others.join(", "))
 }
 
 /// The summary of a forecast of many series: their mean closed-loop MASE and the band's coverage.

@@ -207,7 +207,8 @@ fn choose(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize, asked: &A
     };
     let (by, loops) = all.swap_remove(best);
     let held_out = loops.into_iter().zip(scales).map(|([validation, test], band_scale)| HeldOut { validation, test, band_scale });
-    Ok((by, (errors.len() > 1).then_some(Choice { errors, reason }), held_out.collect()))
+    let models = loaded.members.len() + 1;
+    Ok((by, (errors.len() > 1).then_some(Choice { errors, reason, models }), held_out.collect()))
 }
 
 /// The forecast's default for series with a season, where Theta and the damped trend can

@@ -252,6 +252,8 @@ pub fn is_band_step(s: f64) -> bool {
 pub struct Choice {
     pub errors: Vec<(Method, f64)>,
     pub reason: Reason,
+    /// The models the RNN rolls on (`--ensemble`; 1 without one).
+    pub models: usize,
 }
 
 /// Why a forecaster forecast.
