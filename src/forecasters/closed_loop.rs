@@ -201,25 +201,29 @@ fn each_feature(w: &Windows, origins: usize, steps: usize, ahead: impl Fn(&[f64]
     out.iter().flatten().all(|v| v.is_finite()).then_some(out)
 }
 
+/// Forecasts in model units made one by `one`, each (horizon, origin, feature) alone from the
+/// parts' values there, in the parts' order.
+fn pointwise(parts: &[&[Vec<f32>]], one: impl Fn(Vec<f32>) -> f32) -> Vec<Vec<f32>> {
+    let at = |h: usize, i: usize| one(parts.iter().map(|p| p[h][i]).collect());
+    (0..parts[0].len()).map(|h| (0..parts[0][h].len()).map(|i| at(h, i)).collect()).collect()
+}
+
 /// The mean of forecasts in model units, each (horizon, origin, feature) alone.
 pub fn mean_of(parts: &[&[Vec<f32>]]) -> Vec<Vec<f32>> {
-    let mean = |h: usize, i: usize| (parts.iter().map(|p| p[h][i] as f64).sum::<f64>() / parts.len() as f64) as f32;
-    (0..parts[0].len()).map(|h| (0..parts[0][h].len()).map(|i| mean(h, i)).collect()).collect()
+    pointwise(parts, |v| (v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64) as f32)
 }
 
 /// The median of forecasts in model units, each (horizon, origin, feature) alone: the middle
 /// one, or the mean of the middle two.
 pub fn median_of(parts: &[&[Vec<f32>]]) -> Vec<Vec<f32>> {
-    let median = |h: usize, i: usize| {
-        let mut v: Vec<f32> = parts.iter().map(|p| p[h][i]).collect();
+    pointwise(parts, |mut v| {
         v.sort_by(f32::total_cmp);
         let n = v.len();
         match n % 2 {
             1 => v[n / 2],
             _ => ((v[n / 2 - 1] as f64 + v[n / 2] as f64) / 2.0) as f32,
         }
-    };
-    (0..parts[0].len()).map(|h| (0..parts[0][h].len()).map(|i| median(h, i)).collect()).collect()
+    })
 }
 
 /// The drift's forecasts `steps` ahead from each of `origins` (rows of a file of one series), in

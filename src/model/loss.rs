@@ -71,13 +71,12 @@ pub fn evaluate(rnn: &RNN, framing: &Framing, inputs: &Tensor, targets: &Tensor)
         let squares = (predict_next(rnn, framing, &x) - y).square().to_kind(tch::Kind::Double).sum(tch::Kind::Double);
         Ok(f64::try_from(squares).unwrap_or(f64::NAN))
     });
-    if let Err(e) = &batches {
-        if e.is::<crate::signals::Stopped>() {
-            return Err(batches.unwrap_err());
-        }
-    }
-    // added in batch order, as one thread would
-    let sum = batches.map_or(f64::NAN, |squares| squares.iter().fold(0.0, |sum, s| sum + s));
+    let sum = match batches {
+        // added in batch order, as one thread would
+        Ok(squares) => squares.iter().fold(0.0, |sum, s| sum + s),
+        Err(e) if e.is::<crate::signals::Stopped>() => return Err(e),
+        Err(_) => f64::NAN,
+    };
     Ok(sum / (n as f64 * targets.size()[1] as f64))
 }
 
