@@ -415,10 +415,23 @@ def epoch_order(n, shuffle, seed, epoch):
 def unroll(model, inputs, hidden):
     hiddens = torch.zeros(inputs.shape[0], hidden)
     outputs = []
-    for t in range(inputs.shape[1]):  # the loop over time, outside forward
-        hiddens, yt = model(hiddens, inputs[:, t, :])
+    for x in inputs.unbind(1):  # the loop over time, outside forward (x_t as model/rnn.rs takes it)
+        hiddens, yt = model(hiddens, x)
         outputs.append(yt)
     return outputs
+
+
+def ahead(ds, first, count, h):
+    """data/windows.rs Windows::ahead: the windows' next h points [count, h, features] (--rollout),
+    NaN where a point is not the part's (past its end, across a gap, in the next series)."""
+    rows, known = [], []
+    for i in range(count):
+        for j in range(h):
+            ok = i + j < count and ds.targets[first + i + j] == ds.targets[first + i] + j
+            rows.append(i + j if ok else i)
+            known.append(ok)
+    y = ds.Y[first:first + count].index_select(0, torch.tensor(rows, dtype=torch.long)).view(count, h, -1)
+    return y.masked_fill(~torch.tensor(known).view(count, h, 1), float("nan"))
 
 
 def load_state_dict_file(path):
@@ -465,6 +478,7 @@ def main():
     p.add_argument("--epochs", type=int)  # 40; a CSV's: csv_defaults
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--rollout", type=int, default=1)
     p.add_argument("--no-shuffle", action="store_true")
     p.add_argument("--init")
     p.add_argument("--loss", choices=["last", "all"], default="last")
@@ -546,6 +560,9 @@ def main():
                 sys.exit("--ar-fit before-test: the autoregression cannot be solved")
     train_x, to_frame, _ = frame(ds.X[:n_train], a.target, a.window_norm)
     train_ds = TensorDataset(train_x, to_frame(ds.Y[:n_train]))
+    if a.rollout > 1:  # the windows as they are, each with its next points, framed as it rolls
+        train_ds = TensorDataset(ds.X[:n_train], ahead(ds, 0, n_train, a.rollout))
+        val_ahead = ahead(ds, n_train, n_val, a.rollout)
 
     def predict(x):  # in scaled units, whatever the framing
         inputs, _, back = frame(x, a.target, a.window_norm)
@@ -571,6 +588,26 @@ def main():
     def test_loss():
         return loss_on(test_x, test_y)
 
+    def rollout_loss(x, y):
+        """model/loss.rs: the forecast's closed loop over y's steps, each prediction fed back as
+        the window's newest point; the MSE over the known (not NaN) targets, in scaled units."""
+        known, truth = (~torch.isnan(y)).float(), torch.nan_to_num(y, nan=0.0)
+        window, total = x, torch.zeros(())
+        for j in range(y.shape[1]):
+            inputs, _, back = frame(window, a.target, a.window_norm)
+            nxt = back(unroll(model, inputs, a.hidden)[-1])
+            total = total + ((nxt - truth[:, j]).square() * known[:, j]).sum(dtype=torch.float32)
+            window = torch.cat([window[:, 1:], nxt.unsqueeze(1)], 1)
+        return total / known.sum(dtype=torch.float32)
+
+    def val_loss():
+        if a.rollout == 1:
+            return loss_on(val_x, val_y)
+        if n_val == 0:
+            return float("nan")
+        with torch.no_grad():
+            return rollout_loss(val_x, val_ahead).item()
+
     os.makedirs(a.out, exist_ok=True)
     metrics = ["epoch,train_loss,val_loss,test_loss,seconds"]
     best_val, best_epoch, best_state = math.inf, None, None  # the epoch of the lowest validation loss
@@ -584,8 +621,10 @@ def main():
         loader = DataLoader(train_ds, batch_size=a.batch_size, sampler=order.tolist())
         total, batches = 0.0, 0
         for inputs, targets in loader:
-            outputs = unroll(model, inputs, a.hidden)
-            if a.loss == "last":  # the blog: loss from the final step only
+            outputs = unroll(model, inputs, a.hidden) if a.rollout == 1 else None
+            if a.rollout > 1:  # the forecast's closed loop, backpropagated through
+                loss = rollout_loss(inputs, targets)
+            elif a.loss == "last":  # the blog: loss from the final step only
                 loss = criterion(outputs[-1], targets)
             else:  # every step predicts its next point
                 nexts = [inputs[:, t + 1, :] for t in range(a.seq_len - 1)] + [targets]
@@ -601,7 +640,7 @@ def main():
             total += value  # plain left-to-right f64 sum, as the Rust side does
             batches += 1
         seconds = time.perf_counter() - start
-        vl, tl = loss_on(val_x, val_y), test_loss()
+        vl, tl = val_loss(), test_loss()
         if vl < best_val:
             best_val, best_epoch = vl, epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}

@@ -184,7 +184,7 @@ fn python_weights_load_into_rust_predict_and_init() {
 /// the fast step), and demands bitwise equal files. The fast step computes the blog's model only
 /// (tanh, --loss last): elsewhere `--backward fast` says so and trains with autograd.
 fn parity(name: &str, args: &[&str]) {
-    let fast_applies = !args.windows(2).any(|w| w == ["--activation", "relu"] || w == ["--loss", "all"]);
+    let fast_applies = !args.windows(2).any(|w| w == ["--activation", "relu"] || w == ["--loss", "all"]) && !args.contains(&"--rollout");
     let dir = scratch(&format!("parity-{name}"));
     let python = dir.join("python");
     let mut b = vec!["scripts/reference.py", "--quiet", "--threads", "1", "--out", s(&python)];
@@ -457,6 +457,45 @@ fn many_series_in_one_file_train_bitwise_as_in_python() {
     assert!(!predictions.contains("\nd,"), "the series too short for a window is left out");
     let config = std::fs::read_to_string(rust.join("config.json")).unwrap();
     assert!(config.contains("\"series_column\": \"id\"") && config.contains("\"name\": \"c\""), "{config}");
+}
+
+/// `--rollout`: each training window rolled on by the forecast's closed loop, its predictions fed
+/// back, the loss over every step backpropagated through the rollout (and through the
+/// autoregression's anchor), the validation loss the same loop's: bitwise as in Python, on the
+/// circle (the blog's framing), a CSV series (`--target linear`, its inputs as they are and from
+/// their last point), and a file of many series (no rollout runs past a series' training rows).
+#[test]
+fn training_through_the_closed_loop_is_bitwise_pytorchs() {
+    let dir = scratch("parity-rollout-data");
+    parity("rollout-circle", &["--epochs", "2", "--hidden", "8", "--rollout", "3", "--val-fraction", "0.1"]);
+    let csv = dir.join("trend.csv");
+    write_series(&csv, "month,sales", 120, |i| {
+        let v = i as f64;
+        format!("{},{}", month(2000, i), 100.0 + 2.0 * v + 15.0 * (v * std::f64::consts::PI / 6.0).sin())
+    });
+    for norm in ["none", "last"] {
+        let args = ["--epochs", "3", "--hidden", "8", "--seq-len", "12", "--val-fraction", "0.2", "--rollout", "6", "--window-norm", norm];
+        parity(&format!("rollout-trend-{norm}"), &[&args[..], &["--data", s(&csv)]].concat());
+    }
+    let long = dir.join("long.csv");
+    let rows: Vec<String> = (0..60)
+        .flat_map(|i| [("a", 60, 5.0, 100.0), ("b", 45, 50.0, 1000.0)].into_iter().filter(move |s| i < s.1).map(move |s| (i, s)))
+        .map(|(i, (name, _, amp, level))| {
+            format!("{name},{},{}", month(2000, i), level + amp * (0.5 * i as f64).sin() + 0.02 * amp * i as f64)
+        })
+        .collect();
+    std::fs::write(&long, format!("id,month,y\n{}\n", rows.join("\n"))).unwrap();
+    parity(
+        "rollout-long",
+        &["--epochs", "2", "--hidden", "8", "--season", "6", "--rollout", "4", "--data", s(&long), "--series-column", "id"],
+    );
+    let config = std::fs::read_to_string(Path::new(env!("CARGO_TARGET_TMPDIR")).join("parity-rollout-long/rust-fast/config.json")).unwrap();
+    assert!(config.contains("\"rollout\": 4") && config.contains("\"backward\": \"autograd\""), "{config}");
+    // every step of the loop predicts from the window's end: a loss at every step of it has no target
+    let refused = dir.join("refused");
+    let r = run(&["train", "--quiet", "--rollout", "2", "--loss", "all", "--out", s(&refused)]);
+    assert_clean_error(&r, 1, "--rollout 2 scores the closed loop from the window's end: it needs --loss last");
+    assert!(!refused.exists(), "nothing written");
 }
 
 /// A dated series (semicolons, decimal commas, a date column found without the flag, a column left out) with

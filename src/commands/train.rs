@@ -169,7 +169,11 @@ impl Report {
         run: &RunConfig,
         (baselines, rows): (&[Box<dyn Forecaster>], &[BaselineScore]),
     ) -> Report {
-        let kept = train::best_epoch(&trainer.metrics).map(|epoch| Kept { epoch, val_loss: trainer.metrics[epoch - 1].val_loss });
+        let kept = train::best_epoch(&trainer.metrics).map(|epoch| Kept {
+            epoch,
+            val_loss: trainer.metrics[epoch - 1].val_loss,
+            rollout: trainer.settings.rollout,
+        });
         // baselines.csv's first rows are the whole file's (one series, or all of them pooled),
         // one per baseline in the list's order
         let baselines = baselines.iter().zip(rows).map(|(b, row)| BaselineLoss { label: b.label(), test_loss: row.test_loss }).collect();
@@ -210,9 +214,7 @@ impl std::fmt::Display for Report {
                 if self.step == 1 { "" } else { "s" },
                 self.backward,
                 self.seconds,
-                self.kept
-                    .as_ref()
-                    .map_or(String::new(), |k| format!("; kept epoch {} (lowest validation MSE, {:.3e})", k.epoch, k.val_loss)),
+                self.kept.as_ref().map_or(String::new(), |k| format!("; {k}")),
                 match self.ensemble {
                     1 => String::new(),
                     n => format!(
@@ -236,6 +238,18 @@ impl std::fmt::Display for Report {
 pub struct Kept {
     pub epoch: usize,
     pub val_loss: f64,
+    /// `--rollout`: the steps of the closed loop the validation loss is over.
+    pub rollout: u64,
+}
+
+impl std::fmt::Display for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let over = match self.rollout {
+            1 => String::new(),
+            n => format!(" over {n} closed-loop steps"),
+        };
+        write!(f, "kept epoch {} (lowest validation MSE{over}, {:.3e})", self.epoch, self.val_loss)
+    }
 }
 
 /// A baseline's MSE on the test tail, in model units, and its name in a sentence.

@@ -293,6 +293,27 @@ impl Windows {
         self.ds.slice(self.n_train, self.n_val)
     }
 
+    /// The `count` windows from `first` (one part: the training or the validation windows), each
+    /// with the `h` points after its window as targets, Y [windows, h, features] (`--rollout`):
+    /// NaN where a point is not the part's (past its end, across a gap, in the next series).
+    pub fn ahead(&self, first: usize, count: usize, h: usize) -> TrignoDS {
+        let part = self.ds.slice(first, count);
+        let targets = &self.targets[first..first + count];
+        let (mut rows, mut known) = (Vec::with_capacity(count * h), Vec::with_capacity(count * h));
+        for i in 0..count {
+            for j in 0..h {
+                // (a series' first target is seq_len rows into it: targets one apart are one series')
+                let ok = i + j < count && targets[i + j] == targets[i] + j;
+                rows.push((if ok { i + j } else { i }) as i64);
+                known.push(ok);
+            }
+        }
+        let (n, h, f) = (count as i64, h as i64, self.series.features() as i64);
+        let y = part.Y.index_select(0, &Tensor::from_slice(&rows)).view([n, h, f]);
+        let unknown = Tensor::from_slice(&known).view([n, h, 1]).logical_not();
+        TrignoDS { X: part.X, Y: y.masked_fill(&unknown, f64::NAN) }
+    }
+
     /// The first window of the test tail.
     pub fn test_start(&self) -> usize {
         self.n_train + self.n_val
@@ -405,6 +426,28 @@ mod tests {
         assert_eq!(&x[8..], &[1., 10., 2., 20., 3., 30., 4., 40.]);
         let y: Vec<f32> = Vec::try_from(ds.Y.flatten(0, -1)).unwrap();
         assert_eq!(y, vec![4., 40., 5., 50.]);
+    }
+
+    /// `--rollout`'s targets: each window's next points, none past the end of its part.
+    #[test]
+    fn the_points_ahead_stop_at_the_end_of_the_part() {
+        let series = Series {
+            names: vec!["a".into()],
+            rows: (0..10).map(|i| vec![i as f64]).collect::<Vec<_>>().into(),
+            time: None,
+            gaps: 0,
+            groups: None,
+        };
+        let w = Windows::new(series, ScalingRule::Unscaled, 2, Split { test_fraction: 0.0, val_fraction: 0.0 }).unwrap();
+        let values = |t: &Tensor| Vec::<f32>::try_from(t.flatten(0, -1)).unwrap();
+        let all = w.ahead(0, 8, 3);
+        assert_eq!(all.Y.size(), vec![8, 3, 1]);
+        assert_eq!(values(&all.X.select(0, 6)), vec![6., 7.], "the windows are the part's");
+        let y = values(&all.Y);
+        assert_eq!(&y[..3], &[2., 3., 4.]);
+        assert!(y[18] == 8. && y[19] == 9. && y[20].is_nan() && y[21] == 9. && y[22].is_nan() && y[23].is_nan(), "{y:?}");
+        let part = values(&w.ahead(2, 4, 3).Y);
+        assert!(part[9] == 7. && part[10].is_nan() && part[11].is_nan(), "the part ends at row 7: {part:?}");
     }
 
     #[test]

@@ -2,10 +2,10 @@
 
 use super::rnn::RNN;
 use crate::data::framing::Framing;
-use crate::data::{map_batches, per_worker, ONE_BATCH};
+use crate::data::{batches_of, map_batches, per_worker, TrignoDS, ONE_BATCH};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
-use tch::{Reduction, Tensor};
+use tch::{Kind, Reduction, Tensor};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -39,6 +39,56 @@ pub fn batch_loss(rnn: &RNN, inputs: &Tensor, targets: &Tensor, kind: LossKind) 
             Tensor::stack(&losses, 0).mean(None)
         }
     }
+}
+
+/// The loss of the forecast's closed loop (`--rollout`), recorded for autograd: each window
+/// framed, its next point predicted and fed back as the window's newest, as `forecast` rolls it,
+/// once per step of `ahead` [windows, steps, features]; the mean squared error, in scaled units,
+/// over every step and feature whose target is known (not NaN), the gradient running back
+/// through every step (and through the autoregression's anchor, which reads the fed-back points).
+pub fn rollout_loss(rnn: &RNN, framing: &Framing, inputs: &Tensor, ahead: &Tensor) -> Tensor {
+    let (squares, known) = rollout_sums(rnn, framing, inputs, ahead);
+    squares / known
+}
+
+/// The closed loop's summed squared errors and the number of known targets they sum over.
+fn rollout_sums(rnn: &RNN, framing: &Framing, inputs: &Tensor, ahead: &Tensor) -> (Tensor, Tensor) {
+    let (seq, steps) = (inputs.size()[1], ahead.size()[1]);
+    let known = ahead.isnan().logical_not().to_kind(Kind::Float);
+    let truth = ahead.nan_to_num(0.0, None::<f64>, None::<f64>);
+    let mut window = inputs.shallow_clone();
+    let mut sum = Tensor::zeros([], (Kind::Float, inputs.device()));
+    for j in 0..steps {
+        let framed = framing.frame(&window);
+        let out = rnn.unroll(&framed.inputs, rnn.zero_hidden(&framed.inputs)).pop().expect("a window has at least one step");
+        let next = framed.prediction(&out);
+        sum = sum + ((&next - truth.select(1, j)).square() * known.select(1, j)).sum(Kind::Float);
+        window = Tensor::cat(&[window.narrow(1, 1, seq - 1), next.unsqueeze(1)], 1);
+    }
+    (sum, known.sum(Kind::Float))
+}
+
+/// The closed loop's MSE over a set of windows with their next points (`Windows::ahead`), NaN
+/// for none: in one batch, or beyond `ONE_BATCH` windows each batch's sums added in f64, a
+/// signal's stop read between the batches.
+pub fn evaluate_rollout(rnn: &RNN, framing: &Framing, windows: &TrignoDS) -> Result<f64> {
+    let n = windows.len();
+    if n == 0 {
+        return Ok(f64::NAN);
+    }
+    let value = |t: Tensor| f64::try_from(t).unwrap_or(f64::NAN);
+    tch::no_grad(|| {
+        if n <= ONE_BATCH {
+            return Ok(value(rollout_loss(rnn, framing, &windows.X, &windows.Y)));
+        }
+        let (mut squares, mut known) = (0.0, 0.0);
+        for (first, count) in batches_of(n) {
+            crate::signals::check("the validation's closed loops")?;
+            let (s, k) = rollout_sums(rnn, framing, &windows.X.narrow(0, first, count), &windows.Y.narrow(0, first, count));
+            (squares, known) = (squares + value(s), known + value(k));
+        }
+        Ok(squares / known)
+    })
 }
 
 /// The model's prediction of each window's next point, `inputs` framed as it was trained on

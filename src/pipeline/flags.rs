@@ -302,7 +302,7 @@ mod tests {
 
     /// Every setting, given a value other than its default: each must reach its field, and each
     /// must be refused by name when it contradicts a resumed run.
-    const EVERY_FLAG: [(&str, &str); 31] = [
+    const EVERY_FLAG: [(&str, &str); 32] = [
         ("--seq-len", "7"),
         ("--activation", "relu"),
         ("--data", "x.csv"),
@@ -318,6 +318,7 @@ mod tests {
         ("--lr", "0.5"),
         ("--seed", "9"),
         ("--ensemble", "3"),
+        ("--rollout", "4"),
         ("--no-shuffle", ""),
         ("--init", "w.safetensors"),
         ("--loss", "all"),

@@ -78,6 +78,10 @@ pub struct Settings {
     #[serde(default = "one", skip_serializing_if = "is_one")]
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = checked(check::ensemble), help_heading = TRAINING)]
     pub ensemble: u64,
+    /// Train for the forecast's closed loop over N steps: each training window rolled on N times on its own predictions, as `forecast` rolls it, the loss the mean of every step's MSE (backpropagation through the rollout) and the validation loss the same loop's; the test loss stays one step ahead (1: one step ahead, the blog's)
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = checked(check::rollout), help_heading = TRAINING)]
+    pub rollout: u64,
     /// Keep the windows in order instead of shuffling them each epoch
     #[arg(long, help_heading = TRAINING)]
     pub no_shuffle: bool,
@@ -237,6 +241,9 @@ impl Settings {
         if self.target != Target::Level && self.loss == LossKind::All {
             return Err(format!("target: --target {} predicts the step after the window only: it needs --loss last", self.target));
         }
+        if self.rollout > 1 && self.loss == LossKind::All {
+            return Err(format!("rollout: --rollout {} scores the closed loop from the window's end: it needs --loss last", self.rollout));
+        }
         if self.transform != Transform::None && self.data.is_none() {
             return Err(format!(
                 "transform: --transform {} is for a CSV series (--data FILE): the built-in circle crosses 0",
@@ -283,7 +290,8 @@ pub fn shown(v: &serde_json::Value) -> String {
     }
 }
 
-/// One model: runs before `--ensemble` trained one (and config.json leaves it out then).
+/// One model, one step: runs before `--ensemble` and `--rollout` (and config.json leaves them
+/// out then).
 fn one() -> u64 {
     1
 }
@@ -369,6 +377,9 @@ pub mod check {
     }
     pub fn ensemble(v: &u64) -> Result<(), String> {
         within(*v, 1, 100)
+    }
+    pub fn rollout(v: &u64) -> Result<(), String> {
+        within(*v, 1, 1000)
     }
     pub fn threads(v: &i32) -> Result<(), String> {
         within(*v, 1, 1024)

@@ -9,7 +9,7 @@ use crate::data::framing::Framing;
 use crate::data::{epoch_order, TrignoDS, Windows};
 use crate::exact::optim::{clip_grad_norm, Adam, AdamConfig, AdamPath, AdamState};
 use crate::fast::{self, Backward, BackwardArg};
-use crate::model::loss::{batch_loss, evaluate};
+use crate::model::loss::{batch_loss, evaluate, evaluate_rollout, rollout_loss};
 use crate::model::RNN;
 use anyhow::{bail, Context, Result};
 use std::time::Instant;
@@ -199,11 +199,13 @@ impl Trainer {
         let params: Vec<&Tensor> = rnn.named_parameters().iter().map(|(_, t)| *t).collect();
         let optimizer = Adam::new(&params, AdamConfig::with_lr(settings.lr));
         let framing = settings.framing(windows)?;
-        let (train, validation, test) = (
-            framed(&windows.training(), &framing).to_device(device),
-            windows.validation().to_device(device),
-            windows.test().to_device(device),
-        );
+        // (--rollout: the windows as they are, each with its next points, framed as it rolls)
+        let rollout = settings.rollout as usize;
+        let (train, validation, test) = match rollout {
+            1 => (framed(&windows.training(), &framing), windows.validation(), windows.test()),
+            h => (windows.ahead(0, windows.n_train, h), windows.ahead(windows.n_train, windows.n_val, h), windows.test()),
+        };
+        let (train, validation, test) = (train.to_device(device), validation.to_device(device), test.to_device(device));
         let mut t = Trainer {
             settings: settings.clone(),
             device,
@@ -235,7 +237,9 @@ impl Trainer {
             return;
         }
         let s = &self.settings;
-        let why = match fast::why_not(s.activation, s.loss, self.device) {
+        let rollout =
+            (s.rollout > 1).then_some(fast::WhyNot::NotThisRun("--rollout trains through the closed loop, which it does not roll"));
+        let why = match rollout.or_else(|| fast::why_not(s.activation, s.loss, self.device)) {
             None if self.fast_agrees() => {
                 self.backward = Backward::Fast;
                 return;
@@ -281,7 +285,10 @@ impl Trainer {
                 loss
             }
             None => {
-                let loss = batch_loss(&self.rnn, &batch.X, &batch.Y, self.settings.loss);
+                let loss = match self.settings.rollout {
+                    1 => batch_loss(&self.rnn, &batch.X, &batch.Y, self.settings.loss),
+                    _ => rollout_loss(&self.rnn, &self.framing, &batch.X, &batch.Y),
+                };
                 laps.lap(Phase::Forward);
                 self.optimizer.zero_grad();
                 loss.backward();
@@ -309,8 +316,12 @@ impl Trainer {
     /// Closes epoch `epoch`: its train loss, the validation and test losses, the clock; and keeps
     /// the parameters when the validation loss is the lowest yet.
     fn end_epoch(&mut self, epoch: usize) -> Result<EpochMetrics> {
-        let val_loss =
-            if self.validation.is_empty() { f64::NAN } else { evaluate(&self.rnn, &self.framing, &self.validation.X, &self.validation.Y)? };
+        let v = &self.validation;
+        let val_loss = match (v.is_empty(), self.settings.rollout) {
+            (true, _) => f64::NAN,
+            (false, 1) => evaluate(&self.rnn, &self.framing, &v.X, &v.Y)?,
+            (false, _) => evaluate_rollout(&self.rnn, &self.framing, v)?,
+        };
         let m = EpochMetrics {
             epoch,
             train_loss: self.position.epoch_loss / self.batches_per_epoch() as f64,
