@@ -415,8 +415,8 @@ def epoch_order(n, shuffle, seed, epoch):
 def unroll(model, inputs, hidden):
     hiddens = torch.zeros(inputs.shape[0], hidden)
     outputs = []
-    for x in inputs.unbind(1):  # the loop over time, outside forward (x_t as model/rnn.rs takes it)
-        hiddens, yt = model(hiddens, x)
+    for t in range(inputs.shape[1]):  # the loop over time, outside forward
+        hiddens, yt = model(hiddens, inputs[:, t, :])
         outputs.append(yt)
     return outputs
 
