@@ -78,7 +78,7 @@ pub struct Settings {
     #[serde(default = "one", skip_serializing_if = "is_one")]
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = checked(check::ensemble), help_heading = TRAINING)]
     pub ensemble: u64,
-    /// Train for the forecast's closed loop over N steps: each training window rolled on N times on its own predictions, as `forecast` rolls it, the loss the mean of every step's MSE (backpropagation through the rollout) and the validation loss the same loop's; the test loss stays one step ahead (1: one step ahead, the blog's)
+    /// Train for the forecast's closed loop over N steps: each training window rolled on N times on its own predictions, as `forecast` rolls it, the loss the mean of every step's MSE (backpropagation through the rollout) and the validation loss the same loop's; the test loss stays one step ahead (1: one step ahead)
     #[serde(default = "one", skip_serializing_if = "is_one")]
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = checked(check::rollout), help_heading = TRAINING)]
     pub rollout: u64,
