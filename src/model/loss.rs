@@ -139,6 +139,30 @@ mod tests {
     use crate::model::Activation;
     use tch::{nn, Device, Kind};
 
+    /// `--rollout`'s validation beyond one batch: each batch's sums added, over the known targets
+    /// of every batch (a NaN target left out), the loss of the whole set at once to float32's
+    /// rounding; and a rollout of one step is the one-step MSE.
+    #[test]
+    fn the_closed_loops_validation_adds_its_batches_over_their_known_targets() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let mut rnn = RNN::new(&vs.root(), 1, 3, Activation::Tanh);
+        rnn.init_like_pytorch(7);
+        let n = ONE_BATCH as i64 + 100;
+        let (x, y) = crate::seeded(5, || {
+            (Tensor::randn([n, 4, 1], (Kind::Float, Device::Cpu)), Tensor::randn([n, 3, 1], (Kind::Float, Device::Cpu)))
+        });
+        // the last batch's windows know only their first point ahead
+        let y = y.copy();
+        let _ = y.narrow(0, ONE_BATCH as i64, 100).narrow(1, 1, 2).fill_(f64::NAN);
+        let windows = TrignoDS { X: x.shallow_clone(), Y: y.shallow_clone() };
+        let batched = evaluate_rollout(&rnn, &Framing::BLOG, &windows).unwrap();
+        let whole = tch::no_grad(|| f64::try_from(rollout_loss(&rnn, &Framing::BLOG, &x, &y)).unwrap());
+        assert!((batched - whole).abs() < 1e-5 * whole, "{batched} against {whole}");
+        let one = TrignoDS { X: x.narrow(0, 0, 50), Y: y.narrow(0, 0, 50).narrow(1, 0, 1) };
+        let mse = evaluate(&rnn, &Framing::BLOG, &one.X, &one.Y.select(1, 0)).unwrap();
+        assert!((evaluate_rollout(&rnn, &Framing::BLOG, &one).unwrap() - mse).abs() < 1e-6 * mse);
+    }
+
     /// Windows shared out between threads give the bits one thread gives, batch for batch: what
     /// predictions.csv, the losses and the linear AR's sums rely on.
     #[test]
