@@ -137,7 +137,8 @@ pub struct Trainer {
     pub fast_note: Option<String>,
     /// How the windows are put to the model (`--target`, `--window-norm`).
     pub framing: Framing,
-    /// The training windows, framed; the others as they are.
+    /// The training windows, framed; the others as they are. With `--rollout`, the training and
+    /// validation windows as they are, each with its next points (framed as the loop rolls).
     train: TrignoDS,
     validation: TrignoDS,
     test: TrignoDS,
