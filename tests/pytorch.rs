@@ -463,7 +463,8 @@ fn many_series_in_one_file_train_bitwise_as_in_python() {
 /// back, the loss over every step backpropagated through the rollout (and through the
 /// autoregression's anchor), the validation loss the same loop's: bitwise as in Python, on the
 /// circle (the blog's framing), a CSV series (`--target linear`, its inputs as they are and from
-/// their last point), and a file of many series (no rollout runs past a series' training rows).
+/// their last point), and a file of many series (no rollout runs past a series' training rows);
+/// a resumed run is bitwise the run that never stopped.
 #[test]
 fn training_through_the_closed_loop_is_bitwise_pytorchs() {
     let dir = scratch("parity-rollout-data");
@@ -477,6 +478,13 @@ fn training_through_the_closed_loop_is_bitwise_pytorchs() {
         let args = ["--epochs", "3", "--hidden", "8", "--seq-len", "12", "--val-fraction", "0.2", "--rollout", "6", "--window-norm", norm];
         parity(&format!("rollout-trend-{norm}"), &[&args[..], &["--data", s(&csv)]].concat());
     }
+    // stopped after 2 epochs and resumed to 3: the weights of the run that never stopped
+    let resumed = dir.join("resumed");
+    let args = ["--hidden", "8", "--seq-len", "12", "--val-fraction", "0.2", "--rollout", "6", "--data", s(&csv), "--threads", "1"];
+    assert_eq!(run(&[&["train", "--quiet", "--epochs", "2", "--out", s(&resumed)], &args[..]].concat()).code, 0);
+    assert_eq!(run(&["train", "--quiet", "--resume", s(&resumed), "--epochs", "3"]).code, 0);
+    let whole = Path::new(env!("CARGO_TARGET_TMPDIR")).join("parity-rollout-trend-none/rust-autograd/weights.safetensors");
+    assert!(std::fs::read(resumed.join("weights.safetensors")).unwrap() == std::fs::read(whole).unwrap(), "a resume is bitwise the run");
     let long = dir.join("long.csv");
     let rows: Vec<String> = (0..60)
         .flat_map(|i| [("a", 60, 5.0, 100.0), ("b", 45, 50.0, 1000.0)].into_iter().filter(move |s| i < s.1).map(move |s| (i, s)))
