@@ -2,7 +2,7 @@
 
 use super::rnn::RNN;
 use crate::data::framing::Framing;
-use crate::data::{batches_of, map_batches, per_worker, TrignoDS, ONE_BATCH};
+use crate::data::{map_batches, per_worker, TrignoDS, ONE_BATCH};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use tch::{Kind, Reduction, Tensor};
@@ -69,26 +69,25 @@ fn rollout_sums(rnn: &RNN, framing: &Framing, inputs: &Tensor, ahead: &Tensor) -
 }
 
 /// The closed loop's MSE over a set of windows with their next points (`Windows::ahead`), NaN
-/// for none: in one batch, or beyond `ONE_BATCH` windows each batch's sums added in f64, a
-/// signal's stop read between the batches.
+/// for none: in one batch, or beyond `ONE_BATCH` windows each batch's sums (computed on every
+/// core, a signal's stop read between the batches) added in f64 in batch order.
 pub fn evaluate_rollout(rnn: &RNN, framing: &Framing, windows: &TrignoDS) -> Result<f64> {
     let n = windows.len();
     if n == 0 {
         return Ok(f64::NAN);
     }
     let value = |t: Tensor| f64::try_from(t).unwrap_or(f64::NAN);
-    tch::no_grad(|| {
-        if n <= ONE_BATCH {
-            return Ok(value(rollout_loss(rnn, framing, &windows.X, &windows.Y)));
-        }
-        let (mut squares, mut known) = (0.0, 0.0);
-        for (first, count) in batches_of(n) {
-            crate::signals::check("the validation's closed loops")?;
-            let (s, k) = rollout_sums(rnn, framing, &windows.X.narrow(0, first, count), &windows.Y.narrow(0, first, count));
-            (squares, known) = (squares + value(s), known + value(k));
-        }
-        Ok(squares / known)
-    })
+    if n <= ONE_BATCH {
+        return Ok(tch::no_grad(|| value(rollout_loss(rnn, framing, &windows.X, &windows.Y))));
+    }
+    let states = per_worker(windows.X.device(), || (rnn.shallow_clone(), windows.X.shallow_clone(), windows.Y.shallow_clone()));
+    let sums = map_batches(n, states, |(rnn, x, y), first, count| {
+        // (autograd's switch is each thread's own)
+        let (squares, known) = tch::no_grad(|| rollout_sums(rnn, framing, &x.narrow(0, first, count), &y.narrow(0, first, count)));
+        Ok((value(squares), value(known)))
+    })?;
+    let (squares, known) = sums.iter().fold((0.0, 0.0), |(s, k), (a, b)| (s + a, k + b));
+    Ok(squares / known)
 }
 
 /// The model's prediction of each window's next point, `inputs` framed as it was trained on
