@@ -16,6 +16,19 @@
 //! within its own folder from its siblings, never its parent). scripts/arch.py --check holds the
 //! code to that.
 
+/// `Display` for a `clap::ValueEnum`: the value's name as the command line spells it, so that
+/// each value is named once, in its enum, and every message and summary reads it as typed.
+macro_rules! display_as_flag_value {
+    ($t:ty) => {
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                let value = clap::ValueEnum::to_possible_value(self);
+                f.write_str(value.as_ref().map_or("", |v| v.get_name()))
+            }
+        }
+    };
+}
+
 pub mod signals;
 
 pub mod data;

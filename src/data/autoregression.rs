@@ -39,24 +39,9 @@ pub enum ArFit {
     BeforeTest,
 }
 
-impl std::fmt::Display for RidgeChoice {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            RidgeChoice::Lowest => "lowest",
-            RidgeChoice::OneSe => "one-se",
-            RidgeChoice::Bare => "none",
-        })
-    }
-}
+display_as_flag_value!(RidgeChoice);
 
-impl std::fmt::Display for ArFit {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            ArFit::Training => "training",
-            ArFit::BeforeTest => "before-test",
-        })
-    }
-}
+display_as_flag_value!(ArFit);
 
 /// A linear autoregression on a window: the next point = [the window's values, flattened, 1] W,
 /// W [seq_len * features + 1, features] row-major, in float64, in scaled units; or, with

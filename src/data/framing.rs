@@ -49,25 +49,9 @@ pub enum WindowNorm {
     Revin,
 }
 
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            Target::Level => "level",
-            Target::Change => "change",
-            Target::Linear => "linear",
-        })
-    }
-}
+display_as_flag_value!(Target);
 
-impl std::fmt::Display for WindowNorm {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            WindowNorm::None => "none",
-            WindowNorm::Last => "last",
-            WindowNorm::Revin => "revin",
-        })
-    }
-}
+display_as_flag_value!(WindowNorm);
 
 /// RevIN's epsilon, under the square root.
 pub const EPS: f64 = 1e-5;

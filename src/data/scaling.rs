@@ -18,14 +18,7 @@ pub enum Transform {
     Log,
 }
 
-impl std::fmt::Display for Transform {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            Transform::None => "none",
-            Transform::Log => "log",
-        })
-    }
-}
+display_as_flag_value!(Transform);
 
 impl Transform {
     /// A value of the series as the scaling sees it (libm's `log`, as scripts/reference.py's

@@ -272,15 +272,7 @@ pub enum Missing {
     Skip,
 }
 
-impl std::fmt::Display for Missing {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            Missing::Error => "error",
-            Missing::Interpolate => "interpolate",
-            Missing::Skip => "skip",
-        })
-    }
-}
+display_as_flag_value!(Missing);
 
 /// What was done with a series' gaps: config.json's `gaps`, and the summary line's.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]

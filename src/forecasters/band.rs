@@ -105,14 +105,7 @@ pub enum FewErrors {
     T,
 }
 
-impl std::fmt::Display for FewErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            FewErrors::Max => "max",
-            FewErrors::T => "t",
-        })
-    }
-}
+display_as_flag_value!(FewErrors);
 
 /// ACI's step, `--band-step`'s default (adaptive conformal inference, Gibbs and Candès, NeurIPS
 /// 2021): as each truth of the test tail arrives, the level of its horizon's band moves by the

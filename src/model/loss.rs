@@ -17,14 +17,7 @@ pub enum LossKind {
     All,
 }
 
-impl std::fmt::Display for LossKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            LossKind::Last => "last",
-            LossKind::All => "all",
-        })
-    }
-}
+display_as_flag_value!(LossKind);
 
 /// The loss of one batch, from a zero hidden state, recorded for autograd: the final step's MSE
 /// (the blog), or the mean over steps of each y_t's MSE against the point after x_t.

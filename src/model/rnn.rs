@@ -24,14 +24,7 @@ impl Activation {
     }
 }
 
-impl std::fmt::Display for Activation {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            Activation::Tanh => "tanh",
-            Activation::Relu => "relu",
-        })
-    }
-}
+display_as_flag_value!(Activation);
 
 /// How get_yt starts (`--yt-init`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -44,14 +37,7 @@ pub enum YtInit {
     Zero,
 }
 
-impl std::fmt::Display for YtInit {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            YtInit::Pytorch => "pytorch",
-            YtInit::Zero => "zero",
-        })
-    }
-}
+display_as_flag_value!(YtInit);
 
 /// The parameter names, exactly as PyTorch's `state_dict()` of the blog's module spells them.
 pub const PARAM_NAMES: [&str; 4] = ["get_ht.weight", "get_ht.bias", "get_yt.weight", "get_yt.bias"];
