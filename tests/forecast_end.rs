@@ -1,6 +1,6 @@
 //! The forecast from the end of a series, as a forecaster ships it: the autoregression refit on
-//! every row, the held-out tails too; by default the median of the RNN, Theta and the damped trend,
-//! and where those cannot forecast, the RNN or its autoregression alone, whichever the held-out
+//! every row, the held-out tails too; by default the median of the RNN, Theta, the damped trend and
+//! the seasonal naive, and where those cannot forecast, the RNN or its autoregression alone, whichever the held-out
 //! tails' closed loops favour; the scores that never saw the tails untouched.
 
 mod common;
@@ -94,14 +94,17 @@ fn default_run(scratch_name: &str, name: &str) -> (PathBuf, PathBuf) {
 }
 
 #[test]
-fn the_default_is_the_median_of_the_rnn_theta_and_the_damped_trend_and_by_gives_each_alone() {
-    // quarterly US GDP: a season, and no candidate errs clearly less than the median
-    let (run_dir, csv) = default_run("end-theta", "realgdp");
+fn the_default_is_the_median_of_the_rnn_theta_the_damped_trend_and_the_seasonal_naive_and_by_gives_each_alone() {
+    // the monthly sea surface temperature of El Niño's region: a season, and no candidate errs
+    // clearly less than the median
+    let (run_dir, csv) = default_run("end-theta", "elnino");
     let (combined, said) = forecast(&run_dir, &[]);
     let (name, _, others) = errors_listed(&said);
-    assert_eq!(name, "the median of the RNN, Theta and the damped trend", "{said}");
+    assert_eq!(name, "the median of the RNN, Theta, the damped trend and the seasonal naive", "{said}");
     assert!(said.contains("(the default for a series with a season; its closed loops"), "{said}");
-    assert_eq!(others.len(), 9, "the RNN, the autoregression, Theta, the damped trend, four means, the median and the drift: {said}");
+    assert_eq!(others.len(), 10, "the RNN, the autoregression, Theta, the damped trend, four means, two medians and the drift: {said}");
+    let (median3, said_median3) = forecast(&run_dir, &["--by", "median-of-rnn-theta-and-damped"]);
+    assert!(said_median3.contains("by the median of the RNN, Theta and the damped trend (as --by"), "{said_median3}");
     let (three, said_three) = forecast(&run_dir, &["--by", "rnn-theta-and-damped"]);
     assert!(said_three.contains("by the mean of the RNN, Theta and the damped trend (as --by"), "{said_three}");
     let (damped, said_damped) = forecast(&run_dir, &["--by", "damped"]);
@@ -124,14 +127,21 @@ fn the_default_is_the_median_of_the_rnn_theta_and_the_damped_trend_and_by_gives_
     for step in drift.windows(2).map(|w| w[1] - w[0]) {
         assert!((step - slope).abs() < 1e-3 * slope.abs(), "a step of {step}, not {slope}");
     }
+    // the seasonal naive: the value of the last season's same month
+    let naive = &values[values.len() - 12..];
     let number = |v: &String| -> f64 { v.parse().unwrap() };
-    for ((((m, c), r), (t, d)), three) in mean.iter().zip(&combined).zip(&rnn).zip(theta.iter().zip(&damped)).zip(&three) {
-        let (m, c, r, t, d, three) = (number(m), number(c), number(r), number(t), number(d), number(three));
+    let each = mean.iter().zip(&combined).zip(&rnn).zip(theta.iter().zip(&damped)).zip(three.iter().zip(&median3)).zip(naive);
+    for (((((m, c), r), (t, d)), (three, median3)), &sn) in each {
+        let (m, c, r, t, d, three, median3) = (number(m), number(c), number(r), number(t), number(d), number(three), number(median3));
         assert!((m - (r + t) / 2.0).abs() < 1e-6 * m.abs(), "{m} is not the mean of {r} and {t}");
         assert!((three - (r + t + d) / 3.0).abs() < 1e-6 * three.abs(), "{three} is not the mean of {r}, {t} and {d}");
         let mut sorted = [r, t, d];
         sorted.sort_by(f64::total_cmp);
-        assert!((c - sorted[1]).abs() < 1e-6 * c.abs(), "{c} is not the median of {r}, {t} and {d}");
+        assert!((median3 - sorted[1]).abs() < 1e-6 * median3.abs(), "{median3} is not the median of {r}, {t} and {d}");
+        let mut sorted = [r, t, d, sn];
+        sorted.sort_by(f64::total_cmp);
+        let middle = (sorted[1] + sorted[2]) / 2.0;
+        assert!((c - middle).abs() < 1e-6 * c.abs(), "{c} is not the median of {r}, {t}, {d} and {sn}: {middle}");
         assert!((r - t).abs() > 1e-4 * m.abs() && (d - t).abs() > 1e-4 * m.abs(), "the forecasts differ: {r}, {t}, {d}");
     }
 }
@@ -142,7 +152,7 @@ fn a_candidate_that_errs_clearly_less_on_the_held_out_tails_forecasts_instead_of
     let (_, said) = forecast(&run_dir, &[]);
     let (name, chosen, others) = errors_listed(&said);
     assert!(others.iter().all(|&e| chosen <= e), "the least: {said}");
-    let median = "the median of the RNN, Theta and the damped trend ";
+    let median = "the median of the RNN, Theta, the damped trend and the seasonal naive ";
     let combined: f64 = said.split(median).nth(1).and_then(|r| r.split([',', ';']).next()).expect(&said).parse().unwrap();
     assert!(combined > 1.1 * chosen, "the median erred more than 10% above {name}: {said}");
     assert!(!said.contains("the default for a series with a season"), "{said}");

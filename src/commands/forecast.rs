@@ -32,7 +32,7 @@ pub struct ForecastArgs {
     /// The band at a horizon whose errors are too few for the level's rank (fewer than 9 at 90%, or a level that --band-step has raised): the largest error, or the larger of it and Student's t band from the errors' root mean square, which keeps widening as the level rises
     #[arg(long, default_value_t = band::FewErrors::T, value_enum)]
     pub few_errors: band::FewErrors,
-    /// Who forecasts [default: for a series with a season, rnn-theta-and-damped, unless another erred more than 10% less; otherwise whichever of these (but damped) errs least on the held-out tails' closed loops over the horizon asked]. Theta, the damped trend and their means where the run's series are scaled without --transform log; the autoregression with --target linear
+    /// Who forecasts [default: for a series with a season, median-of-rnn-theta-damped-and-seasonal-naive, unless another erred more than 10% less; otherwise whichever of these (but damped) errs least on the held-out tails' closed loops over the horizon asked]. Theta, the damped trend and their means where the run's series are scaled without --transform log; the autoregression with --target linear
     #[arg(long, value_enum)]
     pub by: Option<Method>,
     /// The CSV to write [default: forecast.csv beside the weights]; the plot goes beside it (.png)

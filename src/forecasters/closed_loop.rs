@@ -47,6 +47,10 @@ pub enum Method {
     /// the median of the RNN's forecast, Theta's and the damped trend's, at each step: the one
     /// between the other two, so that one of them far off does not pull the forecast
     MedianOfRnnThetaAndDamped,
+    /// the median of the RNN's forecast, Theta's, the damped trend's and the seasonal naive's (the
+    /// value one season before), at each step: the mean of the middle two, so that neither
+    /// extreme pulls the forecast
+    MedianOfRnnThetaDampedAndSeasonalNaive,
 }
 
 impl Method {
@@ -58,7 +62,11 @@ impl Method {
     /// The model whose closed loop it rolls, if any: the RNN or the autoregression alone.
     pub fn rolls(self) -> Option<Method> {
         match self {
-            Method::Rnn | Method::RnnAndTheta | Method::RnnThetaAndDamped | Method::MedianOfRnnThetaAndDamped => Some(Method::Rnn),
+            Method::Rnn
+            | Method::RnnAndTheta
+            | Method::RnnThetaAndDamped
+            | Method::MedianOfRnnThetaAndDamped
+            | Method::MedianOfRnnThetaDampedAndSeasonalNaive => Some(Method::Rnn),
             Method::Autoregression | Method::AutoregressionAndTheta | Method::AutoregressionThetaAndDamped => Some(Method::Autoregression),
             Method::Theta | Method::Drift | Method::Damped => None,
         }
@@ -69,7 +77,13 @@ impl Method {
         use Method::*;
         matches!(
             self,
-            Theta | RnnAndTheta | AutoregressionAndTheta | RnnThetaAndDamped | AutoregressionThetaAndDamped | MedianOfRnnThetaAndDamped
+            Theta
+                | RnnAndTheta
+                | AutoregressionAndTheta
+                | RnnThetaAndDamped
+                | AutoregressionThetaAndDamped
+                | MedianOfRnnThetaAndDamped
+                | MedianOfRnnThetaDampedAndSeasonalNaive
         )
     }
 
@@ -77,14 +91,23 @@ impl Method {
     pub fn has_damped(self) -> bool {
         matches!(
             self,
-            Method::Damped | Method::RnnThetaAndDamped | Method::AutoregressionThetaAndDamped | Method::MedianOfRnnThetaAndDamped
+            Method::Damped
+                | Method::RnnThetaAndDamped
+                | Method::AutoregressionThetaAndDamped
+                | Method::MedianOfRnnThetaAndDamped
+                | Method::MedianOfRnnThetaDampedAndSeasonalNaive
         )
+    }
+
+    /// Whether the seasonal naive's forecast is in it.
+    pub fn has_seasonal_naive(self) -> bool {
+        self == Method::MedianOfRnnThetaDampedAndSeasonalNaive
     }
 
     /// Its parts' forecasts (model units) made one: their median where it is one, else their mean.
     pub fn combine(self, parts: &[&[Vec<f32>]]) -> Vec<Vec<f32>> {
         match self {
-            Method::MedianOfRnnThetaAndDamped => median_of(parts),
+            Method::MedianOfRnnThetaAndDamped | Method::MedianOfRnnThetaDampedAndSeasonalNaive => median_of(parts),
             _ => mean_of(parts),
         }
     }
@@ -122,6 +145,7 @@ impl std::fmt::Display for Method {
             Method::RnnThetaAndDamped => "the mean of the RNN, Theta and the damped trend",
             Method::AutoregressionThetaAndDamped => "the mean of the autoregression alone, Theta and the damped trend",
             Method::MedianOfRnnThetaAndDamped => "the median of the RNN, Theta and the damped trend",
+            Method::MedianOfRnnThetaDampedAndSeasonalNaive => "the median of the RNN, Theta, the damped trend and the seasonal naive",
         })
     }
 }
@@ -224,6 +248,19 @@ pub fn median_of(parts: &[&[Vec<f32>]]) -> Vec<Vec<f32>> {
             _ => ((v[n / 2 - 1] as f64 + v[n / 2] as f64) / 2.0) as f32,
         }
     })
+}
+
+/// The seasonal naive's forecasts `steps` ahead from each of `origins`, in model units, as
+/// `theta_ahead` gives them: h steps ahead, the value of the last season before the origin at the
+/// same place in the season (past a gap there, the one a season earlier; before a whole season,
+/// the last value). None where a feature has no value before an origin.
+pub fn seasonal_naive_ahead(w: &Windows, season: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
+    let at = |x: &[f64], t: usize, h: usize| {
+        let same_place = (1..).map(|back| (t + h % season).checked_sub(back * season)).map_while(|r| r.filter(|&r| r < t));
+        let last = (0..t).rev();
+        same_place.chain(last).map(|r| x[r]).find(|v| !v.is_nan()).unwrap_or(f64::NAN)
+    };
+    each_feature(w, origins.len(), steps, |x| Some(origins.iter().map(|&t| (0..steps).map(|h| at(x, t, h)).collect()).collect()))
 }
 
 /// The drift's forecasts `steps` ahead from each of `origins` (rows of a file of one series), in
