@@ -1,8 +1,9 @@
 //! Who forecasts from a start, and how: the closed loop (a window rolled on by feeding each
 //! prediction back as the next input, by the RNN or by its framing alone, `--target linear`'s
-//! autoregression, the RNN's output at 0), Theta's forecast, the damped trend's, the drift's, or
-//! a model's mean with Theta's (and the damped trend's), each in model units from many starts at
-//! once.
+//! autoregression, the RNN's output at 0), Theta's forecast, the damped trend's, the drift's, the
+//! seasonal naive's, a model's mean with Theta's (and the damped trend's), or the RNN's median
+//! with Theta's and the damped trend's (and the seasonal naive's), each in model units from many
+//! starts at once.
 
 use super::damped::Damped;
 use super::drift;
