@@ -106,7 +106,7 @@ fn draw_feature(fc: &Forecast, j: usize, area: &DrawingArea<BitMapBackend, Shift
         .map_err(drawing_error)?
         .label(match (fc.too_short, fc.by) {
             (true, by) => format!("forecast ({by}: too short for the model)"),
-            (false, by) if by.rolls().is_some() && !by.has_theta() => "forecast (predictions fed back)".to_string(),
+            (false, by) if by.parts().len() == 1 && by.rolls().is_some() => "forecast (predictions fed back)".to_string(),
             (false, by) => format!("forecast (by {by})"),
         })
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));

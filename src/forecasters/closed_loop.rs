@@ -60,49 +60,30 @@ impl Method {
         clap::ValueEnum::to_possible_value(&self).map_or_else(String::new, |v| v.get_name().to_string())
     }
 
-    /// The model whose closed loop it rolls, if any: the RNN or the autoregression alone.
-    pub fn rolls(self) -> Option<Method> {
+    /// What its forecast is made of, in the order `combine` takes their forecasts.
+    pub fn parts(self) -> &'static [Part] {
+        use Part as P;
         match self {
-            Method::Rnn
-            | Method::RnnAndTheta
-            | Method::RnnThetaAndDamped
-            | Method::MedianOfRnnThetaAndDamped
-            | Method::MedianOfRnnThetaDampedAndSeasonalNaive => Some(Method::Rnn),
-            Method::Autoregression | Method::AutoregressionAndTheta | Method::AutoregressionThetaAndDamped => Some(Method::Autoregression),
-            Method::Theta | Method::Drift | Method::Damped => None,
+            Method::Rnn => &[P::Rnn],
+            Method::Autoregression => &[P::Autoregression],
+            Method::Theta => &[P::Theta],
+            Method::RnnAndTheta => &[P::Rnn, P::Theta],
+            Method::AutoregressionAndTheta => &[P::Autoregression, P::Theta],
+            Method::Drift => &[P::Drift],
+            Method::Damped => &[P::Damped],
+            Method::RnnThetaAndDamped | Method::MedianOfRnnThetaAndDamped => &[P::Rnn, P::Theta, P::Damped],
+            Method::AutoregressionThetaAndDamped => &[P::Autoregression, P::Theta, P::Damped],
+            Method::MedianOfRnnThetaDampedAndSeasonalNaive => &[P::Rnn, P::Theta, P::Damped, P::SeasonalNaive],
         }
     }
 
-    /// Whether Theta's forecast is in it.
-    pub fn has_theta(self) -> bool {
-        use Method::*;
-        matches!(
-            self,
-            Theta
-                | RnnAndTheta
-                | AutoregressionAndTheta
-                | RnnThetaAndDamped
-                | AutoregressionThetaAndDamped
-                | MedianOfRnnThetaAndDamped
-                | MedianOfRnnThetaDampedAndSeasonalNaive
-        )
-    }
-
-    /// Whether the damped trend's forecast is in it.
-    pub fn has_damped(self) -> bool {
-        matches!(
-            self,
-            Method::Damped
-                | Method::RnnThetaAndDamped
-                | Method::AutoregressionThetaAndDamped
-                | Method::MedianOfRnnThetaAndDamped
-                | Method::MedianOfRnnThetaDampedAndSeasonalNaive
-        )
-    }
-
-    /// Whether the seasonal naive's forecast is in it.
-    pub fn has_seasonal_naive(self) -> bool {
-        self == Method::MedianOfRnnThetaDampedAndSeasonalNaive
+    /// The model whose closed loop it rolls, if any: the RNN or the autoregression alone.
+    pub fn rolls(self) -> Option<Method> {
+        self.parts().iter().find_map(|p| match p {
+            Part::Rnn => Some(Method::Rnn),
+            Part::Autoregression => Some(Method::Autoregression),
+            _ => None,
+        })
     }
 
     /// Its parts' forecasts (model units) made one: their median where it is one, else their mean.
@@ -113,24 +94,28 @@ impl Method {
         }
     }
 
-    /// The mean of the model `rolled`, Theta and the damped trend.
-    pub fn with_theta_and_damped(rolled: Option<Method>) -> Method {
-        match rolled {
-            Some(Method::Autoregression) => Method::AutoregressionThetaAndDamped,
-            _ => Method::RnnThetaAndDamped,
-        }
-    }
+    /// The combinations the forecast chooses among, in the order its summary lists them.
+    pub const COMBINATIONS: [Method; 6] = [
+        Method::RnnAndTheta,
+        Method::RnnThetaAndDamped,
+        Method::MedianOfRnnThetaAndDamped,
+        Method::MedianOfRnnThetaDampedAndSeasonalNaive,
+        Method::AutoregressionAndTheta,
+        Method::AutoregressionThetaAndDamped,
+    ];
+}
 
-    /// The method of the model `rolled` with Theta's forecast or without it.
-    pub fn of(rolled: Option<Method>, theta: bool) -> Method {
-        match (rolled, theta) {
-            (Some(Method::Autoregression), false) => Method::Autoregression,
-            (Some(Method::Autoregression), true) => Method::AutoregressionAndTheta,
-            (Some(_), true) => Method::RnnAndTheta,
-            (None, true) => Method::Theta,
-            _ => Method::Rnn,
-        }
-    }
+/// A forecaster a `Method` is made of: a model rolled on (the RNN, or its autoregression alone),
+/// or one forecasting from the series' values (Theta, the damped trend, the seasonal naive, the
+/// drift).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Rnn,
+    Autoregression,
+    Theta,
+    Damped,
+    SeasonalNaive,
+    Drift,
 }
 
 impl std::fmt::Display for Method {

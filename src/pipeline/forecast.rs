@@ -8,7 +8,7 @@ use super::horizons::{score_horizons, squares, Scoring, Truth};
 use super::trained::{chosen_series, load_model, series_for, Loaded, RunSeries, TrainedArgs};
 use crate::data::{self, Source, Time, Transform, Windows};
 use crate::forecasters::band;
-use crate::forecasters::closed_loop::{damped_ahead, drift_ahead, roll, seasonal_naive_ahead, theta_ahead, unscaled, Method, Roller};
+use crate::forecasters::closed_loop::{damped_ahead, drift_ahead, roll, seasonal_naive_ahead, theta_ahead, unscaled, Method, Part, Roller};
 use crate::forecasters::drift;
 use crate::forecasters::theta::Theta;
 use anyhow::{anyhow, bail, Context, Result};
@@ -134,7 +134,14 @@ fn candidates(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize) -> Re
     let drifts = statistical(|w, _, _, origins, steps| drift_ahead(w, origins, steps));
     let in_season = |w: &Windows, season: Option<usize>, _, origins: &[usize], steps| seasonal_naive_ahead(w, season?, origins, steps);
     let snaives = season.filter(|&m| m > 1).and_then(|_| statistical(in_season));
-    let mixed = mixtures(&out, &thetas, dampeds.as_ref(), snaives.as_ref());
+    let of = |part: Part| match part {
+        Part::Rnn | Part::Autoregression => out.iter().find(|(by, _)| by.parts() == [part]).map(|(_, loops)| loops),
+        Part::Theta => Some(&thetas),
+        Part::Damped => dampeds.as_ref(),
+        Part::SeasonalNaive => snaives.as_ref(),
+        Part::Drift => drifts.as_ref(),
+    };
+    let mixed = mixtures(of);
     out.push((Method::Theta, thetas));
     out.extend(dampeds.map(|d| (Method::Damped, d)));
     out.extend(mixed);
@@ -145,10 +152,8 @@ fn candidates(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize) -> Re
 /// Each series' held-out closed loops (validation, test), by one forecaster.
 type Loops = Vec<[band::Rolled; 2]>;
 
-/// The combinations of each model's loops (`models`) with Theta's, the damped trend's and the
-/// seasonal naive's: the mean with Theta; the mean with both; of the RNN, the median of three,
-/// and of four with the seasonal naive.
-fn mixtures(models: &[(Method, Loops)], thetas: &Loops, dampeds: Option<&Loops>, snaives: Option<&Loops>) -> Vec<(Method, Loops)> {
+/// Each of `Method::COMBINATIONS` whose every part has loops (`of`), the parts' loops combined.
+fn mixtures<'a>(of: impl Fn(Part) -> Option<&'a Loops>) -> Vec<(Method, Loops)> {
     let combine = |by: Method, parts: &[&[band::Rolled; 2]]| -> [band::Rolled; 2] {
         let of = |i: usize| band::Rolled {
             starts: parts[0][i].starts.clone(),
@@ -156,22 +161,12 @@ fn mixtures(models: &[(Method, Loops)], thetas: &Loops, dampeds: Option<&Loops>,
         };
         [of(0), of(1)]
     };
-    let mut mixed: Vec<(Method, Loops)> = vec![];
-    for (by, loops) in models {
-        let with_theta = Method::of(by.rolls(), true);
-        mixed.push((with_theta, loops.iter().zip(thetas).map(|(l, t)| combine(with_theta, &[l, t])).collect()));
-        let Some(dampeds) = dampeds else { continue };
-        let mut threes = vec![Method::with_theta_and_damped(by.rolls())];
-        threes.extend((*by == Method::Rnn).then_some(Method::MedianOfRnnThetaAndDamped));
-        for three in threes {
-            mixed.push((three, loops.iter().zip(thetas).zip(dampeds).map(|((l, t), d)| combine(three, &[l, t, d])).collect()));
-        }
-        let Some(snaives) = snaives.filter(|_| *by == Method::Rnn) else { continue };
-        let four = Method::MedianOfRnnThetaDampedAndSeasonalNaive;
-        let parts = loops.iter().zip(thetas).zip(dampeds).zip(snaives);
-        mixed.push((four, parts.map(|(((l, t), d), n)| combine(four, &[l, t, d, n])).collect()));
-    }
-    mixed
+    let mixed = Method::COMBINATIONS.into_iter().filter_map(|by| {
+        let loops: Vec<&Loops> = by.parts().iter().map(|&part| of(part)).collect::<Option<_>>()?;
+        let series = (0..loops[0].len()).map(|k| combine(by, &loops.iter().map(|l| &l[k]).collect::<Vec<_>>()));
+        Some((by, series.collect()))
+    });
+    mixed.collect()
 }
 
 /// A forecaster's held-out loops from the same starts as a model's `loops` (validation, test),
@@ -392,31 +387,28 @@ fn forecast_one(
 fn ahead(loaded: &Loaded, models: Models, truth: &Truth, from: usize, steps: usize) -> Result<Vec<Vec<f32>>> {
     let (seq, f, w) = (loaded.seq_len as usize, truth.windows.series.features(), truth.windows);
     let n = w.series.rows.len();
-    if models.by == Method::Drift {
-        return drift_ahead(w, &[from], steps).ok_or_else(|| {
-            anyhow!("the drift has no forecast from row {from}: the series' first row or the row before the start is a gap")
-        });
-    }
-    let mut parts = vec![];
-    if models.by.rolls().is_some() {
-        let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
-        parts.push(roll(if from == n { models.future } else { models.held_out }, window, steps)?);
-    }
     let season = loaded.run.as_ref().and_then(|r| r.season);
     let fitted = if from == n { n } else { w.targets.get(w.n_train).map_or(from, |&t| t.min(from)) };
     let beyond = "too few values before it, or one beyond the scaling's reach";
-    if models.by.has_theta() {
-        parts.push(
-            theta_ahead(w, season, fitted, &[from], steps).ok_or_else(|| anyhow!("Theta has no forecast from row {from}: {beyond}"))?,
-        );
-    }
-    if models.by.has_damped() {
-        let damped = damped_ahead(w, season, fitted, &[from], steps);
-        parts.push(damped.ok_or_else(|| anyhow!("the damped trend has no forecast from row {from}: {beyond}"))?);
-    }
-    if models.by.has_seasonal_naive() {
-        let naive = season.and_then(|m| seasonal_naive_ahead(w, m, &[from], steps));
-        parts.push(naive.ok_or_else(|| anyhow!("the seasonal naive has no forecast from row {from}: no season, or {beyond}"))?);
+    let mut parts = vec![];
+    for part in models.by.parts() {
+        parts.push(match part {
+            Part::Rnn | Part::Autoregression => {
+                let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
+                roll(if from == n { models.future } else { models.held_out }, window, steps)?
+            }
+            Part::Theta => {
+                theta_ahead(w, season, fitted, &[from], steps).ok_or_else(|| anyhow!("Theta has no forecast from row {from}: {beyond}"))?
+            }
+            Part::Damped => damped_ahead(w, season, fitted, &[from], steps)
+                .ok_or_else(|| anyhow!("the damped trend has no forecast from row {from}: {beyond}"))?,
+            Part::SeasonalNaive => season
+                .and_then(|m| seasonal_naive_ahead(w, m, &[from], steps))
+                .ok_or_else(|| anyhow!("the seasonal naive has no forecast from row {from}: no season, or {beyond}"))?,
+            Part::Drift => drift_ahead(w, &[from], steps).ok_or_else(|| {
+                anyhow!("the drift has no forecast from row {from}: the series' first row or the row before the start is a gap")
+            })?,
+        });
     }
     Ok(models.by.combine(&parts.iter().map(|p| &p[..]).collect::<Vec<_>>()))
 }
