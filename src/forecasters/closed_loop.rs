@@ -238,8 +238,8 @@ pub fn median_of(parts: &[&[Vec<f32>]]) -> Vec<Vec<f32>> {
 
 /// The seasonal naive's forecasts `steps` ahead from each of `origins`, in model units, as
 /// `theta_ahead` gives them: h steps ahead, the value of the last season before the origin at the
-/// same place in the season (past a gap there, the one a season earlier; before a whole season,
-/// the last value). None where a feature has no value before an origin.
+/// same place in the season (past a gap there, the one a season earlier; where the series has none
+/// there yet, the last value). None where a feature has no value before an origin.
 pub fn seasonal_naive_ahead(w: &Windows, season: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
     let at = |x: &[f64], t: usize, h: usize| {
         let same_place = (1..).map(|back| (t + h % season).checked_sub(back * season)).map_while(|r| r.filter(|&r| r < t));
@@ -271,5 +271,23 @@ mod tests {
         assert_eq!(median_of(&[&a, &b, &c, &a]), vec![vec![1.5, 6.5], vec![5.0, -0.5]]);
         assert_eq!(Method::MedianOfRnnThetaAndDamped.combine(&[&a, &b, &c]), median_of(&[&a, &b, &c]));
         assert_eq!(Method::RnnThetaAndDamped.combine(&[&a, &b, &c]), vec![vec![2.0, 16.0 / 3.0], vec![5.0, 1.0 / 3.0]]);
+    }
+
+    /// From each origin, the last season's value at each place in it, a season earlier past a
+    /// gap; where the season has no value yet at a place, the last value.
+    #[test]
+    fn the_seasonal_naive_repeats_the_last_season_past_its_gaps() {
+        use crate::data::{ScalingRule, Series, Split};
+        // a season of 4: row i is 10 (i mod 4) + i; row 9 a gap
+        let mut rows: Vec<f64> = (0..12).map(|i| (i % 4) as f64 * 10.0 + i as f64).collect();
+        rows[9] = f64::NAN;
+        let rows = rows.into_iter().map(|v| vec![v]).collect::<Vec<_>>().into();
+        let series = Series { names: vec!["a".into()], rows, time: None, gaps: 1, groups: None };
+        let w = Windows::new(series, ScalingRule::Unscaled, 2, Split { test_fraction: 0.25, val_fraction: 0.0 }).unwrap();
+        let got = seasonal_naive_ahead(&w, 4, &[12, 3], 6).unwrap();
+        let from_12: Vec<f32> = got.iter().map(|h| h[0]).collect();
+        assert_eq!(from_12, vec![8.0, 15.0, 30.0, 41.0, 8.0, 15.0], "rows 8, 5 (row 9 a gap), 10, 11, then again");
+        let from_3: Vec<f32> = got.iter().map(|h| h[1]).collect();
+        assert_eq!(from_3, vec![22.0, 0.0, 11.0, 22.0, 22.0, 0.0], "rows 4 to 6 as rows 0 to 2; rows 3 and 7 have none: the last value");
     }
 }
