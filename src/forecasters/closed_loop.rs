@@ -11,7 +11,7 @@ use super::theta::Theta;
 use crate::data::framing::Framing;
 use crate::data::scaling::scaled_one;
 use crate::data::Windows;
-use crate::model::loss::{predict_next, predict_next_by};
+use crate::model::loss::{fed_back, predict_next, predict_next_by};
 use crate::model::RNN;
 use anyhow::{anyhow, Result};
 use tch::{Device, Kind, Tensor};
@@ -168,7 +168,6 @@ pub fn roll(model: Roller, window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>
 
 /// The closed loop of one model.
 fn roll_one(model: Roller, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f32>>> {
-    let seq = window.size()[1];
     let mut out = Vec::with_capacity(steps);
     for _ in 0..steps {
         let y = match model.rnn {
@@ -176,7 +175,7 @@ fn roll_one(model: Roller, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f
             None => predict_next_by(model.framing, &window, |x| x.select(1, -1).zeros_like()),
         };
         out.push(Vec::try_from(y.flatten(0, -1).to_kind(Kind::Float).to_device(Device::Cpu)).map_err(|e| anyhow!("{e}"))?);
-        window = Tensor::cat(&[window.narrow(1, 1, seq - 1), y.unsqueeze(1)], 1);
+        window = fed_back(&window, &y);
     }
     Ok(out)
 }

@@ -46,19 +46,24 @@ pub fn rollout_loss(rnn: &RNN, framing: &Framing, inputs: &Tensor, ahead: &Tenso
 
 /// The closed loop's summed squared errors and the number of known targets they sum over.
 fn rollout_sums(rnn: &RNN, framing: &Framing, inputs: &Tensor, ahead: &Tensor) -> (Tensor, Tensor) {
-    let (seq, steps) = (inputs.size()[1], ahead.size()[1]);
     let known = ahead.isnan().logical_not().to_kind(Kind::Float);
     let truth = ahead.nan_to_num(0.0, None::<f64>, None::<f64>);
     let mut window = inputs.shallow_clone();
     let mut sum = Tensor::zeros([], (Kind::Float, inputs.device()));
-    for j in 0..steps {
-        let framed = framing.frame(&window);
-        let out = rnn.unroll(&framed.inputs, rnn.zero_hidden(&framed.inputs)).pop().expect("a window has at least one step");
-        let next = framed.prediction(&out);
+    for j in 0..ahead.size()[1] {
+        // as predict_next, but recorded for autograd
+        let next = predict_next_by(framing, &window, |x| rnn.unroll(x, rnn.zero_hidden(x)).pop().expect("a window has at least one step"));
         sum = sum + ((&next - truth.select(1, j)).square() * known.select(1, j)).sum(Kind::Float);
-        window = Tensor::cat(&[window.narrow(1, 1, seq - 1), next.unsqueeze(1)], 1);
+        window = fed_back(&window, &next);
     }
     (sum, known.sum(Kind::Float))
+}
+
+/// The window rolled on one step, as the closed loop rolls it: its oldest point dropped, `next`
+/// [windows, features] its newest.
+pub fn fed_back(window: &Tensor, next: &Tensor) -> Tensor {
+    let seq = window.size()[1];
+    Tensor::cat(&[window.narrow(1, 1, seq - 1), next.unsqueeze(1)], 1)
 }
 
 /// The closed loop's MSE over a set of windows with their next points (`Windows::ahead`), NaN
