@@ -309,11 +309,11 @@ def evaluate(set_name, cut, flags, work, cache, fresh=False, forecast_flags=()):
         overall[key] = {k: sum(r["sum_" + key][k] for r in rows.values()) / sum(r["n_" + key][k] for r in rows.values())
                         for k in rows["yearly"][key]}
     overall["seconds"] = {k: sum(r["seconds"][k] for r in rows.values()) for k in rows["yearly"]["seconds"]}
-    tot = lambda key: sum(r[key] * r["series"] * r["h"] for r in rows.values()) / sum(r["series"] * r["h"] for r in rows.values())
-    overall["coverage90"], overall["coverage80"] = tot("coverage90"), tot("coverage80")
+    # a coverage pooled over every (series, horizon) truth of the frequencies
     weight = lambda r: r["series"] * r["h"]
-    overall["peer_coverage90"] = {p: sum(r["peer_coverage90"][p] * weight(r) for r in rows.values()) / sum(weight(r) for r in rows.values())
-                                  for p in rows["yearly"]["peer_coverage90"]}
+    pooled = lambda held: sum(held(r) * weight(r) for r in rows.values()) / sum(weight(r) for r in rows.values())
+    overall["coverage90"], overall["coverage80"] = pooled(lambda r: r["coverage90"]), pooled(lambda r: r["coverage80"])
+    overall["peer_coverage90"] = {p: pooled(lambda r: r["peer_coverage90"][p]) for p in rows["yearly"]["peer_coverage90"]}
     overall["below_zero"] = sum(r["below_zero"] for r in rows.values())
     overall["positive"] = sum(r["positive"] for r in rows.values())
     rows["all"] = overall
