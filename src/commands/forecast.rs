@@ -73,7 +73,7 @@ struct Written {
 impl ForecastArgs {
     /// What the band is asked.
     fn rule(&self) -> band::Rule {
-        band::Rule { coverage: self.coverage, step: self.band_step, few: self.few_errors }
+        band::Rule { coverage: self.coverage, step: self.band_step, few: self.few_errors, fewest: band::FEWEST }
     }
 
     /// What was asked, as forecast.json keeps it.

@@ -209,7 +209,7 @@ pub struct Asked {
     /// --by, when given (none: the forecaster whose held-out closed loops err least).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<Method>,
-    /// --coverage, --band-step and --few-errors.
+    /// --coverage, --band-step and --few-errors (and `band::FEWEST`).
     #[serde(flatten)]
     pub rule: band::Rule,
 }
