@@ -481,8 +481,8 @@ fn the_band_is_calibrated_on_the_errors_seen_before_its_start_and_reported_on_th
     assert_eq!(pred(&after), pred(&before), "only the band may change");
 }
 
-/// On a short series, the later horizons have too few validation errors for a 90% rank: the
-/// band is then the largest error (`--few-errors max`), or at least that and wider where
+/// On a short series, a horizon's errors are too few for a high level's rank (at 99%, fewer than
+/// 99): the band is then the largest error (`--few-errors max`), or at least that and wider where
 /// Student's t band from the errors' root mean square is (`t`, the default). forecast.json keeps
 /// the choice, so plot redraws the same band.
 #[test]
@@ -491,7 +491,8 @@ fn too_few_errors_for_the_level_widen_the_band_with_few_errors_t() {
     let out = dir.join("run");
     train(&out, &["--quiet", "--epochs", "3", "--data", s(&data("nile.csv"))]);
     let half_widths = |few: &[&str]| -> Vec<f64> {
-        let r = run(&[&["forecast", s(&out), "--steps", "8", "--from", "1950", "--by", "autoregression"], few].concat());
+        let asked = ["forecast", s(&out), "--steps", "8", "--from", "1950", "--by", "autoregression", "--coverage", "0.99"];
+        let r = run(&[&asked[..], few].concat());
         assert_eq!(r.code, 0, "{}", r.stderr);
         let text = read(&out.join("forecast.csv"));
         let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
