@@ -118,6 +118,46 @@ pub enum Part {
     Drift,
 }
 
+impl Part {
+    /// Its forecasts `steps` ahead from each of `origins` (rows of a file of one series, rising),
+    /// in model units, per horizon, origin after origin (as `roll` gives them), where it forecasts
+    /// from the series' values: Theta and the damped trend fitted on the series' first `fitted`
+    /// rows, the seasonal naive by the series' season (none without one), the drift from its first
+    /// row. None for a model (it rolls on), and where it has no forecast (`why_none`).
+    pub fn from_values(self, w: &Windows, season: Option<usize>, fitted: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
+        match self {
+            Part::Rnn | Part::Autoregression => None,
+            Part::Theta => theta_ahead(w, season, fitted, origins, steps),
+            Part::Damped => damped_ahead(w, season, fitted, origins, steps),
+            Part::SeasonalNaive => seasonal_naive_ahead(w, season.filter(|&m| m > 1)?, origins, steps),
+            Part::Drift => drift_ahead(w, origins, steps),
+        }
+    }
+
+    /// Why `from_values` has no forecast from a row.
+    pub fn why_none(self) -> &'static str {
+        match self {
+            Part::Rnn | Part::Autoregression => "a model rolls on from a window",
+            Part::Theta | Part::Damped => "too few values before it, or one beyond the scaling's reach",
+            Part::SeasonalNaive => "no season, or too few values before it, or one beyond the scaling's reach",
+            Part::Drift => "the series' first row or the row before the start is a gap",
+        }
+    }
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Part::Rnn => "the RNN",
+            Part::Autoregression => "the linear autoregression alone",
+            Part::Theta => "Theta",
+            Part::Damped => "the damped trend",
+            Part::SeasonalNaive => "the seasonal naive",
+            Part::Drift => "the drift",
+        })
+    }
+}
+
 impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str(match self {
@@ -184,12 +224,12 @@ fn roll_one(model: Roller, mut window: Tensor, steps: usize) -> Result<Vec<Vec<f
 /// in model units, per horizon, origin after origin (as `roll` gives them): Theta fitted on the
 /// series' first `fitted` rows, each feature alone, its level smoothed on to each origin. None
 /// where a feature has too few values to fit or a forecast has no value in model units.
-pub fn theta_ahead(w: &Windows, season: Option<usize>, fitted: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
+fn theta_ahead(w: &Windows, season: Option<usize>, fitted: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
     each_feature(w, origins.len(), steps, |x| Some(Theta::fit(&x[..fitted], season)?.from_each(x, origins, steps)))
 }
 
 /// The damped trend's forecasts, as `theta_ahead` gives Theta's.
-pub fn damped_ahead(w: &Windows, season: Option<usize>, fitted: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
+fn damped_ahead(w: &Windows, season: Option<usize>, fitted: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
     each_feature(w, origins.len(), steps, |x| Some(Damped::fit(&x[..fitted], season)?.from_each(x, origins, steps)))
 }
 
@@ -239,7 +279,7 @@ pub fn median_of(parts: &[&[Vec<f32>]]) -> Vec<Vec<f32>> {
 /// `theta_ahead` gives them: h steps ahead, the value of the last season before the origin at the
 /// same place in the season (past a gap there, the one a season earlier; where the series has none
 /// there yet, the last value). None where a feature has no value before an origin.
-pub fn seasonal_naive_ahead(w: &Windows, season: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
+fn seasonal_naive_ahead(w: &Windows, season: usize, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
     let at = |x: &[f64], t: usize, h: usize| {
         let same_place = (1..).map(|back| (t + h % season).checked_sub(back * season)).map_while(|r| r.filter(|&r| r < t));
         let last = (0..t).rev();
@@ -251,7 +291,7 @@ pub fn seasonal_naive_ahead(w: &Windows, season: usize, origins: &[usize], steps
 /// The drift's forecasts `steps` ahead from each of `origins` (rows of a file of one series), in
 /// model units, as `theta_ahead` gives them: from the series' first row to the row before each
 /// origin. None where either is a gap.
-pub fn drift_ahead(w: &Windows, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
+fn drift_ahead(w: &Windows, origins: &[usize], steps: usize) -> Option<Vec<Vec<f32>>> {
     let from = |x: &[f64], t: usize| drift::ahead(&[x[0]], &[x[t - 1]], t, steps).into_iter().map(|row| row[0]).collect();
     each_feature(w, origins.len(), steps, |x| Some(origins.iter().map(|&t| from(x, t)).collect()))
 }

@@ -8,7 +8,7 @@ use super::horizons::{score_horizons, squares, Scoring, Truth};
 use super::trained::{chosen_series, load_model, series_for, Loaded, RunSeries, TrainedArgs};
 use crate::data::{self, Source, Time, Transform, Windows};
 use crate::forecasters::band;
-use crate::forecasters::closed_loop::{damped_ahead, drift_ahead, roll, seasonal_naive_ahead, theta_ahead, unscaled, Method, Part, Roller};
+use crate::forecasters::closed_loop::{roll, unscaled, Method, Part, Roller};
 use crate::forecasters::drift;
 use crate::forecasters::theta::Theta;
 use anyhow::{anyhow, bail, Context, Result};
@@ -120,20 +120,18 @@ fn candidates(loaded: &Loaded, singles: &[(usize, Windows)], steps: usize) -> Re
     if loaded.framing.linear.is_some() {
         out.push(by_model(Method::Autoregression)?);
     }
-    type Ahead = fn(&Windows, Option<usize>, usize, &[usize], usize) -> Option<Vec<Vec<f32>>>;
-    let statistical = |ahead: Ahead| -> Option<Loops> {
+    let statistical = |part: Part| -> Option<Loops> {
         let each = out[0].1.iter().zip(singles).map(|(loops, (_, w))| {
             let fitted = w.targets.get(w.n_train).copied();
-            along(loops, &|r, reach| ahead(w, season, fitted?, &r.starts, reach))
+            along(loops, &|r, reach| part.from_values(w, season, fitted?, &r.starts, reach))
         });
         each.collect()
     };
     let scaled = singles.iter().all(|(_, w)| !w.scaling.is_empty() && w.transform() == Transform::None);
-    let Some(thetas) = scaled.then(|| statistical(theta_ahead)).flatten() else { return Ok(out) };
-    let dampeds = statistical(damped_ahead);
-    let drifts = statistical(|w, _, _, origins, steps| drift_ahead(w, origins, steps));
-    let in_season = |w: &Windows, season: Option<usize>, _, origins: &[usize], steps| seasonal_naive_ahead(w, season?, origins, steps);
-    let snaives = season.filter(|&m| m > 1).and_then(|_| statistical(in_season));
+    let Some(thetas) = scaled.then(|| statistical(Part::Theta)).flatten() else { return Ok(out) };
+    let dampeds = statistical(Part::Damped);
+    let drifts = statistical(Part::Drift);
+    let snaives = season.filter(|&m| m > 1).and_then(|_| statistical(Part::SeasonalNaive));
     let of = |part: Part| match part {
         Part::Rnn | Part::Autoregression => out.iter().find(|(by, _)| by.parts() == [part]).map(|(_, loops)| loops),
         Part::Theta => Some(&thetas),
@@ -389,25 +387,16 @@ fn ahead(loaded: &Loaded, models: Models, truth: &Truth, from: usize, steps: usi
     let n = w.series.rows.len();
     let season = loaded.run.as_ref().and_then(|r| r.season);
     let fitted = if from == n { n } else { w.targets.get(w.n_train).map_or(from, |&t| t.min(from)) };
-    let beyond = "too few values before it, or one beyond the scaling's reach";
     let mut parts = vec![];
-    for part in models.by.parts() {
+    for &part in models.by.parts() {
         parts.push(match part {
             Part::Rnn | Part::Autoregression => {
                 let window = Tensor::from_slice(&truth.model_rows[(from - seq) * f..from * f]).view([1, seq as i64, f as i64]);
                 roll(if from == n { models.future } else { models.held_out }, window, steps)?
             }
-            Part::Theta => {
-                theta_ahead(w, season, fitted, &[from], steps).ok_or_else(|| anyhow!("Theta has no forecast from row {from}: {beyond}"))?
-            }
-            Part::Damped => damped_ahead(w, season, fitted, &[from], steps)
-                .ok_or_else(|| anyhow!("the damped trend has no forecast from row {from}: {beyond}"))?,
-            Part::SeasonalNaive => season
-                .and_then(|m| seasonal_naive_ahead(w, m, &[from], steps))
-                .ok_or_else(|| anyhow!("the seasonal naive has no forecast from row {from}: no season, or {beyond}"))?,
-            Part::Drift => drift_ahead(w, &[from], steps).ok_or_else(|| {
-                anyhow!("the drift has no forecast from row {from}: the series' first row or the row before the start is a gap")
-            })?,
+            _ => part
+                .from_values(w, season, fitted, &[from], steps)
+                .ok_or_else(|| anyhow!("{part} has no forecast from row {from}: {}", part.why_none()))?,
         });
     }
     Ok(models.by.combine(&parts.iter().map(|p| &p[..]).collect::<Vec<_>>()))
