@@ -232,6 +232,13 @@ fn a_series_too_short_for_a_window_is_left_out_with_a_word() {
     // one series asked for by name: tiny's Theta alone
     let r = run(&["forecast", s(&out), "--steps", "1", "--series", "tiny"]);
     assert!(r.code == 0 && r.stdout.contains("by Theta (no band): the series is too short"), "{}", r.stdout);
+    // from a row inside it, none: refused in one line that says how to forecast it
+    assert_clean_error(
+        &run(&["forecast", s(&out), "--steps", "1", "--series", "tiny", "--from", "3"]),
+        1,
+        "series tiny: --from 3: the series is too short for the model's window (5 rows; a window takes",
+    );
+    assert!(run(&["forecast", s(&out), "--steps", "1", "--from", "20"]).code == 0, "every series: the short ones are passed over");
 }
 
 /// A series' band pools its own errors with the other series' validation errors (each over its

@@ -76,11 +76,22 @@ pub fn forecast(trained: &TrainedArgs, asked: &Asked) -> Result<Vec<Forecast>> {
             Some(v) => forecast_one(&loaded, models, &source, v, asked, steps, Some(pool.clone()))
                 .with_context(|| format!("series {}", name.as_deref().unwrap_or_default()))?,
             None if asked.from.is_none() => fallback(&windows.series.only(k), steps, loaded.run.as_ref().and_then(|r| r.season)),
-            None => continue,
+            None if asked.series.is_none() => continue,
+            None => return Err(too_short_from(name, asked, windows.series.only(k).rows.len(), loaded.seq_len)),
         };
         out.push(Forecast { series: name, ..fc });
     }
     Ok(out)
+}
+
+/// A series asked for by name (`--series`) that is too short for the model's window, with
+/// `--from`: no window starts inside it, and only its end has a forecast (Theta's or the drift's).
+fn too_short_from(name: Option<String>, asked: &Asked, rows: usize, seq_len: i64) -> anyhow::Error {
+    anyhow!(
+        "series {}: --from {}: the series is too short for the model's window ({rows} rows; a window takes {seq_len} and a target), so no forecast starts inside it; leave out --from to forecast it from its end",
+        name.unwrap_or_default(),
+        asked.from.as_deref().unwrap_or_default()
+    )
 }
 
 /// Who forecasts, as each origin needs it: the held-out tails with the run's fit, the future
