@@ -461,10 +461,10 @@ impl Calibration {
         let mut half: Vec<Vec<f64>> = Vec::with_capacity(steps);
         let mut counts = Vec::with_capacity(steps);
         for (q, level) in ranked.iter().zip(levels).take(steps) {
-            let quantiles = q.iter().zip(level).map(|(q, &l)| q.quantile(l.clamp(0.0, 1.0), self.rule.few));
             if !half.is_empty() && q[0].held < self.rule.fewest {
                 break;
             }
+            let quantiles = q.iter().zip(level).map(|(q, &l)| q.quantile(l.clamp(0.0, 1.0), self.rule.few));
             let Some(mut h) = quantiles.collect::<Option<Vec<f64>>>() else { break };
             if let Some(pool) = &self.pool {
                 h.iter_mut().zip(&pool.scale).for_each(|(h, s)| *h *= s);

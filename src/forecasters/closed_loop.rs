@@ -161,13 +161,12 @@ impl std::fmt::Display for Part {
 impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str(match self {
-            Method::Rnn => "the RNN",
-            Method::Autoregression => "the linear autoregression alone",
-            Method::Theta => "Theta",
+            // a forecaster alone, named as its one part
+            Method::Rnn | Method::Autoregression | Method::Theta | Method::Drift | Method::Damped => {
+                return write!(f, "{}", self.parts()[0])
+            }
             Method::RnnAndTheta => "the mean of the RNN and Theta",
             Method::AutoregressionAndTheta => "the mean of the autoregression alone and Theta",
-            Method::Drift => "the drift",
-            Method::Damped => "the damped trend",
             Method::RnnThetaAndDamped => "the mean of the RNN, Theta and the damped trend",
             Method::AutoregressionThetaAndDamped => "the mean of the autoregression alone, Theta and the damped trend",
             Method::MedianOfRnnThetaAndDamped => "the median of the RNN, Theta and the damped trend",
